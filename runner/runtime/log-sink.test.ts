@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
+import { test } from 'node:test';
+import { MemoryLogSink, pipeLines } from './log-sink.js';
+
+test('pipeLines splits chunks into timestamped lines and flushes the last partial line', async () => {
+  const sink = new MemoryLogSink();
+  const src = new PassThrough();
+  const done = pipeLines(src, 'stderr', sink);
+  const before = Date.now();
+  src.write('one\ntw');
+  src.write('o\n\nthr');
+  src.end('ee');
+  await done;
+  assert.deepEqual(
+    sink.lines.map((l) => [l.stream, l.text]),
+    [
+      ['stderr', 'one'],
+      ['stderr', 'two'],
+      ['stderr', ''],
+      ['stderr', 'three'],
+    ],
+  );
+  for (const l of sink.lines) assert.ok(l.time >= before && l.time <= Date.now());
+  assert.equal(sink.text('stderr'), 'one\ntwo\n\nthree\n');
+});
+
+test('pipeLines cuts overlong lines instead of buffering without bound', async () => {
+  const sink = new MemoryLogSink();
+  const src = new PassThrough();
+  const done = pipeLines(src, 'stdout', sink);
+  src.end(Buffer.alloc(150 * 1024, 'a'));
+  await done;
+  assert.deepEqual(
+    sink.lines.map((l) => l.text.length),
+    [65536, 65536, 150 * 1024 - 131072],
+  );
+});

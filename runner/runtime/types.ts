@@ -1,0 +1,153 @@
+/**
+ * The Runtime seam (DESIGN.md): everything the executor needs to run a job's containers.
+ *
+ * Lifecycle: `prepareJob` → any number of `run` / `startService` → `destroyJob`. The job handle
+ * owns the job's network and every container started through it; `destroyJob` stops and removes
+ * them all, is idempotent and is safe after a failed or partial setup. A crashed runner's
+ * leftovers are removed by `gcRuntime(dataDir)` on the next start.
+ */
+
+/** One line of container output. `time` is when the line was read (ms since epoch). */
+export interface LogLine {
+  stream: 'stdout' | 'stderr';
+  time: number;
+  text: string;
+}
+
+/**
+ * Where a container's output goes (Redis stream in a runner, memory in tests, the terminal in
+ * `slipway exec`). Line-oriented: the runtime splits each stream on '\n' and timestamps every line;
+ * a trailing partial line is flushed when the stream ends. Lines of one stream arrive in order.
+ */
+export interface LogSink {
+  write(line: LogLine): void;
+}
+
+/** A job-wide network the runtime can attach containers to (from runner/runtime/network). */
+export interface JobNetworkRef {
+  /** Path of the job's network namespace (e.g. /run/netns/slipway-…). */
+  netnsPath: string;
+  /** The job's address on its bridge (all containers of the job share it). */
+  ip: string;
+  gateway: string;
+  /** DNS servers for the generated /etc/resolv.conf. */
+  dns?: string[];
+}
+
+export interface PrepareJobOptions {
+  /** A job id from the JobSpec: [A-Za-z0-9_.-], used in deterministic container ids. */
+  id: string;
+  /** 'none': every container gets its own empty netns (loopback only). 'bridge': one job network. */
+  network: 'none' | 'bridge';
+}
+
+/** Handle of a prepared job; pass it to run/startService/destroyJob. */
+export interface JobHandle {
+  readonly id: string;
+  /** Present when the job was prepared with network 'bridge'. */
+  readonly network?: JobNetworkRef;
+}
+
+export type Mount =
+  /** Bind a host directory (the workspace, a cache volume dir) at `target`. */
+  | { type: 'bind'; source: string; target: string; readonly?: boolean }
+  /** A fresh tmpfs at `target` (sizeBytes default 64 MiB). */
+  | { type: 'tmpfs'; target: string; sizeBytes?: number };
+
+/** The subset of an OCI image config the runtime uses. */
+export interface ImageRuntimeConfig {
+  Env?: string[];
+  User?: string;
+  WorkingDir?: string;
+  Entrypoint?: string[] | null;
+  Cmd?: string[] | null;
+}
+
+export interface ResourceLimits {
+  /** Memory limit in bytes (cgroup memory; no swap beyond it). */
+  memoryBytes?: number;
+  /** CPU quota in cores (e.g. 1.5). */
+  cpus?: number;
+  /** Max number of processes/threads (default 1024). */
+  pids?: number;
+}
+
+/**
+ * What to run. The argv is, in order of precedence: `script` (run as `/bin/sh -e -c script`),
+ * else `entrypoint ?? image Entrypoint` followed by `args ?? image Cmd` (Docker semantics).
+ */
+export interface ContainerSpec {
+  /** A name unique within the job ([A-Za-z0-9_.-]); part of the container id. */
+  name: string;
+  /**
+   * The image's unpacked layer dirs, BOTTOM FIRST (the order of the image's rootfs.diff_ids).
+   * They are only read; a fresh upper dir is created per container and removed afterwards.
+   */
+  lowerDirs: string[];
+  imageConfig?: ImageRuntimeConfig;
+  script?: string;
+  entrypoint?: string[];
+  args?: string[];
+  /** Added to (and overriding) the image's Env. */
+  env?: Record<string, string>;
+  /** `name`, `uid`, `name:group`, `uid:gid` — overrides the image's User. Names resolve via the image. */
+  user?: string;
+  /** Absolute path; overrides the image's WorkingDir; created if missing. Not under /proc, /sys, /dev. */
+  workdir?: string;
+  hostname?: string;
+  mounts?: Mount[];
+  limits?: ResourceLimits;
+  /** Extra /etc/hosts entries (service names → addresses). */
+  extraHosts?: Array<{ name: string; ip: string }>;
+  /** Overrides the job's network for this container: 'none' gives it its own empty netns. */
+  network?: 'none' | 'job';
+}
+
+export interface RunOptions {
+  sink: LogSink;
+  /** Aborting stops the container (TERM, then KILL after the grace period); result.cancelled. */
+  signal?: AbortSignal;
+  /** Wall-clock limit; on expiry as for abort, result.timedOut. */
+  timeoutMs?: number;
+  /** Time between TERM and KILL (default 2000 ms). */
+  killGraceMs?: number;
+}
+
+/** How a container ended. A non-zero exit is data, never a thrown error. */
+export interface RunResult {
+  exitCode: number;
+  /** The signal that ended the main process (e.g. 'SIGKILL'), if it died from one. */
+  signal?: string;
+  oomKilled: boolean;
+  timedOut: boolean;
+  cancelled: boolean;
+  durationMs: number;
+  /** A short human reason when it did not simply exit: "out of memory (limit 256 MiB)", "timed out after 2s", "cancelled". */
+  message?: string;
+}
+
+/** A long-running container of a job (a service). `done` settles when it exits. */
+export interface ServiceHandle {
+  readonly name: string;
+  readonly containerId: string;
+  readonly done: Promise<RunResult>;
+}
+
+export interface Runtime {
+  /** Creates the job's state (and network). On failure, everything made so far is removed. */
+  prepareJob(opts: PrepareJobOptions): Promise<JobHandle>;
+  /** Runs a container to completion; its root fs is removed afterwards. */
+  run(job: JobHandle, spec: ContainerSpec, opts: RunOptions): Promise<RunResult>;
+  /** Starts a container in the background; stop it with stopService or destroyJob. */
+  startService(
+    job: JobHandle,
+    spec: ContainerSpec,
+    opts: Omit<RunOptions, 'timeoutMs'>,
+  ): Promise<ServiceHandle>;
+  /** TERM, then KILL after the grace period; resolves with the service's result. Idempotent. */
+  stopService(service: ServiceHandle, graceMs?: number): Promise<RunResult>;
+  /** Sends `signal` to every process of a running container; a no-op when it is gone. */
+  kill(job: JobHandle, containerName: string, signal?: string): Promise<void>;
+  /** Stops every container of the job, removes its root fses and its network. Idempotent. */
+  destroyJob(job: JobHandle): Promise<void>;
+}
