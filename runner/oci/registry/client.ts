@@ -1,0 +1,197 @@
+import { SlipwayError } from '../../../lib/errors.js';
+import { log } from '../../../lib/log.js';
+import { formatReference, type ImageReference } from '../reference.js';
+import type { Descriptor, Digest } from '../types.js';
+import { httpAllowed } from './auth.js';
+import { type CredentialLookup, credentialLookup } from './credentials.js';
+import { responseError } from './errors.js';
+import { MANIFEST_ACCEPT, sha256, verifyDigest } from './manifests.js';
+import { DEFAULT_RETRY, type RetryPolicy, withRetry } from './retry.js';
+import { RegistrySession } from './session.js';
+import { uploadBlobTo } from './upload.js';
+
+const logger = log.child({ module: 'oci/registry' });
+
+export interface RegistryClientOptions {
+  /** Where credentials come from; default: Docker's config file. */
+  credentials?: CredentialLookup;
+  /** Registry hosts allowed over plain HTTP (loopback hosts always are). */
+  insecure?: readonly string[];
+  retry?: RetryPolicy;
+  /** Blobs up to this size are uploaded in one PUT; larger ones in chunks (default 32 MiB). */
+  monolithicMaxBytes?: number;
+  /** Chunk size for chunked uploads (default 16 MiB). */
+  chunkBytes?: number;
+}
+
+/** Where a blob upload may come from: a fresh stream of its bytes for every attempt. */
+export type BlobSource = () => AsyncIterable<Uint8Array>;
+
+/**
+ * The distribution-spec client (the `Registry` seam of DESIGN.md). Stateless for callers: it
+ * keeps one RegistrySession (base URL, challenge, tokens) per registry host. Every call retries
+ * temporary failures (429, 5xx, resets) with backoff; permanent ones throw a SlipwayError
+ * naming the registry.
+ */
+export class RegistryClient {
+  private readonly sessions = new Map<string, RegistrySession>();
+  private readonly retryPolicy: RetryPolicy;
+  private readonly allowHttp: (host: string) => boolean;
+  private readonly credentials: CredentialLookup;
+
+  constructor(private readonly opts: RegistryClientOptions = {}) {
+    this.retryPolicy = opts.retry ?? DEFAULT_RETRY;
+    this.allowHttp = httpAllowed(opts.insecure ?? []);
+    this.credentials = opts.credentials ?? credentialLookup();
+  }
+
+  session(registry: string): RegistrySession {
+    let s = this.sessions.get(registry);
+    if (!s) {
+      s = new RegistrySession(registry, this.credentials, this.allowHttp);
+      this.sessions.set(registry, s);
+    }
+    return s;
+  }
+
+  private retry<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    return withRetry(fn, this.retryPolicy, (err, attempt, delayMs) =>
+      logger.warn(
+        { what, attempt, delayMs, err: (err as Error).message },
+        'retrying after a temporary failure',
+      ),
+    );
+  }
+
+  /** Checks that the registry answers `/v2/` and that our credentials (if any) are usable. */
+  async ping(registry: string): Promise<void> {
+    await this.retry(`ping ${registry}`, () => this.session(registry).ping());
+  }
+
+  /**
+   * Fetches the manifest or index `selector` (a tag or digest) of `ref`, verifying its digest
+   * against the requested digest or the registry's Docker-Content-Digest header.
+   */
+  async getManifest(
+    ref: ImageReference,
+    selector: string,
+  ): Promise<{ bytes: Buffer; digest: Digest; contentType: string | undefined }> {
+    const what = `${ref.registry}/${ref.repository}:${selector}`;
+    return this.retry(`manifest ${what}`, async () => {
+      const res = await this.session(ref.registry).request(
+        `${ref.repository}/manifests/${selector}`,
+        { headers: { accept: MANIFEST_ACCEPT } },
+        [pullScope(ref.repository)],
+      );
+      if (res.status === 404) {
+        await res.body?.cancel();
+        throw new SlipwayError(`manifest unknown: ${what} not found in registry ${ref.registry}`, {
+          category: 'permanent',
+          context: { image: what, registry: ref.registry },
+        });
+      }
+      if (!res.ok) throw await responseError(res, `manifest ${what}`, ref.registry);
+      const bytes = Buffer.from(await res.arrayBuffer());
+      const expected = selector.includes(':')
+        ? selector
+        : (res.headers.get('docker-content-digest') ?? undefined);
+      if (expected) verifyDigest(bytes, expected, `manifest ${what}`);
+      return {
+        bytes,
+        digest: expected ?? sha256(bytes),
+        contentType: res.headers.get('content-type') ?? undefined,
+      };
+    });
+  }
+
+  /**
+   * Streams blob `desc` of `ref` into `sink`. The whole fetch + sink runs again on a temporary
+   * failure (a reset mid-body included), so `sink` must be safe to repeat (the content store's
+   * verified write is). The sink owns digest verification.
+   */
+  async fetchBlob<T>(
+    ref: ImageReference,
+    desc: Descriptor,
+    sink: (body: AsyncIterable<Uint8Array>) => Promise<T>,
+  ): Promise<T> {
+    const what = `blob ${desc.digest} of ${ref.registry}/${ref.repository}`;
+    return this.retry(what, async () => {
+      const res = await this.session(ref.registry).request(`${ref.repository}/blobs/${desc.digest}`, {}, [
+        pullScope(ref.repository),
+      ]);
+      if (!res.ok || !res.body) throw await responseError(res, what, ref.registry);
+      return sink(res.body as unknown as AsyncIterable<Uint8Array>);
+    });
+  }
+
+  /** Whether blob `digest` exists in `ref`'s repository (HEAD). */
+  async hasBlob(ref: ImageReference, digest: Digest): Promise<boolean> {
+    return this.retry(`HEAD ${digest}`, async () => {
+      const res = await this.session(ref.registry).request(
+        `${ref.repository}/blobs/${digest}`,
+        { method: 'HEAD' },
+        [pushScope(ref.repository)],
+      );
+      await res.body?.cancel();
+      if (res.ok) return true;
+      if (res.status === 404) return false;
+      throw await responseError(res, `HEAD blob ${digest}`, ref.registry);
+    });
+  }
+
+  /**
+   * Uploads blob `desc` to `ref`'s repository unless it is there already. With `mountFrom` (a
+   * repository on the same registry) it asks for a cross-repo mount first and uploads when
+   * the registry declines. Returns how the blob got there.
+   */
+  async pushBlob(
+    ref: ImageReference,
+    desc: Descriptor,
+    source: BlobSource,
+    mountFrom?: string,
+  ): Promise<'exists' | 'mounted' | 'uploaded'> {
+    if (await this.hasBlob(ref, desc.digest)) return 'exists';
+    return this.retry(`upload ${desc.digest} to ${ref.registry}/${ref.repository}`, () =>
+      uploadBlobTo(this.session(ref.registry), ref, desc, source, {
+        mountFrom: mountFrom !== ref.repository ? mountFrom : undefined,
+        monolithicMaxBytes: this.opts.monolithicMaxBytes ?? 32 * 1024 * 1024,
+        chunkBytes: this.opts.chunkBytes ?? 16 * 1024 * 1024,
+      }),
+    );
+  }
+
+  /** PUTs a manifest or index under `tagOrDigest`; returns its digest (checked against the registry's). */
+  async putManifest(
+    ref: ImageReference,
+    tagOrDigest: string,
+    mediaType: string,
+    bytes: Buffer,
+  ): Promise<Digest> {
+    const digest = sha256(bytes);
+    const target = formatReference({ ...ref, tag: tagOrDigest.includes(':') ? undefined : tagOrDigest });
+    return this.retry(`PUT manifest ${target}`, async () => {
+      const res = await this.session(ref.registry).request(
+        `${ref.repository}/manifests/${tagOrDigest}`,
+        { method: 'PUT', headers: { 'content-type': mediaType }, body: bytes as unknown as BodyInit },
+        [pushScope(ref.repository)],
+      );
+      if (res.status !== 201 && !res.ok)
+        throw await responseError(res, `PUT manifest ${target}`, ref.registry);
+      await res.body?.cancel();
+      const theirs = res.headers.get('docker-content-digest');
+      if (theirs && theirs !== digest)
+        throw new SlipwayError(
+          `registry ${ref.registry} stored manifest ${target} as ${theirs}, expected ${digest}`,
+        );
+      return digest;
+    });
+  }
+}
+
+export function pullScope(repository: string): string {
+  return `repository:${repository}:pull`;
+}
+
+export function pushScope(repository: string): string {
+  return `repository:${repository}:pull,push`;
+}

@@ -1,0 +1,38 @@
+import { SlipwayError } from '../../../lib/errors.js';
+
+/**
+ * Turns a failed registry response into a SlipwayError: 429/5xx are temporary (with the
+ * `Retry-After` hint), everything else permanent. The registry's error body (the
+ * distribution-spec `errors[]` JSON) is summarised in the message. Consumes the body.
+ */
+export async function responseError(res: Response, what: string, registry: string): Promise<SlipwayError> {
+  let detail = '';
+  try {
+    const text = (await res.text()).slice(0, 2000);
+    try {
+      const body = JSON.parse(text) as { errors?: Array<{ code?: string; message?: string }> };
+      detail = (body.errors ?? []).map((e) => [e.code, e.message].filter(Boolean).join(': ')).join('; ');
+    } catch {
+      detail = text.trim().slice(0, 200);
+    }
+  } catch {}
+  const temporary = res.status === 429 || res.status >= 500;
+  const retryAfter = Number(res.headers.get('retry-after'));
+  return new SlipwayError(
+    `${what}: registry ${registry} answered ${res.status} ${res.statusText}${detail ? ` (${detail})` : ''}`,
+    {
+      category: temporary ? 'temporary' : 'permanent',
+      context: {
+        registry,
+        status: res.status,
+        ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterMs: retryAfter * 1000 } : {}),
+      },
+    },
+  );
+}
+
+/** Whether `host` (with optional port) is this machine: plain HTTP is allowed there. */
+export function isLoopbackHost(host: string): boolean {
+  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : (host.split(':')[0] ?? '');
+  return name === 'localhost' || name === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(name);
+}

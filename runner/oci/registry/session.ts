@@ -1,0 +1,151 @@
+import { SlipwayError } from '../../../lib/errors.js';
+import { log } from '../../../lib/log.js';
+import { registryApiHost } from '../reference.js';
+import { basicHeader, TokenCache } from './auth.js';
+import { type Challenge, parseWwwAuthenticate } from './challenge.js';
+import type { Credential, CredentialLookup } from './credentials.js';
+import { responseError } from './errors.js';
+
+const logger = log.child({ module: 'oci/registry' });
+const MAX_REDIRECTS = 5;
+
+/**
+ * One registry host: its base URL (found by pinging `/v2/`), its auth challenge and cached
+ * tokens. Requests carry the right Authorization for their scopes; redirects are followed by
+ * hand so Authorization never reaches another host. Created lazily by RegistryClient.
+ */
+export class RegistrySession {
+  private base?: Promise<{ url: URL; challenge?: Challenge }>;
+  private tokens?: TokenCache;
+  private credentialLoaded?: Promise<void>;
+  private credential?: Credential;
+
+  constructor(
+    readonly registry: string,
+    private readonly credentials: CredentialLookup,
+    private readonly allowHttp: (host: string) => boolean,
+  ) {}
+
+  /** Pings `/v2/` once (https first; plain http only where allowed) and remembers the result. */
+  ping(): Promise<{ url: URL; challenge?: Challenge }> {
+    this.base ??= this.doPing().catch((err) => {
+      this.base = undefined;
+      throw err;
+    });
+    return this.base;
+  }
+
+  private async doPing(): Promise<{ url: URL; challenge?: Challenge }> {
+    const host = registryApiHost(this.registry);
+    const schemes = this.allowHttp(host) ? ['https', 'http'] : ['https'];
+    let lastErr: unknown;
+    for (const scheme of schemes) {
+      const url = new URL(`${scheme}://${host}/v2/`);
+      let res: Response;
+      try {
+        res = await fetch(url, { redirect: 'manual' });
+      } catch (err) {
+        lastErr = err;
+        continue;
+      }
+      await res.body?.cancel();
+      if (res.ok) return { url };
+      if (res.status === 401) {
+        const challenges = parseWwwAuthenticate(res.headers.get('www-authenticate') ?? '');
+        const challenge =
+          challenges.find((c) => c.scheme === 'bearer') ?? challenges.find((c) => c.scheme === 'basic');
+        return challenge ? { url, challenge } : { url };
+      }
+      throw await responseError(res, `ping of ${url}`, this.registry);
+    }
+    const cause =
+      (lastErr as { cause?: { message?: string } })?.cause?.message ?? (lastErr as Error)?.message;
+    throw new SlipwayError(
+      `cannot reach registry ${this.registry} (${schemes.join(', then ')}): ${cause}${schemes.length === 1 ? ` (if it speaks plain HTTP, mark it insecure with --insecure-registry ${this.registry})` : ''}`,
+      { category: 'temporary', context: { registry: this.registry }, cause: lastErr },
+    );
+  }
+
+  private async loadCredential(): Promise<void> {
+    this.credentialLoaded ??= this.credentials(this.registry).then((c) => {
+      this.credential = c;
+      this.tokens = new TokenCache(this.registry, c, this.allowHttp);
+    });
+    await this.credentialLoaded;
+  }
+
+  private async authorization(
+    challenge: Challenge | undefined,
+    scopes: string[],
+  ): Promise<string | undefined> {
+    if (!challenge) return undefined;
+    await this.loadCredential();
+    if (challenge.scheme === 'basic') return this.credential ? basicHeader(this.credential) : undefined;
+    if (challenge.scheme === 'bearer') return this.tokens!.header(challenge, scopes);
+    return undefined;
+  }
+
+  /**
+   * One request to `pathOrUrl` (relative to `/v2/`, or absolute as in a `Location` header)
+   * with auth for `scopes`. A 401 refreshes the token once (with any scope the registry asks
+   * for) before giving up with a clear error. Other statuses are returned for the caller.
+   */
+  async request(pathOrUrl: string | URL, init: RequestInit, scopes: string[]): Promise<Response> {
+    const { url: base, challenge } = await this.ping();
+    const url = new URL(pathOrUrl, base);
+    let auth = await this.authorization(challenge, scopes);
+    let res = await this.fetchFollowing(url, init, auth);
+    if (res.status === 401 && challenge) {
+      await res.body?.cancel();
+      const again = parseWwwAuthenticate(res.headers.get('www-authenticate') ?? '').find(
+        (c) => c.scheme === 'bearer',
+      );
+      if (challenge.scheme === 'bearer' && again && init.body == null) {
+        const asked = again.params.scope?.split(' ').filter(Boolean) ?? [];
+        this.tokens!.clear();
+        auth = await this.authorization(challenge, [...new Set([...scopes, ...asked])]);
+        res = await this.fetchFollowing(url, init, auth);
+        if (res.status !== 401) return res;
+        await res.body?.cancel();
+      }
+      throw this.deniedError(scopes);
+    }
+    if (res.status === 401) {
+      await res.body?.cancel();
+      throw this.deniedError(scopes);
+    }
+    return res;
+  }
+
+  private deniedError(scopes: string[]): SlipwayError {
+    const what = scopes.join(' ') || '/v2/';
+    return new SlipwayError(
+      this.credential
+        ? `registry ${this.registry} denied user "${this.credential.username}" (${what}): wrong username or password, or no access`
+        : `registry ${this.registry} denied anonymous access (${what}): it needs credentials and none were found`,
+      { category: 'permanent', context: { registry: this.registry } },
+    );
+  }
+
+  private async fetchFollowing(url: URL, init: RequestInit, auth: string | undefined): Promise<Response> {
+    let current = url;
+    const origin = url.host;
+    for (let hop = 0; ; hop++) {
+      const headers = new Headers(init.headers);
+      if (auth && current.host === origin) headers.set('authorization', auth);
+      const res = await fetch(current, { ...init, headers, redirect: 'manual' });
+      const location = res.headers.get('location');
+      if (res.status < 300 || res.status >= 400 || !location || res.status === 304) return res;
+      if (hop >= MAX_REDIRECTS)
+        throw new SlipwayError(`registry ${this.registry}: too many redirects from ${url}`);
+      await res.body?.cancel();
+      const next = new URL(location, current);
+      logger.debug({ from: current.href, to: next.host }, 'following redirect');
+      if (next.protocol !== 'https:' && !this.allowHttp(next.host) && current.protocol === 'https:')
+        throw new SlipwayError(`registry ${this.registry} redirected to plain HTTP (${next.host})`);
+      current = next;
+      if (init.method === 'HEAD' || !init.method || init.method === 'GET') continue;
+      throw new SlipwayError(`registry ${this.registry} redirected a ${init.method} request`);
+    }
+  }
+}
