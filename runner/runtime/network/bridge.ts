@@ -1,0 +1,70 @@
+import { writeFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { SlipwayError } from '../../../lib/errors.js';
+import { exec, execOk } from './exec.js';
+import { type Cidr, formatCidr, overlaps, parseCidr, subnets } from './ipv4.js';
+import { BRIDGE_PREFIX, bridgeName } from './names.js';
+
+const routesSchema = z.array(z.object({ dst: z.string(), dev: z.string().optional() }));
+const linksSchema = z.array(z.object({ ifname: z.string(), ifalias: z.string().optional() }));
+
+/** Host networks a job subnet must not overlap (routes of every table, except Slipway's bridges). */
+async function hostNetworks(): Promise<Cidr[]> {
+  const routes = routesSchema.parse(
+    JSON.parse(await execOk('ip', ['-j', '-4', 'route', 'show', 'table', 'all'])),
+  );
+  return routes.flatMap((r) => {
+    if (r.dst === 'default' || r.dev?.startsWith(BRIDGE_PREFIX)) return [];
+    const c = parseCidr(r.dst.includes('/') ? r.dst : `${r.dst}/32`);
+    return c ? [c] : [];
+  });
+}
+
+/**
+ * Claims a free /24 of `pool` for a job by creating its bridge: the bridge name encodes the
+ * subnet, so `ip link add` failing with "File exists" means another job (of any runner on the
+ * host) holds it and the next one is tried. `beforeClaim` runs before each attempt (the caller
+ * records its intent there, so a crash right after the claim is still collectable). The bridge
+ * gets `label` as ifalias, IPv6 disabled, and is brought up. The caller owns deleting it.
+ */
+export async function claimBridge(opts: {
+  pool: Cidr;
+  label: string;
+  beforeClaim: (bridge: string, subnet: Cidr) => Promise<void>;
+}): Promise<{ bridge: string; subnet: Cidr }> {
+  const taken = await hostNetworks();
+  for (const subnet of subnets(opts.pool, 24)) {
+    if (taken.some((t) => overlaps(t, subnet))) continue;
+    const bridge = bridgeName(subnet);
+    await opts.beforeClaim(bridge, subnet);
+    const r = await exec('ip', ['link', 'add', bridge, 'type', 'bridge']);
+    if (r.code !== 0 && r.stderr.includes('File exists')) continue;
+    if (r.code !== 0) {
+      throw new SlipwayError(`cannot create bridge ${bridge}: ${r.stderr.trim()}`, { category: 'internal' });
+    }
+    await execOk('ip', ['link', 'set', bridge, 'alias', opts.label]);
+    await writeFile(`/proc/sys/net/ipv6/conf/${bridge}/disable_ipv6`, '1\n');
+    await execOk('ip', ['link', 'set', bridge, 'up']);
+    return { bridge, subnet };
+  }
+  throw new SlipwayError(`no free /24 left in the job subnet pool ${formatCidr(opts.pool)}`, {
+    category: 'temporary',
+    context: { pool: formatCidr(opts.pool) },
+  });
+}
+
+/** Deletes a bridge; idempotent. */
+export async function deleteBridge(bridge: string): Promise<void> {
+  const r = await exec('ip', ['link', 'del', bridge]);
+  if (r.code !== 0 && !r.stderr.includes('Cannot find device')) {
+    throw new SlipwayError(`cannot delete bridge ${bridge}: ${r.stderr.trim()}`, { category: 'internal' });
+  }
+}
+
+/** Slipway bridges on the host with their owner label (empty when the alias was never set). */
+export async function listSlipwayBridges(): Promise<Array<{ bridge: string; label: string }>> {
+  const links = linksSchema.parse(JSON.parse(await execOk('ip', ['-j', 'link', 'show', 'type', 'bridge'])));
+  return links
+    .filter((l) => l.ifname.startsWith(BRIDGE_PREFIX))
+    .map((l) => ({ bridge: l.ifname, label: l.ifalias ?? '' }));
+}

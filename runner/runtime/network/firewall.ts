@@ -1,0 +1,129 @@
+import { writeFile } from 'node:fs/promises';
+import { exec, execOk } from './exec.js';
+import { BRIDGE_PREFIX } from './names.js';
+
+/**
+ * Slipway's iptables rules. Static rules (installed once per host, never removed: they match
+ * only `slw+` bridges, so they are inert without jobs) keep every job away from the host and
+ * from other jobs; per-job rules (tagged with the job's owner label) allow traffic inside the
+ * job's bridge and NAT its subnet to the outside. Chains:
+ * - filter SLIPWAY-INPUT   (jumped to first from INPUT): from a job bridge only replies to
+ *   connections the host opened (so the runner can probe a service); everything else is
+ *   rejected — the gateway address, every other host address, any port.
+ * - filter SLIPWAY-FORWARD (first in FORWARD): same-bridge traffic accepted (per job; matters
+ *   with br_netfilter), bridge-to-bridge rejected, job-to-outside accepted, outside-to-job only
+ *   as replies.
+ * - nat SLIPWAY-POSTROUTING (first in POSTROUTING): per job, MASQUERADE of its subnet.
+ * - ip6tables: nothing from or to a job bridge at all (jobs are IPv4-only).
+ */
+const BR = `${BRIDGE_PREFIX}+`;
+type Rule = { table: 'filter' | 'nat'; chain: string; args: string[] };
+
+const STATIC_V4: Rule[] = [
+  { table: 'filter', chain: 'SLIPWAY-INPUT', args: ['-i', BR, ...established('RETURN')] },
+  { table: 'filter', chain: 'SLIPWAY-INPUT', args: ['-i', BR, '-j', 'REJECT'] },
+  { table: 'filter', chain: 'SLIPWAY-FORWARD', args: ['-i', BR, '-o', BR, '-j', 'REJECT'] },
+  { table: 'filter', chain: 'SLIPWAY-FORWARD', args: ['-i', BR, '-j', 'ACCEPT'] },
+  { table: 'filter', chain: 'SLIPWAY-FORWARD', args: ['-o', BR, ...established('ACCEPT')] },
+  { table: 'filter', chain: 'SLIPWAY-FORWARD', args: ['-o', BR, '-j', 'REJECT'] },
+];
+const STATIC_V6: Rule[] = [
+  { table: 'filter', chain: 'SLIPWAY-INPUT', args: ['-i', BR, '-j', 'DROP'] },
+  { table: 'filter', chain: 'SLIPWAY-FORWARD', args: ['-i', BR, '-j', 'DROP'] },
+  { table: 'filter', chain: 'SLIPWAY-FORWARD', args: ['-o', BR, '-j', 'DROP'] },
+];
+const JUMPS: Rule[] = [
+  { table: 'filter', chain: 'INPUT', args: ['-j', 'SLIPWAY-INPUT'] },
+  { table: 'filter', chain: 'FORWARD', args: ['-j', 'SLIPWAY-FORWARD'] },
+  { table: 'nat', chain: 'POSTROUTING', args: ['-j', 'SLIPWAY-POSTROUTING'] },
+];
+export const SLIPWAY_CHAINS = [
+  { table: 'filter', chain: 'SLIPWAY-INPUT' },
+  { table: 'filter', chain: 'SLIPWAY-FORWARD' },
+  { table: 'nat', chain: 'SLIPWAY-POSTROUTING' },
+] as const;
+
+function established(target: string): string[] {
+  return ['-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', target];
+}
+
+async function has(bin: string, r: Rule): Promise<boolean> {
+  return (await exec(bin, ['-w', '-t', r.table, '-C', r.chain, ...r.args])).code === 0;
+}
+
+async function ensureRules(bin: string, rules: Rule[], jumps: Rule[]): Promise<void> {
+  for (const c of SLIPWAY_CHAINS) {
+    if (bin === 'ip6tables' && c.table === 'nat') continue;
+    await exec(bin, ['-w', '-t', c.table, '-N', c.chain]); // exit 1 when it exists: fine
+  }
+  for (const r of rules)
+    if (!(await has(bin, r))) await execOk(bin, ['-w', '-t', r.table, '-A', r.chain, ...r.args]);
+  for (const j of jumps) {
+    if (bin === 'ip6tables' && j.table === 'nat') continue;
+    if (!(await has(bin, j))) await execOk(bin, ['-w', '-t', j.table, '-I', j.chain, '1', ...j.args]);
+  }
+}
+
+/**
+ * Installs the static chains and rules (idempotent; checked on every job so a flushed host
+ * firewall is repaired before a job runs) and turns on IPv4 forwarding.
+ */
+export async function ensureHostFirewall(): Promise<void> {
+  await ensureRules('iptables', STATIC_V4, JUMPS);
+  await ensureRules('ip6tables', STATIC_V6, JUMPS);
+  await writeFile('/proc/sys/net/ipv4/ip_forward', '1\n');
+}
+
+function jobRules(opts: { bridge: string; subnet: string; label: string }): Rule[] {
+  const comment = ['-m', 'comment', '--comment', opts.label];
+  return [
+    {
+      table: 'filter',
+      chain: 'SLIPWAY-FORWARD',
+      args: ['-i', opts.bridge, '-o', opts.bridge, ...comment, '-j', 'ACCEPT'],
+    },
+    {
+      table: 'nat',
+      chain: 'SLIPWAY-POSTROUTING',
+      args: ['-s', opts.subnet, '!', '-o', opts.bridge, ...comment, '-j', 'MASQUERADE'],
+    },
+  ];
+}
+
+/** Adds a job's rules (before the static ones). Pair with `removeJobRules`. */
+export async function addJobRules(opts: { bridge: string; subnet: string; label: string }): Promise<void> {
+  for (const r of jobRules(opts))
+    await execOk('iptables', ['-w', '-t', r.table, '-I', r.chain, '1', ...r.args]);
+}
+
+/** Removes a job's rules; idempotent (absent rules are fine). */
+export async function removeJobRules(opts: { bridge: string; subnet: string; label: string }): Promise<void> {
+  for (const r of jobRules(opts)) {
+    while (await has('iptables', r))
+      await execOk('iptables', ['-w', '-t', r.table, '-D', r.chain, ...r.args]);
+  }
+}
+
+/** Every rule in Slipway's chains whose comment starts with `labelPrefix`, as `iptables -S` lines. */
+export async function listRulesByLabel(labelPrefix: string): Promise<Array<{ table: string; line: string }>> {
+  const found: Array<{ table: string; line: string }> = [];
+  for (const c of SLIPWAY_CHAINS) {
+    const r = await exec('iptables', ['-w', '-t', c.table, '-S', c.chain]);
+    for (const line of r.stdout.split('\n')) {
+      if (line.startsWith('-A ') && line.includes(`--comment "${labelPrefix}`))
+        found.push({ table: c.table, line });
+    }
+  }
+  return found;
+}
+
+/** Deletes every rule whose owner label starts with `labelPrefix` (garbage collection). */
+export async function removeRulesByLabel(labelPrefix: string): Promise<number> {
+  const rules = await listRulesByLabel(labelPrefix);
+  for (const { table, line } of rules) {
+    // Our rules contain no spaces inside arguments; only the comment is quoted.
+    const args = line.replaceAll('"', '').split(' ').slice(1);
+    await exec('iptables', ['-w', '-t', table, '-D', ...args]);
+  }
+  return rules.length;
+}

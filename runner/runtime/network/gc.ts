@@ -1,0 +1,53 @@
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from '../../../lib/log.js';
+import { deleteBridge, listSlipwayBridges } from './bridge.js';
+import { removeRulesByLabel } from './firewall.js';
+import { dataDirNetnsPrefix, dataDirOwnerPrefix } from './names.js';
+import { deleteNetns, listNetns } from './netns.js';
+import { ipamDir, readJobRecords, teardownJob } from './teardown.js';
+
+export interface NetworkGcReport {
+  jobs: number;
+  netns: number;
+  bridges: number;
+  rules: number;
+  leaseDirs: number;
+}
+
+/**
+ * Removes every job network a crashed earlier run of this data dir left behind: first job by
+ * job from the records, then a sweep by name/label (netns prefix, bridge ifalias, iptables
+ * comment, IPAM lease dirs) for anything the records missed. Only this data dir's networks are
+ * touched, so it is safe while other runners on the host are running. Call it on runner start,
+ * before any job network is created; it must not run concurrently with this data dir's jobs.
+ */
+export async function gcNetworks(dataDir: string, log: Logger): Promise<NetworkGcReport> {
+  const glog = log.child({ module: 'runtime/network-gc' });
+  const report: NetworkGcReport = { jobs: 0, netns: 0, bridges: 0, rules: 0, leaseDirs: 0 };
+  for (const record of await readJobRecords(dataDir, (f) =>
+    glog.warn({ file: f }, 'unreadable job record'),
+  )) {
+    await teardownJob(dataDir, record, glog);
+    report.jobs++;
+  }
+  const nsPrefix = dataDirNetnsPrefix(dataDir);
+  for (const ns of await listNetns()) {
+    if (!ns.startsWith(nsPrefix)) continue;
+    await deleteNetns(ns);
+    report.netns++;
+  }
+  const labelPrefix = dataDirOwnerPrefix(dataDir);
+  for (const b of await listSlipwayBridges()) {
+    if (!b.label.startsWith(labelPrefix)) continue;
+    await deleteBridge(b.bridge);
+    report.bridges++;
+  }
+  report.rules = await removeRulesByLabel(labelPrefix);
+  for (const dir of await readdir(ipamDir(dataDir)).catch(() => [] as string[])) {
+    await rm(join(ipamDir(dataDir), dir), { recursive: true, force: true });
+    report.leaseDirs++;
+  }
+  if (Object.values(report).some((n) => n > 0)) glog.info(report, 'collected leftover job networks');
+  return report;
+}

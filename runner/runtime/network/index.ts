@@ -1,0 +1,13 @@
+/**
+ * Per-job container networking (see job-network.ts for the lifecycle and README.md for the
+ * design): CNI bridge + host-local + loopback invoked directly, iptables isolation, GC.
+ */
+
+export { type HostsEntry, renderHostsFile } from './dns.js';
+export { gcNetworks, type NetworkGcReport } from './gc.js';
+export {
+  type ContainerNetwork,
+  createJobNetwork,
+  DEFAULT_SUBNET_POOL,
+  type JobNetwork,
+} from './job-network.js';

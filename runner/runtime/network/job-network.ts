@@ -1,0 +1,206 @@
+import { mkdir } from 'node:fs/promises';
+import { z } from 'zod';
+import { SlipwayError } from '../../../lib/errors.js';
+import type { Logger } from '../../../lib/log.js';
+import { claimBridge } from './bridge.js';
+import { bridgeConfig, invokeCni, loopbackConfig } from './cni.js';
+import { type HostsEntry, jobResolvConf, renderHostsFile } from './dns.js';
+import { addJobRules, ensureHostFirewall } from './firewall.js';
+import { type Cidr, formatCidr, nthAddress, parseCidr, subnetPoolSchema } from './ipv4.js';
+import { cniNetworkName, netnsName, ownerLabel } from './names.js';
+import { addNetns, deleteNetns } from './netns.js';
+import { ipamDir, readJobRecord, teardownJob, writeJobRecord } from './teardown.js';
+
+export const DEFAULT_SUBNET_POOL = '10.89.0.0/16';
+
+const optionsSchema = z.object({
+  jobId: z.string().min(1).max(256),
+  dataDir: z.string().min(1),
+  subnetPool: subnetPoolSchema.default(DEFAULT_SUBNET_POOL),
+});
+/** A container name inside a job (a step or service id); also its first hostname. */
+const hostnameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9]([A-Za-z0-9_.-]{0,62})$/, 'must be 1-63 letters, digits, "_", "." or "-"');
+const containerSchema = z.object({ name: hostnameSchema, aliases: z.array(hostnameSchema).default([]) });
+
+/** One container's place on the job network. `netnsPath` goes into the OCI bundle. */
+export interface ContainerNetwork {
+  name: string;
+  netnsPath: string;
+  ip: string;
+  /** Hostnames other containers of the job resolve to `ip` (the name, then the aliases). */
+  names: string[];
+}
+
+/**
+ * A job's network: one bridge and /24 per job, one netns + IP per container (services and
+ * steps), isolated from the host and from other jobs, NATed to the outside. Lifecycle:
+ * `createJobNetwork` → `addContainer` before each container starts (use its `netnsPath` and
+ * `hostsFile()`), `removeContainer` after it exits → `destroy()` once the job is over, on every
+ * exit path. `destroy` is idempotent and safe after a failed setup; `gcNetworks` collects what a
+ * crashed process left behind.
+ */
+export interface JobNetwork {
+  readonly jobId: string;
+  readonly bridge: string;
+  readonly subnet: string;
+  readonly gateway: string;
+  addContainer(opts: { name: string; aliases?: string[] }): Promise<ContainerNetwork>;
+  removeContainer(name: string): Promise<void>;
+  /** /etc/hosts lines for every container currently on the network. */
+  hostsEntries(): HostsEntry[];
+  /** A complete /etc/hosts for any container of the job. */
+  hostsFile(): string;
+  /** /etc/resolv.conf for the job: the host's upstream resolvers, never a host-local stub. */
+  resolvConf(): Promise<string>;
+  destroy(): Promise<void>;
+}
+
+export async function createJobNetwork(opts: {
+  jobId: string;
+  dataDir: string;
+  subnetPool?: string;
+  log: Logger;
+}): Promise<JobNetwork> {
+  const parsed = optionsSchema.safeParse(opts);
+  if (!parsed.success) {
+    throw new SlipwayError(`invalid job network options: ${z.prettifyError(parsed.error)}`, {
+      context: { job: opts.jobId },
+    });
+  }
+  const { jobId, dataDir } = parsed.data;
+  const log = opts.log.child({ module: 'runtime/network', jobId });
+  await mkdir(ipamDir(dataDir), { recursive: true });
+  const stale = await readJobRecord(dataDir, jobId);
+  if (stale) {
+    log.warn({ bridge: stale.bridge }, 'removing a stale network left by an earlier run of this job');
+    await teardownJob(dataDir, stale, log);
+  }
+  await ensureHostFirewall();
+  const label = ownerLabel(dataDir, jobId);
+  let claimed: { bridge: string; subnet: Cidr } | undefined;
+  try {
+    claimed = await claimBridge({
+      pool: parseCidr(parsed.data.subnetPool)!,
+      label,
+      beforeClaim: (bridge, subnet) => writeJobRecord(dataDir, { jobId, bridge, subnet: formatCidr(subnet) }),
+    });
+    await addJobRules({ bridge: claimed.bridge, subnet: formatCidr(claimed.subnet), label });
+  } catch (err) {
+    const record = await readJobRecord(dataDir, jobId);
+    if (record) await teardownJob(dataDir, record, log);
+    throw err;
+  }
+  log.debug({ bridge: claimed.bridge, subnet: formatCidr(claimed.subnet) }, 'job network created');
+  return new CniJobNetwork(dataDir, jobId, claimed.bridge, claimed.subnet, log);
+}
+
+class CniJobNetwork implements JobNetwork {
+  readonly subnet: string;
+  readonly gateway: string;
+  private readonly containers = new Map<string, ContainerNetwork & { netns: string }>();
+  private destroyed = false;
+
+  constructor(
+    private readonly dataDir: string,
+    readonly jobId: string,
+    readonly bridge: string,
+    subnet: Cidr,
+    private readonly log: Logger,
+  ) {
+    this.subnet = formatCidr(subnet);
+    this.gateway = nthAddress(subnet, 1);
+  }
+
+  private cni(command: 'ADD' | 'DEL', netns: string, which: 'eth0' | 'lo') {
+    const config =
+      which === 'lo'
+        ? loopbackConfig
+        : bridgeConfig({
+            bridge: this.bridge,
+            subnet: this.subnet,
+            gateway: this.gateway,
+            ipamDir: ipamDir(this.dataDir),
+          });
+    return invokeCni({
+      command,
+      config,
+      networkName: cniNetworkName(this.dataDir, this.jobId),
+      containerId: netns,
+      netnsPath: `/run/netns/${netns}`,
+      ifName: which,
+    });
+  }
+
+  async addContainer(opts: { name: string; aliases?: string[] }): Promise<ContainerNetwork> {
+    const { name, aliases } = containerSchema.parse(opts);
+    if (this.destroyed) throw new SlipwayError('job network already destroyed', { category: 'internal' });
+    if (this.containers.has(name)) {
+      throw new SlipwayError(`container "${name}" is already on the job network`, { category: 'internal' });
+    }
+    const netns = netnsName(this.dataDir, this.jobId, name);
+    const entry = { name, netns, netnsPath: await addNetns(netns), ip: '', names: [name, ...aliases] };
+    this.containers.set(name, entry);
+    try {
+      await this.cni('ADD', netns, 'lo');
+      const result = await this.cni('ADD', netns, 'eth0');
+      const address = result?.ips[0]?.address;
+      if (!address) throw new SlipwayError('CNI bridge ADD returned no IP address', { category: 'internal' });
+      entry.ip = address.split('/')[0]!;
+    } catch (err) {
+      await this.removeContainer(name).catch(() => {});
+      throw err;
+    }
+    this.log.debug({ container: name, ip: entry.ip, netns }, 'container attached');
+    return { name, netnsPath: entry.netnsPath, ip: entry.ip, names: entry.names };
+  }
+
+  /** Detaches a container: CNI DEL (veth, lease), then the netns. Idempotent. */
+  async removeContainer(name: string): Promise<void> {
+    const entry = this.containers.get(name);
+    if (!entry) return;
+    for (const which of ['eth0', 'lo'] as const) {
+      await this.cni('DEL', entry.netns, which).catch((err) =>
+        this.log.warn({ err, container: name }, `CNI DEL of ${which} failed; the netns removal cleans up`),
+      );
+    }
+    await deleteNetns(entry.netns);
+    this.containers.delete(name);
+  }
+
+  hostsEntries(): HostsEntry[] {
+    return [...this.containers.values()]
+      .filter((c) => c.ip !== '')
+      .map((c) => ({ ip: c.ip, names: c.names }));
+  }
+
+  hostsFile(): string {
+    return renderHostsFile(this.hostsEntries());
+  }
+
+  resolvConf(): Promise<string> {
+    return jobResolvConf();
+  }
+
+  async destroy(): Promise<void> {
+    this.destroyed = true;
+    for (const name of [...this.containers.keys()]) {
+      await this.removeContainer(name).catch((err) =>
+        this.log.warn({ err, container: name }, 'detach failed'),
+      );
+    }
+    const errors = await teardownJob(
+      this.dataDir,
+      { jobId: this.jobId, bridge: this.bridge, subnet: this.subnet },
+      this.log,
+    );
+    if (errors.length > 0) {
+      throw new SlipwayError(`job network teardown incomplete (${errors.length} step(s) failed)`, {
+        category: 'internal',
+        context: { job: this.jobId, bridge: this.bridge },
+        cause: errors[0],
+      });
+    }
+  }
+}
