@@ -1,0 +1,139 @@
+import { createReadStream } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { SlipwayError } from '../../../lib/errors.js';
+import { unpackLayerStream } from '../layer/unpack.js';
+import type { ContentStore, Descriptor, Digest } from '../types.js';
+import { digestHex } from './digest.js';
+import { tmpName } from './tmpnames.js';
+
+const metaSchema = z.object({
+  diffID: z.string(),
+  digest: z.string(),
+  size: z.number(),
+  entries: z.number(),
+});
+export type LayerMeta = z.infer<typeof metaSchema>;
+
+/**
+ * Unpacked layers at `<dataDir>/layers/<diffID hex>/`: `rootfs/` is the overlayfs lower dir,
+ * `layer.json` records the blob it came from and its size. A layer is unpacked into
+ * `<dataDir>/tmp/unpack-<pid>-<rand>/` and renamed into place whole, so a layer dir that exists
+ * is complete. Concurrent unpacks of one diffID share a promise in this process; across
+ * processes the loser of the rename drops its copy and uses the winner's. layer.json's mtime
+ * is the layer's last use, read by LRU eviction.
+ */
+export class LayerStore {
+  readonly dir: string;
+  private readonly inflight = new Map<Digest, Promise<string>>();
+
+  constructor(
+    dataDir: string,
+    private readonly tmpDir: string,
+    private readonly content: ContentStore,
+  ) {
+    this.dir = join(dataDir, 'layers');
+  }
+
+  async init(): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+  }
+
+  private rootfsOf(diffID: Digest): string {
+    return join(this.dir, digestHex(diffID, { diffID }), 'rootfs');
+  }
+
+  /** The rootfs of an unpacked layer (marking it used), or undefined. */
+  async find(diffID: Digest): Promise<string | undefined> {
+    const meta = join(this.dir, digestHex(diffID, { diffID }), 'layer.json');
+    try {
+      const now = new Date();
+      await utimes(meta, now, now);
+      return this.rootfsOf(diffID);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
+  /** diffIDs whose unpack is running in this process (GC treats them as held). */
+  unpacking(): Digest[] {
+    return [...this.inflight.keys()];
+  }
+
+  unpack(layer: Descriptor, diffID: Digest): Promise<string> {
+    digestHex(diffID, { diffID });
+    digestHex(layer.digest, { digest: layer.digest });
+    let p = this.inflight.get(diffID);
+    if (!p) {
+      p = this.unpackOnce(layer, diffID).finally(() => this.inflight.delete(diffID));
+      this.inflight.set(diffID, p);
+    }
+    return p;
+  }
+
+  private async unpackOnce(layer: Descriptor, diffID: Digest): Promise<string> {
+    const existing = await this.find(diffID);
+    if (existing) return existing;
+    const blob = await this.content.blobPath(layer.digest);
+    const work = join(this.tmpDir, tmpName('unpack'));
+    await mkdir(join(work, 'rootfs'), { recursive: true });
+    try {
+      const result = await unpackLayerStream(
+        createReadStream(blob, { highWaterMark: 1 << 20 }),
+        join(work, 'rootfs'),
+        {
+          digest: layer.digest,
+          diffID,
+        },
+      );
+      const meta: LayerMeta = { diffID, digest: layer.digest, size: result.size, entries: result.entries };
+      await writeFile(join(work, 'layer.json'), JSON.stringify(meta));
+      try {
+        await rename(work, join(this.dir, digestHex(diffID)));
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
+        // another process finished the same layer first: use its copy
+      }
+      const dir = await this.find(diffID);
+      if (!dir)
+        throw new SlipwayError(`layer ${diffID} vanished right after unpack`, {
+          category: 'temporary',
+          context: { diffID, digest: layer.digest },
+        });
+      return dir;
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  }
+
+  /** Every unpacked layer with its metadata and last-use time. */
+  async list(): Promise<Array<LayerMeta & { usedAt: number }>> {
+    const out: Array<LayerMeta & { usedAt: number }> = [];
+    for (const name of await readdir(this.dir)) {
+      if (!/^[a-f0-9]{64}$/.test(name)) continue;
+      const file = join(this.dir, name, 'layer.json');
+      try {
+        const meta = metaSchema.parse(JSON.parse(await readFile(file, 'utf8')));
+        out.push({ ...meta, usedAt: (await stat(file)).mtimeMs });
+      } catch {
+        // removed concurrently, or not ours: leave it alone
+      }
+    }
+    return out;
+  }
+
+  /** Removes an unpacked layer: renamed out of view first (atomic), then deleted. */
+  async remove(diffID: Digest): Promise<void> {
+    const trash = join(this.tmpDir, tmpName('trash'));
+    try {
+      await rename(join(this.dir, digestHex(diffID)), trash);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    await rm(trash, { recursive: true, force: true });
+  }
+}
