@@ -36,10 +36,10 @@ export async function startTokenServer(
   const dir = await tempDir('token-server');
   const keyFile = join(dir, 'key.pem');
   const certFile = join(dir, 'cert.pem');
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
-    '-subj', '/CN=slipway-test-token-issuer', '-keyout', keyFile, '-out', certFile,
-  ], { stdio: 'pipe' }); // biome-ignore format: one argv
+  const subject = '/CN=slipway-test-token-issuer';
+  const curve = 'ec_paramgen_curve:prime256v1';
+  const args = ['req', '-x509', '-newkey', 'ec', '-pkeyopt', curve, '-nodes', '-days', '2', '-subj', subject];
+  execFileSync('openssl', [...args, '-keyout', keyFile, '-out', certFile], { stdio: 'pipe' });
   const key = createPrivateKey(readFileSync(keyFile));
   const certDer = new X509Certificate(readFileSync(certFile)).raw;
   const service = opts.service ?? 'slipway-test-registry';
@@ -98,16 +98,14 @@ export async function startTokenServer(
     });
     const token = `${header64}.${claims}.${b64url(signature)}`;
     requests.push({ user, scopes, status: 200 });
-    res
-      .writeHead(200, { 'content-type': 'application/json' })
-      .end(
-        JSON.stringify({
-          token,
-          access_token: token,
-          expires_in: expiresIn,
-          issued_at: new Date().toISOString(),
-        }),
-      );
+    res.writeHead(200, { 'content-type': 'application/json' }).end(
+      JSON.stringify({
+        token,
+        access_token: token,
+        expires_in: expiresIn,
+        issued_at: new Date().toISOString(),
+      }),
+    );
   });
   const port = await freePort();
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
