@@ -1,0 +1,53 @@
+import type { Matrix } from '../schema/pipeline.js';
+
+export interface MatrixCombination {
+  /** axis → value, in axis order (declared axes first, then keys only `include` adds). */
+  values: Record<string, string>;
+  /** `node=20, os=debian` — the part of the job name in parentheses. */
+  label: string;
+}
+
+/**
+ * Expands a matrix: the cross product of its axes, minus every combination that matches an
+ * `exclude` entry on all of that entry's keys, plus each `include` entry as its own
+ * combination (duplicates dropped). Order is stable: axes in declaration order, values in
+ * list order, includes last. No matrix gives one combination with no values.
+ */
+export function expandMatrix(matrix: Matrix | undefined): MatrixCombination[] {
+  if (!matrix) return [{ values: {}, label: '' }];
+  const axes = Object.entries(matrix).filter(
+    (e): e is [string, string[]] => e[0] !== 'include' && e[0] !== 'exclude' && Array.isArray(e[1]),
+  );
+  let combos: Record<string, string>[] = axes.length > 0 ? [{}] : [];
+  for (const [axis, values] of axes) {
+    combos = combos.flatMap((c) => values.map((v) => ({ ...c, [axis]: String(v) })));
+  }
+  const excludes = (matrix.exclude ?? []) as Record<string, string>[];
+  combos = combos.filter(
+    (c) => !excludes.some((ex) => Object.entries(ex).every(([k, v]) => c[k] === String(v))),
+  );
+  for (const inc of (matrix.include ?? []) as Record<string, string>[]) {
+    combos.push(Object.fromEntries(Object.entries(inc).map(([k, v]) => [k, String(v)])));
+  }
+  const order = [...axes.map(([a]) => a)];
+  for (const c of combos) for (const k of Object.keys(c)) if (!order.includes(k)) order.push(k);
+  const seen = new Set<string>();
+  const out: MatrixCombination[] = [];
+  for (const c of combos) {
+    const values = Object.fromEntries(order.filter((k) => k in c).map((k) => [k, c[k] as string]));
+    const label = Object.entries(values)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ');
+    if (seen.has(label)) continue;
+    seen.add(label);
+    out.push({ values, label });
+  }
+  return out;
+}
+
+/** A runner-safe id for an expanded job: `test (node=20, os=debian)` → `test-node-20-os-debian`. */
+export function jobId(job: string, combo: MatrixCombination): string {
+  if (!combo.label) return job;
+  const parts = Object.entries(combo.values).flat();
+  return [job, ...parts.map((p) => p.replace(/[^A-Za-z0-9_.]+/g, '_'))].join('-');
+}

@@ -1,0 +1,2 @@
+/** The JobSpec: the versioned payload between server and runner. See jobspec.ts. */
+export * from './jobspec.js';
