@@ -71,24 +71,24 @@ export async function storeImage(
 
 /**
  * An OCI index over `entries`. With `withAttestation`, a buildx-style attestation entry comes
- * first, claiming linux/amd64 but pointing at a manifest that does not exist: a client that
- * fails to skip it cannot pull.
+ * first, claiming linux/amd64 but pointing at the last entry's manifest: a client that fails
+ * to skip it pulls the wrong image.
  */
 export function makeIndex(
   entries: Array<{ desc: Descriptor; platform: Platform }>,
   withAttestation = false,
 ): Buffer {
   const manifests: Descriptor[] = entries.map((e) => ({ ...e.desc, platform: e.platform }));
-  const first = entries[0];
-  if (withAttestation && first)
+  const last = entries.at(-1);
+  if (withAttestation && last)
     manifests.unshift({
       mediaType: MediaType.ociManifest,
-      digest: sha256(Buffer.from('no such attestation manifest')),
-      size: 100,
+      digest: last.desc.digest,
+      size: last.desc.size,
       platform: { os: 'linux', architecture: 'amd64' },
       annotations: {
         'vnd.docker.reference.type': 'attestation-manifest',
-        'vnd.docker.reference.digest': first.desc.digest,
+        'vnd.docker.reference.digest': last.desc.digest,
       },
     });
   return Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests }));

@@ -6,7 +6,7 @@ import { httpAllowed } from './auth.js';
 import { type CredentialLookup, credentialLookup } from './credentials.js';
 import { responseError } from './errors.js';
 import { MANIFEST_ACCEPT, sha256, verifyDigest } from './manifests.js';
-import { DEFAULT_RETRY, type RetryPolicy, withRetry } from './retry.js';
+import { DEFAULT_RETRY, isRetryable, type RetryPolicy, withRetry } from './retry.js';
 import { RegistrySession } from './session.js';
 import { uploadBlobTo } from './upload.js';
 
@@ -54,13 +54,23 @@ export class RegistryClient {
     return s;
   }
 
-  private retry<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    return withRetry(fn, this.retryPolicy, (err, attempt, delayMs) =>
-      logger.warn(
-        { what, attempt, delayMs, err: (err as Error).message },
-        'retrying after a temporary failure',
-      ),
-    );
+  /** Runs `fn` with retries; a final network-level failure becomes a SlipwayError naming `what`. */
+  private async retry<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await withRetry(fn, this.retryPolicy, (err, attempt, delayMs) =>
+        logger.warn(
+          { what, attempt, delayMs, err: (err as Error).message },
+          'retrying after a temporary failure',
+        ),
+      );
+    } catch (err) {
+      if (err instanceof SlipwayError) throw err;
+      const tries = isRetryable(err) ? ` after ${this.retryPolicy.attempts} attempts` : '';
+      throw new SlipwayError(`${what} failed${tries}: ${networkReason(err)}`, {
+        category: 'temporary',
+        cause: err,
+      });
+    }
   }
 
   /** Checks that the registry answers `/v2/` and that our credentials (if any) are usable. */
@@ -194,4 +204,19 @@ export function pullScope(repository: string): string {
 
 export function pushScope(repository: string): string {
   return `repository:${repository}:pull,push`;
+}
+
+/** "connection closed by the server (UND_ERR_SOCKET)" rather than undici's bare "terminated". */
+function networkReason(err: unknown): string {
+  const parts: string[] = [];
+  for (
+    let e = err as { message?: string; code?: string; cause?: unknown } | undefined, i = 0;
+    e && i < 4;
+    i++
+  ) {
+    if (e.message && e.message !== 'terminated' && e.message !== 'fetch failed') parts.push(e.message);
+    if (e.code) parts.push(`(${e.code})`);
+    e = e.cause as typeof e;
+  }
+  return parts.join(' ') || String(err);
 }
