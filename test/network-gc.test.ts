@@ -84,10 +84,17 @@ test('after a runner is killed mid-job, gcNetworks leaves no netns, bridge, leas
       ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
-    const [line] = (await once(child.stdout, 'data')) as [Buffer];
-    child.kill('SIGKILL');
-    await once(child, 'close');
-    const jobs = JSON.parse(line.toString()) as Array<{ bridge: string; subnet: string; netns: string[] }>;
+    const line = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error('the runner did not set up its networks in 60 s')),
+        60_000,
+      );
+      child.stdout.once('data', (b: Buffer) => resolve(b.toString()));
+      child.once('exit', (code) => reject(new Error(`the runner exited early (${code})`)));
+      child.once('exit', () => clearTimeout(timer));
+    }).finally(() => child.kill('SIGKILL'));
+    if (child.exitCode === null) await once(child, 'exit');
+    const jobs = JSON.parse(line) as Array<{ bridge: string; subnet: string; netns: string[] }>;
     const bridges = jobs.map((j) => j.bridge);
     const subnets = jobs.map((j) => j.subnet);
 

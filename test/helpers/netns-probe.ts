@@ -39,14 +39,18 @@ export async function probeFrom(
   const child = spawn(
     'nsenter',
     [`--net=${netnsPath}`, process.execPath, '-e', CLIENT, host, String(port), String(timeoutMs)],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+    { stdio: ['ignore', 'pipe', 'inherit'], timeout: timeoutMs + 10_000, killSignal: 'SIGKILL' },
   );
   let out = '';
   child.stdout.on('data', (b: Buffer) => {
     out += b.toString();
   });
-  await once(child, 'close');
-  return JSON.parse(out) as ProbeResult;
+  const [code] = await once(child, 'close');
+  try {
+    return JSON.parse(out) as ProbeResult;
+  } catch {
+    throw new Error(`TCP probe in ${netnsPath} to ${host}:${port} printed no result (exit ${code}): ${out}`);
+  }
 }
 
 /** Starts a greeting TCP server inside the netns; resolves once it listens. Stop it with `kill()`. */
