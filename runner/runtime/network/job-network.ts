@@ -143,8 +143,8 @@ class CniJobNetwork implements JobNetwork {
     const entry = { name, netns, netnsPath: await addNetns(netns), ip: '', names: [name, ...aliases] };
     this.containers.set(name, entry);
     try {
-      await this.cni('ADD', netns, 'lo');
-      const result = await this.cni('ADD', netns, 'eth0');
+      // Independent interfaces of one netns: both plugins run at once.
+      const [, result] = await Promise.all([this.cni('ADD', netns, 'lo'), this.cni('ADD', netns, 'eth0')]);
       const address = result?.ips[0]?.address;
       if (!address) throw new SlipwayError('CNI bridge ADD returned no IP address', { category: 'internal' });
       entry.ip = address.split('/')[0]!;
@@ -160,11 +160,13 @@ class CniJobNetwork implements JobNetwork {
   async removeContainer(name: string): Promise<void> {
     const entry = this.containers.get(name);
     if (!entry) return;
-    for (const which of ['eth0', 'lo'] as const) {
-      await this.cni('DEL', entry.netns, which).catch((err) =>
-        this.log.warn({ err, container: name }, `CNI DEL of ${which} failed; the netns removal cleans up`),
-      );
-    }
+    await Promise.all(
+      (['eth0', 'lo'] as const).map((which) =>
+        this.cni('DEL', entry.netns, which).catch((err) =>
+          this.log.warn({ err, container: name }, `CNI DEL of ${which} failed; the netns removal cleans up`),
+        ),
+      ),
+    );
     await deleteNetns(entry.netns);
     this.containers.delete(name);
   }
