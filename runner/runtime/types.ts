@@ -23,17 +23,6 @@ export interface LogSink {
   write(line: LogLine): void;
 }
 
-/** A job-wide network the runtime can attach containers to (from runner/runtime/network). */
-export interface JobNetworkRef {
-  /** Path of the job's network namespace (e.g. /run/netns/slipway-…). */
-  netnsPath: string;
-  /** The job's address on its bridge (all containers of the job share it). */
-  ip: string;
-  gateway: string;
-  /** DNS servers for the generated /etc/resolv.conf. */
-  dns?: string[];
-}
-
 export interface PrepareJobOptions {
   /** A job id from the JobSpec: [A-Za-z0-9_.-], used in deterministic container ids. */
   id: string;
@@ -44,8 +33,8 @@ export interface PrepareJobOptions {
 /** Handle of a prepared job; pass it to run/startService/destroyJob. */
 export interface JobHandle {
   readonly id: string;
-  /** Present when the job was prepared with network 'bridge'. */
-  readonly network?: JobNetworkRef;
+  /** Present when the job was prepared with network 'bridge': the job's subnet and gateway. */
+  readonly network?: { subnet: string; gateway: string };
 }
 
 export type Mount =
@@ -130,6 +119,8 @@ export interface RunResult {
 export interface ServiceHandle {
   readonly name: string;
   readonly containerId: string;
+  /** The service's address on the job network (other containers also reach it by name). */
+  readonly ip?: string;
   readonly done: Promise<RunResult>;
 }
 

@@ -1,0 +1,182 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { constants } from 'node:os';
+import { join } from 'node:path';
+import { SlipwayError } from '../../lib/errors.js';
+import { buildBundleConfig, checkTarget, hostsFile, resolvConf } from './bundle.js';
+import { createContainerCgroup, removeContainerCgroup, runcCgroupPath, wasOomKilled } from './cgroups.js';
+import { run } from './exec.js';
+import { DEFAULT_CAPS } from './hardening.js';
+import { pipeLines } from './log-sink.js';
+import { mountOverlay, unmountOverlay } from './overlay.js';
+import { mkdirInRoot } from './root-path.js';
+import { dockerToOciSeccomp, loadDockerSeccompProfile } from './seccomp.js';
+import type { ContainerSpec, LogSink, RunResult } from './types.js';
+import { resolveImageUser } from './users.js';
+
+/** How to reach the OCI runtime binary and where its state lives. */
+export interface OciRuntime {
+  /** runc or crun (a name on PATH or an absolute path). */
+  binary: string;
+  /** Private state dir (`--root`). */
+  stateDir: string;
+  seccompProfile?: string;
+}
+
+export function ociCommand(rt: OciRuntime, args: string[]): Promise<string> {
+  return run(rt.binary, ['--root', rt.stateDir, ...args]);
+}
+
+/** Where a container joins the network: a netns path with its address, or its own empty netns. */
+export interface ContainerNetworkAttachment {
+  netnsPath: string;
+  ip: string;
+  /** The job's /etc/hosts (all containers of the job); extraHosts are appended. */
+  hosts: string;
+  resolv: string;
+}
+
+export type StopReason = 'timeout' | 'cancel' | 'stop';
+
+/** A started container. `done` always resolves (never rejects) once everything is cleaned up. */
+export interface RunningContainer {
+  id: string;
+  done: Promise<RunResult>;
+  /** TERM to every process, KILL after `graceMs`; the reason decides timedOut/cancelled. Idempotent. */
+  stop(reason: StopReason, graceMs: number): void;
+}
+
+const MiB = 1024 * 1024;
+const formatBytes = (n: number) => (n % MiB === 0 ? `${n / MiB} MiB` : `${(n / MiB).toFixed(1)} MiB`);
+
+/** Removes a container's runc state, mounts, cgroups and dir. Idempotent, for any leftover too. */
+export async function removeContainer(rt: OciRuntime, id: string, dir: string): Promise<void> {
+  await ociCommand(rt, ['delete', '--force', id]).catch(() => {});
+  await unmountOverlay(dir);
+  await removeContainerCgroup(id);
+}
+
+async function prepareBundle(
+  rt: OciRuntime,
+  id: string,
+  dir: string,
+  spec: ContainerSpec,
+  net: ContainerNetworkAttachment | undefined,
+): Promise<void> {
+  const { merged } = await mountOverlay(dir, spec.lowerDirs);
+  const user = await resolveImageUser(merged, spec.user ?? spec.imageConfig?.User);
+  const cwd = checkTarget(spec.workdir || spec.imageConfig?.WorkingDir || '/', 'the working directory');
+  await mkdirInRoot(merged, cwd, { uid: user.uid, gid: user.gid });
+  const hostname = (spec.hostname ?? spec.name).slice(0, 63);
+  const hostsPath = join(dir, 'hosts');
+  const resolvPath = join(dir, 'resolv.conf');
+  const own = hostsFile(hostname, net?.ip, spec.extraHosts);
+  // The job's file already has localhost and every container of the job; add ours and the extras.
+  await writeFile(hostsPath, net ? `${net.hosts}${own.split('\n').slice(2).join('\n')}` : own);
+  const hostResolv = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
+  await writeFile(resolvPath, net ? net.resolv : resolvConf(hostResolv, []));
+  const { runcSetsMemory } = await createContainerCgroup(id, spec.limits?.memoryBytes);
+  const seccomp = dockerToOciSeccomp(await loadDockerSeccompProfile(rt.seccompProfile), DEFAULT_CAPS);
+  const config = buildBundleConfig({
+    spec,
+    rootfs: merged,
+    user,
+    cwd,
+    hostname,
+    hostsFile: hostsPath,
+    resolvFile: resolvPath,
+    cgroupsPath: runcCgroupPath(id),
+    netnsPath: net?.netnsPath,
+    seccomp,
+    runcSetsMemory,
+  });
+  await writeFile(join(dir, 'config.json'), JSON.stringify(config));
+}
+
+function signalName(exitCode: number): string | undefined {
+  if (exitCode <= 128 || exitCode > 128 + 64) return undefined;
+  return Object.entries(constants.signals).find(([, n]) => n === exitCode - 128)?.[0];
+}
+
+/**
+ * Prepares the bundle in `dir` and starts `runc run` in the foreground with stdin closed and
+ * stdout/stderr piped into `sink`. Setup failures throw (after cleaning up); once started, every
+ * outcome is reported through `done`, which resolves after the root fs, cgroup and runc state
+ * are gone.
+ */
+export async function startContainer(
+  rt: OciRuntime,
+  id: string,
+  dir: string,
+  spec: ContainerSpec,
+  sink: LogSink,
+  net?: ContainerNetworkAttachment,
+): Promise<RunningContainer> {
+  await removeContainer(rt, id, dir);
+  try {
+    await prepareBundle(rt, id, dir, spec, net);
+  } catch (err) {
+    await removeContainer(rt, id, dir).catch(() => {});
+    throw err instanceof SlipwayError
+      ? err
+      : new SlipwayError(`cannot prepare container ${spec.name}: ${(err as Error).message}`, {
+          category: 'internal',
+          context: { step: spec.name },
+          cause: err,
+        });
+  }
+  const started = Date.now();
+  const child: ChildProcess = spawn(rt.binary, ['--root', rt.stateDir, 'run', '--bundle', dir, id], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stopReason: StopReason | undefined;
+  let killTimer: NodeJS.Timeout | undefined;
+  let finished = false;
+  const exited = new Promise<number>((resolve) => {
+    child.once('error', () => resolve(127));
+    child.once('exit', (code, sig) => resolve(code ?? 128 + (sig ? (constants.signals[sig] ?? 9) : 9)));
+  }).then((code) => {
+    finished = true;
+    clearTimeout(killTimer);
+    return code;
+  });
+  const output = Promise.all([
+    pipeLines(child.stdout as NonNullable<ChildProcess['stdout']>, 'stdout', sink),
+    pipeLines(child.stderr as NonNullable<ChildProcess['stderr']>, 'stderr', sink),
+  ]);
+  const done = (async (): Promise<RunResult> => {
+    const exitCode = await exited;
+    await output;
+    const durationMs = Date.now() - started;
+    const signal = signalName(exitCode);
+    const oomKilled = await wasOomKilled(id, signal === 'SIGKILL');
+    await removeContainer(rt, id, dir).catch((err) =>
+      sink.write({ stream: 'stderr', time: Date.now(), text: `slipway: cleanup failed: ${err.message}` }),
+    );
+    const result: RunResult = {
+      exitCode,
+      oomKilled,
+      timedOut: stopReason === 'timeout',
+      cancelled: stopReason === 'cancel',
+      durationMs,
+    };
+    if (signal) result.signal = signal;
+    if (oomKilled) result.message = `out of memory (limit ${formatBytes(spec.limits?.memoryBytes ?? 0)})`;
+    else if (stopReason === 'timeout') result.message = 'timed out';
+    else if (stopReason === 'cancel') result.message = 'cancelled';
+    return result;
+  })();
+  const kill = (sig: string) => ociCommand(rt, ['kill', '--all', id, sig]).catch(() => {});
+  const stop = (reason: StopReason, graceMs: number) => {
+    if (stopReason || finished) return;
+    stopReason = reason;
+    void kill('TERM');
+    const again = () => {
+      if (finished) return;
+      void kill('KILL');
+      killTimer = setTimeout(again, 1000);
+    };
+    killTimer = setTimeout(again, graceMs);
+  };
+  return { id, done, stop };
+}

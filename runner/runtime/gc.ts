@@ -1,0 +1,61 @@
+import { access, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type Logger, log as rootLog } from '../../lib/log.js';
+import { gcCgroups } from './cgroups.js';
+import { ociCommand } from './container.js';
+import { gcNetworks } from './network/index.js';
+import { mountsUnder, unmountOverlay } from './overlay.js';
+import { containersDir, idPrefix, runtimeDir, stateDir } from './paths.js';
+
+export interface RuntimeGcReport {
+  containers: number;
+  rootfs: number;
+}
+
+/**
+ * Removes everything a crashed earlier run of this data dir left behind: runc/crun containers
+ * (killed, then deleted), overlay mounts and upper dirs, cgroups, and — through the network
+ * module — netns, bridges, firewall rules and IPAM leases. Call it on runner start, before any
+ * job runs; it must not run while this data dir's jobs are running. Other data dirs' containers
+ * are never touched.
+ */
+export async function gcRuntime(dataDir: string, log: Logger = rootLog): Promise<RuntimeGcReport> {
+  const glog = log.child({ module: 'runtime/gc' });
+  const report: RuntimeGcReport = { containers: 0, rootfs: 0 };
+  const prefix = idPrefix(dataDir);
+  for (const binary of ['runc', 'crun']) {
+    const rt = { binary, stateDir: stateDir(dataDir, binary) };
+    if (
+      !(await access(rt.stateDir).then(
+        () => true,
+        () => false,
+      ))
+    )
+      continue;
+    const listed = await ociCommand(rt, ['list', '--quiet']).catch((err) => {
+      glog.warn({ err }, `${binary} list failed`);
+      return '';
+    });
+    for (const id of listed.split('\n').map((s) => s.trim())) {
+      if (!id.startsWith(prefix)) continue;
+      await ociCommand(rt, ['kill', '--all', id, 'KILL']).catch(() => {});
+      await ociCommand(rt, ['delete', '--force', id]).catch((err) => glog.warn({ err, id }, 'delete failed'));
+      report.containers++;
+    }
+  }
+  const dir = containersDir(dataDir);
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    await unmountOverlay(join(dir, name)).catch((err) =>
+      glog.warn({ err, dir: name }, 'root fs removal failed'),
+    );
+    report.rootfs++;
+  }
+  // Mounts whose dirs vanished (should not happen, but never leave one behind).
+  for (const point of await mountsUnder(runtimeDir(dataDir))) {
+    await unmountOverlay(point).catch(() => {});
+  }
+  await gcCgroups(prefix);
+  await gcNetworks(dataDir, glog).catch((err) => glog.warn({ err }, 'network gc failed'));
+  if (report.containers || report.rootfs) glog.info(report, 'removed leftovers of an earlier run');
+  return report;
+}

@@ -1,0 +1,221 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SlipwayError } from '../../lib/errors.js';
+import { type Logger, log as rootLog } from '../../lib/log.js';
+import { ensureHybridCgroupsForCrun } from './cgroups.js';
+import {
+  type ContainerNetworkAttachment,
+  type OciRuntime,
+  ociCommand,
+  type RunningContainer,
+  startContainer,
+} from './container.js';
+import { createJobNetwork, type JobNetwork } from './network/index.js';
+import { checkName, containerId, containersDir, stateDir } from './paths.js';
+import type {
+  ContainerSpec,
+  JobHandle,
+  LogSink,
+  PrepareJobOptions,
+  ResourceLimits,
+  RunOptions,
+  RunResult,
+  Runtime,
+  ServiceHandle,
+} from './types.js';
+
+export interface OciRuntimeOptions {
+  /** The runner's data dir; runtime state lives in <dataDir>/runtime. One runner per data dir. */
+  dataDir: string;
+  /** 'runc' (default) or 'crun', or a path to either. */
+  binary?: string;
+  /** Docker-format seccomp profile (default: containers-common's). */
+  seccompProfile?: string;
+  /** Limits for containers whose spec sets none (per field). */
+  defaultLimits?: ResourceLimits;
+  /** TERM→KILL grace when RunOptions gives none (default 2000 ms). */
+  killGraceMs?: number;
+  log?: Logger;
+}
+
+class Job implements JobHandle {
+  readonly containers = new Map<string, RunningContainer>();
+  destroyed = false;
+  network?: { subnet: string; gateway: string };
+  constructor(
+    readonly id: string,
+    readonly jobNetwork?: JobNetwork,
+  ) {
+    if (jobNetwork) this.network = { subnet: jobNetwork.subnet, gateway: jobNetwork.gateway };
+  }
+}
+
+class Service implements ServiceHandle {
+  constructor(
+    readonly name: string,
+    readonly containerId: string,
+    readonly done: Promise<RunResult>,
+    readonly running: RunningContainer,
+    readonly ip?: string,
+  ) {}
+}
+
+/** The Runtime on runc (or crun): see types.ts for the contract. */
+export class OciContainerRuntime implements Runtime {
+  private readonly rt: OciRuntime;
+  private readonly log: Logger;
+  private readonly grace: number;
+  private hostReady?: Promise<void>;
+
+  constructor(private readonly opts: OciRuntimeOptions) {
+    const binary = opts.binary ?? 'runc';
+    this.rt = { binary, stateDir: stateDir(opts.dataDir, binary), seccompProfile: opts.seccompProfile };
+    this.log = (opts.log ?? rootLog).child({ module: 'runtime', binary });
+    this.grace = opts.killGraceMs ?? 2000;
+  }
+
+  async prepareJob(opts: PrepareJobOptions): Promise<JobHandle> {
+    checkName(opts.id, 'job id');
+    await mkdir(this.rt.stateDir, { recursive: true, mode: 0o700 });
+    await mkdir(containersDir(this.opts.dataDir), { recursive: true, mode: 0o700 });
+    if (this.rt.binary.endsWith('crun')) {
+      this.hostReady ??= ensureHybridCgroupsForCrun();
+      await this.hostReady;
+    }
+    if (opts.network === 'none') return new Job(opts.id);
+    const network = await createJobNetwork({ jobId: opts.id, dataDir: this.opts.dataDir, log: this.log });
+    return new Job(opts.id, network);
+  }
+
+  private job(handle: JobHandle): Job {
+    if (!(handle instanceof Job))
+      throw new SlipwayError('not a job of this runtime', { category: 'internal' });
+    if (handle.destroyed)
+      throw new SlipwayError(`job ${handle.id} was destroyed`, {
+        category: 'internal',
+        context: { job: handle.id },
+      });
+    return handle;
+  }
+
+  private withDefaults(spec: ContainerSpec): ContainerSpec {
+    const d = this.opts.defaultLimits;
+    return d ? { ...spec, limits: { ...d, ...spec.limits } } : spec;
+  }
+
+  /** Starts a container of `job`; `done` resolves after the network attachment is gone too. */
+  private async start(
+    job: Job,
+    spec: ContainerSpec,
+    sink: LogSink,
+  ): Promise<{ running: RunningContainer; ip?: string }> {
+    const id = containerId(this.opts.dataDir, job.id, spec.name);
+    if (job.containers.has(spec.name))
+      throw new SlipwayError(`container ${spec.name} is already running in job ${job.id}`, {
+        category: 'internal',
+      });
+    const dir = join(containersDir(this.opts.dataDir), id);
+    const useNet = job.jobNetwork && spec.network !== 'none' ? job.jobNetwork : undefined;
+    let attachment: ContainerNetworkAttachment | undefined;
+    if (useNet) {
+      const c = await useNet.addContainer({ name: spec.name });
+      attachment = {
+        netnsPath: c.netnsPath,
+        ip: c.ip,
+        hosts: useNet.hostsFile(),
+        resolv: await useNet.resolvConf(),
+      };
+    }
+    const detach = async () => {
+      if (useNet)
+        await useNet
+          .removeContainer(spec.name)
+          .catch((err) => this.log.warn({ err, container: spec.name }, 'network detach failed'));
+    };
+    let started: RunningContainer;
+    try {
+      started = await startContainer(this.rt, id, dir, this.withDefaults(spec), sink, attachment);
+    } catch (err) {
+      await detach();
+      throw err;
+    }
+    const running: RunningContainer = {
+      ...started,
+      done: started.done.finally(async () => {
+        job.containers.delete(spec.name);
+        await detach();
+      }),
+    };
+    job.containers.set(spec.name, running);
+    return { running, ip: attachment?.ip };
+  }
+
+  async run(handle: JobHandle, spec: ContainerSpec, opts: RunOptions): Promise<RunResult> {
+    const job = this.job(handle);
+    const grace = opts.killGraceMs ?? this.grace;
+    if (opts.signal?.aborted) {
+      return {
+        exitCode: 130,
+        oomKilled: false,
+        timedOut: false,
+        cancelled: true,
+        durationMs: 0,
+        message: 'cancelled',
+      };
+    }
+    const { running } = await this.start(job, spec, opts.sink);
+    const onAbort = () => running.stop('cancel', grace);
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    const timer =
+      opts.timeoutMs !== undefined
+        ? setTimeout(() => running.stop('timeout', grace), opts.timeoutMs)
+        : undefined;
+    try {
+      return await running.done;
+    } finally {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async startService(
+    handle: JobHandle,
+    spec: ContainerSpec,
+    opts: Omit<RunOptions, 'timeoutMs'>,
+  ): Promise<ServiceHandle> {
+    const job = this.job(handle);
+    const grace = opts.killGraceMs ?? this.grace;
+    const { running, ip } = await this.start(job, spec, opts.sink);
+    const onAbort = () => running.stop('cancel', grace);
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    const done = running.done.finally(() => opts.signal?.removeEventListener('abort', onAbort));
+    return new Service(spec.name, running.id, done, running, ip);
+  }
+
+  async stopService(service: ServiceHandle, graceMs?: number): Promise<RunResult> {
+    if (!(service instanceof Service))
+      throw new SlipwayError('not a service of this runtime', { category: 'internal' });
+    service.running.stop('stop', graceMs ?? this.grace);
+    return service.done;
+  }
+
+  async kill(handle: JobHandle, containerName: string, signal = 'KILL'): Promise<void> {
+    const running = (handle as Job).containers?.get(containerName);
+    if (!running) return;
+    await ociCommand(this.rt, ['kill', '--all', running.id, signal.replace(/^SIG/, '')]).catch(() => {});
+  }
+
+  async destroyJob(handle: JobHandle): Promise<void> {
+    if (!(handle instanceof Job)) return;
+    handle.destroyed = true;
+    const running = [...handle.containers.values()];
+    for (const c of running) c.stop('stop', Math.min(this.grace, 1000));
+    await Promise.allSettled(running.map((c) => c.done));
+    await handle.jobNetwork?.destroy();
+  }
+}
+
+/** A Runtime on runc (default) or crun. */
+export function createRuntime(opts: OciRuntimeOptions): Runtime {
+  return new OciContainerRuntime(opts);
+}

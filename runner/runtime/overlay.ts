@@ -1,0 +1,63 @@
+import { mkdir, readFile, rm, symlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SlipwayError } from '../../lib/errors.js';
+import { run } from './exec.js';
+
+/**
+ * The root fs of one container: an overlay of read-only layer dirs with a fresh upper/work dir,
+ * all inside the container's own state dir `dir`:
+ *   dir/l/<n>  short symlinks to the layer dirs (keeps the mount options far below the
+ *              one-page limit of mount(2): ~6 bytes per layer instead of a long absolute path)
+ *   dir/u dir/w  upper and work dir (the container's writes; removed with the container)
+ *   dir/m      the merged mount point (runc's root.path)
+ */
+export interface OverlayRoot {
+  dir: string;
+  merged: string;
+}
+
+/**
+ * Mounts the overlay. `lowerDirs` are BOTTOM FIRST (image diff_ids order). The mount runs with
+ * `dir` as cwd so the lowerdir option holds only relative `l/<n>` paths. On failure nothing
+ * stays mounted; the caller still owns `dir` and removes it with unmountOverlay.
+ */
+export async function mountOverlay(dir: string, lowerDirs: readonly string[]): Promise<OverlayRoot> {
+  if (lowerDirs.length === 0)
+    throw new SlipwayError('an image needs at least one layer', { category: 'permanent' });
+  if (lowerDirs.length > 500)
+    throw new SlipwayError(`image has ${lowerDirs.length} layers; at most 500 are supported`);
+  await mkdir(join(dir, 'l'), { recursive: true });
+  await Promise.all([mkdir(join(dir, 'u')), mkdir(join(dir, 'w')), mkdir(join(dir, 'm'))]);
+  await Promise.all(lowerDirs.map((layer, i) => symlink(layer, join(dir, 'l', String(i)))));
+  // overlayfs lists lowerdirs top first.
+  const lower = lowerDirs.map((_, i) => `l/${i}`).reverse();
+  const options = `lowerdir=${lower.join(':')},upperdir=u,workdir=w`;
+  await run('mount', ['-t', 'overlay', 'overlay', '-o', options, 'm'], { cwd: dir });
+  return { dir, merged: join(dir, 'm') };
+}
+
+/** Mount points (from /proc/self/mountinfo) at or below `prefix`, deepest first. */
+export async function mountsUnder(prefix: string): Promise<string[]> {
+  const info = await readFile('/proc/self/mountinfo', 'utf8');
+  const points = info
+    .split('\n')
+    .map((line) => line.split(' ')[4])
+    .filter((p): p is string => !!p)
+    .map((p) => p.replace(/\\(\d{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8))))
+    .filter((p) => p === prefix || p.startsWith(`${prefix}/`));
+  return [...new Set(points)].sort((a, b) => b.length - a.length);
+}
+
+/**
+ * Unmounts whatever is mounted under `dir` and removes `dir` (upper dir included). Idempotent;
+ * never removes files through a mount that is still in place.
+ */
+export async function unmountOverlay(dir: string): Promise<void> {
+  for (const point of await mountsUnder(dir)) {
+    await run('umount', [point]).catch(() => run('umount', ['-l', point]));
+  }
+  const left = await mountsUnder(dir);
+  if (left.length)
+    throw new SlipwayError(`cannot unmount ${left.join(', ')}`, { category: 'internal', context: { dir } });
+  await rm(dir, { recursive: true, force: true });
+}
