@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { KNOWN_KEYS_MARK } from '../schema/common.js';
 import type { PipelineError } from './errors.js';
 import type { Path, SourceMap } from './source.js';
-import { didYouMean } from './suggest.js';
+import { closest, didYouMean } from './suggest.js';
 
 /**
  * Turns zod issues about the raw YAML value into positioned, human messages: unknown keys
@@ -16,6 +16,8 @@ export function issuesToErrors(
   source: SourceMap,
 ): PipelineError[] {
   const out: PipelineError[] = [];
+  const explained = new Set<string>();
+  const missing = new Map<PipelineError, string>();
   const push = (path: Path, part: 'key' | 'value', message: string) =>
     out.push({ file: source.file, ...source.locate(path, part), message });
   const visit = (issue: z.core.$ZodIssue, prefix: Path) => {
@@ -30,6 +32,8 @@ export function issuesToErrors(
         for (const key of issue.keys) {
           const hint =
             didYouMean(key, known) || (known.length ? ` (expected one of: ${known.join(', ')})` : '');
+          const meant = closest(key, known);
+          if (meant !== undefined) explained.add(JSON.stringify([...path, meant]));
           push([...path, key], 'key', `unknown key "${key}"${hint}`);
         }
         return;
@@ -54,6 +58,7 @@ export function issuesToErrors(
           const parent = path.slice(0, -1);
           const where = parent.length > 0 ? ` in ${labelOf(parent)}` : '';
           push(parent, 'value', `missing required key "${String(path[path.length - 1])}"${where}`);
+          missing.set(out[out.length - 1] as PipelineError, JSON.stringify(path));
           return;
         }
         const expected = issue.message.startsWith('Invalid input')
@@ -73,7 +78,8 @@ export function issuesToErrors(
     }
   };
   for (const issue of issues) visit(issue, []);
-  return out;
+  // A typo already explains a missing key: `stpes` (did you mean "steps"?) needs no second error.
+  return out.filter((e) => !explained.has(missing.get(e) ?? ''));
 }
 
 /** The value at `path` in `raw`, and whether the path ends at an absent key of a mapping. */
@@ -83,7 +89,12 @@ function lookup(raw: unknown, path: Path): { value: unknown; missing: boolean; d
     if (Array.isArray(value) && typeof seg === 'number') {
       if (seg >= value.length) return { value: undefined, missing: false, depth };
       value = value[seg];
-    } else if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    } else if (
+      value !== null &&
+      typeof value === 'object' &&
+      !Array.isArray(value) &&
+      typeof seg === 'string'
+    ) {
       if (!Object.hasOwn(value, seg)) return { value: undefined, missing: true, depth: depth + 1 };
       value = (value as Record<PropertyKey, unknown>)[seg];
     } else {

@@ -1,7 +1,7 @@
 import type { PipelineError } from './errors.js';
 import { asMap, listEntries, mapEntries, type RawMap } from './raw.js';
 import type { Path, SourceMap } from './source.js';
-import { didYouMean } from './suggest.js';
+import { closest, didYouMean } from './suggest.js';
 
 /** Largest number of jobs one matrix may expand into. */
 export const MAX_MATRIX_JOBS = 256;
@@ -23,7 +23,10 @@ export function checkJobs(raw: unknown, source: SourceMap): PipelineError[] {
     if (!body) continue;
     const at: Path = ['jobs', job];
     const steps = listEntries(body.steps).filter((s) => asMap(s.value));
-    if (body.steps === undefined && body.build === undefined) {
+    const typo = Object.keys(body).some(
+      (k) => k !== 'steps' && k !== 'build' && closest(k, ['steps', 'build']),
+    );
+    if (body.steps === undefined && body.build === undefined && !typo) {
       err(at, `job "${job}" has nothing to do: add "steps" or "build"`, 'key');
     }
     checkServices(job, body, serviceNames, err);

@@ -35,7 +35,7 @@ export function parsePipeline(text: string, file: string): ParseResult {
         doc.errors.map((e) => ({
           file,
           ...source.at(e.pos[0]),
-          message: yamlMessage(e.code, e.message, text.slice(e.pos[0], e.pos[1])),
+          message: yamlMessage(e.code, e.message, /^[^:\n]*/.exec(text.slice(e.pos[0]))?.[0] ?? ''),
         })),
       ),
     };

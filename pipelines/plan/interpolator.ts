@@ -30,8 +30,9 @@ export class Interpolator {
   }
 
   image(value: string, path: Path): string {
+    const before = this.errors.length;
     const out = this.text(value, path);
-    if (out === value && !value.includes('$')) return out;
+    if (this.errors.length > before || (out === value && !value.includes('$'))) return out;
     const problem = imageRefProblem(out);
     if (problem) this.error(path, `${problem} (after interpolating "${value}" in job "${this.jobName}")`);
     return out;

@@ -18,6 +18,8 @@ export interface JobInstance {
   id: string;
   name: string;
   combo: MatrixCombination;
+  /** Every key any combination of this job's matrix has; missing ones are set to "". */
+  matrixKeys: string[];
   needs: string[];
 }
 
@@ -46,7 +48,7 @@ export function ciVariables(
     CI_WORKSPACE: workspace,
     CI_PULL_REQUEST: event.pullRequest ? String(event.pullRequest.number) : '',
   };
-  for (const [axis, value] of Object.entries(inst.combo.values)) vars[matrixVariable(axis)] = value;
+  for (const key of inst.matrixKeys) vars[matrixVariable(key)] = inst.combo.values[key] ?? '';
   return vars;
 }
 

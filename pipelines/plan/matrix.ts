@@ -8,10 +8,12 @@ export interface MatrixCombination {
 }
 
 /**
- * Expands a matrix: the cross product of its axes, minus every combination that matches an
- * `exclude` entry on all of that entry's keys, plus each `include` entry as its own
- * combination (duplicates dropped). Order is stable: axes in declaration order, values in
- * list order, includes last. No matrix gives one combination with no values.
+ * Expands a matrix like GitHub Actions does: the cross product of its axes, minus every
+ * combination that matches an `exclude` entry on all of that entry's keys; then each `include`
+ * entry is merged into every combination whose declared-axis values it does not contradict
+ * (adding its extra keys), or, when it fits none, becomes a combination of its own.
+ * Duplicates are dropped. Order is stable: axes in declaration order, values in list order,
+ * new includes last. No matrix gives one combination with no values.
  */
 export function expandMatrix(matrix: Matrix | undefined): MatrixCombination[] {
   if (!matrix) return [{ values: {}, label: '' }];
@@ -26,8 +28,15 @@ export function expandMatrix(matrix: Matrix | undefined): MatrixCombination[] {
   combos = combos.filter(
     (c) => !excludes.some((ex) => Object.entries(ex).every(([k, v]) => c[k] === String(v))),
   );
-  for (const inc of (matrix.include ?? []) as Record<string, string>[]) {
-    combos.push(Object.fromEntries(Object.entries(inc).map(([k, v]) => [k, String(v)])));
+  const axisNames = axes.map(([a]) => a);
+  const base = combos.length;
+  for (const raw of (matrix.include ?? []) as Record<string, string>[]) {
+    const inc = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, String(v)]));
+    const fits = (c: Record<string, string>) =>
+      Object.entries(inc).every(([k, v]) => !axisNames.includes(k) || c[k] === v);
+    const targets = combos.slice(0, base).filter(fits);
+    if (targets.length === 0) combos.push(inc);
+    for (const c of targets) Object.assign(c, inc);
   }
   const order = [...axes.map(([a]) => a)];
   for (const c of combos) for (const k of Object.keys(c)) if (!order.includes(k)) order.push(k);

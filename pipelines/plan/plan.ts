@@ -12,6 +12,8 @@ import { expandMatrix, jobId } from './matrix.js';
 /** A job that will run: its place in the DAG and the JobSpec to queue. */
 export interface PlannedJob {
   id: string;
+  /** The job's key in the pipeline file (the same for every matrix expansion). */
+  job: string;
   name: string;
   layer: number;
   spec: JobSpec;
@@ -79,13 +81,16 @@ export function planRun(parsed: ParsedPipeline, event: PlanEvent): PlanResult {
   const instances = new Map<string, JobInstance[]>();
   for (const job of jobNames) {
     if (skipReason.has(job)) continue;
+    const combos = expandMatrix(p.jobs[job]?.matrix);
+    const matrixKeys = [...new Set(combos.flatMap((c) => Object.keys(c.values)))];
     instances.set(
       job,
-      expandMatrix(p.jobs[job]?.matrix).map((combo) => ({
+      combos.map((combo) => ({
         job,
         id: jobId(job, combo),
         name: combo.label ? `${job} (${combo.label})` : job,
         combo,
+        matrixKeys,
         needs: [],
       })),
     );
@@ -115,7 +120,8 @@ export function planRun(parsed: ParsedPipeline, event: PlanEvent): PlanResult {
   const layerOf = new Map(order.layers.flatMap((l, i) => l.map((id) => [id, i] as const)));
   const jobs = order.layers.flat().map((id) => {
     const spec = specs.get(id) as JobSpec;
-    return { id, name: spec.job.name, layer: layerOf.get(id) ?? 0, spec };
+    const job = [...instances.values()].flat().find((i) => i.id === id)?.job ?? id;
+    return { id, job, name: spec.job.name, layer: layerOf.get(id) ?? 0, spec };
   });
   const skipped = jobNames
     .filter((j) => skipReason.has(j))

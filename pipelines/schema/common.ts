@@ -68,6 +68,7 @@ export const envMap = z.record(
 );
 
 export const image = template('an image reference').superRefine((s, ctx) => {
+  if ('problem' in scanTemplate(s)) return;
   const problem = imageRefProblem(withPlaceholders(s));
   if (problem && !problem.startsWith('invalid variable')) ctx.addIssue({ code: 'custom', message: problem });
 });
