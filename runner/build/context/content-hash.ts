@@ -1,0 +1,60 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { join, posix } from 'node:path';
+import type { ResolvedSource } from './sources.js';
+import type { ContextEntry } from './walk.js';
+
+/** What COPY/ADD does to ownership and modes: Docker's default owner is 0:0. */
+export interface CopyAttributes {
+  uid: number;
+  gid: number;
+  /** --chmod bits, applied to files and directories. */
+  chmod: number | undefined;
+}
+
+async function fileDigest(path: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+/**
+ * The cache identity of COPY/ADD sources: for every copied object its destination path, type,
+ * mode (after --chmod), owner (after --chown), content digest, symlink target and hardlink
+ * grouping — never mtime, so an untouched checkout on another host hashes the same.
+ * Returns `sha256:<hex>`.
+ */
+export async function hashSources(
+  contextDir: string,
+  sources: ResolvedSource[],
+  attrs: CopyAttributes,
+): Promise<string> {
+  const h = createHash('sha256');
+  const seen = new Map<string, string>();
+  const line = async (dest: string, e: ContextEntry | undefined) => {
+    const type = e?.type ?? 'dir';
+    const mode = attrs.chmod !== undefined && type !== 'symlink' ? attrs.chmod : (e?.mode ?? 0o755);
+    let data = '';
+    if (e && e.type === 'file') {
+      const key = `${e.dev}:${e.ino}`;
+      const first = e.nlink > 1 ? seen.get(key) : undefined;
+      if (first !== undefined) data = `hardlink:${first}`;
+      else {
+        if (e.nlink > 1) seen.set(key, dest);
+        data = await fileDigest(join(contextDir, e.rel));
+      }
+    } else if (e?.type === 'symlink') data = `link:${e.linkTarget}`;
+    h.update(`${JSON.stringify([dest, type, mode.toString(8), attrs.uid, attrs.gid, data])}\n`);
+  };
+  for (const s of sources) {
+    h.update(`source ${JSON.stringify([s.source, s.target, s.destMayBeDir])}\n`);
+    if (!s.isDir) {
+      await line(s.target, s.root);
+      continue;
+    }
+    await line(s.target, s.root);
+    const prefix = s.rel === '' ? '' : `${s.rel}/`;
+    for (const e of s.entries) await line(posix.join(s.target, e.rel.slice(prefix.length)), e);
+  }
+  return `sha256:${h.digest('hex')}`;
+}
