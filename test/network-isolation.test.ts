@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
 import type { Server } from 'node:net';
-import { networkInterfaces } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { log } from '../lib/log.js';
 import {
@@ -12,7 +14,7 @@ import {
 } from '../runner/runtime/network/index.js';
 import { probeFrom, serveIn, serveOnHost } from './helpers/netns-probe.js';
 import { requireBinary, requireRoot } from './helpers/requirements.js';
-import { tempDir, uniqueName } from './helpers/tmp.js';
+import { uniqueName } from './helpers/tmp.js';
 
 const PORT = 7070;
 
@@ -40,7 +42,7 @@ describe('job networks: isolation', () => {
     requireBinary('ip', 'iproute2');
     requireBinary('iptables', 'iptables');
     requireBinary('nsenter', 'util-linux');
-    dataDir = await tempDir('slipway-net');
+    dataDir = await mkdtemp(join(tmpdir(), 'slipway-net-'));
     jobA = await createJobNetwork({ jobId: uniqueName('job-a'), dataDir, log });
     jobB = await createJobNetwork({ jobId: uniqueName('job-b'), dataDir, log });
     aServer = await jobA.addContainer({ name: 'server', aliases: ['db'] });
@@ -55,6 +57,7 @@ describe('job networks: isolation', () => {
     await jobA?.destroy();
     await jobB?.destroy();
     if (dataDir) await gcNetworks(dataDir, log);
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
   test('two containers of one job reach each other by IP, and the hosts file names them', async () => {

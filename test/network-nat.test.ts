@@ -1,13 +1,16 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { log } from '../lib/log.js';
 import { exec, execOk } from '../runner/runtime/network/exec.js';
 import { createJobNetwork, gcNetworks, type JobNetwork } from '../runner/runtime/network/index.js';
 import { probeFrom, serveIn } from './helpers/netns-probe.js';
 import { requireBinary, requireRoot } from './helpers/requirements.js';
-import { tempDir, uniqueName } from './helpers/tmp.js';
+import { uniqueName } from './helpers/tmp.js';
 
 // An "outside" host simulated by a netns behind a veth on TEST-NET-2: the job must reach it
 // through the runner's NAT, so the outside sees the host's address, never the container's.
@@ -23,7 +26,7 @@ before(async () => {
   requireRoot();
   requireBinary('ip', 'iproute2');
   requireBinary('nsenter', 'util-linux');
-  dataDir = await tempDir('slipway-nat');
+  dataDir = await mkdtemp(join(tmpdir(), 'slipway-nat-'));
   await execOk('ip', ['netns', 'add', OUTSIDE_NS]);
   await execOk('ip', ['link', 'add', HOST_END, 'type', 'veth', 'peer', 'name', OUTSIDE_END]);
   await execOk('ip', ['link', 'set', OUTSIDE_END, 'netns', OUTSIDE_NS]);
@@ -43,6 +46,7 @@ after(async () => {
   server?.kill('SIGKILL');
   await job?.destroy();
   if (dataDir) await gcNetworks(dataDir, log);
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
   await exec('ip', ['netns', 'del', OUTSIDE_NS]);
   await exec('ip', ['link', 'del', HOST_END]);
 });
