@@ -39,7 +39,8 @@ export async function loadPipelines(path: string): Promise<LoadedPipeline[]> {
     const result = parsePipeline(await readFile(f.path, 'utf8'), f.file);
     if (result.ok && names.has(result.name)) {
       const message = `pipeline name "${result.name}" is already used by ${names.get(result.name)}`;
-      out.push({ file: f.file, result: { ok: false, errors: [{ file: f.file, line: 1, col: 1, message }] } });
+      const at = result.source.locate(['name']);
+      out.push({ file: f.file, result: { ok: false, errors: [{ file: f.file, ...at, message }] } });
       continue;
     }
     if (result.ok) names.set(result.name, f.file);

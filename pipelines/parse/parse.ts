@@ -1,4 +1,4 @@
-import { LineCounter, parseDocument } from 'yaml';
+import { isCollection, isPair, LineCounter, parseDocument, visit } from 'yaml';
 import { type Pipeline, PipelineSchema } from '../schema/pipeline.js';
 import { type PipelineError, sortErrors } from './errors.js';
 import { checkNeeds } from './graph-checks.js';
@@ -40,6 +40,16 @@ export function parsePipeline(text: string, file: string): ParseResult {
       ),
     };
   }
+  const complexKeys: PipelineError[] = [];
+  visit(doc, {
+    Pair(_, pair) {
+      if (isPair(pair) && isCollection(pair.key)) {
+        const at = source.at(pair.key.range?.[0] ?? 0);
+        complexKeys.push({ file, ...at, message: 'a key must be a plain name, not a list or mapping' });
+      }
+    },
+  });
+  if (complexKeys.length > 0) return { ok: false, errors: sortErrors(complexKeys) };
   let raw: unknown;
   try {
     raw = doc.toJS({ maxAliasCount: 100 });

@@ -125,9 +125,10 @@ export function parseJobSpec(input: string | unknown): JobSpecResult {
       return { ok: false, error: `JobSpec is not valid JSON: ${e instanceof Error ? e.message : String(e)}` };
     }
   }
-  const version = (value as { version?: unknown } | null)?.version;
-  if (value === null || typeof value !== 'object')
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     return { ok: false, error: 'JobSpec must be a JSON object' };
+  }
+  const version = (value as { version?: unknown }).version;
   if (version !== JOBSPEC_VERSION) {
     return {
       ok: false,
