@@ -130,3 +130,24 @@ export async function ensureHybridCgroupsForCrun(): Promise<void> {
     await run('mount', ['-t', 'cgroup', '-o', ctrl, 'cgroup', dir]);
   }
 }
+
+/** Pids in runc's leaf cgroup of container `id` (empty once it is gone). */
+export async function containerPids(id: string): Promise<number[]> {
+  const dir =
+    cgroupVersion() === 2 ? join(ROOT, 'slipway', id, 'ctr') : join(ROOT, 'pids', 'slipway', id, 'ctr');
+  const text = await readFile(join(dir, 'cgroup.procs'), 'utf8').catch(() => '');
+  return text.split('\n').filter(Boolean).map(Number);
+}
+
+/**
+ * True when SIGTERM cannot end the container: its only process is its init (pid 1 in its pid
+ * namespace), which the kernel shields from signals it does not catch. Waiting out the grace
+ * period is then pointless.
+ */
+export async function termCannotEnd(id: string): Promise<boolean> {
+  const pids = await containerPids(id);
+  if (pids.length !== 1) return false;
+  const status = await readFile(`/proc/${pids[0]}/status`, 'utf8').catch(() => '');
+  const caught = /^SigCgt:\s*([0-9a-f]+)$/m.exec(status)?.[1];
+  return caught !== undefined && (BigInt(`0x${caught}`) & (1n << 14n)) === 0n;
+}

@@ -4,13 +4,19 @@ import { constants } from 'node:os';
 import { join } from 'node:path';
 import { SlipwayError } from '../../lib/errors.js';
 import { buildBundleConfig, checkTarget, hostsFile, resolvConf } from './bundle.js';
-import { createContainerCgroup, removeContainerCgroup, runcCgroupPath, wasOomKilled } from './cgroups.js';
+import {
+  createContainerCgroup,
+  removeContainerCgroup,
+  runcCgroupPath,
+  termCannotEnd,
+  wasOomKilled,
+} from './cgroups.js';
 import { run } from './exec.js';
 import { DEFAULT_CAPS } from './hardening.js';
 import { pipeLines } from './log-sink.js';
 import { mountOverlay, unmountOverlay } from './overlay.js';
 import { mkdirInRoot } from './root-path.js';
-import { dockerToOciSeccomp, loadDockerSeccompProfile } from './seccomp.js';
+import { dockerToOciSeccomp, loadDockerSeccompProfile, restrictNamespaces } from './seccomp.js';
 import type { ContainerSpec, LogSink, RunResult } from './types.js';
 import { resolveImageUser } from './users.js';
 
@@ -76,7 +82,10 @@ async function prepareBundle(
   const hostResolv = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
   await writeFile(resolvPath, net ? net.resolv : resolvConf(hostResolv, []));
   const { runcSetsMemory } = await createContainerCgroup(id, spec.limits?.memoryBytes);
-  const seccomp = dockerToOciSeccomp(await loadDockerSeccompProfile(rt.seccompProfile), DEFAULT_CAPS);
+  const seccomp = restrictNamespaces(
+    dockerToOciSeccomp(await loadDockerSeccompProfile(rt.seccompProfile), DEFAULT_CAPS),
+    DEFAULT_CAPS,
+  );
   const config = buildBundleConfig({
     spec,
     rootfs: merged,
@@ -170,7 +179,12 @@ export async function startContainer(
   const stop = (reason: StopReason, graceMs: number) => {
     if (stopReason || finished) return;
     stopReason = reason;
-    void kill('TERM');
+    void kill('TERM').then(async () => {
+      if (!finished && (await termCannotEnd(id))) {
+        clearTimeout(killTimer);
+        again();
+      }
+    });
     const again = () => {
       if (finished) return;
       void kill('KILL');

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type DockerSeccompProfile, dockerToOciSeccomp, loadDockerSeccompProfile } from './seccomp.js';
+import {
+  type DockerSeccompProfile,
+  dockerToOciSeccomp,
+  loadDockerSeccompProfile,
+  restrictNamespaces,
+} from './seccomp.js';
 
 const profile: DockerSeccompProfile = {
   defaultAction: 'SCMP_ACT_ERRNO',
@@ -63,4 +68,24 @@ test('the containers-common profile converts: EPERM for init_module without CAP_
   const denied = oci.syscalls.find((s) => s.names.includes('init_module'));
   assert.equal(denied?.action, 'SCMP_ACT_ERRNO');
   assert.equal(denied?.errnoRet, 1);
+});
+
+test('restrictNamespaces: without CAP_SYS_ADMIN, clone loses namespace flags and unshare/mount/setns are EPERM', () => {
+  const oci = restrictNamespaces(
+    {
+      defaultAction: 'SCMP_ACT_ERRNO',
+      architectures: [],
+      syscalls: [{ names: ['read', 'clone', 'unshare', 'mount'], action: 'SCMP_ACT_ALLOW' }],
+    },
+    ['CAP_CHOWN'],
+    'amd64',
+  );
+  assert.deepEqual(oci.syscalls[0], { names: ['read'], action: 'SCMP_ACT_ALLOW' });
+  const clone = oci.syscalls.find((s) => s.names.includes('clone'));
+  assert.deepEqual(clone?.args, [{ index: 0, value: 0x7e020000, valueTwo: 0, op: 'SCMP_CMP_MASKED_EQ' }]);
+  const denied = oci.syscalls.find((s) => s.names.includes('unshare'));
+  assert.equal(denied?.action, 'SCMP_ACT_ERRNO');
+  assert.ok(denied?.names.includes('mount') && denied.names.includes('setns'));
+  const withAdmin = { defaultAction: 'SCMP_ACT_ERRNO', architectures: [], syscalls: [] };
+  assert.equal(restrictNamespaces(withAdmin, ['CAP_SYS_ADMIN']), withAdmin);
 });

@@ -124,6 +124,54 @@ export function dockerToOciSeccomp(
   return out;
 }
 
+/** Syscalls that create or enter namespaces or mount file systems; Docker ties them to CAP_SYS_ADMIN. */
+const SYS_ADMIN_SYSCALLS = [
+  'unshare',
+  'setns',
+  'mount',
+  'umount',
+  'umount2',
+  'pivot_root',
+  'fsopen',
+  'fsconfig',
+  'fsmount',
+  'fspick',
+  'move_mount',
+  'open_tree',
+  'mount_setattr',
+];
+/** CLONE_NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET */
+const CLONE_NAMESPACE_FLAGS = 0x7e020000;
+
+/**
+ * Docker's own profile gates namespace creation on CAP_SYS_ADMIN; containers-common's (meant for
+ * rootless Podman) allows it and relies on the kernel, which lets anyone create a user namespace
+ * (`unshare -r`). Without CAP_SYS_ADMIN this restores Docker's rules: `clone` only without
+ * namespace flags, `clone3` ENOSYS (libc falls back to clone), the mount/namespace calls EPERM.
+ */
+export function restrictNamespaces(
+  oci: OciSeccomp,
+  caps: readonly string[],
+  goArch = GO_ARCH[process.arch],
+): OciSeccomp {
+  if (caps.includes('CAP_SYS_ADMIN')) return oci;
+  const gated = new Set([...SYS_ADMIN_SYSCALLS, 'clone', 'clone3']);
+  const syscalls = oci.syscalls
+    .map((r) => (r.action === 'SCMP_ACT_ALLOW' ? { ...r, names: r.names.filter((n) => !gated.has(n)) } : r))
+    .filter((r) => r.names.length > 0);
+  const flagsArg = goArch === 's390x' ? 1 : 0;
+  syscalls.push(
+    {
+      names: ['clone'],
+      action: 'SCMP_ACT_ALLOW',
+      args: [{ index: flagsArg, value: CLONE_NAMESPACE_FLAGS, valueTwo: 0, op: 'SCMP_CMP_MASKED_EQ' }],
+    },
+    { names: ['clone3'], action: 'SCMP_ACT_ERRNO', errnoRet: 38 },
+    { names: SYS_ADMIN_SYSCALLS, action: 'SCMP_ACT_ERRNO', errnoRet: 1 },
+  );
+  return { ...oci, syscalls };
+}
+
 const cache = new Map<string, Promise<DockerSeccompProfile>>();
 
 /** Reads and validates a Docker-format profile (cached per path). */

@@ -1,0 +1,3 @@
+import { runtimeContract } from './runtime-contract.js';
+
+runtimeContract('crun');
