@@ -1,0 +1,40 @@
+import type { Command } from 'commander';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** `slipway exec [dir]`: runs a repository's pipeline locally on the real engine. */
+export function register(program: Command): void {
+  program
+    .command('exec')
+    .description("run a repository's pipeline locally, each step in its own runc container")
+    .argument('[dir]', 'repository directory with .slipway.yml or .slipway/*.yml', '.')
+    .option('--job <name>', 'run only this job (by name or id; repeatable)', collect)
+    .option('--event <kind>', 'event to plan for: push, tag, pull_request, manual', 'push')
+    .option('--branch <name>', 'branch of the event (default: the current git branch, else main)')
+    .option('--tag <name>', 'tag of the event (with --event tag)')
+    .option(
+      '--secret <NAME[=VALUE]>',
+      'grant a secret (value from the environment when omitted; repeatable)',
+      collect,
+    )
+    .option('--runtime <binary>', 'OCI runtime: runc or crun', 'runc')
+    .option('--data-dir <dir>', 'runner data directory (default: $SLIPWAY_DATA_DIR or /var/lib/slipway)')
+    .option('--insecure-registry <host>', 'allow plain HTTP to this registry (repeatable)', collect)
+    .option('--keep-workspace', 'keep each job workspace after the run')
+    .action(async (dir: string, opts: ExecOptions) => {
+      const { execCommand } = await import('../exec-command.js');
+      process.exitCode = await execCommand(dir, opts);
+    });
+}
+
+export interface ExecOptions {
+  job?: string[];
+  event: string;
+  branch?: string;
+  tag?: string;
+  secret?: string[];
+  runtime: string;
+  dataDir?: string;
+  insecureRegistry?: string[];
+  keepWorkspace?: boolean;
+}

@@ -1,0 +1,156 @@
+import { createHash } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { log } from '../../lib/log.js';
+import type { JobSpec } from '../../pipelines/spec/index.js';
+import type { JobHandle, Runtime } from '../runtime/types.js';
+import { collectArtifacts } from './artifacts.js';
+import type { ExecutorEvents, JobResult, StepResult } from './events.js';
+import type { ImageResolver, ResolvedImage } from './images.js';
+import { resolveJobCache } from './job-cache.js';
+import { startService } from './services.js';
+import { ForwardingSink } from './sinks.js';
+import { runStep, stepShouldRun } from './steps.js';
+import { prepareWorkspace, type WorkspaceSource } from './workspace.js';
+
+/** What the executor needs from the runner host. */
+export interface ExecutorDeps {
+  runtime: Runtime;
+  images: ImageResolver;
+  /** The runner's data dir: workspaces, caches and artifacts live under it. */
+  dataDir: string;
+  /** Secret values by name; only names listed in the JobSpec's `secrets` are read. */
+  secret?(name: string): string | undefined;
+  /** Keep the workspace dir after the job (for debugging); default false. */
+  keepWorkspace?: boolean;
+}
+
+/**
+ * Runs one JobSpec to completion: workspace, cache, network, services (awaited), steps in order
+ * (`when.status`, retries, timeouts), artifacts, then tears everything down on every path.
+ * Never throws for job failures: the JobResult says what happened. `signal` cancels the job;
+ * the job's own `timeoutMs` cancels it too.
+ */
+export async function executeJob(
+  spec: JobSpec,
+  source: WorkspaceSource,
+  deps: ExecutorDeps,
+  events: ExecutorEvents,
+  signal?: AbortSignal,
+): Promise<JobResult> {
+  const started = Date.now();
+  const jobKey = `${spec.run.id}-${createHash('sha256').update(`${spec.run.id}/${spec.job.id}`).digest('hex').slice(0, 10)}`;
+  const safeKey = jobKey.replace(/[^A-Za-z0-9_.-]/g, '_').slice(-40);
+  const workspaceDir = join(deps.dataDir, 'workspaces', safeKey);
+  const jobSignal = AbortSignal.any([AbortSignal.timeout(spec.timeoutMs), ...(signal ? [signal] : [])]);
+  const setup = new ForwardingSink(events, 'setup');
+  const say = (text: string) => setup.write({ stream: 'stdout', time: Date.now(), text });
+  const held: ResolvedImage[] = [];
+  const cachedImages = new Map<string, Promise<ResolvedImage>>();
+  const image = (ref: string) => {
+    let p = cachedImages.get(ref);
+    if (!p) {
+      p = deps.images.resolve(ref).then((img) => {
+        held.push(img);
+        return img;
+      });
+      cachedImages.set(ref, p);
+    }
+    return p;
+  };
+  const steps: StepResult[] = [];
+  let handle: JobHandle | undefined;
+  let error: string | undefined;
+  let artifacts: string[] = [];
+  const artifactsDir = join(deps.dataDir, 'artifacts', safeKey);
+  events.jobStarted?.(spec);
+  try {
+    await rm(workspaceDir, { recursive: true, force: true });
+    await prepareWorkspace(source, workspaceDir);
+    const cache = await resolveJobCache(spec, workspaceDir, deps.dataDir);
+    if (cache) say(`cache ${cache.key}`);
+    const env: Record<string, string> = { ...spec.env };
+    for (const name of spec.secrets) {
+      const value = deps.secret?.(name);
+      if (value !== undefined) env[name] = value;
+    }
+    handle = await deps.runtime.prepareJob({ id: safeKey, network: 'bridge' });
+    const extraHosts: Array<{ name: string; ip: string }> = [];
+    for (const svc of spec.services) {
+      say(`starting service ${svc.name} (${svc.image})`);
+      const svcHandle = await startService(
+        deps.runtime,
+        handle,
+        svc,
+        await image(svc.image),
+        spec.env,
+        new ForwardingSink(events, `service:${svc.name}`),
+      );
+      if (svcHandle.ip) extraHosts.push({ name: svc.name, ip: svcHandle.ip });
+      say(`service ${svc.name} is ready`);
+    }
+    const mounts = [
+      { type: 'bind' as const, source: workspaceDir, target: spec.workspace },
+      ...(cache?.mounts ?? []),
+    ];
+    const ctx = {
+      runtime: deps.runtime,
+      job: handle,
+      spec,
+      events,
+      env,
+      mounts,
+      extraHosts,
+      image,
+      signal: jobSignal,
+    };
+    let failed = false;
+    for (const [i, step] of spec.steps.entries()) {
+      if (jobSignal.aborted || !stepShouldRun(step, failed)) {
+        const skipped: StepResult = {
+          name: step.name,
+          status: jobSignal.aborted ? 'cancelled' : 'skipped',
+          attempts: 0,
+          durationMs: 0,
+        };
+        steps.push(skipped);
+        events.stepFinished?.(step, skipped);
+        continue;
+      }
+      const result = await runStep(ctx, step, i);
+      steps.push(result);
+      events.stepFinished?.(step, result);
+      if (result.status !== 'success') failed = true;
+    }
+    if (spec.build) {
+      error = "this runner has no image builder configured, so the job's `build` cannot run";
+    }
+    artifacts = await collectArtifacts(workspaceDir, spec.artifacts, artifactsDir);
+  } catch (err) {
+    error = (err as Error).message;
+    log.warn({ job: spec.job.name, err }, 'job setup failed');
+  } finally {
+    if (handle) await deps.runtime.destroyJob(handle).catch((err) => log.error({ err }, 'destroyJob failed'));
+    for (const img of held) await img.release().catch(() => {});
+    if (!deps.keepWorkspace) await rm(workspaceDir, { recursive: true, force: true }).catch(() => {});
+  }
+  const cancelled = jobSignal.aborted;
+  const failed = error !== undefined || steps.some((s) => s.status === 'failure');
+  const status = cancelled ? 'cancelled' : failed ? 'failure' : 'success';
+  const result: JobResult = {
+    jobId: spec.job.id,
+    name: spec.job.name,
+    status,
+    allowedFailure: status === 'failure' && spec.allowFailure,
+    steps,
+    durationMs: Date.now() - started,
+    artifacts,
+    ...(artifacts.length ? { artifactsDir } : {}),
+    ...(cancelled && !error
+      ? { error: signal?.aborted ? 'cancelled' : `timed out after ${spec.timeoutMs / 1000}s` }
+      : {}),
+    ...(error ? { error } : {}),
+  };
+  events.jobFinished?.(result);
+  return result;
+}

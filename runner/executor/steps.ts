@@ -1,0 +1,82 @@
+import type { JobSpec, StepSpec } from '../../pipelines/spec/index.js';
+import type { JobHandle, Mount, Runtime } from '../runtime/types.js';
+import type { ExecutorEvents, StepResult } from './events.js';
+import type { ResolvedImage } from './images.js';
+import { ForwardingSink } from './sinks.js';
+
+export interface StepContext {
+  runtime: Runtime;
+  job: JobHandle;
+  spec: JobSpec;
+  events: ExecutorEvents;
+  /** The job env with granted secrets; the step's own env is layered on top. */
+  env: Record<string, string>;
+  mounts: Mount[];
+  extraHosts: Array<{ name: string; ip: string }>;
+  image(ref: string): Promise<ResolvedImage>;
+  signal: AbortSignal;
+}
+
+/** Whether a step with `when.status` runs, given whether an earlier step failed. */
+export function stepShouldRun(step: StepSpec, failedSoFar: boolean): boolean {
+  const s = step.when.status;
+  return s.includes('always') || (failedSoFar ? s.includes('failure') : s.includes('success'));
+}
+
+/**
+ * Runs one step (`sh -e` script) in its own container, retrying a failed attempt up to
+ * `step.retry` times. A non-zero exit is a `failure` result, never a throw; a cancelled job
+ * gives `cancelled`. Setup errors (image pull) are reported as a failure with the message.
+ */
+export async function runStep(ctx: StepContext, step: StepSpec, index: number): Promise<StepResult> {
+  const started = Date.now();
+  const sink = new ForwardingSink(ctx.events, step.name);
+  let attempts = 0;
+  let last: StepResult = { name: step.name, status: 'failure', attempts: 0, durationMs: 0 };
+  while (attempts <= step.retry) {
+    attempts++;
+    ctx.events.stepStarted?.(step, attempts);
+    try {
+      const image = await ctx.image(step.image);
+      const result = await ctx.runtime.run(
+        ctx.job,
+        {
+          name: `step${index}-${attempts}`,
+          lowerDirs: image.lowerDirs,
+          imageConfig: image.config,
+          script: step.run,
+          env: { ...ctx.env, ...step.env },
+          ...(step.user ? { user: step.user } : {}),
+          workdir: step.workdir ?? ctx.spec.workspace,
+          mounts: ctx.mounts,
+          extraHosts: ctx.extraHosts,
+        },
+        { sink, signal: ctx.signal, ...(step.timeoutMs ? { timeoutMs: step.timeoutMs } : {}) },
+      );
+      const status = result.cancelled
+        ? 'cancelled'
+        : result.exitCode === 0 && !result.timedOut
+          ? 'success'
+          : 'failure';
+      last = {
+        name: step.name,
+        status,
+        exitCode: result.exitCode,
+        ...(result.message ? { message: result.message } : {}),
+        attempts,
+        durationMs: Date.now() - started,
+      };
+    } catch (err) {
+      last = {
+        name: step.name,
+        status: 'failure',
+        message: (err as Error).message,
+        attempts,
+        durationMs: Date.now() - started,
+      };
+    }
+    if (last.status !== 'failure' || ctx.signal.aborted) break;
+  }
+  if (ctx.signal.aborted && last.status === 'failure') last.status = 'cancelled';
+  return last;
+}
