@@ -19,8 +19,15 @@ export function sniffCompression(head: Uint8Array): Compression {
  * Streams the uncompressed bytes of a gzip, zstd or plain tar `source`. Closing the returned
  * iterator early closes `source`. Decompression errors surface from the iteration.
  */
-export async function* decompressed(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  const it = source[Symbol.asyncIterator]();
+export async function* decompressed(
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+): AsyncGenerator<Uint8Array> {
+  const it =
+    Symbol.asyncIterator in source
+      ? source[Symbol.asyncIterator]()
+      : (async function* () {
+          yield* source;
+        })();
   let head: Uint8Array = new Uint8Array(0);
   while (head.byteLength < 4) {
     const r = await it.next();

@@ -1,6 +1,19 @@
-import { constants } from 'node:fs';
-import { chmod, lchown, link, lstat, lutimes, mkdir, open, symlink } from 'node:fs/promises';
-import { setAttribute } from 'fs-xattr';
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  fchmodSync,
+  fchownSync,
+  futimesSync,
+  lchownSync,
+  linkSync,
+  lutimesSync,
+  mkdirSync,
+  openSync,
+  symlinkSync,
+  writeSync,
+} from 'node:fs';
+import { setAttributeSync } from 'fs-xattr';
 import type { Header } from 'tar-stream';
 import { XATTR_PREFIX } from './pax.js';
 import { normaliseEntryName, type SafeTree, UnsafeEntryError } from './safe-tree.js';
@@ -14,7 +27,9 @@ const IS_ROOT = process.getuid?.() === 0;
 const ALLOWED_XATTR = /^(user|security)\./;
 
 /**
- * Applies one tar entry to a SafeTree in overlayfs lower-dir form. Reports oddities through
+ * Applies one tar entry to a SafeTree in overlayfs lower-dir form. File system calls are
+ * synchronous for speed (see SafeTree); regular files get owner, mode and times through their
+ * open descriptor. Reports oddities through
  * `warn`; throws UnsafeEntryError for entries that could escape the tree. Directory mtimes are
  * deferred (children change them) and applied by finish().
  */
@@ -40,15 +55,15 @@ export class EntryWriter {
       case 'contiguous-file':
         return this.file(h, parts, content);
       case 'symlink':
-        await this.tree.ensureParents(parts);
-        await this.tree.clear(parts, false);
-        await symlink(h.linkname, this.tree.abs(parts));
+        this.tree.ensureParents(parts);
+        this.tree.clear(parts, false);
+        symlinkSync(h.linkname, this.tree.abs(parts));
         return this.finishNode(h, parts, { symlink: true });
       case 'link':
         return this.hardlink(h, parts);
       case 'fifo':
-        await this.tree.ensureParents(parts);
-        await this.tree.clear(parts, false);
+        this.tree.ensureParents(parts);
+        this.tree.clear(parts, false);
         await makeNode(this.tree.abs(parts), 'fifo');
         return this.finishNode(h, parts, {});
       case 'character-device':
@@ -63,31 +78,36 @@ export class EntryWriter {
     }
   }
 
-  private async directory(h: Header, parts: string[]): Promise<void> {
-    await this.tree.ensureParents(parts);
-    const state = await this.tree.clear(parts, true);
+  private directory(h: Header, parts: string[]): void {
+    this.tree.ensureParents(parts);
+    const state = this.tree.clear(parts, true);
     const path = this.tree.abs(parts);
-    if (state !== 'dir-kept') await mkdir(path, h.mode & 0o7777);
-    await this.owner(path, h, state === 'dir-kept');
-    await this.xattrs(path, h);
+    if (state !== 'dir-kept') mkdirSync(path, h.mode & 0o7777);
+    this.owner(path, h, state === 'dir-kept');
+    this.xattrs(path, h);
     this.dirTimes.push({ path, mtime: h.mtime, depth: parts.length });
   }
 
   private async file(h: Header, parts: string[], content: AsyncIterable<Uint8Array>): Promise<void> {
-    await this.tree.ensureParents(parts);
-    await this.tree.clear(parts, false);
+    this.tree.ensureParents(parts);
+    this.tree.clear(parts, false);
     const path = this.tree.abs(parts);
     const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
-    const fh = await open(path, flags, h.mode & 0o777);
+    const fd = openSync(path, flags, h.mode & 0o777);
     try {
       for await (const chunk of content) {
-        await fh.write(chunk);
+        for (let off = 0; off < chunk.byteLength; ) off += writeSync(fd, chunk, off);
         this.bytes += chunk.byteLength;
       }
+      const chowned = h.uid !== 0 || h.gid !== 0 || !IS_ROOT;
+      if (chowned) fchownSync(fd, h.uid, h.gid);
+      const mode = h.mode & 0o7777;
+      if (chowned || (mode & 0o7000) !== 0 || (mode & UMASK) !== 0) fchmodSync(fd, mode);
+      futimesSync(fd, h.mtime, h.mtime);
     } finally {
-      await fh.close();
+      closeSync(fd);
     }
-    await this.finishNode(h, parts, {});
+    this.xattrs(path, h);
   }
 
   private async hardlink(h: Header, parts: string[]): Promise<void> {
@@ -98,23 +118,25 @@ export class EntryWriter {
       throw new UnsafeEntryError(`hardlink target "${h.linkname}": ${(err as Error).message}`);
     }
     if (target.length === 0) throw new UnsafeEntryError('hardlink to the layer root');
-    await this.tree.ensureParents(target, false).catch((err: Error) => {
-      throw new UnsafeEntryError(`hardlink target "${h.linkname}": ${err.message}`);
-    });
-    const st = await lstat(this.tree.abs(target)).catch(() => undefined);
+    try {
+      this.tree.ensureParents(target, false);
+    } catch (err) {
+      throw new UnsafeEntryError(`hardlink target "${h.linkname}": ${(err as Error).message}`);
+    }
+    const st = this.tree.lstat(target);
     if (!st) throw new UnsafeEntryError(`hardlink target "${h.linkname}" is not in this layer`);
     if (st.isDirectory()) throw new UnsafeEntryError(`hardlink target "${h.linkname}" is a directory`);
-    await this.tree.ensureParents(parts);
+    this.tree.ensureParents(parts);
     if (target.join('/') === parts.join('/')) return;
-    await this.tree.clear(parts, false);
+    this.tree.clear(parts, false);
     // link(2) never follows a symlink at the target, so linking a symlink stays inside the tree
-    await link(this.tree.abs(target), this.tree.abs(parts));
+    linkSync(this.tree.abs(target), this.tree.abs(parts));
   }
 
   private async whiteout(h: Header, parts: string[], base: string): Promise<void> {
     const dirParts = parts.slice(0, -1);
     if (base === OPAQUE) {
-      await this.tree.ensureParents(parts);
+      this.tree.ensureParents(parts);
       await markOpaque(this.tree.abs(dirParts));
       return;
     }
@@ -126,35 +148,37 @@ export class EntryWriter {
       return;
     }
     const target = [...dirParts, hidden];
-    await this.tree.ensureParents(target);
-    await this.tree.clear(target, false);
+    this.tree.ensureParents(target);
+    this.tree.clear(target, false);
     await makeNode(this.tree.abs(target), 'whiteout');
-    await this.finishNode(h, target, { whiteout: true });
+    this.finishNode(h, target, { whiteout: true });
   }
 
   /** Owner, mode, xattrs and mtime of a non-directory just created at `parts`. */
-  private async finishNode(h: Header, parts: string[], kind: { symlink?: boolean; whiteout?: boolean }) {
+  private finishNode(h: Header, parts: string[], kind: { symlink?: boolean; whiteout?: boolean }): void {
     const path = this.tree.abs(parts);
     if (kind.symlink) {
-      if (h.uid !== 0 || h.gid !== 0 || !IS_ROOT) await lchown(path, h.uid, h.gid);
+      if (h.uid !== 0 || h.gid !== 0 || !IS_ROOT) lchownSync(path, h.uid, h.gid);
       if (hasXattrs(h)) this.warn(h.name, 'xattrs on a symlink skipped (they would apply to its target)');
     } else {
-      await this.owner(path, h, false, kind.whiteout);
-      await this.xattrs(path, h);
+      this.owner(path, h, false, kind.whiteout);
+      this.xattrs(path, h);
     }
-    await lutimes(path, h.mtime, h.mtime);
+    lutimesSync(path, h.mtime, h.mtime);
   }
 
-  private async owner(path: string, h: Header, existed: boolean, whiteout = false): Promise<void> {
+  /** `path` is a directory, fifo or whiteout this unpack just made (never a symlink). */
+  private owner(path: string, h: Header, existed: boolean, whiteout = false): void {
     const chowned = h.uid !== 0 || h.gid !== 0 || !IS_ROOT;
-    if (chowned) await lchown(path, h.uid, h.gid);
+    if (chowned) lchownSync(path, h.uid, h.gid);
     if (whiteout) return;
     const mode = h.mode & 0o7777;
     // chown clears setuid/setgid, umask trims the create mode: fix up only when needed
-    if (existed || chowned || (mode & 0o7000) !== 0 || (mode & UMASK) !== 0) await chmod(path, mode);
+    if (existed || chowned || (mode & 0o7000) !== 0 || (mode & UMASK) !== 0) chmodSync(path, mode);
   }
 
-  private async xattrs(path: string, h: Header): Promise<void> {
+  /** setxattr follows symlinks, so callers never pass one. */
+  private xattrs(path: string, h: Header): void {
     const pax = h.pax as Record<string, string> | null | undefined;
     if (!pax) return;
     for (const [key, value] of Object.entries(pax)) {
@@ -164,14 +188,14 @@ export class EntryWriter {
         this.warn(h.name, `xattr ${name} skipped (only user.* and security.* are applied)`);
         continue;
       }
-      await setAttribute(path, name, Buffer.from(value, 'latin1'));
+      setAttributeSync(path, name, Buffer.from(value, 'latin1'));
     }
   }
 
   /** Applies deferred directory mtimes, deepest first. */
-  async finish(): Promise<void> {
+  finish(): void {
     this.dirTimes.sort((a, b) => b.depth - a.depth);
-    for (const d of this.dirTimes) await lutimes(d.path, d.mtime, d.mtime);
+    for (const d of this.dirTimes) lutimesSync(d.path, d.mtime, d.mtime);
   }
 }
 

@@ -31,7 +31,7 @@ export interface UnpackResult {
  * the caller must delete.
  */
 export async function unpackLayerStream(
-  source: AsyncIterable<Uint8Array>,
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   dest: string,
   opts: { digest: Digest; diffID?: Digest },
 ): Promise<UnpackResult> {
@@ -57,7 +57,7 @@ export async function unpackLayerStream(
     }
     current = '';
     await feeding;
-    await writer.finish();
+    writer.finish();
   } catch (err) {
     tar.destroy(err as Error);
     await feeding.catch(() => {});
@@ -77,7 +77,7 @@ export async function unpackLayerStream(
 
 /** Pumps decompressed bytes into the tar parser, hashing them for the diffID, with backpressure. */
 async function feed(
-  source: AsyncIterable<Uint8Array>,
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   counter: DigestCounter,
   tar: ReturnType<typeof extract>,
 ) {
