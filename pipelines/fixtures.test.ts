@@ -60,3 +60,12 @@ for (const name of cases('invalid')) {
     assert.equal(actual, readFileSync(golden, 'utf8'));
   });
 }
+
+test('the pipeline reference example in README.md is a valid pipeline', () => {
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  const section = readme.slice(readme.indexOf('<!-- pipeline-reference:start -->'));
+  const yaml = /```yaml\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
+  const parsed = parsePipeline(yaml, 'README.md');
+  assert.ok(parsed.ok, parsed.ok ? '' : parsed.errors.map(formatError).join('\n'));
+  assert.deepEqual(Object.keys(parsed.pipeline.jobs), ['lint', 'test', 'image']);
+});
