@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { lstat, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { baseImage, baseRootfs, pushBaseImage } from './helpers/base-images.js';
+import { testRegistry } from './helpers/registry.js';
+import { run } from './helpers/run.js';
+
+interface Inspect {
+  Digest: string;
+  Layers: string[];
+  Env: string[];
+  Architecture: string;
+  Os: string;
+}
+
+async function inspect(ref: string): Promise<Inspect> {
+  return JSON.parse(
+    (await run('skopeo', ['inspect', '--tls-verify=false', `docker://${ref}`])).stdout,
+  ) as Inspect;
+}
+
+async function inspectConfig(ref: string): Promise<{ config: { Cmd: string[] } }> {
+  const out = await run('skopeo', ['inspect', '--config', '--tls-verify=false', `docker://${ref}`]);
+  return JSON.parse(out.stdout) as { config: { Cmd: string[] } };
+}
+
+describe('locally made base images', () => {
+  it('busybox: applets, users and a sticky /tmp, pushed to a registry and visible to skopeo', async () => {
+    const rootfs = await baseRootfs('busybox');
+    assert.equal((await lstat(join(rootfs, 'bin/sh'))).isSymbolicLink(), true);
+    assert.equal((await lstat(join(rootfs, 'tmp'))).mode & 0o7777, 0o1777);
+    const passwd = await readFile(join(rootfs, 'etc/passwd'), 'utf8');
+    assert.match(passwd, /^root:x:0:0:/m);
+    assert.match(passwd, /^builder:x:1000:1000:/m);
+    assert.match(passwd, /^nobody:x:65534:65534:/m);
+    assert.equal((await lstat(join(rootfs, 'home/builder'))).uid, 1000);
+
+    const registry = await testRegistry();
+    const ref = await pushBaseImage('busybox', registry.host);
+    assert.equal(ref, `${registry.host}/busybox:latest`);
+    const info = await inspect(ref);
+    assert.equal(info.Digest, (await baseImage('busybox')).manifestDigest);
+    assert.equal(info.Layers.length, 1);
+    assert.equal(info.Architecture, 'amd64');
+    assert.deepEqual(info.Env, ['PATH=/usr/sbin:/usr/bin:/sbin:/bin']);
+    assert.deepEqual((await inspectConfig(ref)).config.Cmd, ['sh']);
+  });
+
+  it('debian: a debootstrap minbase without device nodes, pushed as Docker schema2 too', async () => {
+    const rootfs = await baseRootfs('debian');
+    assert.match(await readFile(join(rootfs, 'etc/debian_version'), 'utf8'), /^12\./);
+    assert.equal((await lstat(join(rootfs, 'usr/bin/apt-get'))).isFile(), true);
+    const registry = await testRegistry();
+    const ref = await pushBaseImage('debian', registry.host, {
+      repo: 'library/debian',
+      tag: 'bookworm',
+      format: 'v2s2',
+    });
+    const info = await inspect(ref);
+    assert.equal(info.Layers.length, 1);
+    const raw = await run('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${ref}`]);
+    assert.equal(
+      (JSON.parse(raw.stdout) as { mediaType: string }).mediaType,
+      'application/vnd.docker.distribution.manifest.v2+json',
+    );
+  });
+
+  it('bench5: five layers, about 200 MB, the first shared with debian', async () => {
+    const [bench, debian] = await Promise.all([baseImage('bench5'), baseImage('debian')]);
+    const manifest = async (layout: string, digest: string) =>
+      JSON.parse(await readFile(join(layout, 'blobs/sha256', digest.slice(7)), 'utf8')) as {
+        layers: Array<{ digest: string; size: number }>;
+      };
+    const layers = (await manifest(bench.layoutDir, bench.manifestDigest)).layers;
+    assert.equal(layers.length, 5);
+    assert.equal(
+      layers[0]!.digest,
+      (await manifest(debian.layoutDir, debian.manifestDigest)).layers[0]!.digest,
+    );
+    const total = layers.reduce((n, l) => n + l.size, 0);
+    assert.ok(total > 100e6 && total < 300e6, `bench5 is ${total} bytes compressed`);
+  });
+
+  it('comes from the cache the second time, at the same digest', async () => {
+    const first = await baseImage('busybox');
+    const started = Date.now();
+    const { baseImage: fresh } = await import(`./helpers/base-images.js?again=${Date.now()}`);
+    const again = (await fresh('busybox')) as typeof first;
+    assert.equal(again.manifestDigest, first.manifestDigest);
+    assert.equal(again.layoutDir, first.layoutDir);
+    assert.ok(Date.now() - started < 5000);
+  });
+});
