@@ -1,16 +1,16 @@
-import { after } from 'node:test';
 import { freePort } from '../../lib/net.js';
 import { type EmbeddedRedis, startRedis } from '../../server/embedded/redis.js';
+import { onCleanup } from './cleanup.js';
 import { requireBinary } from './requirements.js';
 import { tempDir } from './tmp.js';
 
 /**
  * Starts a private redis-server on a free port with its own temp dir, stopped (and the dir
- * removed) after the enclosing suite, pass or fail. Fails clearly when redis-server is missing.
+ * removed) after the test file, pass or fail. Fails clearly when redis-server is missing.
  */
 export async function testRedis(): Promise<EmbeddedRedis> {
   requireBinary('redis-server', 'redis-server');
   const redis = await startRedis({ dataDir: await tempDir('redis'), port: await freePort() });
-  after(() => redis.stop());
+  onCleanup(() => redis.stop());
   return redis;
 }

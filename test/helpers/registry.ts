@@ -1,9 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after } from 'node:test';
 import bcrypt from 'bcryptjs';
 import { freePort } from '../../lib/net.js';
 import { type EmbeddedRegistry, type RegistryAuth, startRegistry } from '../../server/embedded/registry.js';
+import { onCleanup } from './cleanup.js';
 import { requireBinary } from './requirements.js';
 import { tempDir } from './tmp.js';
 
@@ -13,7 +13,7 @@ export interface TestRegistry extends EmbeddedRegistry {
 }
 
 /**
- * Starts a private `docker-registry` on a free port, stopped after the enclosing suite.
+ * Starts a private `docker-registry` on a free port, stopped after the test file.
  * `htpasswd` mode creates one bcrypt user (returned in `credentials`). Token mode: pass the
  * `auth` built by the token-server helper.
  */
@@ -33,6 +33,6 @@ export async function testRegistry(
     auth = mode.auth;
   }
   const registry = await startRegistry({ dataDir, port: await freePort(), auth });
-  after(() => registry.stop());
+  onCleanup(() => registry.stop());
   return credentials ? { ...registry, credentials } : registry;
 }
