@@ -29,6 +29,7 @@ const scalars = [
   '1.5',
   'true',
   '"x"',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: pipeline ${VAR} syntax
   '${CI_X}',
   '${',
   '[a',

@@ -38,7 +38,10 @@ test('slipway lint reads every .slipway/*.yml and reports duplicate pipeline nam
   assert.equal(dup.code, 1);
   assert.equal(dup.stdout, '.slipway/b.yml:1:7: pipeline name "a" is already used by .slipway/a.yml\n');
   const plan = slipway('plan', `${testdata}/repos/multi`, '--branch', 'main');
-  assert.match(plan.stdout, /pipeline "build" \(\.slipway\/build\.yml\)[\s\S]*compile +busybox:latest +1 step/);
+  assert.match(
+    plan.stdout,
+    /pipeline "build" \(\.slipway\/build\.yml\)[\s\S]*compile +busybox:latest +1 step/,
+  );
   assert.match(
     plan.stdout,
     /pipeline "release" \(\.slipway\/release\.yml\) for push to branch "main"\n {2}not triggered/,

@@ -22,7 +22,7 @@ test('image references follow the distribution grammar', () => {
     'busybox',
     'busybox:latest',
     'localhost:5000/a/b:1.0',
-    'r.io/x@sha256:' + 'a'.repeat(64),
+    `r.io/x@sha256:${'a'.repeat(64)}`,
   ]) {
     assert.equal(imageRefProblem(ok), undefined, ok);
   }
@@ -39,7 +39,9 @@ test('globs must be relative, without "..", with balanced brackets', () => {
 });
 
 test('interpolation replaces known variables, reports unknown ones, keeps $${ literal', () => {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: pipeline ${VAR} syntax under test
   assert.deepEqual(interpolate('a-${X}-$${Y}-$Z', { X: '1' }), { value: 'a-1-${Y}-$Z', unknown: [] });
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: pipeline ${VAR} syntax under test
   assert.deepEqual(interpolate('${NOPE}', {}), { value: '', unknown: ['NOPE'] });
 });
 
