@@ -3,19 +3,27 @@ import { dirname, join } from 'node:path';
 
 /**
  * Byte-exact PAX xattr records. tar-stream decodes every PAX value as UTF-8, which destroys
- * binary xattrs such as `security.capability`, and encodes them as UTF-8 on the way out. On
- * read we wrap its `decodePax` (it is looked up on the shared headers module at call time) so
- * `SCHILY.xattr.*` values come back as latin1 strings, one char per byte; every other key is
- * untouched. On write, pack builds its own PAX header with encodePaxRecords. Idempotent.
+ * binary xattrs such as `security.capability`, and encodes them as UTF-8 on the way out. We
+ * wrap its `decodePax`/`encodePax` (looked up on its shared headers module at call time):
+ * on read `SCHILY.xattr.*` values come back as latin1 strings, one char per byte; on write a
+ * Buffer value in `header.pax` is written as raw bytes. Every other key behaves as before.
+ * Idempotent; installed when the layer modules load.
  */
 const PATCHED = Symbol.for('slipway.tarStreamPaxXattrs');
 const XATTR_PREFIX = 'SCHILY.xattr.';
 
-interface TarHeadersModule {
-  decodePax: ((buf: Buffer) => Record<string, string>) & { [PATCHED]?: true };
+interface EncodePaxOpts {
+  name?: string;
+  linkname?: string;
+  pax?: Record<string, string | Buffer>;
 }
 
-export function installBinaryXattrDecoding(): void {
+interface TarHeadersModule {
+  decodePax: ((buf: Buffer) => Record<string, string>) & { [PATCHED]?: true };
+  encodePax: (opts: EncodePaxOpts) => Buffer;
+}
+
+export function installBinaryXattrCoding(): void {
   const require = createRequire(import.meta.url);
   const headers = require(join(dirname(require.resolve('tar-stream')), 'headers.js')) as TarHeadersModule;
   if (headers.decodePax[PATCHED]) return;
@@ -27,6 +35,15 @@ export function installBinaryXattrDecoding(): void {
     return result;
   };
   headers.decodePax = Object.assign(patched, { [PATCHED]: true as const });
+  const originalEncode = headers.encodePax;
+  headers.encodePax = (opts: EncodePaxOpts): Buffer => {
+    if (!opts.pax || !Object.values(opts.pax).some((v) => Buffer.isBuffer(v))) return originalEncode(opts);
+    const records: Array<[string, Buffer | string]> = [];
+    if (opts.name) records.push(['path', opts.name]);
+    if (opts.linkname) records.push(['linkpath', opts.linkname]);
+    for (const [k, v] of Object.entries(opts.pax)) records.push([k, v]);
+    return encodePaxRecords(records);
+  };
 }
 
 /** `[key, raw value bytes]` of each well-formed `"<len> key=value\n"` record. */

@@ -4,14 +4,14 @@ import { log } from '../../../lib/log.js';
 import { DigestCounter } from '../store/digest.js';
 import type { Digest } from '../types.js';
 import { decompressed } from './decompress.js';
-import { installBinaryXattrDecoding } from './pax.js';
+import { installBinaryXattrCoding } from './pax.js';
 import { SafeTree, UnsafeEntryError } from './safe-tree.js';
 import { EntryWriter } from './unpack-entry.js';
 
 const logger = log.child({ module: 'oci/layer/unpack' });
 const MAX_KEPT_WARNINGS = 100;
 
-installBinaryXattrDecoding();
+installBinaryXattrCoding();
 
 export interface UnpackResult {
   /** sha256 of the uncompressed tar stream. */

@@ -1,0 +1,60 @@
+import type { Stats } from 'node:fs';
+import { lstat, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { getAttribute, listAttributes } from 'fs-xattr';
+
+const OPAQUE_XATTR = 'trusted.overlay.opaque';
+
+/** One thing pack will write, in tar order. */
+export type WalkItem =
+  | { kind: 'node'; rel: string; path: string; st: Stats; xattrs: Array<[string, Buffer]> }
+  | { kind: 'whiteout'; rel: string; st: Stats }
+  | { kind: 'opaque'; rel: string; st: Stats };
+
+/**
+ * Depth-first walk of `root` in a stable order (names sorted by code unit, parents before
+ * children), without following symlinks. In `upper` mode overlayfs markers become OCI
+ * whiteouts: a 0/0 character device `x` → a `.wh.x` item, a directory with
+ * `trusted.overlay.opaque=y` → an `opaque` item (`.wh..wh..opq`) right after it. trusted.overlay.*
+ * xattrs are never reported as content. Redirected (renamed) overlay dirs are not supported.
+ */
+export async function* walkTree(root: string, upper: boolean): AsyncGenerator<WalkItem> {
+  yield* walkDir(root, '', upper);
+}
+
+async function* walkDir(dir: string, relDir: string, upper: boolean): AsyncGenerator<WalkItem> {
+  const names = (await readdir(dir)).sort();
+  for (const name of names) {
+    const path = join(dir, name);
+    const rel = relDir === '' ? name : `${relDir}/${name}`;
+    const st = await lstat(path);
+    if (upper && st.isCharacterDevice() && st.rdev === 0) {
+      yield { kind: 'whiteout', rel: relDir === '' ? `.wh.${name}` : `${relDir}/.wh.${name}`, st };
+      continue;
+    }
+    const all = st.isSymbolicLink() ? [] : await readXattrs(path);
+    const opaque =
+      upper && st.isDirectory() && all.some(([k, v]) => k === OPAQUE_XATTR && v.toString() === 'y');
+    const xattrs = all.filter(([k]) => !k.startsWith('trusted.overlay.'));
+    yield { kind: 'node', rel, path, st, xattrs };
+    if (st.isDirectory()) {
+      if (opaque) yield { kind: 'opaque', rel: `${rel}/.wh..wh..opq`, st };
+      yield* walkDir(path, rel, upper);
+    }
+  }
+}
+
+/** Every xattr of a non-symlink (fs-xattr follows symlinks, so they are never asked). */
+async function readXattrs(path: string): Promise<Array<[string, Buffer]>> {
+  const names = (await listAttributes(path)).sort();
+  const out: Array<[string, Buffer]> = [];
+  for (const name of names) out.push([name, await getAttribute(path, name)]);
+  return out;
+}
+
+/** Major/minor of a Linux dev_t as returned in Stats.rdev. */
+export function devNumbers(rdev: number): { major: number; minor: number } {
+  const major = ((rdev >>> 8) & 0xfff) | (Math.floor(rdev / 2 ** 32) & ~0xfff);
+  const minor = (rdev & 0xff) | ((rdev >>> 12) & ~0xff);
+  return { major, minor: minor >>> 0 };
+}

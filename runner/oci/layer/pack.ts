@@ -1,0 +1,159 @@
+import { createReadStream } from 'node:fs';
+import { readlink } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+import { type Header, type Pack, pack } from 'tar-stream';
+import { SlipwayError } from '../../../lib/errors.js';
+import { DigestCounter } from '../store/digest.js';
+import { type ContentStore, type Descriptor, type Digest, MediaType } from '../types.js';
+import { devNumbers, type WalkItem, walkTree } from './pack-walk.js';
+import { installBinaryXattrCoding, XATTR_PREFIX } from './pax.js';
+
+installBinaryXattrCoding();
+
+export interface PackOptions {
+  /** `dir` is an overlayfs upper dir: translate its whiteouts and opaque dirs to OCI form. */
+  upper?: boolean;
+  /** Clamp every mtime to at most this (seconds since epoch), e.g. from SOURCE_DATE_EPOCH. */
+  sourceDateEpoch?: number;
+  /** gzip (default) or a plain tar. */
+  compression?: 'gzip' | 'none';
+}
+
+export interface PackedLayer {
+  /** Descriptor of the stored (compressed) blob. */
+  descriptor: Descriptor;
+  /** sha256 of the uncompressed tar. */
+  diffID: Digest;
+}
+
+/**
+ * Packs `dir` into an OCI layer written straight into `content`: entries in a stable sorted
+ * order, uid/gid/mode/mtime kept (mtimes optionally clamped), hardlinks detected by inode,
+ * xattrs as PAX `SCHILY.xattr.*`, and — with `upper` — overlay whiteouts as `.wh.` entries.
+ * The diffID and the blob digest and size come from the same single pass. Same tree, same
+ * options → same bytes (gzip output has no timestamp).
+ */
+export async function packLayer(
+  dir: string,
+  content: ContentStore,
+  opts: PackOptions = {},
+): Promise<PackedLayer> {
+  const tar = pack();
+  const diff = new DigestCounter();
+  async function* tarBytes(): AsyncGenerator<Uint8Array> {
+    for await (const chunk of tar) {
+      diff.update(chunk as Uint8Array);
+      yield chunk as Uint8Array;
+    }
+  }
+  const gzip = opts.compression === 'none' ? undefined : createGzip({ level: 6 });
+  const body: AsyncIterable<Uint8Array> = gzip ?? tarBytes();
+  const compressing = gzip ? pipeline(Readable.from(tarBytes()), gzip) : Promise.resolve();
+  const storing = content.write(body);
+  const producing = writeEntries(tar, dir, opts).catch((err: unknown) => {
+    tar.destroy(err as Error);
+    throw err;
+  });
+  const [, , stored] = await Promise.all([producing, compressing, storing]);
+  const mediaType = gzip ? MediaType.ociLayerGzip : MediaType.ociLayer;
+  return { descriptor: { mediaType, digest: stored.digest, size: stored.size }, diffID: diff.digest() };
+}
+
+async function writeEntries(tar: Pack, dir: string, opts: PackOptions): Promise<void> {
+  const seenInodes = new Map<string, string>();
+  const clamp = (mtime: Date): Date =>
+    opts.sourceDateEpoch !== undefined && mtime.getTime() > opts.sourceDateEpoch * 1000
+      ? new Date(opts.sourceDateEpoch * 1000)
+      : mtime;
+  for await (const item of walkTree(dir, opts.upper ?? false)) {
+    try {
+      await writeItem(tar, item, seenInodes, clamp);
+    } catch (err) {
+      throw new SlipwayError(`packing ${dir}: entry ${JSON.stringify(item.rel)}: ${(err as Error).message}`, {
+        category: 'internal',
+        context: { entry: item.rel },
+        cause: err,
+      });
+    }
+  }
+  tar.finalize();
+}
+
+async function writeItem(
+  tar: Pack,
+  item: WalkItem,
+  seenInodes: Map<string, string>,
+  clamp: (d: Date) => Date,
+): Promise<void> {
+  const { st } = item;
+  const base = { uid: st.uid, gid: st.gid, mtime: clamp(st.mtime) };
+  if (item.kind !== 'node') {
+    await addEntry(tar, { ...base, name: item.rel, type: 'file', mode: 0o644, size: 0 }, []);
+    return;
+  }
+  const h: Header = {
+    ...base,
+    name: item.rel,
+    mode: st.mode & 0o7777,
+    size: 0,
+    type: 'file',
+    linkname: '',
+    uname: '',
+    gname: '',
+    devmajor: 0,
+    devminor: 0,
+  };
+  if (st.isDirectory()) h.type = 'directory';
+  else if (st.isSymbolicLink()) {
+    h.type = 'symlink';
+    h.linkname = await readlink(item.path);
+  } else if (st.isCharacterDevice() || st.isBlockDevice()) {
+    const { major, minor } = devNumbers(st.rdev);
+    Object.assign(h, {
+      type: st.isCharacterDevice() ? 'character-device' : 'block-device',
+      devmajor: major,
+      devminor: minor,
+    });
+  } else if (st.isFIFO()) h.type = 'fifo';
+  else if (st.isFile()) {
+    const key = `${st.dev}:${st.ino}`;
+    const first = st.nlink > 1 ? seenInodes.get(key) : undefined;
+    if (first !== undefined) Object.assign(h, { type: 'link', linkname: first });
+    else {
+      if (st.nlink > 1) seenInodes.set(key, item.rel);
+      h.size = st.size;
+      await addEntry(tar, h, item.xattrs, item.path);
+      return;
+    }
+  } else return; // sockets have no tar form
+  await addEntry(tar, h, item.kind === 'node' && !st.isSymbolicLink() ? item.xattrs : []);
+}
+
+/** Writes one entry; xattrs go into its PAX header as raw bytes (see pax.ts). */
+async function addEntry(
+  tar: Pack,
+  h: Partial<Header> & { name: string },
+  xattrs: Array<[string, Buffer]>,
+  file?: string,
+): Promise<void> {
+  if (xattrs.length > 0)
+    h = { ...h, pax: Object.fromEntries(xattrs.map(([k, v]) => [`${XATTR_PREFIX}${k}`, v])) };
+  if (h.type === 'directory') h = { ...h, name: `${h.name}/` };
+  if (file === undefined || h.size === 0) return entry(tar, h, Buffer.alloc(0));
+  const sink = tar.entry(h);
+  const done = new Promise<void>((resolve, reject) => {
+    sink.on('error', reject);
+    sink.on('close', () => resolve());
+  });
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
+    if (!sink.write(chunk as Buffer)) await new Promise<void>((r) => sink.once('drain', () => r()));
+  }
+  (sink as unknown as { end(): void }).end();
+  await done;
+}
+
+function entry(tar: Pack, h: Partial<Header> & { name: string }, data: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => tar.entry(h, data, (err) => (err ? reject(err) : resolve())));
+}
