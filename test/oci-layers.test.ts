@@ -59,7 +59,11 @@ async function snapshot(root: string): Promise<Record<string, string>> {
       const xs = await Promise.all(
         xattrs.map(async (x) => `${x}=${(await getAttribute(p, x)).toString('hex')}`),
       );
-      const linkGroup = st.isFile() && st.nlink > 1 ? (inodes.get(st.ino) ?? (inodes.set(st.ino, r), r)) : '';
+      let linkGroup = '';
+      if (st.isFile() && st.nlink > 1) {
+        if (!inodes.has(st.ino)) inodes.set(st.ino, r);
+        linkGroup = inodes.get(st.ino)!;
+      }
       const mtime = st.isSymbolicLink() || type.startsWith('c') ? '' : String(Math.floor(st.mtimeMs / 1000));
       out[r] = [
         type,
