@@ -69,7 +69,7 @@ async function prepareBundle(
   spec: ContainerSpec,
   net: ContainerNetworkAttachment | undefined,
 ): Promise<void> {
-  const { merged } = await mountOverlay(dir, spec.lowerDirs);
+  const merged = spec.rootfs ?? (await mountOverlay(dir, spec.lowerDirs)).merged;
   const user = await resolveImageUser(merged, spec.user ?? spec.imageConfig?.User);
   const cwd = checkTarget(spec.workdir || spec.imageConfig?.WorkingDir || '/', 'the working directory');
   await mkdirInRoot(merged, cwd, { uid: user.uid, gid: user.gid });

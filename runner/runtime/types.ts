@@ -73,6 +73,12 @@ export interface ContainerSpec {
    * They are only read; a fresh upper dir is created per container and removed afterwards.
    */
   lowerDirs: string[];
+  /**
+   * A root fs the caller has already mounted (e.g. the image builder's overlay, whose upper dir
+   * becomes a layer). When set, `lowerDirs` is ignored and the runtime neither mounts nor
+   * removes it: the caller owns it before and after the run.
+   */
+  rootfs?: string;
   imageConfig?: ImageRuntimeConfig;
   script?: string;
   entrypoint?: string[];
