@@ -12,6 +12,7 @@ import { mountsUnder } from '../runner/runtime/overlay.js';
 import { idPrefix, stateDir } from '../runner/runtime/paths.js';
 import type { ContainerSpec, JobHandle, Runtime } from '../runner/runtime/types.js';
 import { requireBinary, requireRoot } from './helpers/requirements.js';
+import { runtimeLeftovers } from './helpers/runtime-leftovers.js';
 import { makeBusyboxLayers } from './helpers/runtime-rootfs.js';
 import { tempDir, uniqueName } from './helpers/tmp.js';
 
@@ -42,14 +43,14 @@ export function runtimeContract(binary: 'runc' | 'crun'): void {
 
     after(async () => {
       for (const job of jobs) await rt.destroyJob(job);
-      const leftovers = await mountsUnder(dataDir);
-      const listed = execFileSync(binary, ['--root', stateDir(dataDir, binary), 'list', '--quiet'], {
-        encoding: 'utf8',
-      });
+      const leftovers = await runtimeLeftovers(dataDir, binary);
       await gcRuntime(dataDir);
-      if (leftovers.length === 0) await rm(dir, { recursive: true, force: true });
-      assert.deepEqual(leftovers, [], 'no overlay mount left after the suite');
-      assert.equal(listed.trim(), '', 'no container left after the suite');
+      if (leftovers.mounts.length === 0) await rm(dir, { recursive: true, force: true });
+      assert.deepEqual(
+        leftovers,
+        { containers: [], mounts: [], cgroups: [] },
+        'nothing left after the suite',
+      );
     });
 
     const job = async (): Promise<JobHandle> => {

@@ -9,6 +9,7 @@ import { gcRuntime } from '../runner/runtime/gc.js';
 import { mountsUnder } from '../runner/runtime/overlay.js';
 import { containersDir, idPrefix, stateDir } from '../runner/runtime/paths.js';
 import { requireBinary, requireRoot } from './helpers/requirements.js';
+import { runtimeLeftovers } from './helpers/runtime-leftovers.js';
 import { makeBusyboxLayers } from './helpers/runtime-rootfs.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -22,19 +23,6 @@ async function processesMentioning(text: string): Promise<number[]> {
     if (cmdline.includes(text)) pids.push(Number(entry));
   }
   return pids;
-}
-
-async function slipwayCgroups(prefix: string): Promise<string[]> {
-  const found: string[] = [];
-  for (const root of [
-    '/sys/fs/cgroup/memory/slipway',
-    '/sys/fs/cgroup/pids/slipway',
-    '/sys/fs/cgroup/slipway',
-  ]) {
-    for (const name of await readdir(root).catch(() => [] as string[]))
-      if (name.startsWith(prefix)) found.push(join(root, name));
-  }
-  return found;
 }
 
 for (const binary of ['runc', 'crun'] as const) {
@@ -85,10 +73,8 @@ for (const binary of ['runc', 'crun'] as const) {
 
       await gcRuntime(dataDir);
 
-      assert.equal(list(), '');
-      assert.deepEqual(await mountsUnder(dataDir), []);
+      assert.deepEqual(await runtimeLeftovers(dataDir, binary), { containers: [], mounts: [], cgroups: [] });
       assert.deepEqual(await readdir(containersDir(dataDir)), []);
-      assert.deepEqual(await slipwayCgroups(idPrefix(dataDir)), []);
       const procsDeadline = Date.now() + 5000;
       while ((await processesMentioning(dataDir)).length > 0) {
         assert.ok(Date.now() < procsDeadline, `processes left: ${await processesMentioning(dataDir)}`);

@@ -28,9 +28,10 @@ export function runcCgroupPath(id: string): string {
   return `/slipway/${id}/ctr`;
 }
 
-async function v1Controllers(): Promise<string[]> {
+/** Every hierarchy under /sys/fs/cgroup on a v1/hybrid host, `unified` included (runc joins it too). */
+async function v1Hierarchies(): Promise<string[]> {
   const entries = await readdir(ROOT, { withFileTypes: true });
-  return entries.filter((e) => e.isDirectory() && e.name !== 'unified').map((e) => join(ROOT, e.name));
+  return entries.filter((e) => e.isDirectory()).map((e) => join(ROOT, e.name));
 }
 
 async function enableV2Controllers(dir: string): Promise<void> {
@@ -92,7 +93,7 @@ async function removeTree(dir: string): Promise<void> {
 async function slipwayRoots(): Promise<string[]> {
   return cgroupVersion() === 2
     ? [join(ROOT, 'slipway')]
-    : (await v1Controllers()).map((c) => join(c, 'slipway'));
+    : (await v1Hierarchies()).map((c) => join(c, 'slipway'));
 }
 
 /** Removes the container's cgroups (parent and any leaf runc left) in every hierarchy. Idempotent. */

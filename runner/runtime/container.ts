@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { join } from 'node:path';
@@ -57,9 +58,11 @@ const formatBytes = (n: number) => (n % MiB === 0 ? `${n / MiB} MiB` : `${(n / M
 
 /** Removes a container's runc state, mounts, cgroups and dir. Idempotent, for any leftover too. */
 export async function removeContainer(rt: OciRuntime, id: string, dir: string): Promise<void> {
-  await ociCommand(rt, ['delete', '--force', id]).catch(() => {});
-  await unmountOverlay(dir);
-  await removeContainerCgroup(id);
+  // runc and crun keep a container's state in <root>/<id>; no dir, nothing to delete (saves a spawn).
+  if (existsSync(join(rt.stateDir, id))) await ociCommand(rt, ['delete', '--force', id]).catch(() => {});
+  // Both steps run even when one fails; the first error is reported.
+  const results = await Promise.allSettled([unmountOverlay(dir), removeContainerCgroup(id)]);
+  for (const r of results) if (r.status === 'rejected') throw r.reason;
 }
 
 async function prepareBundle(

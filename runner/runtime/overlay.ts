@@ -1,4 +1,5 @@
 import { mkdir, readFile, rm, symlink } from 'node:fs/promises';
+import { release } from 'node:os';
 import { join } from 'node:path';
 import { SlipwayError } from '../../lib/errors.js';
 import { run } from './exec.js';
@@ -31,10 +32,20 @@ export async function mountOverlay(dir: string, lowerDirs: readonly string[]): P
   await Promise.all(lowerDirs.map((layer, i) => symlink(layer, join(dir, 'l', String(i)))));
   // overlayfs lists lowerdirs top first.
   const lower = lowerDirs.map((_, i) => `l/${i}`).reverse();
-  const options = `lowerdir=${lower.join(':')},upperdir=u,workdir=w`;
+  // volatile: no syncs of the upper dir — it is thrown away with the container (and by GC after
+  // a crash), so durability buys nothing; it also makes unmounting much cheaper.
+  const options = `lowerdir=${lower.join(':')},upperdir=u,workdir=w${VOLATILE ? ',volatile' : ''}`;
   await run('mount', ['-t', 'overlay', 'overlay', '-o', options, 'm'], { cwd: dir });
   return { dir, merged: join(dir, 'm') };
 }
+
+/** overlayfs learned `volatile` in Linux 5.10. */
+const VOLATILE = (() => {
+  const [major = 0, minor = 0] = release()
+    .split('.')
+    .map((n) => Number.parseInt(n, 10));
+  return major > 5 || (major === 5 && minor >= 10);
+})();
 
 /** Mount points (from /proc/self/mountinfo) at or below `prefix`, deepest first. */
 export async function mountsUnder(prefix: string): Promise<string[]> {
