@@ -120,6 +120,26 @@ export function runtimeContract(binary: 'runc' | 'crun'): void {
       }
     });
 
+    test('a missing or non-executable command exits 127/126 with the reason; stdin is closed', async () => {
+      const j = await job();
+      const sink = new MemoryLogSink();
+      const missing = await rt.run(j, { name: 'm', lowerDirs: layers, args: ['/no/such/tool'] }, { sink });
+      assert.equal(missing.exitCode, 127);
+      assert.match(missing.message ?? '', /^cannot start: .*\/no\/such\/tool/);
+      const notExec = await rt.run(j, { name: 'n', lowerDirs: layers, args: ['/etc/passwd'] }, { sink });
+      assert.equal(notExec.exitCode, 126);
+      const stdin = await runScript('cat; echo eof', {}, j);
+      assert.equal(stdin.out, 'eof\n');
+    });
+
+    test('CPU and pids limits reach the container cgroup', async () => {
+      const { out } = await runScript(
+        'cat /sys/fs/cgroup/cpu.max 2>/dev/null || cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us; cat /sys/fs/cgroup/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids/pids.max',
+        { limits: { cpus: 0.5, pids: 77 } },
+      );
+      assert.match(out, /^50000( 100000)?\n77\n$/);
+    });
+
     test('root fs writes vanish, the workspace persists across steps, layers stay untouched', async () => {
       const j = await job();
       const workspace = await tempDir('slipway-ws');

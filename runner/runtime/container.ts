@@ -18,6 +18,7 @@ import { pipeLines } from './log-sink.js';
 import { mountOverlay, unmountOverlay } from './overlay.js';
 import { mkdirInRoot } from './root-path.js';
 import { dockerToOciSeccomp, loadDockerSeccompProfile, restrictNamespaces } from './seccomp.js';
+import { runtimeLogArgs, runtimeStartError } from './start-error.js';
 import type { ContainerSpec, LogSink, RunResult } from './types.js';
 import { resolveImageUser } from './users.js';
 
@@ -138,9 +139,14 @@ export async function startContainer(
         });
   }
   const started = Date.now();
-  const child: ChildProcess = spawn(rt.binary, ['--root', rt.stateDir, 'run', '--bundle', dir, id], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const logPath = join(dir, 'runtime.log');
+  const child: ChildProcess = spawn(
+    rt.binary,
+    ['--root', rt.stateDir, ...runtimeLogArgs(rt.binary, logPath), 'run', '--bundle', dir, id],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stopReason: StopReason | undefined;
   let killTimer: NodeJS.Timeout | undefined;
   let finished = false;
@@ -157,8 +163,10 @@ export async function startContainer(
     pipeLines(child.stderr as NonNullable<ChildProcess['stderr']>, 'stderr', sink),
   ]);
   const done = (async (): Promise<RunResult> => {
-    const exitCode = await exited;
+    let exitCode = await exited;
     await output;
+    const startError = exitCode !== 0 && !stopReason ? await runtimeStartError(logPath, exitCode) : undefined;
+    if (startError) exitCode = startError.exitCode;
     const durationMs = Date.now() - started;
     const signal = signalName(exitCode);
     const oomKilled = await wasOomKilled(id, signal === 'SIGKILL');
@@ -176,6 +184,7 @@ export async function startContainer(
     if (oomKilled) result.message = `out of memory (limit ${formatBytes(spec.limits?.memoryBytes ?? 0)})`;
     else if (stopReason === 'timeout') result.message = 'timed out';
     else if (stopReason === 'cancel') result.message = 'cancelled';
+    else if (startError) result.message = startError.message;
     return result;
   })();
   const kill = (sig: string) => ociCommand(rt, ['kill', '--all', id, sig]).catch(() => {});
