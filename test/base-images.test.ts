@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { lstat, readFile } from 'node:fs/promises';
+import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { baseImage, baseRootfs, pushBaseImage } from './helpers/base-images.js';
 import { testRegistry } from './helpers/registry.js';
 import { run } from './helpers/run.js';
+import { tempDir } from './helpers/tmp.js';
 
 interface Inspect {
   Digest: string;
@@ -80,6 +81,25 @@ describe('locally made base images', () => {
     );
     const total = layers.reduce((n, l) => n + l.size, 0);
     assert.ok(total > 100e6 && total < 300e6, `bench5 is ${total} bytes compressed`);
+  });
+
+  it('concurrent processes building into an empty cache make one image and agree on it', async () => {
+    const cache = await tempDir('image-cache');
+    const helper = join(import.meta.dirname, 'helpers/base-images.js');
+    const script = `import { baseImage } from '${helper}'; process.stdout.write((await baseImage('busybox')).manifestDigest);`;
+    const env = { ...process.env, SLIPWAY_TEST_IMAGE_CACHE: cache, SLIPWAY_LOG_LEVEL: 'silent' };
+    const digests = await Promise.all(
+      [1, 2, 3].map(
+        async () =>
+          (await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { env }))
+            .stdout,
+      ),
+    );
+    assert.match(digests[0]!, /^sha256:[0-9a-f]{64}$/);
+    assert.deepEqual(new Set(digests).size, 1, `each process saw ${digests.join(', ')}`);
+    const entries = (await readdir(cache)).filter((e) => e !== '.locks');
+    assert.equal(entries.length, 1, `cache holds ${entries.join(', ')}`);
+    assert.match(entries[0]!, /^busybox-[0-9a-f]{16}$/);
   });
 
   it('comes from the cache the second time, at the same digest', async () => {
