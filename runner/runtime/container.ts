@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { SlipwayError } from '../../lib/errors.js';
@@ -73,6 +73,7 @@ async function prepareBundle(
   spec: ContainerSpec,
   net: ContainerNetworkAttachment | undefined,
 ): Promise<void> {
+  if (spec.rootfs) await mkdir(dir, { recursive: true });
   const merged = spec.rootfs ?? (await mountOverlay(dir, spec.lowerDirs)).merged;
   const user = await resolveImageUser(merged, spec.user ?? spec.imageConfig?.User);
   const cwd = checkTarget(spec.workdir || spec.imageConfig?.WorkingDir || '/', 'the working directory');
