@@ -1,0 +1,151 @@
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { log } from '../../../lib/log.js';
+import { imageStoreDir } from '../../oci/data-dir.js';
+import { push } from '../../oci/push.js';
+import { RegistryClient } from '../../oci/registry/client.js';
+import { openImageStore } from '../../oci/store/index.js';
+import { createRuntime } from '../../runtime/oci-runtime.js';
+import type { JobHandle, Runtime } from '../../runtime/types.js';
+import { LocalBuildCache } from '../cache-store/local.js';
+import { loadIgnore } from '../context/ignore.js';
+import { evaluateGlobalArgs } from '../dockerfile/evaluate.js';
+import { parseDockerfile } from '../dockerfile/parse.js';
+import { buildStageGraph } from '../dockerfile/stages.js';
+import type { BuildOptions, BuildResult } from '../index.js';
+import { exportCache } from '../registry-cache/export.js';
+import { ImportedCache } from '../registry-cache/import.js';
+import { commitImage } from './commit.js';
+import type { BuildContext, StageOutput, StoredImage } from './context.js';
+import { BuildFailure, problemsFailure } from './errors.js';
+import { buildStage } from './stage.js';
+import { StepCache } from './step-cache.js';
+import { loadImage } from './stored-image.js';
+import { BuildWorkspace } from './workspace.js';
+
+const logger = log.child({ module: 'build' });
+const MAX_DOCKERFILE_BYTES = 4 * 1024 * 1024;
+
+async function readDockerfile(path: string): Promise<string> {
+  const text = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    throw new BuildFailure(`cannot read the Dockerfile ${path}: ${err.code ?? err.message}`);
+  });
+  if (text.length > MAX_DOCKERFILE_BYTES) throw new BuildFailure(`${path} is larger than 4 MiB`);
+  return text;
+}
+
+/** See `buildImage` in ../index.ts. */
+export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
+  const started = Date.now();
+  const contextDir = resolve(opts.contextDir);
+  const dockerfilePath = resolve(opts.dockerfile ?? join(contextDir, 'Dockerfile'));
+  const parsed = parseDockerfile(await readDockerfile(dockerfilePath), 'Dockerfile');
+  if (!parsed.ok) throw problemsFailure(parsed.errors);
+  const df = parsed.value;
+  const buildArgs = opts.buildArgs ?? {};
+  const globals = evaluateGlobalArgs(df, buildArgs);
+  if (!globals.ok) throw problemsFailure(globals.errors);
+  const graph = buildStageGraph(df, opts.target, buildArgs, globals.value);
+  if (!graph.ok) throw problemsFailure(graph.errors);
+  const store = await openImageStore(imageStoreDir(opts.dataDir));
+  const registry = opts.registry ?? new RegistryClient();
+  const sde = opts.sourceDateEpoch;
+  const ws = await BuildWorkspace.create(
+    store,
+    join(opts.dataDir, 'build', `b-${process.pid}-${randomBytes(4).toString('hex')}`),
+    sde,
+  );
+  let imported: ImportedCache | undefined;
+  if (opts.cacheFrom?.length) {
+    imported = new ImportedCache(registry, store);
+    for (const ref of opts.cacheFrom) {
+      const n = await imported.load(ref);
+      logger.info({ ref, entries: n }, 'imported build cache');
+    }
+  }
+  const cache = new StepCache(store, new LocalBuildCache(opts.dataDir), imported, opts.noCache ?? false);
+  const stepBase = new Map<number, number>();
+  let total = 0;
+  for (const i of graph.value.order) {
+    stepBase.set(i, total + 1);
+    total += 1 + df.stages[i]!.instructions.length;
+  }
+  const outputs = new Map<number, Promise<StageOutput>>();
+  const images = new Map<string, Promise<StoredImage>>();
+  let job: Promise<{ runtime: Runtime; job: JobHandle }> | undefined;
+  const runtime = opts.runtime ?? createRuntime({ dataDir: opts.dataDir });
+  const createdAt = sde !== undefined ? new Date(sde * 1000).toISOString().replace('.000Z', 'Z') : undefined;
+  const ctx: BuildContext = {
+    opts,
+    df,
+    globals: globals.value,
+    buildArgs,
+    graph: graph.value,
+    ws,
+    store,
+    registry,
+    cache,
+    ignore: await loadIgnore(contextDir, opts.dockerfile ? dockerfilePath : undefined),
+    contextDir,
+    stageOutput: (i) => {
+      let p = outputs.get(i);
+      if (!p) {
+        p = buildStage(ctx, i);
+        p.catch(() => {});
+        outputs.set(i, p);
+      }
+      return p;
+    },
+    image: (ref) => {
+      let p = images.get(ref);
+      if (!p) {
+        p = loadImage(store, registry, ref);
+        images.set(ref, p);
+      }
+      return p;
+    },
+    runJob: () => {
+      job ??= runtime
+        .prepareJob({ id: ws.dir.split('/').at(-1)!, network: opts.network ?? 'bridge' })
+        .then((handle) => ({ runtime, job: handle }));
+      return job;
+    },
+    emit: (e) => opts.onProgress?.(e),
+    steps: [],
+    created: () => createdAt ?? new Date().toISOString(),
+    stepBase,
+    totalSteps: total,
+  };
+  try {
+    // Stages of one wave do not depend on each other: start them together.
+    for (const wave of graph.value.waves) await Promise.all(wave.map((i) => ctx.stageOutput(i)));
+    const out = await ctx.stageOutput(graph.value.target);
+    const committed = await commitImage(store, out, opts.tags ?? [], createdAt);
+    if (opts.push) {
+      for (const ref of committed.refs) {
+        const pushed = await push(registry, store, ref);
+        ctx.emit({ type: 'pushed', ref, digest: pushed.digest });
+      }
+    }
+    if (opts.cacheTo) {
+      await exportCache(registry, store, opts.cacheTo, cache.used);
+      ctx.emit({ type: 'cache-exported', ref: opts.cacheTo, entries: cache.used.size });
+    }
+    ctx.steps.sort((a, b) => a.index - b.index);
+    return {
+      manifestDigest: committed.manifest.digest,
+      configDigest: committed.configDigest,
+      manifest: committed.manifest,
+      refs: committed.refs,
+      steps: ctx.steps,
+      durationMs: Date.now() - started,
+    };
+  } catch (err) {
+    await Promise.allSettled(outputs.values());
+    throw err;
+  } finally {
+    if (job) await job.then((j) => j.runtime.destroyJob(j.job)).catch(() => {});
+    await ws.close();
+  }
+}

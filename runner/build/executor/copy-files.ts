@@ -1,0 +1,129 @@
+import type { Stats } from 'node:fs';
+import {
+  chmod,
+  copyFile,
+  lchown,
+  link,
+  lstat,
+  lutimes,
+  mkdir,
+  readdir,
+  readlink,
+  rm,
+  symlink,
+  utimes,
+} from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import { resolveInRoot } from '../../runtime/root-path.js';
+import type { Owner } from './chown.js';
+import { BuildFailure } from './errors.js';
+
+export interface CopyAttrs {
+  /** Owner of everything copied; undefined keeps the source owner. */
+  owner: Owner | undefined;
+  chmod: number | undefined;
+}
+
+/**
+ * Copies host files into an image root (`root`, a mounted overlay) with Docker's COPY
+ * semantics: content, mode (or --chmod), owner (or --chown / 0:0), mtime, symlinks as symlinks,
+ * hardlinks kept within one copy. Every destination is resolved inside `root` (a symlink in the
+ * image never leads the copy out of it); sources are never followed through symlinks.
+ * Missing parent directories are created 0755 with the copy's owner.
+ */
+export class RootCopier {
+  private readonly links = new Map<string, string>();
+  private readonly dirTimes: Array<[string, Date]> = [];
+
+  constructor(
+    private readonly root: string,
+    private readonly attrs: CopyAttrs,
+  ) {}
+
+  /** Creates the image directory `path` (and parents) when missing; returns its host path. */
+  async ensureDir(path: string, st?: Stats): Promise<string> {
+    const parts = posix.normalize(`/${path}`).split('/').filter(Boolean);
+    let host = this.root;
+    let current = '/';
+    for (const [i, part] of parts.entries()) {
+      current = posix.join(current, part);
+      host = await resolveInRoot(this.root, current);
+      const have = await lstat(host).catch(() => undefined);
+      if (have?.isDirectory()) continue;
+      if (have) throw new BuildFailure(`cannot copy to ${path}: ${current} exists and is not a directory`);
+      const last = i === parts.length - 1;
+      await mkdir(host, { mode: 0o755 });
+      await chmod(host, last && st ? this.mode(st) : 0o755);
+      const owner = this.owner(last ? st : undefined);
+      await lchown(host, owner.uid, owner.gid);
+    }
+    return host;
+  }
+
+  /** Host path of the image path `path`, its parent directory created when missing. */
+  async target(path: string): Promise<string> {
+    const parent = await this.ensureDir(posix.dirname(path));
+    return join(parent, posix.basename(path));
+  }
+
+  /** Whether image path `path` is a directory (symlinks followed inside the root). */
+  async isDir(path: string): Promise<boolean> {
+    const st = await lstat(await resolveInRoot(this.root, path)).catch(() => undefined);
+    return st?.isDirectory() ?? false;
+  }
+
+  private mode(st: Stats): number {
+    return this.attrs.chmod ?? st.mode & 0o7777;
+  }
+
+  private owner(st: Stats | undefined): Owner {
+    return this.attrs.owner ?? (st ? { uid: st.uid, gid: st.gid } : { uid: 0, gid: 0 });
+  }
+
+  /** Copies one host object (file, dir node only, symlink) to image path `dest`. */
+  async copyNode(src: string, dest: string, st: Stats): Promise<void> {
+    const host = st.isDirectory() ? await this.ensureDir(dest, st) : await this.target(dest);
+    const owner = this.owner(st);
+    if (st.isDirectory()) {
+      this.dirTimes.push([host, st.mtime]);
+      return;
+    }
+    const have = await lstat(host).catch(() => undefined);
+    if (have?.isDirectory())
+      throw new BuildFailure(`cannot copy ${posix.basename(src)} to ${dest}: a directory is in the way`);
+    if (have) await rm(host, { force: true });
+    if (st.isSymbolicLink()) {
+      await symlink(await readlink(src), host);
+      await lchown(host, owner.uid, owner.gid);
+      await lutimes(host, st.atime, st.mtime);
+      return;
+    }
+    if (!st.isFile()) return; // devices, fifos and sockets are not copied from a context
+    const inode = `${st.dev}:${st.ino}`;
+    const first = st.nlink > 1 ? this.links.get(inode) : undefined;
+    if (first) {
+      await link(first, host);
+      return;
+    }
+    if (st.nlink > 1) this.links.set(inode, host);
+    await copyFile(src, host);
+    await lchown(host, owner.uid, owner.gid);
+    await chmod(host, this.mode(st));
+    await utimes(host, st.atime, st.mtime);
+  }
+
+  /** Copies a host directory's contents (recursively, sorted) into image dir `dest`. */
+  async copyTree(src: string, dest: string): Promise<void> {
+    for (const name of (await readdir(src)).sort()) {
+      const s = join(src, name);
+      const st = await lstat(s);
+      await this.copyNode(s, posix.join(dest, name), st);
+      if (st.isDirectory()) await this.copyTree(s, posix.join(dest, name));
+    }
+  }
+
+  /** Restores directory mtimes after their contents were written. */
+  async finish(): Promise<void> {
+    for (const [host, mtime] of this.dirTimes.reverse()) await utimes(host, mtime, mtime).catch(() => {});
+  }
+}

@@ -1,0 +1,90 @@
+import type { RegistryClient } from '../oci/registry/client.js';
+import type { Descriptor } from '../oci/types.js';
+import type { LogLine, Runtime } from '../runtime/types.js';
+
+/**
+ * The image builder's public API: `buildImage` builds a Dockerfile with no daemon — RUN in a
+ * runc container over an overlay of the parent layers, COPY/ADD on the host — and commits an
+ * OCI image into the image store of `dataDir` (`<dataDir>/images`).
+ *
+ * Directories it writes: `<dataDir>/images` (blobs, refs, unpacked layers),
+ * `<dataDir>/build/<id>` (per-build scratch, removed at the end), `<dataDir>/build-cache`
+ * (cache entries), `<dataDir>/build-cache-mounts` (RUN --mount=type=cache dirs) and, through the
+ * Runtime, `<dataDir>/runtime`. Nothing else.
+ */
+export interface BuildOptions {
+  /** The build context directory. */
+  contextDir: string;
+  /** Path of the Dockerfile (default `<contextDir>/Dockerfile`). */
+  dockerfile?: string;
+  /** The stage to build (default: the last). */
+  target?: string;
+  buildArgs?: Record<string, string>;
+  /** References to point at the built image in the local store (and push with `push`). */
+  tags?: string[];
+  /** Execute every instruction, ignoring (but refreshing) the cache. */
+  noCache?: boolean;
+  /** Registry cache references to import (see README: registry cache format). */
+  cacheFrom?: string[];
+  /** Registry reference to export this build's cache to. */
+  cacheTo?: string;
+  /** Push every tag after the build. */
+  push?: boolean;
+  /** The runner data dir. */
+  dataDir: string;
+  /** The Runtime for RUN (default: runc on `dataDir`). */
+  runtime?: Runtime;
+  /** Registry client for pulls, pushes and the registry cache (default: Docker credentials). */
+  registry?: RegistryClient;
+  /** Clamp layer mtimes and set config/history times to this (seconds since the epoch). */
+  sourceDateEpoch?: number;
+  /** `--secret id=…,src=…`: secret id → host file, for RUN --mount=type=secret. */
+  secrets?: Record<string, string>;
+  /** The network of RUN instructions without --network (default 'bridge'; 'none' = loopback only). */
+  network?: 'bridge' | 'none';
+  /** Progress events (synchronous, must not throw). */
+  onProgress?: (event: BuildEvent) => void;
+  signal?: AbortSignal;
+}
+
+/** One executed or cached instruction. `instruction` is the Dockerfile text (`RUN make`). */
+export interface BuildStepSummary {
+  /** 1-based position over every instruction of the built stages (FROM lines included). */
+  index: number;
+  stage: number;
+  instruction: string;
+  cached: boolean;
+  durationMs: number;
+}
+
+export type BuildEvent =
+  | { type: 'step-start'; index: number; total: number; stage: number; instruction: string }
+  | { type: 'step-cached'; index: number }
+  | { type: 'step-running'; index: number; container?: string }
+  | { type: 'step-done'; index: number; cached: boolean; durationMs: number }
+  | { type: 'log'; index: number; line: LogLine }
+  | { type: 'pushed'; ref: string; digest: string }
+  | { type: 'cache-exported'; ref: string; entries: number };
+
+export interface BuildResult {
+  manifestDigest: string;
+  configDigest: string;
+  manifest: Descriptor;
+  /** The normalised references set in the local store (the tags). */
+  refs: string[];
+  steps: BuildStepSummary[];
+  durationMs: number;
+}
+
+export { BuildFailure } from './executor/errors.js';
+
+/**
+ * Builds the image. Throws a `BuildFailure` (a permanent SlipwayError) for bad input and failing
+ * instructions: the message names `Dockerfile:line` and the instruction, and for a failed RUN
+ * its exit code and the last output lines (`exitCode`, `outputTail`). Safe to run concurrently
+ * on one data dir.
+ */
+export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
+  const { runBuild } = await import('./executor/build.js');
+  return runBuild(opts);
+}
