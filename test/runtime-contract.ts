@@ -9,7 +9,7 @@ import { gcRuntime } from '../runner/runtime/gc.js';
 import { MemoryLogSink } from '../runner/runtime/log-sink.js';
 import { createRuntime } from '../runner/runtime/oci-runtime.js';
 import { mountsUnder } from '../runner/runtime/overlay.js';
-import { idPrefix, stateDir } from '../runner/runtime/paths.js';
+import { containerId, containersDir, idPrefix, stateDir } from '../runner/runtime/paths.js';
 import type { ContainerSpec, JobHandle, Runtime } from '../runner/runtime/types.js';
 import { requireBinary, requireRoot } from './helpers/requirements.js';
 import { runtimeLeftovers } from './helpers/runtime-leftovers.js';
@@ -187,7 +187,9 @@ export function runtimeContract(binary: 'runc' | 'crun'): void {
         );
       }
       await assert.rejects(runScript('true', { workdir: '/proc/self' }, j), /working directory may not be/);
-      assert.deepEqual(await mountsUnder(dataDir), []);
+      const own = join(containersDir(dataDir), containerId(dataDir, j.id, 'step'));
+      assert.deepEqual(await mountsUnder(own), []);
+      assert.ok(!existsSync(own), 'a failed setup leaves no container dir');
     });
 
     test('hostname and generated /etc/hosts, /etc/resolv.conf', async () => {

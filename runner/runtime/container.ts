@@ -4,6 +4,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { SlipwayError } from '../../lib/errors.js';
+import { log as rootLog } from '../../lib/log.js';
 import { buildBundleConfig, checkTarget, hostsFile, resolvConf } from './bundle.js';
 import {
   createContainerCgroup,
@@ -21,6 +22,8 @@ import { dockerToOciSeccomp, loadDockerSeccompProfile, restrictNamespaces } from
 import { runtimeLogArgs, runtimeStartError } from './start-error.js';
 import type { ContainerSpec, LogSink, RunResult } from './types.js';
 import { resolveImageUser } from './users.js';
+
+const log = rootLog.child({ module: 'runtime/container' });
 
 /** How to reach the OCI runtime binary and where its state lives. */
 export interface OciRuntime {
@@ -46,10 +49,15 @@ export interface ContainerNetworkAttachment {
 
 export type StopReason = 'timeout' | 'cancel' | 'stop';
 
-/** A started container. `done` always resolves (never rejects) once everything is cleaned up. */
+/**
+ * A started container. `done` resolves (never rejects) with the result once the process has
+ * exited; `cleaned` resolves (never rejects) once its runc state, root fs and cgroups are gone.
+ * Cleanup runs in the background so the next step can start meanwhile.
+ */
 export interface RunningContainer {
   id: string;
   done: Promise<RunResult>;
+  cleaned: Promise<void>;
   /** TERM to every process, KILL after `graceMs`; the reason decides timedOut/cancelled. Idempotent. */
   stop(reason: StopReason, graceMs: number): void;
 }
@@ -115,7 +123,7 @@ function signalName(exitCode: number): string | undefined {
 /**
  * Prepares the bundle in `dir` and starts `runc run` in the foreground with stdin closed and
  * stdout/stderr piped into `sink`. Setup failures throw (after cleaning up); once started, every
- * outcome is reported through `done`, which resolves after the root fs, cgroup and runc state
+ * outcome is reported through `done`; `cleaned` follows once the root fs, cgroups and runc state
  * are gone.
  */
 export async function startContainer(
@@ -171,9 +179,6 @@ export async function startContainer(
     const durationMs = Date.now() - started;
     const signal = signalName(exitCode);
     const oomKilled = await wasOomKilled(id, signal === 'SIGKILL');
-    await removeContainer(rt, id, dir).catch((err) =>
-      sink.write({ stream: 'stderr', time: Date.now(), text: `slipway: cleanup failed: ${err.message}` }),
-    );
     const result: RunResult = {
       exitCode,
       oomKilled,
@@ -205,5 +210,10 @@ export async function startContainer(
     };
     killTimer = setTimeout(again, graceMs);
   };
-  return { id, done, stop };
+  const cleaned = done.then(() =>
+    removeContainer(rt, id, dir).catch((err) =>
+      log.error({ err, container: id }, 'container cleanup failed; gcRuntime will retry'),
+    ),
+  );
+  return { id, done, cleaned, stop };
 }

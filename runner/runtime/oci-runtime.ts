@@ -40,6 +40,8 @@ export interface OciRuntimeOptions {
 
 class Job implements JobHandle {
   readonly containers = new Map<string, RunningContainer>();
+  /** Background cleanups (root fs, cgroups, network attachment) of ended containers, by name. */
+  readonly cleanups = new Map<string, Promise<void>>();
   destroyed = false;
   network?: { subnet: string; gateway: string };
   constructor(
@@ -103,7 +105,10 @@ export class OciContainerRuntime implements Runtime {
     return d ? { ...spec, limits: { ...d, ...spec.limits } } : spec;
   }
 
-  /** Starts a container of `job`; `done` resolves after the network attachment is gone too. */
+  /**
+   * Starts a container of `job`. Its cleanup (root fs, cgroups, network attachment) runs in the
+   * background after `done`; a later container of the same name, and destroyJob, wait for it.
+   */
   private async start(
     job: Job,
     spec: ContainerSpec,
@@ -114,6 +119,7 @@ export class OciContainerRuntime implements Runtime {
       throw new SlipwayError(`container ${spec.name} is already running in job ${job.id}`, {
         category: 'internal',
       });
+    await job.cleanups.get(spec.name);
     const dir = join(containersDir(this.opts.dataDir), id);
     const useNet = job.jobNetwork && spec.network !== 'none' ? job.jobNetwork : undefined;
     let attachment: ContainerNetworkAttachment | undefined;
@@ -139,12 +145,15 @@ export class OciContainerRuntime implements Runtime {
       await detach();
       throw err;
     }
+    const cleaned = started.cleaned.then(detach);
+    job.cleanups.set(spec.name, cleaned);
+    void cleaned.then(() => {
+      if (job.cleanups.get(spec.name) === cleaned) job.cleanups.delete(spec.name);
+    });
     const running: RunningContainer = {
       ...started,
-      done: started.done.finally(async () => {
-        job.containers.delete(spec.name);
-        await detach();
-      }),
+      done: started.done.finally(() => job.containers.delete(spec.name)),
+      cleaned,
     };
     job.containers.set(spec.name, running);
     return { running, ip: attachment?.ip };
@@ -211,6 +220,7 @@ export class OciContainerRuntime implements Runtime {
     const running = [...handle.containers.values()];
     for (const c of running) c.stop('stop', Math.min(this.grace, 1000));
     await Promise.allSettled(running.map((c) => c.done));
+    await Promise.allSettled([...handle.cleanups.values()]);
     await handle.jobNetwork?.destroy();
   }
 }

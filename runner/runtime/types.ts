@@ -133,7 +133,10 @@ export interface ServiceHandle {
 export interface Runtime {
   /** Creates the job's state (and network). On failure, everything made so far is removed. */
   prepareJob(opts: PrepareJobOptions): Promise<JobHandle>;
-  /** Runs a container to completion; its root fs is removed afterwards. */
+  /**
+   * Runs a container to completion. Its root fs, cgroups and network attachment are removed in
+   * the background right after; destroyJob and a later container of the same name wait for that.
+   */
   run(job: JobHandle, spec: ContainerSpec, opts: RunOptions): Promise<RunResult>;
   /** Starts a container in the background; stop it with stopService or destroyJob. */
   startService(
