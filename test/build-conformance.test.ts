@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, describe, it } from 'node:test';
+import { type DockerFixtureResult, dockerFixtureResults } from './helpers/docker-build.js';
+import { diffConfigs } from './helpers/docker-build-config.js';
+import { slipwayBuildSummary } from './helpers/docker-build-slipway.js';
+import { requireRoot } from './helpers/requirements.js';
+import { diffListings, type TreeListing } from './helpers/tree-listing.js';
+
+// Every fixture in test/fixtures/dockerfiles built by Slipway and by Docker's builder (a private
+// dockerd, busybox:latest imported from the same locally made image) must give the same
+// filesystem (paths, types, modes, owners, content, link targets, hard link groups) and the same
+// config. Docker's results are cached per fixture content, so reruns only build with Slipway.
+
+const ROOT = join(import.meta.dirname, 'fixtures', 'dockerfiles');
+const fixtures = readdirSync(ROOT)
+  .filter((n) => /^\d\d-/.test(n))
+  .sort()
+  .map((name) => ({ name, dir: join(ROOT, name) }));
+
+const asListing = (entries: DockerFixtureResult['listing']): TreeListing =>
+  new Map(entries.map((e) => [e.path, e]));
+
+describe('Dockerfile conformance: Slipway vs Docker', { concurrency: 3 }, () => {
+  let docker: Map<string, DockerFixtureResult>;
+  before(async () => {
+    requireRoot();
+    docker = await dockerFixtureResults(fixtures);
+  });
+
+  it('has at least 25 fixtures, each built by Docker', () => {
+    assert.ok(fixtures.length >= 25, `only ${fixtures.length} fixtures in ${ROOT}`);
+    assert.deepEqual(
+      [...docker.keys()].sort(),
+      fixtures.map((f) => f.name),
+    );
+  });
+
+  it("flattening Docker's layers gives what docker export shows", () => {
+    const problems = [...docker].flatMap(([name, r]) => r.flattenVsExport.map((l) => `${name}: ${l}`));
+    assert.deepEqual(problems, []);
+  });
+
+  for (const { name, dir } of fixtures)
+    it(name, async () => {
+      const expected = docker.get(name)!;
+      const actual = await slipwayBuildSummary(dir);
+      const fsDiff = diffListings(asListing(expected.listing), asListing(actual.listing), [
+        'docker',
+        'slipway',
+      ]);
+      const configDiff = diffConfigs(expected.config, actual.config, ['docker', 'slipway']);
+      const via = expected.builtFrom === 'fixture' ? '' : ' (Docker built its docker20 equivalent)';
+      assert.ok(
+        fsDiff.length === 0 && configDiff.length === 0,
+        `${name}${via} differs:\n  filesystem:\n    ${fsDiff.join('\n    ') || 'same'}\n  config:\n    ${configDiff.join('\n    ') || 'same'}`,
+      );
+    });
+});
