@@ -38,8 +38,8 @@ export const cacheEntrySchema = z.object({
 });
 
 export function parseCacheEntry(value: unknown): CacheEntry | undefined {
-  const r = cacheEntrySchema.safeParse(value);
-  return r.success ? (r.data as unknown as CacheEntry) : undefined;
+  // Validate, but keep the value as read: zod would reorder keys and change the config's bytes.
+  return cacheEntrySchema.safeParse(value).success ? (value as CacheEntry) : undefined;
 }
 
 export const cacheKeySchema = z.string().regex(/^sha256:[a-f0-9]{64}$/);

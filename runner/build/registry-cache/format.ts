@@ -32,7 +32,8 @@ export function parseCacheConfig(bytes: Uint8Array, what: string): CacheConfig {
   }
   const r = configSchema.safeParse(json);
   if (!r.success) throw new Error(`${what}: not a Slipway build cache: ${z.prettifyError(r.error)}`);
-  return r.data as unknown as CacheConfig;
+  // the validated JSON as read: zod would reorder keys and change the image config's bytes
+  return json as CacheConfig;
 }
 
 /** Serialises a cache config with keys sorted (same entries → same bytes). */
