@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { before, test } from 'node:test';
+import { BuildFailure } from '../runner/build/index.js';
+import { build, busyboxDataDir, makeContext } from './build-helpers.js';
+import { tempDir } from './helpers/tmp.js';
+
+let dataDir: string;
+before(async () => {
+  dataDir = await busyboxDataDir();
+});
+
+async function fails(files: Record<string, string>, pattern: RegExp): Promise<BuildFailure> {
+  const contextDir = await makeContext(files);
+  const err = await build({ contextDir, dataDir }).then(
+    () => assert.fail('the build should have failed'),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof BuildFailure, `expected a BuildFailure, got ${String(err)}`);
+  assert.match(err.message, pattern);
+  return err;
+}
+
+test('a syntax error names the Dockerfile line', async () => {
+  await fails({ Dockerfile: 'FROM busybox:latest\nRUN true\nCOPY\n' }, /Dockerfile:3: /);
+  await fails({ Dockerfile: 'FROM busybox:latest\nFOO bar\n' }, /Dockerfile:2: .*FOO/i);
+});
+
+test('COPY of ../x is refused', async () => {
+  const err = await fails(
+    { Dockerfile: 'FROM busybox:latest\nCOPY ../x /x\n' },
+    /Dockerfile:2: COPY \.\.\/x \/x: .*outside the build context/,
+  );
+  assert.equal(err.location, 'Dockerfile:2');
+});
+
+test('a symlink in the context pointing outside it is refused', async () => {
+  const contextDir = await makeContext({ Dockerfile: 'FROM busybox:latest\nCOPY link/passwd /p\n' });
+  await symlink('/etc', join(contextDir, 'link'));
+  await assert.rejects(build({ contextDir, dataDir }), /symlink "link" points outside the build context/);
+});
+
+test('an unknown stage is an error naming the line', async () => {
+  await fails(
+    { Dockerfile: 'FROM busybox:latest AS base\nFROM busybox:latest\nCOPY --from=bsae /x /x\n' },
+    /Dockerfile:3: .*unknown stage "bsae"/,
+  );
+  const contextDir = await makeContext({ Dockerfile: 'FROM busybox:latest AS a\n' });
+  await assert.rejects(
+    build({ contextDir, dataDir, target: 'nope' }),
+    /target stage "nope" could not be found/,
+  );
+});
+
+test('--mount=type=cache,id=../.. is refused', async () => {
+  await fails(
+    { Dockerfile: 'FROM busybox:latest\nRUN --mount=type=cache,id=../..,target=/c touch /c/x\n' },
+    /Dockerfile:2: .*must not contain "\.\." path segments/,
+  );
+});
+
+test('a failing RUN shows the command, its exit code and the output tail', async () => {
+  const lines = Array.from({ length: 30 }, (_, i) => `echo line-${i}`).join('; ');
+  const err = await fails(
+    { Dockerfile: `FROM busybox:latest\nRUN ${lines}; exit 7\n` },
+    /Dockerfile:2: RUN echo line-0.*failed: exit code 7\n(.|\n)*line-29/,
+  );
+  assert.equal(err.exitCode, 7);
+  assert.equal(err.outputTail.at(-1), 'line-29');
+  assert.ok(!err.outputTail.includes('line-0'), 'only the tail is kept');
+});
+
+test('nothing is written outside the build directories, even through hostile symlinks in the image', async () => {
+  const sentinel = await tempDir('build-sentinel');
+  await writeFile(join(sentinel, 'keep'), 'untouched');
+  const contextDir = await makeContext({
+    Dockerfile: `FROM busybox:latest
+RUN ln -s ${sentinel} /escape && ln -s ../../../../../../../../${sentinel.slice(1)} /escape-rel
+COPY f.txt /escape/
+COPY f.txt /escape-rel/g.txt
+WORKDIR /escape/wd
+RUN --mount=type=cache,target=/escape/cache touch /escape/cache/x
+`,
+    'f.txt': 'payload',
+  });
+  await mkdir(join(dataDir, 'probe'), { recursive: true });
+  const r = await build({ contextDir, dataDir });
+  assert.match(r.manifestDigest, /^sha256:/);
+  assert.deepEqual(await readdir(sentinel), ['keep']);
+  const top = (await readdir(dataDir)).sort();
+  for (const d of top)
+    assert.ok(
+      ['build', 'build-cache', 'build-cache-mounts', 'images', 'probe', 'runtime'].includes(d),
+      `unexpected ${d} in the data dir`,
+    );
+  assert.deepEqual(await readdir(join(dataDir, 'build')), [], 'the build scratch dir is removed');
+});
