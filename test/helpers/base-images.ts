@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { log } from '../../lib/log.js';
 import { withFileLock } from './file-lock.js';
@@ -18,6 +18,7 @@ import {
   makeBusyboxRootfs,
   makeDebianRootfs,
   makeGeneratedLayer,
+  suiteRelease,
 } from './rootfs-recipes.js';
 import { run } from './run.js';
 
@@ -57,26 +58,59 @@ async function packageVersion(pkg: string): Promise<string> {
   return (await run('dpkg-query', ['-W', `-f=\${Version}`, pkg])).stdout.trim();
 }
 
-async function inputsOf(name: BaseImageName): Promise<Record<string, unknown>> {
+/**
+ * What makes an image, hashed into its cache key. For Debian that includes the suite's
+ * release on the mirror (a point release changes package versions); `complete` is false when
+ * the mirror cannot be asked, and then the newest cached build is used instead.
+ */
+async function inputsOf(
+  name: BaseImageName,
+): Promise<{ inputs: Record<string, unknown>; complete: boolean }> {
   if (name === 'busybox')
-    return { recipe: RECIPE_VERSION, name, busybox: await packageVersion('busybox-static') };
+    return {
+      inputs: { recipe: RECIPE_VERSION, name, busybox: await packageVersion('busybox-static') },
+      complete: true,
+    };
+  const mirror = await debianMirror();
+  const release = await suiteRelease(mirror, SUITE);
   const debian = {
     recipe: RECIPE_VERSION,
     name: 'debian',
     suite: SUITE,
-    mirror: await debianMirror(),
+    release,
+    mirror,
     debootstrap: await packageVersion('debootstrap'),
   };
-  return name === 'debian' ? debian : { recipe: RECIPE_VERSION, name, base: debian, generatedLayers: 4 };
+  const inputs =
+    name === 'debian' ? debian : { recipe: RECIPE_VERSION, name, base: debian, generatedLayers: 4 };
+  return { inputs, complete: release !== undefined };
+}
+
+/** The most recently built cache entry of `name`, if any. */
+async function newestEntry(root: string, name: BaseImageName): Promise<string | undefined> {
+  const entries = (await readdir(root).catch(() => [] as string[])).filter((e) =>
+    /^[a-z0-9]+-[0-9a-f]{16}$/.test(e),
+  );
+  const mine = await Promise.all(
+    entries
+      .filter((e) => e.startsWith(`${name}-`))
+      .map(async (e) => ({ e, t: (await stat(join(root, e))).mtimeMs })),
+  );
+  const newest = mine.sort((a, b) => b.t - a.t)[0];
+  return newest && join(root, newest.e);
 }
 
 const exists = async (p: string) => (await stat(p).catch(() => undefined)) !== undefined;
 
 /** Returns the cache entry dir for `name`, building it (once, under a lock) when absent. */
 async function cachedEntry(name: BaseImageName, build: (dir: string) => Promise<void>): Promise<string> {
-  const inputs = await inputsOf(name);
+  const { inputs, complete } = await inputsOf(name);
   const key = createHash('sha256').update(JSON.stringify(inputs)).digest('hex').slice(0, 16);
   const root = imageCacheRoot();
+  if (!complete) {
+    const fallback = await newestEntry(root, name);
+    if (fallback) return fallback;
+  }
   const entry = join(root, `${name}-${key}`);
   if (await exists(entry)) return entry;
   return await withFileLock(join(root, '.locks', `${name}.lock`), async () => {

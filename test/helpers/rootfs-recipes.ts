@@ -70,6 +70,23 @@ export async function debianMirror(): Promise<string> {
   throw new Error('no Debian mirror found in /etc/apt/sources.list.d/*; set SLIPWAY_DEBIAN_MIRROR');
 }
 
+/**
+ * `Version` and `Date` of the suite's InRelease file on the mirror: they change when Debian
+ * publishes a point release, i.e. when debootstrap would install other package versions.
+ * Undefined when the mirror does not answer within a few seconds.
+ */
+export async function suiteRelease(mirror: string, suite: string): Promise<string | undefined> {
+  try {
+    const res = await fetch(`${mirror}/dists/${suite}/InRelease`, { signal: AbortSignal.timeout(5000) });
+    if (!res.ok) return undefined;
+    const text = await res.text();
+    const field = (name: string) => new RegExp(`^${name}:\\s*(.+)$`, 'm').exec(text)?.[1]?.trim();
+    return `${field('Version') ?? '?'} ${field('Date') ?? '?'}`;
+  } catch {
+    return undefined;
+  }
+}
+
 /** `debootstrap --variant=minbase` of `suite`, then trimmed like Docker's debian images. */
 export async function makeDebianRootfs(
   dir: string,
