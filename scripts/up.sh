@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Quick start on a fresh Debian/Ubuntu host (as root): installs what is missing, then brings
+# Slipway up locally (embedded Redis and registry) and runs the demo pipeline.
+# Extra arguments go to `slipway up` (e.g. --once, --data-dir DIR, --pipeline DIR).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-system-deps.sh
+[ -d node_modules ] || npm ci --no-audit --no-fund
+exec node bin/slipway.mjs up "$@"
