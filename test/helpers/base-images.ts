@@ -179,7 +179,6 @@ export function baseImage(name: BaseImageName): Promise<BaseImage> {
   if (!p) {
     p = (async () => {
       requireRoot();
-      requireBinary('skopeo', 'skopeo');
       if (name !== 'busybox') requireBinary('debootstrap', 'debootstrap');
       const entry = await cachedEntry(name, (dir) =>
         name === 'bench5' ? buildBench5(dir) : buildSingleLayer(name, dir),
@@ -226,6 +225,7 @@ export async function pushBaseImage(
     creds?: { username: string; password: string };
   } = {},
 ): Promise<string> {
+  requireBinary('skopeo', 'skopeo');
   const image = await baseImage(name);
   const ref = `${registryHost}/${opts.repo ?? name}:${opts.tag ?? 'latest'}`;
   const args = ['copy', '--quiet', '--dest-tls-verify=false'];
