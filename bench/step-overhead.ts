@@ -41,40 +41,62 @@ function exec(
   });
 }
 
-async function measure(label: string, once: () => Promise<unknown>): Promise<number> {
-  for (let i = 0; i < WARMUP; i++) await once();
-  const times: number[] = [];
-  for (let i = 0; i < steps; i++) {
-    const t = performance.now();
-    await once();
-    times.push(performance.now() - t);
-  }
-  times.sort((a, b) => a - b);
-  const median = times[Math.floor(times.length / 2)] as number;
-  const p90 = times[Math.floor(times.length * 0.9)] as number;
-  console.log(
-    `${label.padEnd(34)} median ${median.toFixed(1).padStart(7)} ms   p90 ${p90.toFixed(1).padStart(7)} ms   (${steps} runs)`,
-  );
-  return median;
+interface Contender {
+  label: string;
+  once: (i: number) => Promise<unknown>;
+  times: number[];
 }
 
-async function runtimeBench(binary: string, dir: string, rootfs: string): Promise<number> {
+/**
+ * Runs every contender once per round, in turn, for WARMUP + steps rounds: interleaving keeps
+ * the ratios fair on a shared machine whose load drifts. Returns each contender's median.
+ */
+async function measureInterleaved(contenders: Contender[]): Promise<Map<string, number>> {
+  for (let i = 0; i < WARMUP + steps; i++) {
+    for (const c of contenders) {
+      const t = performance.now();
+      await c.once(i);
+      if (i >= WARMUP) c.times.push(performance.now() - t);
+    }
+  }
+  const medians = new Map<string, number>();
+  for (const c of contenders) {
+    const times = [...c.times].sort((a, b) => a - b);
+    const median = times[Math.floor(times.length / 2)] as number;
+    const p90 = times[Math.floor(times.length * 0.9)] as number;
+    console.log(
+      `${c.label.padEnd(36)} median ${median.toFixed(1).padStart(7)} ms   p90 ${p90.toFixed(1).padStart(7)} ms   (${times.length} runs)`,
+    );
+    medians.set(c.label, median);
+  }
+  return medians;
+}
+
+/** 50 sequential steps of one job, each its own container (`step-<n>`), as a pipeline runs them. */
+async function runtimeContender(
+  binary: string,
+  dir: string,
+  rootfs: string,
+): Promise<Contender & { close(): Promise<void> }> {
   const dataDir = join(dir, `data-${binary}`);
   const rt = createRuntime({ dataDir, binary });
   const job = await rt.prepareJob({ id: 'bench', network: 'none' });
-  try {
-    return await measure(`Runtime (${binary})`, async () => {
+  return {
+    label: `Runtime (${binary})`,
+    times: [],
+    once: async (i) => {
       const r = await rt.run(
         job,
-        { name: 'step', lowerDirs: [rootfs], args: ['true'] },
+        { name: `step-${i}`, lowerDirs: [rootfs], args: ['true'] },
         { sink: new MemoryLogSink() },
       );
       if (r.exitCode !== 0) throw new Error(`step failed: ${JSON.stringify(r)}`);
-    });
-  } finally {
-    await rt.destroyJob(job);
-    await gcRuntime(dataDir);
-  }
+    },
+    close: async () => {
+      await rt.destroyJob(job);
+      await gcRuntime(dataDir);
+    },
+  };
 }
 
 /** `runc spec`'s default bundle: no seccomp, no cgroup namespace, the root fs used directly. */
@@ -114,63 +136,84 @@ async function hardenedBundle(bundle: string, rootfs: string): Promise<void> {
   );
 }
 
-async function bareRuncBench(label: string, bundle: string, state: string): Promise<number> {
-  let n = 0;
-  return measure(label, () => exec('runc', ['--root', state, 'run', '--bundle', bundle, `bare-${n++}`]));
+function bareRunc(label: string, bundle: string, state: string): Contender {
+  return {
+    label,
+    times: [],
+    once: (i) => exec('runc', ['--root', state, 'run', '--bundle', bundle, `bare-${i}`]),
+  };
 }
 
-async function dockerBench(dir: string, rootfs: string): Promise<number | undefined> {
+async function dockerContender(
+  dir: string,
+  rootfs: string,
+): Promise<(Contender & { close(): Promise<void> }) | undefined> {
   const dockerd = await startDockerd(join(dir, 'dockerd')).catch((err: Error) => {
-    console.log(`docker run --rm: skipped, dockerd did not start: ${err.message.split('\n')[0]}`);
+    console.log(`docker run --rm: not measured, dockerd did not start: ${err.message.split('\n')[0]}`);
     return undefined;
   });
   if (!dockerd) return undefined;
-  try {
-    const tarball = join(dir, 'busybox.tar');
-    await exec('tar', ['-C', rootfs, '-cf', tarball, '.']);
-    await exec('docker', ['import', tarball, 'slipway-bench/busybox:latest'], { env: dockerd.env });
-    return await measure('docker run --rm --network none', () =>
+  const tarball = join(dir, 'busybox.tar');
+  await exec('tar', ['-C', rootfs, '-cf', tarball, '.']);
+  await exec('docker', ['import', tarball, 'slipway-bench/busybox:latest'], { env: dockerd.env });
+  return {
+    label: 'docker run --rm --network none',
+    times: [],
+    once: () =>
       exec('docker', ['run', '--rm', '--network', 'none', 'slipway-bench/busybox:latest', 'true'], {
         env: dockerd.env,
       }),
-    );
-  } finally {
-    await dockerd.stop();
-  }
+    close: () => dockerd.stop(),
+  };
 }
 
 const dir = await mkdtemp(join(tmpdir(), 'slipway-bench-steps-'));
+const closers: Array<() => Promise<void>> = [];
 try {
   const rootfs = await baseRootfs('busybox');
   await defaultBundle(join(dir, 'bundle-default'), rootfs);
   await hardenedBundle(join(dir, 'bundle-hardened'), rootfs);
-  const bareDefault = await bareRuncBench(
-    'bare `runc run`, `runc spec` bundle',
-    join(dir, 'bundle-default'),
-    join(dir, 'state'),
+  const contenders: Contender[] = [
+    bareRunc('bare `runc run`, `runc spec` bundle', join(dir, 'bundle-default'), join(dir, 'state')),
+    bareRunc('bare `runc run`, Slipway bundle', join(dir, 'bundle-hardened'), join(dir, 'state')),
+  ];
+  for (const binary of ['runc', 'crun']) {
+    const c = await runtimeContender(binary, dir, rootfs);
+    closers.push(c.close);
+    contenders.push(c);
+  }
+  const docker = await dockerContender(dir, rootfs);
+  if (docker) {
+    closers.push(docker.close);
+    contenders.push(docker);
+  }
+  console.log(
+    `${steps} sequential \`true\` containers per contender, interleaved round by round (+${WARMUP} warm-up)\n`,
   );
-  const bare = await bareRuncBench(
-    'bare `runc run`, Slipway bundle',
-    join(dir, 'bundle-hardened'),
-    join(dir, 'state'),
-  );
-  const viaRunc = await runtimeBench('runc', dir, rootfs);
-  const viaCrun = await runtimeBench('crun', dir, rootfs);
-  const docker = await dockerBench(dir, rootfs);
+  const m = await measureInterleaved(contenders);
+  const get = (label: string) => m.get(label) as number;
+  const bareSpec = get('bare `runc run`, `runc spec` bundle');
+  const bare = get('bare `runc run`, Slipway bundle');
+  const viaRunc = get('Runtime (runc)');
+  const viaCrun = get('Runtime (crun)');
   console.log('');
   console.log(
-    `Runtime(runc) / bare runc (same bundle)   = ${(viaRunc / bare).toFixed(2)}x   (target <= 1.5x)`,
+    `Runtime(runc) / bare runc, same bundle     = ${(viaRunc / bare).toFixed(2)}x   (target <= 1.5x)`,
   );
   console.log(
-    `Runtime(runc) / bare runc (runc spec)    = ${(viaRunc / bareDefault).toFixed(2)}x   (no seccomp, no cgroupns there)`,
+    `Runtime(runc) / bare runc, runc spec       = ${(viaRunc / bareSpec).toFixed(2)}x   (that bundle has no seccomp, no cgroupns)`,
   );
-  console.log(`Runtime(crun) / bare runc (same bundle)  = ${(viaCrun / bare).toFixed(2)}x`);
-  if (docker !== undefined) {
+  console.log(`Runtime(crun) / bare runc, same bundle     = ${(viaCrun / bare).toFixed(2)}x`);
+  const dockerMedian = m.get('docker run --rm --network none');
+  if (dockerMedian !== undefined) {
     console.log(
-      `docker run / Runtime(runc)               = ${(docker / viaRunc).toFixed(2)}x faster   (target >= 5x)`,
+      `docker run vs Runtime(runc)                = ${(dockerMedian / viaRunc).toFixed(2)}x faster   (target >= 5x)`,
     );
-    console.log(`docker run / Runtime(crun)               = ${(docker / viaCrun).toFixed(2)}x faster`);
+    console.log(
+      `docker run vs Runtime(crun)                = ${(dockerMedian / viaCrun).toFixed(2)}x faster`,
+    );
   }
 } finally {
+  for (const close of closers.reverse()) await close().catch((err) => console.error(err));
   await rm(dir, { recursive: true, force: true });
 }
