@@ -27,6 +27,8 @@ export interface JobResult {
   artifacts: string[];
   /** Where the artifacts were copied, when any were. */
   artifactsDir?: string;
+  /** The image the job's `build:` produced: manifest digest and the tags set in the local store. */
+  image?: { digest: string; refs: string[]; pushed: boolean };
   /** A setup or teardown error (image pull, service not ready, …), when there was one. */
   error?: string;
 }

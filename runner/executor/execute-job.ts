@@ -3,6 +3,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { log } from '../../lib/log.js';
 import type { JobSpec } from '../../pipelines/spec/index.js';
+import type { RegistryClient } from '../oci/registry/client.js';
 import type { JobHandle, Runtime } from '../runtime/types.js';
 import { collectArtifacts } from './artifacts.js';
 import type { ExecutorEvents, JobResult, StepResult } from './events.js';
@@ -21,6 +22,8 @@ export interface ExecutorDeps {
   dataDir: string;
   /** Secret values by name; only names listed in the JobSpec's `secrets` are read. */
   secret?(name: string): string | undefined;
+  /** For a job's `build:` (pushes and --cache-from/--cache-to); default: Docker credentials. */
+  registry?: RegistryClient;
   /** Keep the workspace dir after the job (for debugging); default false. */
   keepWorkspace?: boolean;
 }
@@ -62,6 +65,7 @@ export async function executeJob(
   let handle: JobHandle | undefined;
   let error: string | undefined;
   let artifacts: string[] = [];
+  let builtImage: JobResult['image'];
   const artifactsDir = join(deps.dataDir, 'artifacts', safeKey);
   events.jobStarted?.(spec);
   try {
@@ -122,8 +126,19 @@ export async function executeJob(
       events.stepFinished?.(step, result);
       if (result.status !== 'success') failed = true;
     }
-    if (spec.build) {
-      error = "this runner has no image builder configured, so the job's `build` cannot run";
+    if (spec.build && !failed && !jobSignal.aborted) {
+      const { buildForJob } = await import('../build/executor/job-build.js');
+      const built = await buildForJob({
+        build: spec.build,
+        workspaceDir,
+        env,
+        dataDir: deps.dataDir,
+        runtime: deps.runtime,
+        registry: deps.registry,
+        log: (line) => events.log('build', line),
+        signal: jobSignal,
+      });
+      builtImage = { digest: built.manifestDigest, refs: built.refs, pushed: built.pushed };
     }
     artifacts = await collectArtifacts(workspaceDir, spec.artifacts, artifactsDir);
   } catch (err) {
@@ -146,6 +161,7 @@ export async function executeJob(
     durationMs: Date.now() - started,
     artifacts,
     ...(artifacts.length ? { artifactsDir } : {}),
+    ...(builtImage ? { image: builtImage } : {}),
     ...(cancelled && !error
       ? { error: signal?.aborted ? 'cancelled' : `timed out after ${spec.timeoutMs / 1000}s` }
       : {}),
