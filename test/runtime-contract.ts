@@ -340,6 +340,8 @@ export function runtimeContract(binary: 'runc' | 'crun'): void {
       assert.ok(Date.now() - started < 5000);
       assert.equal(result.cancelled, true);
       assert.equal(result.message, 'cancelled');
+      assert.equal(sink.text('stdout'), 'term\n', 'TERM came first and the trap ran');
+      assert.equal(result.exitCode, 143);
     });
 
     test('services: start, stop with TERM→KILL; destroyJob stops the rest and is idempotent', async () => {
