@@ -1,0 +1,82 @@
+// Dockerfile build times on a Debian base (~10 instructions; a RUN writing 50 MB; a final COPY
+// of the context): cold build, unchanged rebuild, rebuild after changing one context file.
+// Slipway's buildImage vs `docker build` (legacy builder, private dockerd) vs `buildah bud
+// --layers` (overlay storage, chroot isolation, own --root/--runroot), in the same run; medians
+// of N rounds and ratios. Targets: unchanged ≤ 1.0× docker, changed-file ≤ 0.8× docker, cold ≤
+// 1.0× buildah. Every cold build starts from a fresh store holding only the base image.
+// Labels: `docker` = docker build, legacy builder; `buildah` = buildah bud --layers.
+// Usage (as root): npx tsx bench/build.ts [--runs 3]
+import './lib/quiet-logs.js';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../lib/net.js';
+import { startRegistry } from '../server/embedded/registry.js';
+import { pushBaseImage } from '../test/helpers/base-images.js';
+import { startDockerd } from '../test/helpers/dockerd.js';
+import { requireBinary, requireRoot } from '../test/helpers/requirements.js';
+import {
+  type Builder,
+  buildahBuilder,
+  dockerBuilder,
+  slipwayBuilder,
+  unmountUnder,
+  writeContext,
+} from './lib/build-peers.js';
+import { formatRatio, formatSample, type Sample, timed } from './lib/timing.js';
+
+const runs = Math.max(3, Number(process.argv[process.argv.indexOf('--runs') + 1]) || 3);
+requireRoot();
+for (const [bin, pkg] of [
+  ['dockerd', 'docker.io'],
+  ['buildah', 'buildah'],
+  ['skopeo', 'skopeo'],
+] as const)
+  requireBinary(bin, pkg);
+
+const scratch = await mkdtemp(join(tmpdir(), 'slipway-bench-build-'));
+const contextDir = join(scratch, 'context');
+await mkdir(join(scratch, 'registry'));
+const registry = await startRegistry({ dataDir: join(scratch, 'registry'), port: await freePort() });
+const dockerd = await startDockerd(join(scratch, 'dockerd'));
+type Scenario = 'cold' | 'unchanged' | 'changed';
+const samples = new Map<string, Sample>();
+const sample = (b: Builder, s: Scenario) => {
+  const key = `${b.label}/${s}`;
+  if (!samples.has(key)) samples.set(key, { label: `${b.label} ${s}`, runsMs: [] });
+  return samples.get(key)!;
+};
+
+try {
+  await writeContext(contextDir);
+  const ref = await pushBaseImage('debian', registry.host, { repo: 'bench/debian' });
+  const builders = [
+    slipwayBuilder(scratch, ref, contextDir),
+    await dockerBuilder(dockerd, contextDir),
+    buildahBuilder(scratch, contextDir),
+  ];
+  console.log(`bench/build: ${runs} rounds × (cold, unchanged, changed-file) × ${builders.length} builders`);
+  for (let round = 1; round <= runs; round++) {
+    for (const b of builders) {
+      await b.reset();
+      sample(b, 'cold').runsMs.push(await timed(() => b.build()));
+      sample(b, 'unchanged').runsMs.push(await timed(() => b.build()));
+      await writeFile(join(contextDir, 'src', 'file-42.txt'), `changed in round ${round} for ${b.label}\n`);
+      sample(b, 'changed').runsMs.push(await timed(() => b.build()));
+    }
+    console.log(`  round ${round} done`);
+  }
+  for (const s of samples.values()) console.log(formatSample(s));
+  const get = (label: string, s: Scenario) => samples.get(`${label}/${s}`)!;
+  const [slipway, docker, buildah] = builders.map((b) => b.label) as [string, string, string];
+  for (const s of ['cold', 'unchanged', 'changed'] as const) {
+    console.log(formatRatio(`${s}: slipway/docker`, get(slipway, s), get(docker, s)));
+    console.log(formatRatio(`${s}: slipway/buildah`, get(slipway, s), get(buildah, s)));
+  }
+  console.log('targets: unchanged ≤ 1.00 × docker, changed ≤ 0.80 × docker, cold ≤ 1.00 × buildah');
+} finally {
+  await dockerd.stop();
+  await registry.stop();
+  await unmountUnder(scratch);
+  await rm(scratch, { recursive: true, force: true });
+}

@@ -1,0 +1,155 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { buildImage } from '../../runner/build/index.js';
+import { imageStoreDir } from '../../runner/oci/data-dir.js';
+import { pull } from '../../runner/oci/pull.js';
+import { formatReference, parseReference } from '../../runner/oci/reference.js';
+import { RegistryClient } from '../../runner/oci/registry/client.js';
+import { openImageStore } from '../../runner/oci/store/index.js';
+import { baseImage } from '../../test/helpers/base-images.js';
+import type { Dockerd } from '../../test/helpers/dockerd.js';
+import { run } from '../../test/helpers/run.js';
+
+/**
+ * The three builders bench/build.ts compares, behind one shape: `reset()` makes the next build
+ * cold (fresh store, base image already present and not timed), `build()` is the timed part.
+ * Each works only inside its own directory under `scratch`; the caller removes `scratch`.
+ */
+export interface Builder {
+  label: string;
+  reset(): Promise<void>;
+  build(): Promise<void>;
+}
+
+export const BASE_REF = 'debian:bookworm';
+
+/** Slipway's buildImage on a fresh data dir whose store got debian by a registry pull. */
+export function slipwayBuilder(scratch: string, registryRef: string, contextDir: string): Builder {
+  let dataDir = '';
+  return {
+    label: 'slipway',
+    async reset() {
+      if (dataDir) await rm(dataDir, { recursive: true, force: true });
+      dataDir = await mkdtemp(join(scratch, 'slipway-'));
+      const store = await openImageStore(imageStoreDir(dataDir));
+      const pulled = await pull(new RegistryClient(), store, registryRef);
+      await store.setRef(formatReference(parseReference(BASE_REF)), pulled.manifest);
+    },
+    async build() {
+      await buildImage({ contextDir, dataDir, tags: ['bench/build:latest'], network: 'none' });
+    },
+  };
+}
+
+/** `docker build` with the legacy builder (DOCKER_BUILDKIT=0) on a private dockerd. */
+export async function dockerBuilder(d: Dockerd, contextDir: string): Promise<Builder> {
+  const env = { ...d.env, DOCKER_BUILDKIT: '0' };
+  const debian = await baseImage('debian');
+  await run('skopeo', [
+    'copy',
+    '--quiet',
+    `--dest-daemon-host=${d.host}`,
+    debian.ociRef,
+    `docker-daemon:${BASE_REF}`,
+  ]);
+  return {
+    label: 'docker',
+    async reset() {
+      // Removing the tag also removes its untagged parents: the legacy builder's whole cache.
+      await run('/usr/bin/docker', ['rmi', '-f', 'bench/build:latest'], { env, allowFail: true });
+      await run('/usr/bin/docker', ['image', 'prune', '-f'], { env });
+    },
+    async build() {
+      await run(
+        '/usr/bin/docker',
+        ['build', '--network=none', '-q', '-t', 'bench/build:latest', contextDir],
+        { env },
+      );
+    },
+  };
+}
+
+/** `buildah bud --layers` (overlay storage, chroot isolation) with its own root and runroot. */
+export function buildahBuilder(scratch: string, contextDir: string): Builder {
+  let dir = '';
+  const global = () => [
+    '--root',
+    join(dir, 'root'),
+    '--runroot',
+    join(dir, 'runroot'),
+    '--storage-driver',
+    'overlay',
+  ];
+  return {
+    label: 'buildah',
+    async reset() {
+      if (dir) {
+        await run('buildah', [...global(), 'rm', '--all'], { allowFail: true });
+        await run('buildah', [...global(), 'rmi', '--all', '--force'], { allowFail: true });
+        await unmountUnder(dir);
+        await rm(dir, { recursive: true, force: true });
+      }
+      dir = await mkdtemp(join(scratch, 'buildah-'));
+      const debian = await baseImage('debian');
+      const id = (await run('buildah', [...global(), 'pull', '--quiet', debian.ociRef])).stdout
+        .trim()
+        .split('\n')
+        .pop()!;
+      await run('buildah', [...global(), 'tag', id, `docker.io/library/${BASE_REF}`]);
+    },
+    async build() {
+      await run('buildah', [
+        ...global(),
+        'bud',
+        '--layers',
+        '--isolation',
+        'chroot',
+        '--pull=never',
+        '--quiet',
+        '-t',
+        'bench/build:latest',
+        contextDir,
+      ]);
+    },
+  };
+}
+
+/** Lazily unmounts whatever buildah's overlay driver left mounted under `dir`. */
+export async function unmountUnder(dir: string): Promise<void> {
+  const { readFile } = await import('node:fs/promises');
+  const points = (await readFile('/proc/self/mountinfo', 'utf8'))
+    .split('\n')
+    .map((l) => l.split(' ')[4] ?? '')
+    .filter((p) => p.startsWith(`${dir}/`))
+    .sort((a, b) => b.length - a.length);
+  for (const p of points) await run('umount', ['-l', p], { allowFail: true });
+}
+
+/** Writes the bench's build context: the Dockerfile, 300 small sources and 2 × 1 MiB assets. */
+export async function writeContext(dir: string): Promise<void> {
+  await mkdir(join(dir, 'src'), { recursive: true });
+  await mkdir(join(dir, 'assets'), { recursive: true });
+  await writeFile(
+    join(dir, 'Dockerfile'),
+    [
+      `FROM ${BASE_REF}`,
+      'ENV APP_HOME=/app LANG=C.UTF-8',
+      'ARG VERSION=1',
+      'RUN mkdir -p /opt/data && head -c 52428800 /dev/urandom > /opt/data/blob.bin',
+      'WORKDIR /app',
+      'RUN echo "version $VERSION" > /app/version.txt && ls /usr/bin > /app/bins.txt',
+      'LABEL org.example.bench=build',
+      'EXPOSE 8080',
+      'CMD ["bash"]',
+      'COPY . /app/src',
+      '',
+    ].join('\n'),
+  );
+  for (let i = 0; i < 300; i++)
+    await writeFile(join(dir, 'src', `file-${i}.txt`), `source file ${i}\n`.repeat(40));
+  for (let i = 0; i < 2; i++) {
+    const buf = Buffer.alloc(1 << 20);
+    for (let j = 0; j < buf.length; j++) buf[j] = (j * 2654435761 + i * 97) >>> 24;
+    await writeFile(join(dir, 'assets', `asset-${i}.bin`), buf);
+  }
+}
