@@ -2,11 +2,13 @@ import { resolve } from 'node:path';
 import { simpleGit } from 'simple-git';
 import { makeEvent, type PlanEvent, planRun } from '../pipelines/index.js';
 import { loadPipelines } from '../pipelines/load.js';
+import { leaseDataDir } from '../runner/executor/data-dir-lease.js';
 import { ImageResolver } from '../runner/executor/images.js';
 import { runExitCode, runPlanLocally } from '../runner/executor/run-plan.js';
 import { defaultDataDir, imageStoreDir } from '../runner/oci/data-dir.js';
 import { RegistryClient } from '../runner/oci/registry/client.js';
 import { openImageStore } from '../runner/oci/store/index.js';
+import { gcRuntime } from '../runner/runtime/gc.js';
 import { createRuntime } from '../runner/runtime/oci-runtime.js';
 import type { ExecOptions } from './commands/exec.js';
 import { formatDuration, terminalReporter } from './terminal-reporter.js';
@@ -30,6 +32,12 @@ export async function execCommand(dir: string, opts: ExecOptions): Promise<numbe
         console.log(`pulled ${ref} layer ${p.digest.slice(7, 19)}`);
     },
   );
+  const lease = await leaseDataDir(dataDir);
+  if (lease.sole) {
+    const gc = await gcRuntime(dataDir);
+    if (gc.containers || gc.rootfs)
+      console.log(`removed ${gc.containers} container(s) left by a crashed earlier run`);
+  }
   const runtime = createRuntime({ dataDir, binary: opts.runtime });
   const secrets = secretValues(opts.secret ?? []);
   const reporter = terminalReporter();
@@ -86,6 +94,7 @@ export async function execCommand(dir: string, opts: ExecOptions): Promise<numbe
       exit = Math.max(exit, code);
     }
   } finally {
+    await lease.release();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
