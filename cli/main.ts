@@ -1,9 +1,8 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command } from 'commander';
-
-const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-  version: string;
-};
+import { packageRoot } from '../lib/package-root.js';
+import { commands } from './commands/index.js';
 
 /**
  * A CLI command module in cli/commands/: it adds its command to the program. Keep top-level
@@ -12,22 +11,15 @@ const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url),
  */
 export type RegisterCommand = (program: Command) => void;
 
-/** Builds the `slipway` program with every module in cli/commands/ registered. */
-export async function buildProgram(): Promise<Command> {
+/** Builds the `slipway` program with every command of cli/commands/index.ts registered. */
+export function buildProgram(): Command {
+  const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
   const program = new Command('slipway')
     .description('Slipway: CI/CD on your own Linux hosts, no Docker daemon.')
     .version(pkg.version, '-V, --version')
     .showHelpAfterError();
-  const dir = new URL('./commands/', import.meta.url);
-  const files = readdirSync(dir)
-    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
-    .sort();
-  for (const file of files) {
-    const mod = (await import(new URL(file, dir).href)) as { register?: RegisterCommand };
-    mod.register?.(program);
-  }
+  for (const command of commands) command.register(program);
   return program;
 }
 
-const program = await buildProgram();
-await program.parseAsync(process.argv);
+await buildProgram().parseAsync(process.argv);

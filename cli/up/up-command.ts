@@ -1,12 +1,13 @@
 import { join } from 'node:path';
 import { freePort } from '../../lib/net.js';
+import { packageRoot } from '../../lib/package-root.js';
 import { defaultDataDir } from '../../runner/oci/data-dir.js';
 import { startRedis } from '../../server/embedded/redis.js';
 import { startRegistry } from '../../server/embedded/registry.js';
 import { execCommand } from '../exec-command.js';
 import { ensureBusyboxImage } from './base-image.js';
 
-const DEMO = new URL('../../pipelines/examples/demo', import.meta.url).pathname;
+const DEMO = join(packageRoot(), 'pipelines/examples/demo');
 
 /** Port `preferred` when it is free, else any free port. */
 async function portNear(preferred: number): Promise<number> {
