@@ -94,10 +94,11 @@ test('history: Docker classic created_by, empty_layer for metadata, RUN prefixed
   assert.equal(h[0]!.created, '2024-01-01T00:00:00Z');
 });
 
-test('scratch starts with the default PATH; bad EXPOSE and STOPSIGNAL are errors', () => {
-  assert.deepEqual(build('FROM scratch\nLABEL a=b', 'scratch').state.image.config.Env, [
-    'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-  ]);
+test('scratch starts with the default PATH and WorkingDir /; bad EXPOSE and STOPSIGNAL are errors', () => {
+  const scratch = build('FROM scratch\nLABEL a=b', 'scratch').state.image.config;
+  assert.deepEqual(scratch.Env, ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin']);
+  assert.equal(scratch.WorkingDir, '/');
+  assert.equal(build('FROM scratch\nWORKDIR app', 'scratch').state.image.config.WorkingDir, '/app');
   assert.match(build('FROM b\nEXPOSE 99999').error ?? '', /invalid port range/);
   assert.match(build('FROM b\nEXPOSE 80/xyz').error ?? '', /invalid protocol/);
   assert.match(build('FROM b\nSTOPSIGNAL SIGNOPE').error ?? '', /invalid STOPSIGNAL/);

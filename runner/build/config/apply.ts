@@ -11,7 +11,7 @@ export interface StageConfigState {
 }
 
 /**
- * Starts a stage from its base image config (or scratch). The base's ONBUILD triggers are
+ * Starts a stage from its base image config (or scratch: PATH and WorkingDir "/", as Docker). The base's ONBUILD triggers are
  * returned for the executor to run first and are not inherited, as in Docker. Pure: the base
  * is copied, never modified.
  */
@@ -20,7 +20,8 @@ export function startStage(base: ImageConfig | 'scratch'): { state: StageConfigS
     const image: ImageConfig = {
       architecture: 'amd64',
       os: 'linux',
-      config: { Env: [DEFAULT_PATH] },
+      // As BuildKit's empty image: the default PATH and WorkingDir "/".
+      config: { Env: [DEFAULT_PATH], WorkingDir: '/' },
       rootfs: { type: 'layers', diff_ids: [] },
       history: [],
     };

@@ -10,6 +10,7 @@ import { parseChmod, resolveChown } from './chown.js';
 import type { BuildContext } from './context.js';
 import { RootCopier } from './copy-files.js';
 import { BuildFailure } from './errors.js';
+import { applyHardLinkHeaders } from './tar-link-attrs.js';
 import type { LayerRef } from './workspace.js';
 
 /** Where COPY/ADD sources come from, decided before the cache lookup. */
@@ -86,6 +87,7 @@ async function copyResolved(
     if (archive) {
       const tmp = await ctx.ws.tempDir('add');
       await run('tar', ['-x', '--numeric-owner', '-p', '-f', src, '-C', tmp]);
+      await applyHardLinkHeaders(src, archive, tmp);
       const dest = posix.resolve('/', s.destMayBeDir ? s.target : posix.dirname(s.target));
       await copier.ensureDir(dest);
       await copier.copyTree(tmp, dest);
