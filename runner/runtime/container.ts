@@ -74,6 +74,15 @@ export async function removeContainer(rt: OciRuntime, id: string, dir: string): 
   for (const r of results) if (r.status === 'rejected') throw r.reason;
 }
 
+/** Like Promise.all, but waits for every promise to settle before throwing (nothing left in flight to clean). */
+async function allSettledOrThrow<T extends readonly unknown[]>(
+  promises: { [K in keyof T]: Promise<T[K]> },
+): Promise<T> {
+  const results = await Promise.allSettled(promises);
+  for (const r of results) if (r.status === 'rejected') throw r.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
+
 async function prepareBundle(
   rt: OciRuntime,
   id: string,
@@ -81,24 +90,28 @@ async function prepareBundle(
   spec: ContainerSpec,
   net: ContainerNetworkAttachment | undefined,
 ): Promise<void> {
-  if (spec.rootfs) await mkdir(dir, { recursive: true });
-  const merged = spec.rootfs ?? (await mountOverlay(dir, spec.lowerDirs)).merged;
+  // Independent setup steps run concurrently: root fs, cgroup, seccomp profile, host resolv.conf.
+  const [merged, { runcSetsMemory }, profile, hostResolv] = await allSettledOrThrow([
+    spec.rootfs
+      ? mkdir(dir, { recursive: true }).then(() => spec.rootfs as string)
+      : mountOverlay(dir, spec.lowerDirs).then((r) => r.merged),
+    createContainerCgroup(id, spec.limits?.memoryBytes),
+    loadDockerSeccompProfile(rt.seccompProfile),
+    net ? Promise.resolve('') : readFile('/etc/resolv.conf', 'utf8').catch(() => ''),
+  ]);
   const user = await resolveImageUser(merged, spec.user ?? spec.imageConfig?.User);
   const cwd = checkTarget(spec.workdir || spec.imageConfig?.WorkingDir || '/', 'the working directory');
-  await mkdirInRoot(merged, cwd, { uid: user.uid, gid: user.gid });
   const hostname = (spec.hostname ?? spec.name).slice(0, 63);
   const hostsPath = join(dir, 'hosts');
   const resolvPath = join(dir, 'resolv.conf');
   const own = hostsFile(hostname, net?.ip, spec.extraHosts);
-  // The job's file already has localhost and every container of the job; add ours and the extras.
-  await writeFile(hostsPath, net ? `${net.hosts}${own.split('\n').slice(2).join('\n')}` : own);
-  const hostResolv = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
-  await writeFile(resolvPath, net ? net.resolv : resolvConf(hostResolv, []));
-  const { runcSetsMemory } = await createContainerCgroup(id, spec.limits?.memoryBytes);
-  const seccomp = restrictNamespaces(
-    dockerToOciSeccomp(await loadDockerSeccompProfile(rt.seccompProfile), DEFAULT_CAPS),
-    DEFAULT_CAPS,
-  );
+  await Promise.all([
+    mkdirInRoot(merged, cwd, { uid: user.uid, gid: user.gid }),
+    // The job's file already has localhost and every container of the job; add ours and the extras.
+    writeFile(hostsPath, net ? `${net.hosts}${own.split('\n').slice(2).join('\n')}` : own),
+    writeFile(resolvPath, net ? net.resolv : resolvConf(hostResolv, [])),
+  ]);
+  const seccomp = restrictNamespaces(dockerToOciSeccomp(profile, DEFAULT_CAPS), DEFAULT_CAPS);
   const config = buildBundleConfig({
     spec,
     rootfs: merged,
@@ -134,7 +147,8 @@ export async function startContainer(
   sink: LogSink,
   net?: ContainerNetworkAttachment,
 ): Promise<RunningContainer> {
-  await removeContainer(rt, id, dir);
+  // A leftover of the same id (a crashed run, a cleanup still under way) goes first.
+  if (existsSync(dir) || existsSync(join(rt.stateDir, id))) await removeContainer(rt, id, dir);
   try {
     await prepareBundle(rt, id, dir, spec, net);
   } catch (err) {
