@@ -364,6 +364,20 @@ export function runtimeContract(binary: 'runc' | 'crun'): void {
       await assert.rejects(rt.run(j, spec('late', 'true'), { sink }), /was destroyed/);
     });
 
+    test('one name at a time per job; destroyJob during a start waits for it and stops it', async () => {
+      const j = await job();
+      const sink = new MemoryLogSink();
+      const starting = rt.startService(j, spec('dup', 'exec sleep 1000'), { sink });
+      await assert.rejects(rt.startService(j, spec('dup', 'true'), { sink }), /already running/);
+      await rt.destroyJob(j);
+      const result = await (await starting).done;
+      assert.notEqual(result.exitCode, 0);
+      assert.deepEqual(
+        (await runtimeLeftovers(dataDir, binary)).containers.filter((c) => c.includes(j.id)),
+        [],
+      );
+    });
+
     test('container ids are deterministic and carry the data dir prefix', () => {
       assert.match(idPrefix(dataDir), /^slipway-[0-9a-f]{6}-$/);
       assert.equal(basename(dataDir), 'data');

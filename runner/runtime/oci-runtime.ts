@@ -42,6 +42,8 @@ class Job implements JobHandle {
   readonly containers = new Map<string, RunningContainer>();
   /** Background cleanups (root fs, cgroups, network attachment) of ended containers, by name. */
   readonly cleanups = new Map<string, Promise<void>>();
+  /** Containers between the start request and being registered, by name (destroyJob waits). */
+  readonly starting = new Map<string, Promise<unknown>>();
   destroyed = false;
   network?: { subnet: string; gateway: string };
   constructor(
@@ -115,11 +117,28 @@ export class OciContainerRuntime implements Runtime {
     sink: LogSink,
   ): Promise<{ running: RunningContainer; ip?: string }> {
     const id = containerId(this.opts.dataDir, job.id, spec.name);
-    if (job.containers.has(spec.name))
+    if (job.containers.has(spec.name) || job.starting.has(spec.name))
       throw new SlipwayError(`container ${spec.name} is already running in job ${job.id}`, {
         category: 'internal',
       });
-    await job.cleanups.get(spec.name);
+    const starting = (async () => {
+      await job.cleanups.get(spec.name);
+      return this.startAttached(job, id, spec, sink);
+    })();
+    job.starting.set(spec.name, starting);
+    try {
+      return await starting;
+    } finally {
+      job.starting.delete(spec.name);
+    }
+  }
+
+  private async startAttached(
+    job: Job,
+    id: string,
+    spec: ContainerSpec,
+    sink: LogSink,
+  ): Promise<{ running: RunningContainer; ip?: string }> {
     const dir = join(containersDir(this.opts.dataDir), id);
     const useNet = job.jobNetwork && spec.network !== 'none' ? job.jobNetwork : undefined;
     let attachment: ContainerNetworkAttachment | undefined;
@@ -217,6 +236,7 @@ export class OciContainerRuntime implements Runtime {
   async destroyJob(handle: JobHandle): Promise<void> {
     if (!(handle instanceof Job)) return;
     handle.destroyed = true;
+    await Promise.allSettled([...handle.starting.values()]);
     const running = [...handle.containers.values()];
     for (const c of running) c.stop('stop', Math.min(this.grace, 1000));
     await Promise.allSettled(running.map((c) => c.done));
