@@ -1,3 +1,5 @@
 import { runtimeContract } from './runtime-contract.js';
+import { runtimeIsolationContract } from './runtime-contract-isolation.js';
 
 runtimeContract('crun');
+runtimeIsolationContract('crun');
