@@ -211,6 +211,22 @@ export function runtimeContract(binary: 'runc' | 'crun'): void {
       await assert.rejects(f.rt.run(j, spec('late', 'true'), { sink }), /was destroyed/);
     });
 
+    test('kill sends a signal to every process of a running container; unknown names are a no-op', async () => {
+      const j = await job();
+      const sink = new MemoryLogSink();
+      const svc = await f.rt.startService(
+        j,
+        spec('sig', 'trap "echo got-usr1; exit 5" USR1; while true; do sleep 1; done'),
+        { sink },
+      );
+      await new Promise((r) => setTimeout(r, 500));
+      await f.rt.kill(j, 'sig', 'SIGUSR1');
+      await f.rt.kill(j, 'nobody-here');
+      const result = await svc.done;
+      assert.equal(result.exitCode, 5);
+      assert.equal(sink.text('stdout'), 'got-usr1\n');
+    });
+
     test('one name at a time per job; destroyJob during a start waits for it and stops it', async () => {
       const j = await job();
       const sink = new MemoryLogSink();
