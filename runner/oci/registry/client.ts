@@ -94,14 +94,14 @@ export class RegistryClient {
         [pullScope(ref.repository)],
       );
       if (res.status === 404) {
-        await res.body?.cancel();
+        await res.discard();
         throw new SlipwayError(`manifest unknown: ${what} not found in registry ${ref.registry}`, {
           category: 'permanent',
           context: { image: what, registry: ref.registry },
         });
       }
       if (!res.ok) throw await responseError(res, `manifest ${what}`, ref.registry);
-      const bytes = Buffer.from(await res.arrayBuffer());
+      const bytes = await res.bytes();
       const expected = selector.includes(':')
         ? selector
         : (res.headers.get('docker-content-digest') ?? undefined);
@@ -129,8 +129,12 @@ export class RegistryClient {
       const res = await this.session(ref.registry).request(`${ref.repository}/blobs/${desc.digest}`, {}, [
         pullScope(ref.repository),
       ]);
-      if (!res.ok || !res.body) throw await responseError(res, what, ref.registry);
-      return sink(res.body as unknown as AsyncIterable<Uint8Array>);
+      if (!res.ok) throw await responseError(res, what, ref.registry);
+      try {
+        return await sink(res.body);
+      } finally {
+        await res.discard();
+      }
     });
   }
 
@@ -142,7 +146,7 @@ export class RegistryClient {
         { method: 'HEAD' },
         [pushScope(ref.repository)],
       );
-      await res.body?.cancel();
+      await res.discard();
       if (res.ok) return true;
       if (res.status === 404) return false;
       throw await responseError(res, `HEAD blob ${digest}`, ref.registry);
@@ -182,12 +186,12 @@ export class RegistryClient {
     return this.retry(`PUT manifest ${target}`, async () => {
       const res = await this.session(ref.registry).request(
         `${ref.repository}/manifests/${tagOrDigest}`,
-        { method: 'PUT', headers: { 'content-type': mediaType }, body: bytes as unknown as BodyInit },
+        { method: 'PUT', headers: { 'content-type': mediaType }, body: bytes },
         [pushScope(ref.repository)],
       );
       if (res.status !== 201 && !res.ok)
         throw await responseError(res, `PUT manifest ${target}`, ref.registry);
-      await res.body?.cancel();
+      await res.discard();
       const theirs = res.headers.get('docker-content-digest');
       if (theirs && theirs !== digest)
         throw new SlipwayError(

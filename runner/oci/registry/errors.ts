@@ -1,11 +1,23 @@
 import { SlipwayError } from '../../../lib/errors.js';
 
+/** The part of a response (fetch's or HttpResponse) that responseError reads. */
+export interface ErrorResponse {
+  status: number;
+  statusText: string;
+  headers: { get(name: string): string | null };
+  text(): Promise<string>;
+}
+
 /**
  * Turns a failed registry response into a SlipwayError: 429/5xx are temporary (with the
  * `Retry-After` hint), everything else permanent. The registry's error body (the
  * distribution-spec `errors[]` JSON) is summarised in the message. Consumes the body.
  */
-export async function responseError(res: Response, what: string, registry: string): Promise<SlipwayError> {
+export async function responseError(
+  res: ErrorResponse,
+  what: string,
+  registry: string,
+): Promise<SlipwayError> {
   let detail = '';
   try {
     const text = (await res.text()).slice(0, 2000);

@@ -5,6 +5,7 @@ import { basicHeader, TokenCache } from './auth.js';
 import { type Challenge, parseWwwAuthenticate } from './challenge.js';
 import type { Credential, CredentialLookup } from './credentials.js';
 import { responseError } from './errors.js';
+import { type HttpInit, type HttpResponse, httpRequest } from './http.js';
 
 const logger = log.child({ module: 'oci/registry' });
 const MAX_REDIRECTS = 5;
@@ -41,16 +42,19 @@ export class RegistrySession {
     let lastErr: unknown;
     for (const scheme of schemes) {
       const url = new URL(`${scheme}://${host}/v2/`);
-      let res: Response;
+      let res: HttpResponse;
       try {
-        res = await fetch(url, { redirect: 'manual' });
+        res = await httpRequest(url);
       } catch (err) {
         lastErr = err;
         continue;
       }
-      await res.body?.cancel();
-      if (res.ok) return { url };
+      if (res.ok) {
+        await res.discard();
+        return { url };
+      }
       if (res.status === 401) {
+        await res.discard();
         const challenges = parseWwwAuthenticate(res.headers.get('www-authenticate') ?? '');
         const challenge =
           challenges.find((c) => c.scheme === 'bearer') ?? challenges.find((c) => c.scheme === 'basic');
@@ -90,13 +94,13 @@ export class RegistrySession {
    * with auth for `scopes`. A 401 refreshes the token once (with any scope the registry asks
    * for) before giving up with a clear error. Other statuses are returned for the caller.
    */
-  async request(pathOrUrl: string | URL, init: RequestInit, scopes: string[]): Promise<Response> {
+  async request(pathOrUrl: string | URL, init: HttpInit, scopes: string[]): Promise<HttpResponse> {
     const { url: base, challenge } = await this.ping();
     const url = new URL(pathOrUrl, base);
     let auth = await this.authorization(challenge, scopes);
     let res = await this.fetchFollowing(url, init, auth);
     if (res.status === 401 && challenge) {
-      await res.body?.cancel();
+      await res.discard();
       const again = parseWwwAuthenticate(res.headers.get('www-authenticate') ?? '').find(
         (c) => c.scheme === 'bearer',
       );
@@ -106,12 +110,12 @@ export class RegistrySession {
         auth = await this.authorization(challenge, [...new Set([...scopes, ...asked])]);
         res = await this.fetchFollowing(url, init, auth);
         if (res.status !== 401) return res;
-        await res.body?.cancel();
+        await res.discard();
       }
       throw this.deniedError(scopes);
     }
     if (res.status === 401) {
-      await res.body?.cancel();
+      await res.discard();
       throw this.deniedError(scopes);
     }
     return res;
@@ -127,18 +131,18 @@ export class RegistrySession {
     );
   }
 
-  private async fetchFollowing(url: URL, init: RequestInit, auth: string | undefined): Promise<Response> {
+  private async fetchFollowing(url: URL, init: HttpInit, auth: string | undefined): Promise<HttpResponse> {
     let current = url;
     const origin = url.host;
     for (let hop = 0; ; hop++) {
-      const headers = new Headers(init.headers);
-      if (auth && current.host === origin) headers.set('authorization', auth);
-      const res = await fetch(current, { ...init, headers, redirect: 'manual' });
+      const headers = { ...init.headers };
+      if (auth && current.host === origin) headers.authorization = auth;
+      const res = await httpRequest(current, { ...init, headers });
       const location = res.headers.get('location');
       if (res.status < 300 || res.status >= 400 || !location || res.status === 304) return res;
       if (hop >= MAX_REDIRECTS)
         throw new SlipwayError(`registry ${this.registry}: too many redirects from ${url}`);
-      await res.body?.cancel();
+      await res.discard();
       const next = new URL(location, current);
       logger.debug({ from: current.href, to: next.host }, 'following redirect');
       if (next.protocol !== 'https:' && !this.allowHttp(next.host) && current.protocol === 'https:')

@@ -3,6 +3,7 @@ import type { ImageReference } from '../reference.js';
 import type { Descriptor } from '../types.js';
 import type { BlobSource } from './client.js';
 import { responseError } from './errors.js';
+import type { HttpResponse } from './http.js';
 import type { RegistrySession } from './session.js';
 
 const scopesFor = (repo: string, from?: string) => [
@@ -11,7 +12,7 @@ const scopesFor = (repo: string, from?: string) => [
 ];
 
 /** The next upload URL from a `Location` header: relative ones resolve against the request, query kept. */
-function nextLocation(res: Response, current: URL, what: string, registry: string): URL {
+function nextLocation(res: HttpResponse, current: URL, what: string, registry: string): URL {
   const location = res.headers.get('location');
   if (!location) throw new SlipwayError(`${what}: registry ${registry} sent no Location for the upload`);
   return new URL(location, current);
@@ -42,11 +43,11 @@ export async function uploadBlobTo(
     scopes,
   );
   if (started.status === 201) {
-    await started.body?.cancel();
+    await started.discard();
     return 'mounted';
   }
   if (started.status !== 202) throw await responseError(started, what, ref.registry);
-  await started.body?.cancel();
+  await started.discard();
   let location = nextLocation(started, start, what, ref.registry);
 
   if (desc.size <= opts.monolithicMaxBytes) {
@@ -56,13 +57,12 @@ export async function uploadBlobTo(
       {
         method: 'PUT',
         headers: { 'content-type': 'application/octet-stream', 'content-length': String(desc.size) },
-        body: source() as unknown as BodyInit,
-        duplex: 'half',
-      } as RequestInit,
+        body: source(),
+      },
       scopes,
     );
     if (res.status !== 201) throw await responseError(res, what, ref.registry);
-    await res.body?.cancel();
+    await res.discard();
     return 'uploaded';
   }
 
@@ -77,12 +77,12 @@ export async function uploadBlobTo(
           'content-range': `${offset}-${offset + chunk.length - 1}`,
           'content-length': String(chunk.length),
         },
-        body: chunk as unknown as BodyInit,
+        body: chunk,
       },
       scopes,
     );
     if (res.status !== 202) throw await responseError(res, `${what} (chunk at ${offset})`, ref.registry);
-    await res.body?.cancel();
+    await res.discard();
     location = nextLocation(res, location, what, ref.registry);
     offset += chunk.length;
   }
@@ -94,7 +94,7 @@ export async function uploadBlobTo(
   location.searchParams.set('digest', desc.digest);
   const done = await session.request(location, { method: 'PUT', headers: { 'content-length': '0' } }, scopes);
   if (done.status !== 201) throw await responseError(done, what, ref.registry);
-  await done.body?.cancel();
+  await done.discard();
   return 'uploaded';
 }
 

@@ -1,5 +1,15 @@
 import { constants } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
+import {
+  type FileHandle,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  stat,
+  unlink,
+  utimes,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import { SlipwayError } from '../../../lib/errors.js';
 import type { ContentStore, Digest } from '../types.js';
@@ -61,8 +71,10 @@ export class FileContentStore implements ContentStore {
   }
 
   /**
-   * When `expected.digest` is already stored this returns at once without reading `source`
-   * (an async iterator's `return()` is called so a network body is released).
+   * Chunks of an iterable `source` are hashed as they arrive and written in large batches
+   * (one write in flight while the next batch fills), so they must not be modified after
+   * they are yielded. When `expected.digest` is already stored this returns at once without
+   * reading `source` (an async iterator's `return()` is called so a network body is released).
    */
   async write(
     source: AsyncIterable<Uint8Array> | Uint8Array,
@@ -81,12 +93,7 @@ export class FileContentStore implements ContentStore {
     const counter = new DigestCounter();
     let renamed = false;
     try {
-      const chunks = source instanceof Uint8Array ? [source] : source;
-      for await (const chunk of chunks) {
-        counter.update(chunk);
-        if (expected.size !== undefined && counter.size > expected.size) break;
-        await fh.write(chunk);
-      }
+      await writeHashing(fh, source instanceof Uint8Array ? [source] : source, counter, expected.size);
       await fh.close();
       const digest = counter.digest();
       if (expected.size !== undefined && counter.size !== expected.size)
@@ -129,5 +136,64 @@ export class FileContentStore implements ContentStore {
       if (st) out.push({ digest: `sha256:${name}`, size: st.size, usedAt: st.mtimeMs });
     }
     return out;
+  }
+}
+
+/** Bytes gathered before one writev: few syscalls, and the disk works while the network fills the next. */
+const WRITE_BATCH_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Hashes every chunk of `source` into `counter` and writes it to `fh` in one pass, without
+ * copying: chunks are batched into a writev of up to WRITE_BATCH_BYTES with at most one
+ * write in flight. Stops reading (releasing the source) once more than `limit` bytes came.
+ */
+async function writeHashing(
+  fh: FileHandle,
+  source: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
+  counter: DigestCounter,
+  limit: number | undefined,
+): Promise<void> {
+  let batch: Uint8Array[] = [];
+  let batchBytes = 0;
+  let inFlight: Promise<void> = Promise.resolve();
+  const flush = async () => {
+    const bufs = batch;
+    const total = batchBytes;
+    batch = [];
+    batchBytes = 0;
+    await inFlight;
+    inFlight = writeAll(fh, bufs, total);
+    // A failed write surfaces at the next await of inFlight; keep it from being unhandled meanwhile.
+    inFlight.catch(() => {});
+  };
+  try {
+    for await (const chunk of source) {
+      counter.update(chunk);
+      if (limit !== undefined && counter.size > limit) break;
+      batch.push(chunk);
+      batchBytes += chunk.byteLength;
+      if (batchBytes >= WRITE_BATCH_BYTES) await flush();
+    }
+    if (batchBytes > 0) await flush();
+  } finally {
+    // Never leave a write running on a handle the caller is about to close.
+    await inFlight.catch(() => {});
+  }
+  await inFlight;
+}
+
+/** writev that finishes short writes (rare on regular files, but allowed). */
+async function writeAll(fh: FileHandle, bufs: Uint8Array[], total: number): Promise<void> {
+  const { bytesWritten } = await fh.writev(bufs);
+  let done = bytesWritten;
+  if (done >= total) return;
+  for (const buf of bufs) {
+    if (done >= buf.byteLength) {
+      done -= buf.byteLength;
+      continue;
+    }
+    let rest = buf.subarray(done);
+    done = 0;
+    while (rest.byteLength > 0) rest = rest.subarray((await fh.write(rest)).bytesWritten);
   }
 }
