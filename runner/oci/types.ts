@@ -74,6 +74,18 @@ export interface ImageStore {
    * Verifies the uncompressed stream against `diffID`. Returns the absolute directory path.
    */
   unpackLayer(layer: Descriptor, diffID: Digest): Promise<string>;
+  /**
+   * Moves `dir` into the store as the unpacked form of `layer` (so unpackLayer needs no blob
+   * read). The caller guarantees `dir` is exactly what unpacking would produce and that it is
+   * on the store's filesystem; undefined when it cannot be moved. If the layer is already
+   * present, `dir` stays the caller's. Returns the layer dir.
+   */
+  adoptLayerDir(
+    dir: string,
+    layer: Descriptor,
+    diffID: Digest,
+    stats: { size: number; entries: number },
+  ): Promise<string | undefined>;
   /** The unpacked dir of `diffID` if present. */
   layerDir(diffID: Digest): Promise<string | undefined>;
   /**

@@ -1,6 +1,6 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type PackedLayer, packLayer } from '../../oci/layer/pack.js';
+import { packLayer } from '../../oci/layer/pack.js';
 import type { Descriptor, Digest, ImageStore } from '../../oci/types.js';
 import { mountOverlay, unmountOverlay } from '../../runtime/overlay.js';
 
@@ -74,16 +74,27 @@ export class BuildWorkspace {
       const root = { merged, upper: join(dir, 'u') };
       const value = await fn(root);
       if (!commit) return value;
-      const packed = await this.pack(root.upper);
-      return { value, layer: { descriptor: packed.descriptor, diffID: packed.diffID } };
+      // The upper dir becomes the layer's unpacked dir: the overlay must be gone first.
+      await unmountOverlay(merged);
+      return { value, layer: await this.commitDir(root.upper, true) };
     } finally {
       await unmountOverlay(dir);
     }
   }
 
-  /** Packs an overlay upper dir into a layer in the content store. */
-  pack(upper: string): Promise<PackedLayer> {
-    return packLayer(upper, this.store.content, { upper: true, sourceDateEpoch: this.sourceDateEpoch });
+  /**
+   * Packs `dir` (an unmounted overlay upper dir when `upper`) into a layer in the content
+   * store and moves `dir` into the layer store as that layer's unpacked dir, so no later step
+   * unpacks the blob again. `dir` is consumed (moved, or left for the caller to remove).
+   */
+  async commitDir(dir: string, upper: boolean): Promise<LayerRef> {
+    const packed = await packLayer(dir, this.store.content, {
+      upper,
+      sourceDateEpoch: this.sourceDateEpoch,
+      normalise: true,
+    });
+    if (packed.adoptable) await this.store.adoptLayerDir(dir, packed.descriptor, packed.diffID, packed.stats);
+    return { descriptor: packed.descriptor, diffID: packed.diffID };
   }
 
   async close(): Promise<void> {

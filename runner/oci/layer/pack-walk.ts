@@ -7,7 +7,15 @@ const OPAQUE_XATTR = 'trusted.overlay.opaque';
 
 /** One thing pack will write, in tar order. */
 export type WalkItem =
-  | { kind: 'node'; rel: string; path: string; st: Stats; xattrs: Array<[string, Buffer]> }
+  | {
+      kind: 'node';
+      rel: string;
+      path: string;
+      st: Stats;
+      xattrs: Array<[string, Buffer]>;
+      /** trusted.overlay.* names other than the opaque marker (overlay bookkeeping, never content). */
+      overlayXattrs: string[];
+    }
   | { kind: 'whiteout'; rel: string; st: Stats }
   | { kind: 'opaque'; rel: string; st: Stats };
 
@@ -36,7 +44,10 @@ async function* walkDir(dir: string, relDir: string, upper: boolean): AsyncGener
     const opaque =
       upper && st.isDirectory() && all.some(([k, v]) => k === OPAQUE_XATTR && v.toString() === 'y');
     const xattrs = all.filter(([k]) => !k.startsWith('trusted.overlay.'));
-    yield { kind: 'node', rel, path, st, xattrs };
+    const overlayXattrs = all.flatMap(([k]) =>
+      k.startsWith('trusted.overlay.') && k !== OPAQUE_XATTR ? [k] : [],
+    );
+    yield { kind: 'node', rel, path, st, xattrs, overlayXattrs };
     if (st.isDirectory()) {
       if (opaque) yield { kind: 'opaque', rel: `${rel}/.wh..wh..opq`, st };
       yield* walkDir(path, rel, upper);

@@ -1,12 +1,11 @@
 import { createReadStream } from 'node:fs';
 import { readlink } from 'node:fs/promises';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
 import { type Header, type Pack, pack } from 'tar-stream';
 import { SlipwayError } from '../../../lib/errors.js';
 import { DigestCounter } from '../store/digest.js';
 import { type ContentStore, type Descriptor, type Digest, MediaType } from '../types.js';
+import { blockGzip } from './pack-gzip.js';
+import { normaliseNode } from './pack-normalise.js';
 import { devNumbers, type WalkItem, walkTree } from './pack-walk.js';
 import { installBinaryXattrCoding, XATTR_PREFIX } from './pax.js';
 
@@ -17,8 +16,15 @@ export interface PackOptions {
   upper?: boolean;
   /** Clamp every mtime to at most this (seconds since epoch), e.g. from SOURCE_DATE_EPOCH. */
   sourceDateEpoch?: number;
-  /** gzip (default) or a plain tar. */
+  /** gzip (default; level 1, see pack-gzip.ts) or a plain tar. */
   compression?: 'gzip' | 'none';
+  /**
+   * Also make `dir` itself exactly what unpacking the layer would produce, so it can be used
+   * as the layer's unpacked dir (ImageStore.adoptLayerDir): mtimes set to the whole seconds
+   * written (clamped), trusted.overlay.* xattrs other than opaque removed, the root dir
+   * 0755 root:root. `dir` must not be in use (an upper dir: unmounted first).
+   */
+  normalise?: boolean;
 }
 
 export interface PackedLayer {
@@ -26,6 +32,10 @@ export interface PackedLayer {
   descriptor: Descriptor;
   /** sha256 of the uncompressed tar. */
   diffID: Digest;
+  /** Bytes of file content and tar entries (as unpack counts them). */
+  stats: { size: number; entries: number };
+  /** With `normalise`: whether `dir` now matches the layer (false when it held a socket). */
+  adoptable: boolean;
 }
 
 /**
@@ -48,28 +58,50 @@ export async function packLayer(
       yield chunk as Uint8Array;
     }
   }
-  const gzip = opts.compression === 'none' ? undefined : createGzip({ level: 6 });
-  const body: AsyncIterable<Uint8Array> = gzip ?? tarBytes();
-  const compressing = gzip ? pipeline(Readable.from(tarBytes()), gzip) : Promise.resolve();
-  const storing = content.write(body);
-  const producing = writeEntries(tar, dir, opts).catch((err: unknown) => {
+  const gzip = opts.compression !== 'none';
+  const storing = content.write(gzip ? blockGzip(tarBytes()) : tarBytes());
+  const progress: PackProgress = { size: 0, entries: 0, adoptable: true };
+  const producing = writeEntries(tar, dir, opts, progress).catch((err: unknown) => {
     tar.destroy(err as Error);
     throw err;
   });
-  const [, , stored] = await Promise.all([producing, compressing, storing]);
+  const [, stored] = await Promise.all([producing, storing]);
   const mediaType = gzip ? MediaType.ociLayerGzip : MediaType.ociLayer;
-  return { descriptor: { mediaType, digest: stored.digest, size: stored.size }, diffID: diff.digest() };
+  return {
+    descriptor: { mediaType, digest: stored.digest, size: stored.size },
+    diffID: diff.digest(),
+    stats: { size: progress.size, entries: progress.entries },
+    adoptable: (opts.normalise ?? false) && progress.adoptable,
+  };
 }
 
-async function writeEntries(tar: Pack, dir: string, opts: PackOptions): Promise<void> {
+interface PackProgress {
+  size: number;
+  entries: number;
+  adoptable: boolean;
+}
+
+async function writeEntries(
+  tar: Pack,
+  dir: string,
+  opts: PackOptions,
+  progress: PackProgress,
+): Promise<void> {
   const seenInodes = new Map<string, string>();
   const clamp = (mtime: Date): Date =>
     opts.sourceDateEpoch !== undefined && mtime.getTime() > opts.sourceDateEpoch * 1000
       ? new Date(opts.sourceDateEpoch * 1000)
       : mtime;
+  if (opts.normalise) normaliseNode({ kind: 'root', path: dir });
   for await (const item of walkTree(dir, opts.upper ?? false)) {
     try {
-      await writeItem(tar, item, seenInodes, clamp);
+      const bytes = await writeItem(tar, item, seenInodes, clamp);
+      if (bytes === undefined) progress.adoptable = false;
+      else {
+        progress.entries++;
+        progress.size += bytes;
+      }
+      if (opts.normalise && item.kind === 'node') normaliseNode({ ...item, mtime: clamp(item.st.mtime) });
     } catch (err) {
       throw new SlipwayError(`packing ${dir}: entry ${JSON.stringify(item.rel)}: ${(err as Error).message}`, {
         category: 'internal',
@@ -86,12 +118,12 @@ async function writeItem(
   item: WalkItem,
   seenInodes: Map<string, string>,
   clamp: (d: Date) => Date,
-): Promise<void> {
+): Promise<number | undefined> {
   const { st } = item;
   const base = { uid: st.uid, gid: st.gid, mtime: clamp(st.mtime) };
   if (item.kind !== 'node') {
     await addEntry(tar, { ...base, name: item.rel, type: 'file', mode: 0o644, size: 0 }, []);
-    return;
+    return 0;
   }
   const h: Header = {
     ...base,
@@ -125,10 +157,11 @@ async function writeItem(
       if (st.nlink > 1) seenInodes.set(key, item.rel);
       h.size = st.size;
       await addEntry(tar, h, item.xattrs, item.path);
-      return;
+      return st.size;
     }
-  } else return; // sockets have no tar form
+  } else return undefined; // sockets have no tar form
   await addEntry(tar, h, item.kind === 'node' && !st.isSymbolicLink() ? item.xattrs : []);
+  return 0;
 }
 
 /** Writes one entry; xattrs go into its PAX header as raw bytes (see pax.ts). */

@@ -60,6 +60,15 @@ class LocalImageStore implements ImageStore {
     return this.layers.unpack(layer, diffID);
   }
 
+  adoptLayerDir(
+    dir: string,
+    layer: Descriptor,
+    diffID: Digest,
+    stats: { size: number; entries: number },
+  ): Promise<string | undefined> {
+    return this.layers.adopt(dir, layer, diffID, stats);
+  }
+
   layerDir(diffID: Digest): Promise<string | undefined> {
     return this.layers.find(diffID);
   }

@@ -109,6 +109,46 @@ export class LayerStore {
     }
   }
 
+  /**
+   * Takes the directory `rootfs` (on the store's filesystem, owned by the caller until now) as
+   * the unpacked form of `layer`/`diffID` without reading the blob: the caller guarantees it is
+   * exactly what unpacking the blob would produce (see packLayer's `normalise`). The dir is
+   * moved, never copied; when the layer is already present the existing copy is kept and
+   * `rootfs` is left to the caller. Returns the layer's rootfs, or undefined when the move is
+   * impossible (another filesystem) — then unpackLayer works as before.
+   */
+  async adopt(
+    rootfs: string,
+    layer: Descriptor,
+    diffID: Digest,
+    stats: { size: number; entries: number },
+  ): Promise<string | undefined> {
+    digestHex(layer.digest, { digest: layer.digest });
+    const existing = await this.find(diffID);
+    if (existing) return existing;
+    const work = join(this.tmpDir, tmpName('adopt'));
+    await mkdir(work, { recursive: true });
+    try {
+      try {
+        await rename(rootfs, join(work, 'rootfs'));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EXDEV') return undefined;
+        throw err;
+      }
+      const meta: LayerMeta = { diffID, digest: layer.digest, ...stats };
+      await writeFile(join(work, 'layer.json'), JSON.stringify(meta));
+      try {
+        await rename(work, join(this.dir, digestHex(diffID)));
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
+      }
+      return await this.find(diffID);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  }
+
   /** Every unpacked layer with its metadata and last-use time. */
   async list(): Promise<Array<LayerMeta & { usedAt: number }>> {
     const out: Array<LayerMeta & { usedAt: number }> = [];
