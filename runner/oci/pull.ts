@@ -75,35 +75,49 @@ export async function pull(
   };
 
   const limit = pLimit(opts.concurrency ?? 4);
-  const fetchOne = (desc: Descriptor, kind: PullProgress['kind']) =>
-    limit(async () => {
-      const base = { digest: desc.digest, kind, total: desc.size };
-      if (await store.content.has(desc.digest)) {
-        opts.onProgress?.({ ...base, state: 'cached', bytes: desc.size });
-        return;
-      }
-      await registry.fetchBlob(ref, desc, async (body) => {
-        let bytes = 0;
-        opts.onProgress?.({ ...base, state: 'downloading', bytes });
-        async function* counted() {
-          for await (const chunk of body) {
-            bytes += chunk.byteLength;
-            opts.onProgress?.({ ...base, state: 'downloading', bytes });
-            yield chunk;
-          }
+  const fetchOne = async (desc: Descriptor, kind: PullProgress['kind']) => {
+    const base = { digest: desc.digest, kind, total: desc.size };
+    if (await store.content.has(desc.digest)) {
+      opts.onProgress?.({ ...base, state: 'cached', bytes: desc.size });
+      return;
+    }
+    await registry.fetchBlob(ref, desc, async (body) => {
+      const onProgress = opts.onProgress;
+      if (!onProgress) return store.content.write(body, { digest: desc.digest, size: desc.size });
+      let bytes = 0;
+      onProgress({ ...base, state: 'downloading', bytes });
+      async function* counted() {
+        for await (const chunk of body) {
+          bytes += chunk.byteLength;
+          onProgress?.({ ...base, state: 'downloading', bytes });
+          yield chunk;
         }
-        await store.content.write(counted(), { digest: desc.digest, size: desc.size });
-      });
-      opts.onProgress?.({ ...base, state: 'done', bytes: desc.size });
+      }
+      return store.content.write(counted(), { digest: desc.digest, size: desc.size });
     });
+    opts.onProgress?.({ ...base, state: 'done', bytes: desc.size });
+  };
 
-  await fetchOne(manifestBody.config, 'config');
-  const config = parseImageConfig(
-    await store.content.read(manifestBody.config.digest),
-    manifestBody.layers.length,
-    name,
+  // The config (outside the limit: it is small) and the layers download together, largest
+  // layers first so the biggest one never runs alone at the end. Every transfer has settled
+  // before pull() returns or throws.
+  const layersDone = Promise.all(
+    largestFirst(manifestBody.layers).map((l) => limit(() => fetchOne(l, 'layer'))),
   );
-  await Promise.all(manifestBody.layers.map((layer) => fetchOne(layer, 'layer')));
+  layersDone.catch(() => {}); // awaited below; this only keeps an early failure from being unhandled
+  let config: ImageConfig;
+  try {
+    await fetchOne(manifestBody.config, 'config');
+    config = parseImageConfig(
+      await store.content.read(manifestBody.config.digest),
+      manifestBody.layers.length,
+      name,
+    );
+  } catch (err) {
+    await layersDone.catch(() => {});
+    throw err;
+  }
+  await layersDone;
   await store.content.write(fetched.bytes, { digest: manifest.digest, size: manifest.size });
   await store.setRef(name, manifest);
   logger.info({ image: name, digest: manifest.digest, layers: manifestBody.layers.length }, 'pulled');
@@ -115,4 +129,9 @@ export async function pull(
     configDescriptor: manifestBody.config,
     layers: manifestBody.layers,
   };
+}
+
+/** Layers ordered biggest first (a copy), for scheduling transfers. */
+export function largestFirst(layers: readonly Descriptor[]): Descriptor[] {
+  return [...layers].sort((a, b) => b.size - a.size);
 }

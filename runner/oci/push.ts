@@ -3,6 +3,7 @@ import pLimit from 'p-limit';
 import { SlipwayError } from '../../lib/errors.js';
 import { log } from '../../lib/log.js';
 import { convertManifest, type ManifestFormat } from './convert.js';
+import { largestFirst } from './pull.js';
 import { formatReference, type ImageReference, normalizeReference, parseReference } from './reference.js';
 import type { RegistryClient } from './registry/client.js';
 import { parseManifest } from './registry/manifests.js';
@@ -60,21 +61,31 @@ export async function push(
   if (opts.format) ({ mediaType, bytes } = convertManifest(parsed.manifest, opts.format, srcName));
 
   const mountFrom = src.registry === dst.registry ? src.repository : undefined;
+  const blobs = [parsed.manifest.config, ...largestFirst(parsed.manifest.layers)];
+  // Every HEAD at once (cheap), then uploads of the missing blobs, largest first so the
+  // biggest one never runs alone at the end.
+  const present = await Promise.all(blobs.map((desc) => registry.hasBlob(dst, desc.digest)));
   const limit = pLimit(opts.concurrency ?? 4);
-  const blobs = [parsed.manifest.config, ...parsed.manifest.layers];
   await Promise.all(
-    blobs.map((desc) =>
-      limit(async () => {
+    blobs.map(async (desc, i) => {
+      if (present[i]) {
+        opts.onProgress?.({ digest: desc.digest, total: desc.size, state: 'exists' });
+        return;
+      }
+      const upload = async () => {
         const path = await store.content.blobPath(desc.digest);
         const how = await registry.pushBlob(
           dst,
           desc,
           () => createReadStream(path, { highWaterMark: 1 << 20 }),
           mountFrom,
+          true,
         );
         opts.onProgress?.({ digest: desc.digest, total: desc.size, state: how });
-      }),
-    ),
+      };
+      // The config is tiny: it does not wait for a slot.
+      await (i === 0 ? upload() : limit(upload));
+    }),
   );
 
   const tags = [...new Set([...(dst.tag ? [dst.tag] : []), ...(opts.tags ?? [])])];

@@ -18,9 +18,12 @@ export interface RegistryClientOptions {
   /** Registry hosts allowed over plain HTTP (loopback hosts always are). */
   insecure?: readonly string[];
   retry?: RetryPolicy;
-  /** Blobs up to this size are uploaded in one PUT; larger ones in chunks (default 32 MiB). */
+  /**
+   * Blobs up to this size are uploaded in one streamed PUT; larger ones in PATCH chunks
+   * (default 128 MiB: a PUT streams from the file, so size costs no memory).
+   */
   monolithicMaxBytes?: number;
-  /** Chunk size for chunked uploads (default 16 MiB). */
+  /** Chunk size for chunked uploads (default 64 MiB; each chunk streams, none is buffered). */
   chunkBytes?: number;
 }
 
@@ -156,20 +159,22 @@ export class RegistryClient {
   /**
    * Uploads blob `desc` to `ref`'s repository unless it is there already. With `mountFrom` (a
    * repository on the same registry) it asks for a cross-repo mount first and uploads when
-   * the registry declines. Returns how the blob got there.
+   * the registry declines. Returns how the blob got there. `knownMissing` skips the HEAD when
+   * the caller has just checked (push() checks every blob at once before uploading).
    */
   async pushBlob(
     ref: ImageReference,
     desc: Descriptor,
     source: BlobSource,
     mountFrom?: string,
+    knownMissing = false,
   ): Promise<'exists' | 'mounted' | 'uploaded'> {
-    if (await this.hasBlob(ref, desc.digest)) return 'exists';
+    if (!knownMissing && (await this.hasBlob(ref, desc.digest))) return 'exists';
     return this.retry(`upload ${desc.digest} to ${ref.registry}/${ref.repository}`, () =>
       uploadBlobTo(this.session(ref.registry), ref, desc, source, {
         mountFrom: mountFrom !== ref.repository ? mountFrom : undefined,
-        monolithicMaxBytes: this.opts.monolithicMaxBytes ?? 32 * 1024 * 1024,
-        chunkBytes: this.opts.chunkBytes ?? 16 * 1024 * 1024,
+        monolithicMaxBytes: this.opts.monolithicMaxBytes ?? 128 * 1024 * 1024,
+        chunkBytes: this.opts.chunkBytes ?? 64 * 1024 * 1024,
       }),
     );
   }

@@ -20,8 +20,8 @@ function nextLocation(res: HttpResponse, current: URL, what: string, registry: s
 
 /**
  * One attempt at uploading `desc`: POST to start (optionally as a cross-repo mount), then a
- * single PUT for blobs up to `monolithicMaxBytes`, else PATCH chunks of `chunkBytes` and a
- * closing PUT. The registry verifies the digest on the closing PUT.
+ * single PUT for blobs up to `monolithicMaxBytes`, else PATCH chunks of `chunkBytes` (each
+ * streamed from the source, never buffered whole) and a closing PUT. The registry verifies the digest on the closing PUT.
  */
 export async function uploadBlobTo(
   session: RegistrySession,
@@ -66,31 +66,35 @@ export async function uploadBlobTo(
     return 'uploaded';
   }
 
-  let offset = 0;
-  for await (const chunk of chunked(source(), opts.chunkBytes)) {
-    const res = await session.request(
-      location,
-      {
-        method: 'PATCH',
-        headers: {
-          'content-type': 'application/octet-stream',
-          'content-range': `${offset}-${offset + chunk.length - 1}`,
-          'content-length': String(chunk.length),
+  const slicer = new ByteSlicer(source());
+  try {
+    for (let offset = 0; offset < desc.size; offset += opts.chunkBytes) {
+      const length = Math.min(opts.chunkBytes, desc.size - offset);
+      const res = await session.request(
+        location,
+        {
+          method: 'PATCH',
+          headers: {
+            'content-type': 'application/octet-stream',
+            'content-range': `${offset}-${offset + length - 1}`,
+            'content-length': String(length),
+          },
+          body: slicer.take(length),
         },
-        body: chunk,
-      },
-      scopes,
-    );
-    if (res.status !== 202) throw await responseError(res, `${what} (chunk at ${offset})`, ref.registry);
-    await res.discard();
-    location = nextLocation(res, location, what, ref.registry);
-    offset += chunk.length;
+        scopes,
+      );
+      if (res.status !== 202) throw await responseError(res, `${what} (chunk at ${offset})`, ref.registry);
+      await res.discard();
+      location = nextLocation(res, location, what, ref.registry);
+    }
+    if (!(await slicer.exhausted()))
+      throw new SlipwayError(`${what}: the local blob is longer than its descriptor's ${desc.size} bytes`, {
+        category: 'internal',
+        context: { digest: desc.digest },
+      });
+  } finally {
+    await slicer.close();
   }
-  if (offset !== desc.size)
-    throw new SlipwayError(`${what}: the local blob has ${offset} bytes, its descriptor says ${desc.size}`, {
-      category: 'internal',
-      context: { digest: desc.digest },
-    });
   location.searchParams.set('digest', desc.digest);
   const done = await session.request(location, { method: 'PUT', headers: { 'content-length': '0' } }, scopes);
   if (done.status !== 201) throw await responseError(done, what, ref.registry);
@@ -98,24 +102,50 @@ export async function uploadBlobTo(
   return 'uploaded';
 }
 
-/** Re-slices a byte stream into chunks of exactly `size` bytes (the last may be shorter). */
-export async function* chunked(source: AsyncIterable<Uint8Array>, size: number): AsyncGenerator<Buffer> {
-  let parts: Buffer[] = [];
-  let length = 0;
-  for await (const piece of source) {
-    let buf = Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
-    while (length + buf.length >= size) {
-      const take = size - length;
-      parts.push(buf.subarray(0, take));
-      yield Buffer.concat(parts);
-      buf = buf.subarray(take);
-      parts = [];
-      length = 0;
-    }
-    if (buf.length > 0) {
-      parts.push(Buffer.from(buf));
-      length += buf.length;
+/**
+ * Cuts one byte stream into consecutive pieces, each read as its own iterable (a request
+ * body) without copying: chunks are sub-arrays of the source's. Pieces must be read in order.
+ */
+class ByteSlicer {
+  private readonly it: AsyncIterator<Uint8Array>;
+  private leftover: Uint8Array | undefined;
+
+  constructor(source: AsyncIterable<Uint8Array>) {
+    this.it = source[Symbol.asyncIterator]();
+  }
+
+  /** The next `length` bytes (fewer only when the source ends early). */
+  async *take(length: number): AsyncGenerator<Uint8Array> {
+    let left = length;
+    while (left > 0) {
+      let piece = this.leftover;
+      this.leftover = undefined;
+      if (!piece) {
+        const next = await this.it.next();
+        if (next.done) return;
+        piece = next.value;
+      }
+      if (piece.byteLength > left) {
+        this.leftover = piece.subarray(left);
+        piece = piece.subarray(0, left);
+      }
+      left -= piece.byteLength;
+      if (piece.byteLength > 0) yield piece;
     }
   }
-  if (length > 0) yield Buffer.concat(parts);
+
+  /** True when no byte is left after the pieces taken so far. */
+  async exhausted(): Promise<boolean> {
+    if (this.leftover?.byteLength) return false;
+    for (;;) {
+      const next = await this.it.next();
+      if (next.done) return true;
+      if (next.value.byteLength > 0) return false;
+    }
+  }
+
+  /** Releases the source (closes a file stream); idempotent. */
+  async close(): Promise<void> {
+    await this.it.return?.();
+  }
 }
