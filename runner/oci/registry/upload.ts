@@ -18,10 +18,16 @@ function nextLocation(res: HttpResponse, current: URL, what: string, registry: s
   return new URL(location, current);
 }
 
+/** Blobs up to this size go as a single POST with `?digest=` (the bytes are sent again on a 202). */
+export const SINGLE_POST_MAX_BYTES = 64 * 1024;
+
 /**
  * One attempt at uploading `desc`: POST to start (optionally as a cross-repo mount), then a
  * single PUT for blobs up to `monolithicMaxBytes`, else PATCH chunks of `chunkBytes` (each
- * streamed from the source, never buffered whole) and a closing PUT. The registry verifies the digest on the closing PUT.
+ * streamed from the source, never buffered whole) and a closing PUT. The registry verifies
+ * the digest on the closing PUT. Small blobs (no mount asked) try the distribution spec's
+ * single-POST upload first, one request in all; registries without it (docker-registry 2.x)
+ * answer 202 and the usual PUT follows.
  */
 export async function uploadBlobTo(
   session: RegistrySession,
@@ -33,18 +39,26 @@ export async function uploadBlobTo(
   const what = `upload of ${desc.digest} to ${ref.registry}/${ref.repository}`;
   const scopes = scopesFor(ref.repository, opts.mountFrom);
   const start = new URL(`${ref.repository}/blobs/uploads/`, (await session.ping()).url);
+  const singlePost = !opts.mountFrom && desc.size <= SINGLE_POST_MAX_BYTES;
   if (opts.mountFrom) {
     start.searchParams.set('mount', desc.digest);
     start.searchParams.set('from', opts.mountFrom);
   }
+  if (singlePost) start.searchParams.set('digest', desc.digest);
   const started = await session.request(
     start,
-    { method: 'POST', headers: { 'content-length': '0' } },
+    singlePost
+      ? {
+          method: 'POST',
+          headers: { 'content-type': 'application/octet-stream', 'content-length': String(desc.size) },
+          body: source(),
+        }
+      : { method: 'POST', headers: { 'content-length': '0' } },
     scopes,
   );
   if (started.status === 201) {
     await started.discard();
-    return 'mounted';
+    return singlePost ? 'uploaded' : 'mounted';
   }
   if (started.status !== 202) throw await responseError(started, what, ref.registry);
   await started.discard();
