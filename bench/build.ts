@@ -3,7 +3,8 @@
 // Slipway's buildImage vs `docker build` (legacy builder, private dockerd) vs `buildah bud
 // --layers` (overlay storage, chroot isolation, own --root/--runroot), in the same run; medians
 // of N rounds and ratios. Targets: unchanged ≤ 1.0× docker, changed-file ≤ 0.8× docker, cold ≤
-// 1.0× buildah. Every cold build starts from a fresh store holding only the base image.
+// 1.0× buildah. Every cold build starts from a fresh store holding only the base image,
+// extracted (Slipway: pulled and its layers unpacked, as docker and buildah hold it).
 // Labels: `docker` = docker build, legacy builder; `buildah` = buildah bud --layers.
 // Usage (as root): npx tsx bench/build.ts [--runs 3]
 import './lib/quiet-logs.js';

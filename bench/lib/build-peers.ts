@@ -1,5 +1,6 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { loadImage } from '../../runner/build/executor/stored-image.js';
 import { buildImage } from '../../runner/build/index.js';
 import { imageStoreDir } from '../../runner/oci/data-dir.js';
 import { pull } from '../../runner/oci/pull.js';
@@ -23,7 +24,11 @@ export interface Builder {
 
 export const BASE_REF = 'debian:bookworm';
 
-/** Slipway's buildImage on a fresh data dir whose store got debian by a registry pull. */
+/**
+ * Slipway's buildImage on a fresh data dir whose store got debian by a registry pull, its
+ * layers unpacked — as docker and buildah hold their base image extracted after their
+ * (untimed) load/pull.
+ */
 export function slipwayBuilder(scratch: string, registryRef: string, contextDir: string): Builder {
   let dataDir = '';
   return {
@@ -34,6 +39,8 @@ export function slipwayBuilder(scratch: string, registryRef: string, contextDir:
       const store = await openImageStore(imageStoreDir(dataDir));
       const pulled = await pull(new RegistryClient(), store, registryRef);
       await store.setRef(formatReference(parseReference(BASE_REF)), pulled.manifest);
+      const base = await loadImage(store, new RegistryClient(), BASE_REF);
+      for (const l of base.layers) await store.unpackLayer(l.descriptor, l.diffID);
     },
     async build() {
       await buildImage({ contextDir, dataDir, tags: ['bench/build:latest'], network: 'none' });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import type { ResolvedSource } from './sources.js';
 import type { ContextEntry } from './walk.js';
@@ -12,7 +12,11 @@ export interface CopyAttributes {
   chmod: number | undefined;
 }
 
-async function fileDigest(path: string): Promise<string> {
+/** Files up to this size are hashed from one synchronous read (no stream per file). */
+const SMALL_FILE = 256 * 1024;
+
+async function fileDigest(path: string, size: number): Promise<string> {
+  if (size <= SMALL_FILE) return createHash('sha256').update(readFileSync(path)).digest('hex');
   const h = createHash('sha256');
   for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
   return h.digest('hex');
@@ -41,7 +45,7 @@ export async function hashSources(
       if (first !== undefined) data = `hardlink:${first}`;
       else {
         if (e.nlink > 1) seen.set(key, dest);
-        data = await fileDigest(join(contextDir, e.rel));
+        data = await fileDigest(join(contextDir, e.rel), e.size);
       }
     } else if (e?.type === 'symlink') data = `link:${e.linkTarget}`;
     h.update(`${JSON.stringify([dest, type, mode.toString(8), attrs.uid, attrs.gid, data])}\n`);

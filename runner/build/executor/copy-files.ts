@@ -1,4 +1,4 @@
-import type { Stats } from 'node:fs';
+import { chmodSync, copyFileSync, lchownSync, lstatSync, type Stats, utimesSync } from 'node:fs';
 import {
   chmod,
   copyFile,
@@ -18,6 +18,8 @@ import { resolveInRoot } from '../../runtime/root-path.js';
 import type { Owner } from './chown.js';
 import { BuildFailure } from './errors.js';
 
+const SMALL_FILE = 256 * 1024;
+
 export interface CopyAttrs {
   /** Owner of everything copied; undefined keeps the source owner. */
   owner: Owner | undefined;
@@ -34,6 +36,8 @@ export interface CopyAttrs {
 export class RootCopier {
   private readonly links = new Map<string, string>();
   private readonly dirTimes: Array<[string, Date]> = [];
+  /** Image dirs known to exist as real directories → host path (only this copier writes the root). */
+  private readonly knownDirs = new Map<string, string>();
 
   constructor(
     private readonly root: string,
@@ -42,20 +46,32 @@ export class RootCopier {
 
   /** Creates the image directory `path` (and parents) when missing; returns its host path. */
   async ensureDir(path: string, st?: Stats): Promise<string> {
-    const parts = posix.normalize(`/${path}`).split('/').filter(Boolean);
+    const normal = posix.normalize(`/${path}`);
+    const known = st === undefined ? this.knownDirs.get(normal) : undefined;
+    if (known !== undefined) return known;
+    const parts = normal.split('/').filter(Boolean);
     let host = this.root;
     let current = '/';
     for (const [i, part] of parts.entries()) {
       current = posix.join(current, part);
+      const last = i === parts.length - 1;
+      const cached = last && st ? undefined : this.knownDirs.get(current);
+      if (cached !== undefined) {
+        host = cached;
+        continue;
+      }
       host = await resolveInRoot(this.root, current);
       const have = await lstat(host).catch(() => undefined);
-      if (have?.isDirectory()) continue;
+      if (have?.isDirectory()) {
+        this.knownDirs.set(current, host);
+        continue;
+      }
       if (have) throw new BuildFailure(`cannot copy to ${path}: ${current} exists and is not a directory`);
-      const last = i === parts.length - 1;
       await mkdir(host, { mode: 0o755 });
       await chmod(host, last && st ? this.mode(st) : 0o755);
       const owner = this.owner(last ? st : undefined);
       await lchown(host, owner.uid, owner.gid);
+      this.knownDirs.set(current, host);
     }
     return host;
   }
@@ -88,7 +104,7 @@ export class RootCopier {
       this.dirTimes.push([host, st.mtime]);
       return;
     }
-    const have = await lstat(host).catch(() => undefined);
+    const have = lstatOrUndefined(host);
     if (have?.isDirectory())
       throw new BuildFailure(`cannot copy ${posix.basename(src)} to ${dest}: a directory is in the way`);
     if (have) await rm(host, { force: true });
@@ -106,6 +122,14 @@ export class RootCopier {
       return;
     }
     if (st.nlink > 1) this.links.set(inode, host);
+    if (st.size <= SMALL_FILE) {
+      // One small file is a few µs of syscalls: cheaper inline than five thread-pool round trips.
+      copyFileSync(src, host);
+      lchownSync(host, owner.uid, owner.gid);
+      chmodSync(host, this.mode(st));
+      utimesSync(host, st.atime, st.mtime);
+      return;
+    }
     await copyFile(src, host);
     await lchown(host, owner.uid, owner.gid);
     await chmod(host, this.mode(st));
@@ -126,4 +150,8 @@ export class RootCopier {
   async finish(): Promise<void> {
     for (const [host, mtime] of this.dirTimes.reverse()) await utimes(host, mtime, mtime).catch(() => {});
   }
+}
+
+function lstatOrUndefined(path: string): Stats | undefined {
+  return lstatSync(path, { throwIfNoEntry: false });
 }

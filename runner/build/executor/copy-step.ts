@@ -1,3 +1,4 @@
+import { lstatSync } from 'node:fs';
 import { lstat, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { run } from '../../runtime/exec.js';
@@ -78,7 +79,7 @@ async function copyResolved(
       await copier.ensureDir(s.target, s.rel === '' ? undefined : st);
       const prefix = s.rel === '' ? '' : `${s.rel}/`;
       for (const e of s.entries) {
-        const est = await lstat(join(srcRoot, e.rel));
+        const est = lstatSync(join(srcRoot, e.rel));
         await copier.copyNode(join(srcRoot, e.rel), posix.join(s.target, e.rel.slice(prefix.length)), est);
       }
       continue;

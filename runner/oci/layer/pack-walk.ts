@@ -1,7 +1,6 @@
-import type { Stats } from 'node:fs';
-import { lstat, readdir } from 'node:fs/promises';
+import { lstatSync, readdirSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
-import { getAttribute, listAttributes } from 'fs-xattr';
+import { getAttributeSync, listAttributesSync } from 'fs-xattr';
 
 const OPAQUE_XATTR = 'trusted.overlay.opaque';
 
@@ -25,22 +24,24 @@ export type WalkItem =
  * whiteouts: a 0/0 character device `x` → a `.wh.x` item, a directory with
  * `trusted.overlay.opaque=y` → an `opaque` item (`.wh..wh..opq`) right after it. trusted.overlay.*
  * xattrs are never reported as content. Redirected (renamed) overlay dirs are not supported.
+ * Metadata calls are synchronous: a few µs each, where a thread-pool round trip per call made
+ * packing many small files several times slower.
  */
-export async function* walkTree(root: string, upper: boolean): AsyncGenerator<WalkItem> {
+export function* walkTree(root: string, upper: boolean): Generator<WalkItem> {
   yield* walkDir(root, '', upper);
 }
 
-async function* walkDir(dir: string, relDir: string, upper: boolean): AsyncGenerator<WalkItem> {
-  const names = (await readdir(dir)).sort();
+function* walkDir(dir: string, relDir: string, upper: boolean): Generator<WalkItem> {
+  const names = readdirSync(dir).sort();
   for (const name of names) {
     const path = join(dir, name);
     const rel = relDir === '' ? name : `${relDir}/${name}`;
-    const st = await lstat(path);
+    const st = lstatSync(path);
     if (upper && st.isCharacterDevice() && st.rdev === 0) {
       yield { kind: 'whiteout', rel: relDir === '' ? `.wh.${name}` : `${relDir}/.wh.${name}`, st };
       continue;
     }
-    const all = st.isSymbolicLink() ? [] : await readXattrs(path);
+    const all = st.isSymbolicLink() ? [] : readXattrs(path);
     const opaque =
       upper && st.isDirectory() && all.some(([k, v]) => k === OPAQUE_XATTR && v.toString() === 'y');
     const xattrs = all.filter(([k]) => !k.startsWith('trusted.overlay.'));
@@ -56,10 +57,10 @@ async function* walkDir(dir: string, relDir: string, upper: boolean): AsyncGener
 }
 
 /** Every xattr of a non-symlink (fs-xattr follows symlinks, so they are never asked). */
-async function readXattrs(path: string): Promise<Array<[string, Buffer]>> {
-  const names = (await listAttributes(path)).sort();
+function readXattrs(path: string): Array<[string, Buffer]> {
+  const names = listAttributesSync(path).sort();
   const out: Array<[string, Buffer]> = [];
-  for (const name of names) out.push([name, await getAttribute(path, name)]);
+  for (const name of names) out.push([name, getAttributeSync(path, name)]);
   return out;
 }
 

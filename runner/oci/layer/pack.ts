@@ -1,5 +1,4 @@
-import { createReadStream } from 'node:fs';
-import { readlink } from 'node:fs/promises';
+import { createReadStream, readFileSync, readlinkSync } from 'node:fs';
 import { type Header, type Pack, pack } from 'tar-stream';
 import { SlipwayError } from '../../../lib/errors.js';
 import { DigestCounter } from '../store/digest.js';
@@ -10,6 +9,9 @@ import { devNumbers, type WalkItem, walkTree } from './pack-walk.js';
 import { installBinaryXattrCoding, XATTR_PREFIX } from './pax.js';
 
 installBinaryXattrCoding();
+
+/** Files up to this size are read in one synchronous call instead of streamed. */
+const SMALL_FILE = 256 * 1024;
 
 export interface PackOptions {
   /** `dir` is an overlayfs upper dir: translate its whiteouts and opaque dirs to OCI form. */
@@ -93,7 +95,7 @@ async function writeEntries(
       ? new Date(opts.sourceDateEpoch * 1000)
       : mtime;
   if (opts.normalise) normaliseNode({ kind: 'root', path: dir });
-  for await (const item of walkTree(dir, opts.upper ?? false)) {
+  for (const item of walkTree(dir, opts.upper ?? false)) {
     try {
       const bytes = await writeItem(tar, item, seenInodes, clamp);
       if (bytes === undefined) progress.adoptable = false;
@@ -140,7 +142,7 @@ async function writeItem(
   if (st.isDirectory()) h.type = 'directory';
   else if (st.isSymbolicLink()) {
     h.type = 'symlink';
-    h.linkname = await readlink(item.path);
+    h.linkname = readlinkSync(item.path);
   } else if (st.isCharacterDevice() || st.isBlockDevice()) {
     const { major, minor } = devNumbers(st.rdev);
     Object.assign(h, {
@@ -175,6 +177,11 @@ async function addEntry(
     h = { ...h, pax: Object.fromEntries(xattrs.map(([k, v]) => [`${XATTR_PREFIX}${k}`, v])) };
   if (h.type === 'directory') h = { ...h, name: `${h.name}/` };
   if (file === undefined || h.size === 0) return entry(tar, h, Buffer.alloc(0));
+  if ((h.size ?? 0) <= SMALL_FILE) {
+    const data = readFileSync(file);
+    if (data.length !== h.size) throw new Error(`changed while packing (${h.size} → ${data.length} bytes)`);
+    return entry(tar, h, data);
+  }
   const sink = tar.entry(h);
   const done = new Promise<void>((resolve, reject) => {
     sink.on('error', reject);
