@@ -2,7 +2,9 @@
 // local docker-registry: Slipway's pull/push vs `skopeo copy`, medians of several runs, ratios.
 // Every pull goes into an empty store/layout; every push goes to a fresh, empty registry (so
 // no cross-repo mount or existing blob can help either side).
-// Usage (as root): npx tsx bench/pull-push.ts [--runs 5]   (one uncounted warm-up round first)
+// Each round waits (up to a minute) for the machine to be quiet (< 20% CPU busy) first, and
+// says how busy it was; medians of the counted runs and the ratios Slipway/skopeo are printed.
+// Usage (as root): npx tsx bench/pull-push.ts [--runs 7]   (one uncounted warm-up round first)
 import './lib/quiet-logs.js';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,9 +18,11 @@ import { openImageStore } from '../runner/oci/store/index.js';
 import { type EmbeddedRegistry, startRegistry } from '../server/embedded/registry.js';
 import { baseImage, pushBaseImage } from '../test/helpers/base-images.js';
 import { run } from '../test/helpers/run.js';
+import { loadLine, waitForQuiet } from './lib/quiet-machine.js';
 import { formatRatio, formatSample, type Sample, timed } from './lib/timing.js';
 
-const runs = Math.max(1, Number(process.argv[process.argv.indexOf('--runs') + 1]) || 5);
+const runsArg = process.argv.indexOf('--runs');
+const runs = Math.max(1, (runsArg > 0 && Number(process.argv[runsArg + 1])) || 7);
 const scratch = await mkdtemp(join(tmpdir(), 'slipway-bench-pull-push-'));
 const registries: EmbeddedRegistry[] = [];
 const client = () =>
@@ -53,13 +57,19 @@ try {
   console.log(
     `image ${image.manifestDigest.slice(0, 19)}…  ${layers.length} layers, ${mbytes.toFixed(0)} MB compressed`,
   );
-  console.log(`runs: ${runs} each, alternating which tool goes first\n`);
+  console.log(`runs: ${runs} each after a warm-up round, alternating which tool goes first`);
+  if (runs < 5) console.log('(fewer than 5 runs: the medians are only indicative)');
+  console.log(`machine: ${loadLine()}\n`);
+  let noisyRounds = 0;
 
   const pullOurs = sample('slipway pull');
   const pullPeer = sample('skopeo copy docker→oci');
   const pushOurs = sample('slipway push');
   const pushPeer = sample('skopeo copy oci→docker');
   for (let i = -1; i < runs; i++) {
+    const calm = await waitForQuiet();
+    if (!calm.quiet && i >= 0) noisyRounds++;
+    const before = `cpu ${(calm.busy * 100).toFixed(0)}% busy before${calm.waitedMs > 1500 ? `, waited ${(calm.waitedMs / 1000).toFixed(0)} s` : ''}${calm.quiet ? '' : ' (NOT quiet)'}`;
     const storeDir = await mkdtemp(join(scratch, 'store-'));
     const layout = join(await mkdtemp(join(scratch, 'layout-')), 'oci');
     const store = await openImageStore(storeDir);
@@ -104,7 +114,7 @@ try {
     if (i < 0) for (const s of [pushOurs, pushPeer]) s.runsMs.length = 0;
     await Promise.all([oursTarget.stop(), peerTarget.stop()]);
     await Promise.all([rm(storeDir, { recursive: true }), rm(layout, { recursive: true })]);
-    console.log(i < 0 ? 'warm-up round done' : `run ${i + 1}/${runs} done`);
+    console.log(`${i < 0 ? 'warm-up round' : `run ${i + 1}/${runs}`} done (${before})`);
   }
 
   console.log('');
@@ -112,6 +122,9 @@ try {
   console.log('');
   console.log(formatRatio('pull (cold)', pullOurs, pullPeer));
   console.log(formatRatio('push (empty repo)', pushOurs, pushPeer));
+  console.log(
+    `\n${noisyRounds ? `${noisyRounds} of ${runs} rounds started on a busy machine` : 'every round started on a quiet machine'}; ${loadLine()}`,
+  );
 } finally {
   await Promise.all(registries.map((r) => r.stop()));
   await rm(scratch, { recursive: true, force: true });
