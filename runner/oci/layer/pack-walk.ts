@@ -12,10 +12,10 @@ export type WalkItem =
       path: string;
       st: Stats;
       xattrs: Array<[string, Buffer]>;
-      /** trusted.overlay.* names other than the opaque marker (overlay bookkeeping, never content). */
+      /** trusted.overlay.* names other than the opaque marker of an upper dir (overlay bookkeeping, never content). */
       overlayXattrs: string[];
     }
-  | { kind: 'whiteout'; rel: string; st: Stats }
+  | { kind: 'whiteout'; rel: string; path: string; st: Stats }
   | { kind: 'opaque'; rel: string; st: Stats };
 
 /**
@@ -38,7 +38,7 @@ function* walkDir(dir: string, relDir: string, upper: boolean): Generator<WalkIt
     const rel = relDir === '' ? name : `${relDir}/${name}`;
     const st = lstatSync(path);
     if (upper && st.isCharacterDevice() && st.rdev === 0) {
-      yield { kind: 'whiteout', rel: relDir === '' ? `.wh.${name}` : `${relDir}/.wh.${name}`, st };
+      yield { kind: 'whiteout', rel: relDir === '' ? `.wh.${name}` : `${relDir}/.wh.${name}`, path, st };
       continue;
     }
     const all = st.isSymbolicLink() ? [] : readXattrs(path);
@@ -46,7 +46,7 @@ function* walkDir(dir: string, relDir: string, upper: boolean): Generator<WalkIt
       upper && st.isDirectory() && all.some(([k, v]) => k === OPAQUE_XATTR && v.toString() === 'y');
     const xattrs = all.filter(([k]) => !k.startsWith('trusted.overlay.'));
     const overlayXattrs = all.flatMap(([k]) =>
-      k.startsWith('trusted.overlay.') && k !== OPAQUE_XATTR ? [k] : [],
+      k.startsWith('trusted.overlay.') && !(opaque && k === OPAQUE_XATTR) ? [k] : [],
     );
     yield { kind: 'node', rel, path, st, xattrs, overlayXattrs };
     if (st.isDirectory()) {

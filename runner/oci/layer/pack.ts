@@ -4,7 +4,7 @@ import { SlipwayError } from '../../../lib/errors.js';
 import { DigestCounter } from '../store/digest.js';
 import { type ContentStore, type Descriptor, type Digest, MediaType } from '../types.js';
 import { blockGzip } from './pack-gzip.js';
-import { normaliseNode } from './pack-normalise.js';
+import { normaliseItem, normaliseRoot } from './pack-normalise.js';
 import { devNumbers, type WalkItem, walkTree } from './pack-walk.js';
 import { installBinaryXattrCoding, XATTR_PREFIX } from './pax.js';
 
@@ -23,8 +23,8 @@ export interface PackOptions {
   /**
    * Also make `dir` itself exactly what unpacking the layer would produce, so it can be used
    * as the layer's unpacked dir (ImageStore.adoptLayerDir): mtimes set to the whole seconds
-   * written (clamped), trusted.overlay.* xattrs other than opaque removed, the root dir
-   * 0755 root:root. `dir` must not be in use (an upper dir: unmounted first).
+   * written (clamped), xattrs an unpack would not set removed (opaque markers stay), the root
+   * dir 0755 root:root (pack-normalise.ts). `dir` must not be in use (an upper dir: unmounted first).
    */
   normalise?: boolean;
 }
@@ -94,7 +94,7 @@ async function writeEntries(
     opts.sourceDateEpoch !== undefined && mtime.getTime() > opts.sourceDateEpoch * 1000
       ? new Date(opts.sourceDateEpoch * 1000)
       : mtime;
-  if (opts.normalise) normaliseNode({ kind: 'root', path: dir });
+  if (opts.normalise) normaliseRoot(dir);
   for (const item of walkTree(dir, opts.upper ?? false)) {
     try {
       const bytes = await writeItem(tar, item, seenInodes, clamp);
@@ -103,7 +103,7 @@ async function writeEntries(
         progress.entries++;
         progress.size += bytes;
       }
-      if (opts.normalise && item.kind === 'node') normaliseNode({ ...item, mtime: clamp(item.st.mtime) });
+      if (opts.normalise) normaliseItem(item, clamp(item.st.mtime));
     } catch (err) {
       throw new SlipwayError(`packing ${dir}: entry ${JSON.stringify(item.rel)}: ${(err as Error).message}`, {
         category: 'internal',
