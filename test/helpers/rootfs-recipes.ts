@@ -1,6 +1,6 @@
 import { createCipheriv, createHash } from 'node:crypto';
-import { chmod, chown, copyFile, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { chmod, chown, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { run } from './run.js';
 
 /**
@@ -8,44 +8,8 @@ import { run } from './run.js';
  * apt mirror already configured on the host. Each writes into an empty `dir` it is given.
  */
 
-const PASSWD = `root:x:0:0:root:/root:/bin/sh
-builder:x:1000:1000:builder:/home/builder:/bin/sh
-nobody:x:65534:65534:nobody:/nonexistent:/bin/false
-`;
-const GROUP = `root:x:0:
-builder:x:1000:
-nogroup:x:65534:
-`;
-
-async function mkdirMode(path: string, mode: number, owner = 0): Promise<void> {
-  await mkdir(path, { recursive: true });
-  await chmod(path, mode);
-  await chown(path, owner, owner);
-}
-
-/** busybox from busybox-static: /bin/busybox, a symlink per applet, users, /tmp 1777. */
-export async function makeBusyboxRootfs(dir: string): Promise<void> {
-  for (const d of ['bin', 'sbin', 'usr/bin', 'usr/sbin', 'etc', 'dev', 'proc', 'sys', 'var', 'home'])
-    await mkdirMode(join(dir, d), 0o755);
-  await mkdirMode(join(dir, 'root'), 0o700);
-  await mkdirMode(join(dir, 'tmp'), 0o1777);
-  await mkdirMode(join(dir, 'home/builder'), 0o755, 1000);
-  await copyFile('/bin/busybox', join(dir, 'bin/busybox'));
-  await chmod(join(dir, 'bin/busybox'), 0o755);
-  const { stdout } = await run('/bin/busybox', ['--list-full']);
-  for (const applet of stdout.split('\n').filter((l) => l && !l.includes('..'))) {
-    if (applet === 'bin/busybox') continue;
-    await mkdir(join(dir, dirname(applet)), { recursive: true });
-    await symlink('/bin/busybox', join(dir, applet));
-  }
-  for (const [name, text] of [
-    ['etc/passwd', PASSWD],
-    ['etc/group', GROUP],
-  ] as const) {
-    await writeFile(join(dir, name), text);
-    await chmod(join(dir, name), 0o644);
-  }
-}
+/** busybox from busybox-static: the same recipe `slipway up` uses for its base image. */
+export { makeBusyboxRootfs } from '../../cli/up/busybox-rootfs.js';
 
 /**
  * The Debian mirror apt uses on this host (deb822 `.sources` or one-line `.list` files), or
