@@ -5,6 +5,7 @@ import type { Descriptor, Digest } from '../types.js';
 import { httpAllowed } from './auth.js';
 import { type CredentialLookup, credentialLookup } from './credentials.js';
 import { responseError } from './errors.js';
+import { BodyTooLarge } from './http.js';
 import { MANIFEST_ACCEPT, sha256, verifyDigest } from './manifests.js';
 import { DEFAULT_RETRY, isRetryable, type RetryPolicy, withRetry } from './retry.js';
 import { RegistrySession } from './session.js';
@@ -104,7 +105,13 @@ export class RegistryClient {
         });
       }
       if (!res.ok) throw await responseError(res, `manifest ${what}`, ref.registry);
-      const bytes = await res.bytes();
+      const bytes = await res.bytes().catch((err: unknown) => {
+        if (!(err instanceof BodyTooLarge)) throw err;
+        throw new SlipwayError(
+          `manifest ${what} from registry ${ref.registry} is over ${err.maxBytes} bytes; refusing it`,
+          { category: 'permanent', context: { image: what, registry: ref.registry } },
+        );
+      });
       const expected = selector.includes(':')
         ? selector
         : (res.headers.get('docker-content-digest') ?? undefined);

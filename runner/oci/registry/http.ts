@@ -17,6 +17,19 @@ const agent = new Agent({
   bodyTimeout: 300_000,
 });
 
+/** Manifests, indexes and error bodies larger than this are refused (the spec's 4 MiB). */
+export const MAX_SMALL_BODY_BYTES = 4 * 1024 * 1024;
+
+/** A response body over the size its caller allows. Permanent: retrying gets the same. */
+export class BodyTooLarge extends Error {
+  constructor(
+    readonly url: URL,
+    readonly maxBytes: number,
+  ) {
+    super(`${url.pathname} sent a body over ${maxBytes} bytes`);
+  }
+}
+
 /** What a request may send: nothing, bytes, or a stream of bytes (read once). */
 export type HttpBody = Uint8Array | Readable | AsyncIterable<Uint8Array> | undefined;
 
@@ -68,12 +81,42 @@ export class HttpResponse {
     return this.data.body;
   }
 
-  async bytes(): Promise<Buffer> {
-    return Buffer.from(await this.data.body.arrayBuffer());
+  /**
+   * The whole body, which must not exceed `maxBytes` (a registry is untrusted: a manifest or
+   * error body is never buffered without a bound). Over the limit it throws `BodyTooLarge`.
+   */
+  async bytes(maxBytes = MAX_SMALL_BODY_BYTES): Promise<Buffer> {
+    const declared = Number(this.headers.get('content-length') ?? Number.NaN);
+    if (declared > maxBytes) {
+      this.data.body.destroy();
+      throw new BodyTooLarge(this.url, maxBytes);
+    }
+    const parts: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of this.data.body as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > maxBytes) {
+        this.data.body.destroy();
+        throw new BodyTooLarge(this.url, maxBytes);
+      }
+      parts.push(chunk);
+    }
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
   }
 
-  text(): Promise<string> {
-    return this.data.body.text();
+  /** The first `maxBytes` of the body as text (the rest is dropped), for error messages. */
+  async text(maxBytes = 64 * 1024): Promise<string> {
+    const parts: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of this.data.body as AsyncIterable<Buffer>) {
+      parts.push(chunk.subarray(0, maxBytes - size));
+      size += Math.min(chunk.length, maxBytes - size);
+      if (size >= maxBytes) {
+        this.data.body.destroy();
+        break;
+      }
+    }
+    return Buffer.concat(parts).toString('utf8');
   }
 
   /** Drops the rest of the body (reusing the connection when it is small); never throws. */
