@@ -140,9 +140,9 @@ export class RegistrySession {
       const res = await httpRequest(current, { ...init, headers });
       const location = res.headers.get('location');
       if (res.status < 300 || res.status >= 400 || !location || res.status === 304) return res;
+      await res.discard();
       if (hop >= MAX_REDIRECTS)
         throw new SlipwayError(`registry ${this.registry}: too many redirects from ${url}`);
-      await res.discard();
       const next = new URL(location, current);
       logger.debug({ from: current.href, to: next.host }, 'following redirect');
       if (next.protocol !== 'https:' && !this.allowHttp(next.host) && current.protocol === 'https:')
