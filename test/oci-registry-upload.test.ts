@@ -1,12 +1,16 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { freePort } from '../lib/net.js';
 import { parseReference } from '../runner/oci/reference.js';
 import { RegistryClient } from '../runner/oci/registry/client.js';
 import { credentialLookup } from '../runner/oci/registry/credentials.js';
 import { SINGLE_POST_MAX_BYTES } from '../runner/oci/registry/upload.js';
+import { tempDir } from './helpers/tmp.js';
 
 type Seen = { method: string; path: string; query: URLSearchParams; body: Buffer };
 
@@ -113,4 +117,29 @@ test('larger blobs start with an empty POST and stream in one PUT', async () => 
       ['PUT', true, blob.length],
     ],
   );
+});
+
+test('an upload whose connection drops is retried from a fresh read of the file', async () => {
+  const blob = randomBytes(3 * 1024 * 1024);
+  const desc = descriptorOf(blob);
+  const file = join(await tempDir('upload-src'), 'blob');
+  await writeFile(file, blob);
+  let puts = 0;
+  const stored: Buffer[] = [];
+  const reg = await fakeRegistry((s, res) => {
+    if (s.method === 'POST') res.writeHead(202, { location: `/v2/app/blobs/uploads/u${puts}` }).end();
+    else if (s.method === 'PUT' && ++puts === 1) res.socket?.destroy();
+    else if (s.method === 'PUT' && s.query.get('digest') === desc.digest) {
+      stored.push(s.body);
+      res.writeHead(201).end();
+    } else res.writeHead(400).end();
+  });
+  const retrying = new RegistryClient({
+    credentials: credentialLookup({ slipway: {}, dockerConfig: false }),
+    retry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 50 },
+  });
+  assert.equal(await retrying.pushBlob(reg.ref, desc, () => createReadStream(file)), 'uploaded');
+  assert.equal(puts, 2, 'the dropped PUT was retried once');
+  assert.equal(stored.length, 1);
+  assert.ok(stored[0]?.equals(blob), 'the retried upload carries every byte');
 });
