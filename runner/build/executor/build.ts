@@ -3,10 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { log } from '../../../lib/log.js';
 import { imageStoreDir } from '../../oci/data-dir.js';
-import { push } from '../../oci/push.js';
-import { RegistryClient } from '../../oci/registry/client.js';
+import type { RegistryClient } from '../../oci/registry/client.js';
 import { openImageStore } from '../../oci/store/index.js';
-import { createRuntime } from '../../runtime/oci-runtime.js';
 import type { JobHandle, Runtime } from '../../runtime/types.js';
 import { LocalBuildCache } from '../cache-store/local.js';
 import { loadIgnore } from '../context/ignore.js';
@@ -14,8 +12,7 @@ import { evaluateGlobalArgs } from '../dockerfile/evaluate.js';
 import { parseDockerfile } from '../dockerfile/parse.js';
 import { buildStageGraph } from '../dockerfile/stages.js';
 import type { BuildOptions, BuildResult } from '../index.js';
-import { exportCache } from '../registry-cache/export.js';
-import { ImportedCache } from '../registry-cache/import.js';
+import type { ImportedCache } from '../registry-cache/import.js';
 import { commitImage } from './commit.js';
 import type { BuildContext, StageOutput, StoredImage } from './context.js';
 import { BuildFailure, problemsFailure } from './errors.js';
@@ -49,7 +46,12 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
   const graph = buildStageGraph(df, opts.target, buildArgs, globals.value);
   if (!graph.ok) throw problemsFailure(graph.errors);
   const store = await openImageStore(imageStoreDir(opts.dataDir));
-  const registry = opts.registry ?? new RegistryClient();
+  // The registry client (and its HTTP stack) loads only when something needs a registry.
+  let registryClient: Promise<RegistryClient> | undefined;
+  const registry = (): Promise<RegistryClient> =>
+    (registryClient ??= opts.registry
+      ? Promise.resolve(opts.registry)
+      : import('../../oci/registry/client.js').then((m) => new m.RegistryClient()));
   const sde = opts.sourceDateEpoch;
   const ws = await BuildWorkspace.create(
     store,
@@ -58,7 +60,8 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
   );
   let imported: ImportedCache | undefined;
   if (opts.cacheFrom?.length) {
-    imported = new ImportedCache(registry, store);
+    const { ImportedCache } = await import('../registry-cache/import.js');
+    imported = new ImportedCache(await registry(), store);
     for (const ref of opts.cacheFrom) {
       const n = await imported.load(ref);
       logger.info({ ref, entries: n }, 'imported build cache');
@@ -74,7 +77,9 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
   const outputs = new Map<number, Promise<StageOutput>>();
   const images = new Map<string, Promise<StoredImage>>();
   let job: Promise<{ runtime: Runtime; job: JobHandle }> | undefined;
-  const runtime = opts.runtime ?? createRuntime({ dataDir: opts.dataDir });
+  // Loaded on the first RUN only: a fully cached build never opens the runtime.
+  const openRuntime = async (): Promise<Runtime> =>
+    opts.runtime ?? (await import('../../runtime/oci-runtime.js')).createRuntime({ dataDir: opts.dataDir });
   const createdAt = sde !== undefined ? new Date(sde * 1000).toISOString().replace('.000Z', 'Z') : undefined;
   const ctx: BuildContext = {
     opts,
@@ -106,9 +111,10 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
       return p;
     },
     runJob: () => {
-      job ??= runtime
-        .prepareJob({ id: ws.dir.split('/').at(-1)!, network: opts.network ?? 'bridge' })
-        .then((handle) => ({ runtime, job: handle }));
+      job ??= openRuntime().then(async (runtime) => ({
+        runtime,
+        job: await runtime.prepareJob({ id: ws.dir.split('/').at(-1)!, network: opts.network ?? 'bridge' }),
+      }));
       return job;
     },
     emit: (e) => opts.onProgress?.(e),
@@ -123,13 +129,15 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
     const out = await ctx.stageOutput(graph.value.target);
     const committed = await commitImage(store, out, opts.tags ?? [], createdAt);
     if (opts.push) {
+      const { push } = await import('../../oci/push.js');
       for (const ref of committed.refs) {
-        const pushed = await push(registry, store, ref);
+        const pushed = await push(await registry(), store, ref);
         ctx.emit({ type: 'pushed', ref, digest: pushed.digest });
       }
     }
     if (opts.cacheTo) {
-      await exportCache(registry, store, opts.cacheTo, cache.used);
+      const { exportCache } = await import('../registry-cache/export.js');
+      await exportCache(await registry(), store, opts.cacheTo, cache.used);
       ctx.emit({ type: 'cache-exported', ref: opts.cacheTo, entries: cache.used.size });
     }
     ctx.steps.sort((a, b) => a.index - b.index);

@@ -37,7 +37,8 @@ export interface BuildContext {
   graph: StageGraph;
   ws: BuildWorkspace;
   store: ImageStore;
-  registry: RegistryClient;
+  /** The registry client, created on first use. */
+  registry(): Promise<RegistryClient>;
   cache: StepCache;
   ignore: IgnoreMatcher;
   contextDir: string;

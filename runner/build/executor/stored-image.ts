@@ -1,4 +1,3 @@
-import { pull } from '../../oci/pull.js';
 import { formatReference, parseReference } from '../../oci/reference.js';
 import type { RegistryClient } from '../../oci/registry/client.js';
 import { parseImageConfig, parseManifest } from '../../oci/registry/manifests.js';
@@ -9,18 +8,19 @@ import { BuildFailure } from './errors.js';
 
 /**
  * Reads image `reference` from the store, pulling it first when the store has no such ref
- * (a locally built or seeded image needs no registry). The config is normalised to the shape
- * the builder evolves (config object, history list).
+ * (a locally built or seeded image needs no registry; `registry` is only asked for then). The
+ * config is normalised to the shape the builder evolves (config object, history list).
  */
 export async function loadImage(
   store: ImageStore,
-  registry: RegistryClient,
+  registry: RegistryClient | (() => Promise<RegistryClient>),
   reference: string,
 ): Promise<StoredImage> {
   const ref = formatReference(parseReference(reference));
   let target = await store.getRef(ref);
   if (!target) {
-    await pull(registry, store, ref);
+    const { pull } = await import('../../oci/pull.js');
+    await pull(typeof registry === 'function' ? await registry() : registry, store, ref);
     target = await store.getRef(ref);
   }
   if (!target) throw new BuildFailure(`image ${ref} is not in the store after pulling it`);
