@@ -16,6 +16,7 @@ import { startRegistry } from '../server/embedded/registry.js';
 import { pushBaseImage } from '../test/helpers/base-images.js';
 import { startDockerd } from '../test/helpers/dockerd.js';
 import { requireBinary, requireRoot } from '../test/helpers/requirements.js';
+import { run } from '../test/helpers/run.js';
 import {
   type Builder,
   buildahBuilder,
@@ -49,6 +50,8 @@ const sample = (b: Builder, s: Scenario) => {
 };
 
 try {
+  // The CLI runs from its esbuild bundle, as after `npm install`.
+  await run(process.execPath, [new URL('../scripts/bundle.mjs', import.meta.url).pathname]);
   await writeContext(contextDir);
   const ref = await pushBaseImage('debian', registry.host, { repo: 'bench/debian' });
   const builders = [

@@ -22,7 +22,6 @@ export interface BuildCommandOptions extends OciCliOptions {
 export async function runBuildCommand(context: string, opts: BuildCommandOptions): Promise<number> {
   const { buildImage, BuildFailure } = await import('../runner/build/index.js');
   const { defaultDataDir } = await import('../runner/oci/data-dir.js');
-  const { RegistryClient } = await import('../runner/oci/registry/client.js');
   const { buildProgressPrinter } = await import('./build-progress.js');
   try {
     if (opts.network !== undefined && opts.network !== 'bridge' && opts.network !== 'none')
@@ -41,7 +40,13 @@ export async function runBuildCommand(context: string, opts: BuildCommandOptions
       cacheTo: opts.cacheTo,
       push: opts.push ?? false,
       dataDir: opts.dataDir ?? defaultDataDir(),
-      registry: new RegistryClient({ insecure: opts.insecureRegistry ?? [] }),
+      // Without --insecure-registry the builder's default client is the same, and it loads the
+      // HTTP stack only when the build needs a registry (a fully cached build never does).
+      registry: opts.insecureRegistry?.length
+        ? new (await import('../runner/oci/registry/client.js')).RegistryClient({
+            insecure: opts.insecureRegistry,
+          })
+        : undefined,
       sourceDateEpoch: sde === undefined ? undefined : Number(sde),
       secrets: opts.secrets,
       network: opts.network as 'bridge' | 'none' | undefined,

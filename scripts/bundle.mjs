@@ -3,9 +3,13 @@
 // esbuild, so `slipway` starts without compiling TypeScript. npm packages stay external.
 // Runs on `npm ci` / `npm install` (the `prepare` script); bin/slipway.mjs falls back to the
 // TypeScript sources through tsx whenever dist/ is missing or older than a source file.
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
+const root = fileURLToPath(new URL('..', import.meta.url));
+
 await build({
+  absWorkingDir: root,
   entryPoints: { slipway: 'cli/main.ts' },
   outdir: 'dist',
   bundle: true,

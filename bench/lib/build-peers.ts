@@ -1,7 +1,6 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadImage } from '../../runner/build/executor/stored-image.js';
-import { buildImage } from '../../runner/build/index.js';
 import { imageStoreDir } from '../../runner/oci/data-dir.js';
 import { pull } from '../../runner/oci/pull.js';
 import { formatReference, parseReference } from '../../runner/oci/reference.js';
@@ -24,8 +23,10 @@ export interface Builder {
 
 export const BASE_REF = 'debian:bookworm';
 
+const slipwayBin = new URL('../../bin/slipway.mjs', import.meta.url).pathname;
+
 /**
- * Slipway's buildImage on a fresh data dir whose store got debian by a registry pull, its
+ * `slipway build` (the CLI a user runs, like the two peers) on a fresh data dir whose store got debian by a registry pull, its
  * layers unpacked — as docker and buildah hold their base image extracted after their
  * (untimed) load/pull.
  */
@@ -43,7 +44,17 @@ export function slipwayBuilder(scratch: string, registryRef: string, contextDir:
       for (const l of base.layers) await store.unpackLayer(l.descriptor, l.diffID);
     },
     async build() {
-      await buildImage({ contextDir, dataDir, tags: ['bench/build:latest'], network: 'none' });
+      await run(process.execPath, [
+        slipwayBin,
+        'build',
+        '--data-dir',
+        dataDir,
+        '-t',
+        'bench/build:latest',
+        '--network',
+        'none',
+        contextDir,
+      ]);
     },
   };
 }
