@@ -94,6 +94,35 @@ test('a registry that ignores single-POST (202) gets the bytes again in a PUT', 
   assert.deepEqual(stored, [blob]);
 });
 
+test('a registry that refuses a single-POST body gets the usual empty POST and PUT', async () => {
+  const blob = randomBytes(500);
+  const desc = descriptorOf(blob);
+  const stored: Buffer[] = [];
+  const reg = await fakeRegistry((s, res) => {
+    if (s.method === 'POST' && s.query.has('digest')) res.writeHead(415).end();
+    else if (s.method === 'POST') res.writeHead(202, { location: '/v2/app/blobs/uploads/u3' }).end();
+    else if (s.method === 'PUT' && s.query.get('digest') === desc.digest) {
+      stored.push(s.body);
+      res.writeHead(201).end();
+    } else res.writeHead(400).end();
+  });
+  assert.equal(
+    await client.pushBlob(reg.ref, desc, async function* () {
+      yield blob;
+    }),
+    'uploaded',
+  );
+  assert.deepEqual(
+    uploads(reg.seen).map((s) => [s.method, s.body.length]),
+    [
+      ['POST', blob.length],
+      ['POST', 0],
+      ['PUT', blob.length],
+    ],
+  );
+  assert.deepEqual(stored, [blob]);
+});
+
 test('larger blobs start with an empty POST and stream in one PUT', async () => {
   const blob = randomBytes(SINGLE_POST_MAX_BYTES + 1);
   const desc = descriptorOf(blob);

@@ -92,7 +92,8 @@ export class RegistrySession {
   /**
    * One request to `pathOrUrl` (relative to `/v2/`, or absolute as in a `Location` header)
    * with auth for `scopes`. A 401 refreshes the token once (with any scope the registry asks
-   * for) before giving up with a clear error. Other statuses are returned for the caller.
+   * for) before giving up with a clear error (only when the body, if any, is bytes: a stream
+   * cannot be sent twice). Other statuses are returned for the caller.
    */
   async request(pathOrUrl: string | URL, init: HttpInit, scopes: string[]): Promise<HttpResponse> {
     const { url: base, challenge } = await this.ping();
@@ -104,7 +105,7 @@ export class RegistrySession {
       const again = parseWwwAuthenticate(res.headers.get('www-authenticate') ?? '').find(
         (c) => c.scheme === 'bearer',
       );
-      if (challenge.scheme === 'bearer' && again && init.body == null) {
+      if (challenge.scheme === 'bearer' && again && (init.body == null || init.body instanceof Uint8Array)) {
         const asked = again.params.scope?.split(' ').filter(Boolean) ?? [];
         this.tokens!.clear();
         auth = await this.authorization(challenge, [...new Set([...scopes, ...asked])]);

@@ -27,7 +27,8 @@ export const SINGLE_POST_MAX_BYTES = 64 * 1024;
  * streamed from the source, never buffered whole) and a closing PUT. The registry verifies
  * the digest on the closing PUT. Small blobs (no mount asked) try the distribution spec's
  * single-POST upload first, one request in all; registries without it (docker-registry 2.x)
- * answer 202 and the usual PUT follows.
+ * answer 202 and the usual PUT follows; one that refuses it (400, 405, 413, 415…) gets the
+ * usual empty POST.
  */
 export async function uploadBlobTo(
   session: RegistrySession,
@@ -39,26 +40,38 @@ export async function uploadBlobTo(
   const what = `upload of ${desc.digest} to ${ref.registry}/${ref.repository}`;
   const scopes = scopesFor(ref.repository, opts.mountFrom);
   const start = new URL(`${ref.repository}/blobs/uploads/`, (await session.ping()).url);
-  const singlePost = !opts.mountFrom && desc.size <= SINGLE_POST_MAX_BYTES;
+  // A small blob is read into memory once: the single POST, a 401 retry and the PUT after a
+  // 202 all send the same bytes.
+  const small =
+    !opts.mountFrom && desc.size <= SINGLE_POST_MAX_BYTES ? await readSmall(source, desc, what) : undefined;
+  const bodyOf = () => small ?? source();
   if (opts.mountFrom) {
     start.searchParams.set('mount', desc.digest);
     start.searchParams.set('from', opts.mountFrom);
   }
-  if (singlePost) start.searchParams.set('digest', desc.digest);
-  const started = await session.request(
-    start,
-    singlePost
-      ? {
-          method: 'POST',
-          headers: { 'content-type': 'application/octet-stream', 'content-length': String(desc.size) },
-          body: source(),
-        }
-      : { method: 'POST', headers: { 'content-length': '0' } },
-    scopes,
-  );
+  let started: HttpResponse | undefined;
+  if (small) {
+    const single = new URL(start);
+    single.searchParams.set('digest', desc.digest);
+    started = await session.request(
+      single,
+      { method: 'POST', headers: octetStream(desc.size), body: small },
+      scopes,
+    );
+    if (started.status === 201) {
+      await started.discard();
+      return 'uploaded';
+    }
+    if (SINGLE_POST_REFUSED.has(started.status)) {
+      // A registry that rejects a body on POST instead of ignoring it: start the usual way.
+      await started.discard();
+      started = undefined;
+    }
+  }
+  started ??= await session.request(start, { method: 'POST', headers: { 'content-length': '0' } }, scopes);
   if (started.status === 201) {
     await started.discard();
-    return singlePost ? 'uploaded' : 'mounted';
+    return 'mounted';
   }
   if (started.status !== 202) throw await responseError(started, what, ref.registry);
   await started.discard();
@@ -70,8 +83,8 @@ export async function uploadBlobTo(
       location,
       {
         method: 'PUT',
-        headers: { 'content-type': 'application/octet-stream', 'content-length': String(desc.size) },
-        body: source(),
+        headers: octetStream(desc.size),
+        body: bodyOf(),
       },
       scopes,
     );
@@ -114,6 +127,31 @@ export async function uploadBlobTo(
   if (done.status !== 201) throw await responseError(done, what, ref.registry);
   await done.discard();
   return 'uploaded';
+}
+
+/** Statuses with which a registry refuses a single-POST upload outright. */
+const SINGLE_POST_REFUSED = new Set([400, 405, 411, 413, 415, 501]);
+
+const octetStream = (size: number) => ({
+  'content-type': 'application/octet-stream',
+  'content-length': String(size),
+});
+
+/** A small blob's bytes, checked against its descriptor's size. */
+async function readSmall(source: BlobSource, desc: Descriptor, what: string): Promise<Buffer> {
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of source()) {
+    size += chunk.byteLength;
+    if (size > desc.size) break;
+    parts.push(chunk);
+  }
+  if (size !== desc.size)
+    throw new SlipwayError(
+      `${what}: the local blob has ${size}${size > desc.size ? '+' : ''} bytes, its descriptor says ${desc.size}`,
+      { category: 'internal', context: { digest: desc.digest } },
+    );
+  return Buffer.concat(parts, size);
 }
 
 /**
