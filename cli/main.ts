@@ -23,3 +23,7 @@ export function buildProgram(): Command {
 }
 
 await buildProgram().parseAsync(process.argv);
+// Every command has finished its work when its action resolves (long-running ones such as
+// `slipway up` wait for their signal inside the action). Exit now rather than waiting for idle
+// keep-alive connections to time out; stdout and stderr writes are synchronous on Linux.
+process.exit(process.exitCode ?? 0);
