@@ -1,6 +1,6 @@
 // Dockerfile build times on a Debian base (~10 instructions; a RUN writing 50 MB; a final COPY
 // of the context): cold build, unchanged rebuild, rebuild after changing one context file.
-// Slipway's buildImage vs `docker build` (legacy builder, private dockerd) vs `buildah bud
+// Slipway (buildImage in the runner process, and the `slipway build` CLI) vs `docker build` (legacy builder, private dockerd) vs `buildah bud
 // --layers` (overlay storage, chroot isolation, own --root/--runroot), in the same run; medians
 // of N rounds and ratios. Targets: unchanged ≤ 1.0× docker, changed-file ≤ 0.8× docker, cold ≤
 // 1.0× buildah. Every cold build starts from a fresh store holding only the base image,
@@ -55,7 +55,8 @@ try {
   await writeContext(contextDir);
   const ref = await pushBaseImage('debian', registry.host, { repo: 'bench/debian' });
   const builders = [
-    slipwayBuilder(scratch, ref, contextDir),
+    slipwayBuilder(scratch, ref, contextDir, 'runner'),
+    slipwayBuilder(scratch, ref, contextDir, 'cli'),
     await dockerBuilder(dockerd, contextDir),
     buildahBuilder(scratch, contextDir),
   ];
@@ -72,12 +73,21 @@ try {
   }
   for (const s of samples.values()) console.log(formatSample(s));
   const get = (label: string, s: Scenario) => samples.get(`${label}/${s}`)!;
-  const [slipway, docker, buildah] = builders.map((b) => b.label) as [string, string, string];
-  for (const s of ['cold', 'unchanged', 'changed'] as const) {
-    console.log(formatRatio(`${s}: slipway/docker`, get(slipway, s), get(docker, s)));
-    console.log(formatRatio(`${s}: slipway/buildah`, get(slipway, s), get(buildah, s)));
-  }
+  const [slipway, slipwayCli, docker, buildah] = builders.map((b) => b.label) as [
+    string,
+    string,
+    string,
+    string,
+  ];
+  for (const ours of [slipway, slipwayCli])
+    for (const s of ['cold', 'unchanged', 'changed'] as const) {
+      console.log(formatRatio(`${s}: ${ours}/docker`, get(ours, s), get(docker, s)));
+      console.log(formatRatio(`${s}: ${ours}/buildah`, get(ours, s), get(buildah, s)));
+    }
   console.log('targets: unchanged ≤ 1.00 × docker, changed ≤ 0.80 × docker, cold ≤ 1.00 × buildah');
+  console.log(
+    '(slipway = in the runner process, as pipeline builds run; slipway-cli adds a Node.js start per build)',
+  );
 } finally {
   await dockerd.stop();
   await registry.stop();

@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadImage } from '../../runner/build/executor/stored-image.js';
+import { buildImage } from '../../runner/build/index.js';
 import { imageStoreDir } from '../../runner/oci/data-dir.js';
 import { pull } from '../../runner/oci/pull.js';
 import { formatReference, parseReference } from '../../runner/oci/reference.js';
@@ -26,14 +27,21 @@ export const BASE_REF = 'debian:bookworm';
 const slipwayBin = new URL('../../bin/slipway.mjs', import.meta.url).pathname;
 
 /**
- * `slipway build` (the CLI a user runs, like the two peers) on a fresh data dir whose store got debian by a registry pull, its
- * layers unpacked — as docker and buildah hold their base image extracted after their
- * (untimed) load/pull.
+ * Slipway on a fresh data dir whose store got debian by a registry pull, its layers unpacked —
+ * as docker and buildah hold their base image extracted after their (untimed) load/pull.
+ * `via: 'runner'` builds in this long-lived process with `buildImage`, the way a runner builds a
+ * pipeline's `build:` (like dockerd, which the docker CLI only asks); `via: 'cli'` runs the
+ * `slipway build` command, paying a Node.js process start per build.
  */
-export function slipwayBuilder(scratch: string, registryRef: string, contextDir: string): Builder {
+export function slipwayBuilder(
+  scratch: string,
+  registryRef: string,
+  contextDir: string,
+  via: 'runner' | 'cli',
+): Builder {
   let dataDir = '';
   return {
-    label: 'slipway',
+    label: via === 'cli' ? 'slipway-cli' : 'slipway',
     async reset() {
       if (dataDir) await rm(dataDir, { recursive: true, force: true });
       dataDir = await mkdtemp(join(scratch, 'slipway-'));
@@ -44,8 +52,11 @@ export function slipwayBuilder(scratch: string, registryRef: string, contextDir:
       for (const l of base.layers) await store.unpackLayer(l.descriptor, l.diffID);
     },
     async build() {
-      await run(process.execPath, [
-        slipwayBin,
+      if (via === 'runner') {
+        await buildImage({ contextDir, dataDir, tags: ['bench/build:latest'], network: 'none' });
+        return;
+      }
+      const args = [
         'build',
         '--data-dir',
         dataDir,
@@ -54,7 +65,8 @@ export function slipwayBuilder(scratch: string, registryRef: string, contextDir:
         '--network',
         'none',
         contextDir,
-      ]);
+      ];
+      await run(process.execPath, [slipwayBin, ...args]);
     },
   };
 }
