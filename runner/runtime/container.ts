@@ -18,7 +18,13 @@ import { DEFAULT_CAPS } from './hardening.js';
 import { pipeLines } from './log-sink.js';
 import { mountOverlay, unmountOverlay } from './overlay.js';
 import { mkdirInRoot } from './root-path.js';
-import { dockerToOciSeccomp, loadDockerSeccompProfile, restrictNamespaces } from './seccomp.js';
+import {
+  type DockerSeccompProfile,
+  dockerToOciSeccomp,
+  loadDockerSeccompProfile,
+  type OciSeccomp,
+  restrictNamespaces,
+} from './seccomp.js';
 import { runtimeLogArgs, runtimeStartError } from './start-error.js';
 import type { ContainerSpec, LogSink, RunResult } from './types.js';
 import { resolveImageUser } from './users.js';
@@ -74,6 +80,17 @@ export async function removeContainer(rt: OciRuntime, id: string, dir: string): 
   for (const r of results) if (r.status === 'rejected') throw r.reason;
 }
 
+/** The OCI seccomp section of a profile, converted once per profile (it is the same for every container). */
+const converted = new WeakMap<DockerSeccompProfile, OciSeccomp>();
+function ociSeccompFor(profile: DockerSeccompProfile): OciSeccomp {
+  let oci = converted.get(profile);
+  if (!oci) {
+    oci = restrictNamespaces(dockerToOciSeccomp(profile, DEFAULT_CAPS), DEFAULT_CAPS);
+    converted.set(profile, oci);
+  }
+  return oci;
+}
+
 /** Like Promise.all, but waits for every promise to settle before throwing (nothing left in flight to clean). */
 async function allSettledOrThrow<T extends readonly unknown[]>(
   promises: { [K in keyof T]: Promise<T[K]> },
@@ -111,7 +128,7 @@ async function prepareBundle(
     writeFile(hostsPath, net ? `${net.hosts}${own.split('\n').slice(2).join('\n')}` : own),
     writeFile(resolvPath, net ? net.resolv : resolvConf(hostResolv, [])),
   ]);
-  const seccomp = restrictNamespaces(dockerToOciSeccomp(profile, DEFAULT_CAPS), DEFAULT_CAPS);
+  const seccomp = ociSeccompFor(profile);
   const config = buildBundleConfig({
     spec,
     rootfs: merged,

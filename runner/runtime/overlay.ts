@@ -1,8 +1,16 @@
 import { mkdir, readFile, rm, symlink } from 'node:fs/promises';
-import { release } from 'node:os';
+import { constants as osConstants, release } from 'node:os';
 import { join } from 'node:path';
 import { SlipwayError } from '../../lib/errors.js';
 import { run } from './exec.js';
+import { MOUNT_DATA_MAX, mountOverlaySyscall, umountSyscall } from './syscalls.js';
+
+const MNT_DETACH = 2;
+
+function errnoName(errno: number): string {
+  const name = Object.entries(osConstants.errno).find(([, n]) => n === errno)?.[0];
+  return name ? `${name} (errno ${errno})` : `errno ${errno}`;
+}
 
 /**
  * The root fs of one container: an overlay of read-only layer dirs with a fresh upper/work dir,
@@ -18,25 +26,42 @@ export interface OverlayRoot {
 }
 
 /**
- * Mounts the overlay. `lowerDirs` are BOTTOM FIRST (image diff_ids order). The mount runs with
- * `dir` as cwd so the lowerdir option holds only relative `l/<n>` paths. On failure nothing
- * stays mounted; the caller still owns `dir` and removes it with unmountOverlay.
+ * Mounts the overlay. `lowerDirs` are BOTTOM FIRST (image diff_ids order). When the options
+ * with absolute paths fit in a page (and no path holds ':' or ','), mount(2) is called
+ * in-process; otherwise `mount` runs with `dir` as cwd and the lowerdir option holds only
+ * short relative `l/<n>` symlinks. On failure nothing stays mounted; the caller still owns
+ * `dir` and removes it with unmountOverlay.
  */
 export async function mountOverlay(dir: string, lowerDirs: readonly string[]): Promise<OverlayRoot> {
   if (lowerDirs.length === 0)
     throw new SlipwayError('an image needs at least one layer', { category: 'permanent' });
   if (lowerDirs.length > 500)
     throw new SlipwayError(`image has ${lowerDirs.length} layers; at most 500 are supported`);
-  await mkdir(join(dir, 'l'), { recursive: true });
+  await mkdir(dir, { recursive: true });
   await Promise.all([mkdir(join(dir, 'u')), mkdir(join(dir, 'w')), mkdir(join(dir, 'm'))]);
-  await Promise.all(lowerDirs.map((layer, i) => symlink(layer, join(dir, 'l', String(i)))));
-  // overlayfs lists lowerdirs top first.
-  const lower = lowerDirs.map((_, i) => `l/${i}`).reverse();
+  const merged = join(dir, 'm');
   // volatile: no syncs of the upper dir — it is thrown away with the container (and by GC after
   // a crash), so durability buys nothing; it also makes unmounting much cheaper.
-  const options = `lowerdir=${lower.join(':')},upperdir=u,workdir=w${VOLATILE ? ',volatile' : ''}`;
+  const volatile = VOLATILE ? ',volatile' : '';
+  // overlayfs lists lowerdirs top first.
+  const topFirst = [...lowerDirs].reverse();
+  const absolute = `lowerdir=${topFirst.join(':')},upperdir=${join(dir, 'u')},workdir=${join(dir, 'w')}${volatile}`;
+  const plain = [...lowerDirs, dir].every((p) => !/[:,]/.test(p));
+  if (plain && absolute.length <= MOUNT_DATA_MAX) {
+    const errno = mountOverlaySyscall(merged, absolute);
+    if (errno === 0) return { dir, merged };
+    if (errno !== undefined)
+      throw new SlipwayError(`cannot mount the overlay root fs at ${merged}: ${errnoName(errno)}`, {
+        category: 'internal',
+        context: { dir },
+      });
+  }
+  await mkdir(join(dir, 'l'));
+  await Promise.all(lowerDirs.map((layer, i) => symlink(layer, join(dir, 'l', String(i)))));
+  const lower = lowerDirs.map((_, i) => `l/${i}`).reverse();
+  const options = `lowerdir=${lower.join(':')},upperdir=u,workdir=w${volatile}`;
   await run('mount', ['-t', 'overlay', 'overlay', '-o', options, 'm'], { cwd: dir });
-  return { dir, merged: join(dir, 'm') };
+  return { dir, merged };
 }
 
 /** overlayfs learned `volatile` in Linux 5.10. */
@@ -65,6 +90,9 @@ export async function mountsUnder(prefix: string): Promise<string[]> {
  */
 export async function unmountOverlay(dir: string): Promise<void> {
   for (const point of await mountsUnder(dir)) {
+    const errno = umountSyscall(point);
+    if (errno === 0) continue;
+    if (errno !== undefined && umountSyscall(point, MNT_DETACH) === 0) continue;
     await run('umount', [point]).catch(() => run('umount', ['-l', point]));
   }
   const left = await mountsUnder(dir);
