@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync, writeFileSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { SlipwayError } from '../../lib/errors.js';
@@ -122,12 +122,11 @@ async function prepareBundle(
   const hostsPath = join(dir, 'hosts');
   const resolvPath = join(dir, 'resolv.conf');
   const own = hostsFile(hostname, net?.ip, spec.extraHosts);
-  await Promise.all([
-    mkdirInRoot(merged, cwd, { uid: user.uid, gid: user.gid }),
-    // The job's file already has localhost and every container of the job; add ours and the extras.
-    writeFile(hostsPath, net ? `${net.hosts}${own.split('\n').slice(2).join('\n')}` : own),
-    writeFile(resolvPath, net ? net.resolv : resolvConf(hostResolv, [])),
-  ]);
+  // Small files: synchronous writes beat thread-pool round trips on the container start path.
+  await mkdirInRoot(merged, cwd, { uid: user.uid, gid: user.gid });
+  // The job's file already has localhost and every container of the job; add ours and the extras.
+  writeFileSync(hostsPath, net ? `${net.hosts}${own.split('\n').slice(2).join('\n')}` : own);
+  writeFileSync(resolvPath, net ? net.resolv : resolvConf(hostResolv, []));
   const seccomp = ociSeccompFor(profile);
   const config = buildBundleConfig({
     spec,
@@ -142,7 +141,7 @@ async function prepareBundle(
     seccomp,
     runcSetsMemory,
   });
-  await writeFile(join(dir, 'config.json'), JSON.stringify(config));
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
 }
 
 function signalName(exitCode: number): string | undefined {

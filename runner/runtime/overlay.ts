@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { mkdir, readFile, rm, symlink } from 'node:fs/promises';
 import { constants as osConstants, release } from 'node:os';
 import { join } from 'node:path';
@@ -37,8 +38,8 @@ export async function mountOverlay(dir: string, lowerDirs: readonly string[]): P
     throw new SlipwayError('an image needs at least one layer', { category: 'permanent' });
   if (lowerDirs.length > 500)
     throw new SlipwayError(`image has ${lowerDirs.length} layers; at most 500 are supported`);
-  await mkdir(dir, { recursive: true });
-  await Promise.all([mkdir(join(dir, 'u')), mkdir(join(dir, 'w')), mkdir(join(dir, 'm'))]);
+  mkdirSync(dir, { recursive: true });
+  for (const sub of ['u', 'w', 'm']) mkdirSync(join(dir, sub));
   const merged = join(dir, 'm');
   // volatile: no syncs of the upper dir — it is thrown away with the container (and by GC after
   // a crash), so durability buys nothing; it also makes unmounting much cheaper.

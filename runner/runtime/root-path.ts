@@ -1,4 +1,4 @@
-import { lstat, mkdir, readlink } from 'node:fs/promises';
+import { chownSync, lstatSync, mkdirSync, readlinkSync } from 'node:fs';
 import { posix } from 'node:path';
 import { SlipwayError } from '../../lib/errors.js';
 
@@ -9,7 +9,8 @@ const MAX_SYMLINKS = 40;
  * would see it: every symlink (absolute or relative) is followed *inside* `root`, and `..` never
  * climbs above it. Returns a host path under `root`; missing trailing components are kept as is.
  * Use it before reading or creating anything in an image's root fs on the host side, where a
- * hostile image could point /etc/passwd at a host file.
+ * hostile image could point /etc/passwd at a host file. (Synchronous fs calls inside: a few
+ * lstats per container start are much cheaper than thread-pool round trips.)
  */
 export async function resolveInRoot(root: string, path: string): Promise<string> {
   let pending = posix.normalize(`/${path}`).split('/').filter(Boolean);
@@ -23,7 +24,7 @@ export async function resolveInRoot(root: string, path: string): Promise<string>
       continue;
     }
     const host = posix.join(root, ...done, part);
-    const st = await lstat(host).catch(() => undefined);
+    const st = lstatSync(host, { throwIfNoEntry: false });
     if (!st?.isSymbolicLink()) {
       done.push(part);
       if (!st) {
@@ -35,7 +36,7 @@ export async function resolveInRoot(root: string, path: string): Promise<string>
     }
     if (++links > MAX_SYMLINKS)
       throw new SlipwayError(`too many symlinks resolving ${path} in the image`, { context: { path } });
-    const target = await readlink(host);
+    const target = readlinkSync(host);
     const targetParts = target.split('/').filter(Boolean);
     if (target.startsWith('/')) done.length = 0;
     pending = [...targetParts, ...pending];
@@ -58,15 +59,12 @@ export async function mkdirInRoot(
   for (const part of parts) {
     current = posix.join(current, part);
     host = await resolveInRoot(root, current);
-    const st = await lstat(host).catch(() => undefined);
+    const st = lstatSync(host, { throwIfNoEntry: false });
     if (st && !st.isDirectory())
       throw new SlipwayError(`${current} exists in the image and is not a directory`, { context: { path } });
     if (!st) {
-      await mkdir(host, { mode: 0o755 });
-      if (owner) {
-        const { chown } = await import('node:fs/promises');
-        await chown(host, owner.uid, owner.gid);
-      }
+      mkdirSync(host, { mode: 0o755 });
+      if (owner) chownSync(host, owner.uid, owner.gid);
     }
   }
   return host;

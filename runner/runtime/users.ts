@@ -1,5 +1,4 @@
-import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { SlipwayError } from '../../lib/errors.js';
 import { resolveInRoot } from './root-path.js';
 
@@ -17,16 +16,18 @@ const MAX_DB_BYTES = 4 * 1024 * 1024;
 /** Reads a small regular file of the image (symlinks resolved inside the root); '' when absent. */
 export async function readImageFile(root: string, path: string): Promise<string> {
   const host = await resolveInRoot(root, path);
-  const fh = await open(host, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(
-    () => undefined,
-  );
-  if (!fh) return '';
+  let fd: number;
   try {
-    const st = await fh.stat();
+    fd = openSync(host, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch {
+    return '';
+  }
+  try {
+    const st = fstatSync(fd);
     if (!st.isFile() || st.size > MAX_DB_BYTES) return '';
-    return await fh.readFile('utf8');
+    return readFileSync(fd, 'utf8');
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 }
 
