@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { extract, type Header } from 'tar-stream';
 import { decompressed } from '../../runner/oci/layer/decompress.js';
-import type { TreeEntry, TreeListing } from './tree-listing.js';
+import { hashContent, type TreeEntry, type TreeListing } from './tree-listing.js';
 
 /**
  * Applies an image's layers in order, in memory, and returns the resulting root filesystem as a
@@ -84,16 +83,8 @@ async function applyLayer(fs: Map<string, Node>, source: LayerSource, layer: num
     if (existing && !(existing.entry.type === 'dir' && type === 'dir')) removeTree(fs, path);
     const entry: TreeEntry = { ...meta, type };
     if (type === 'symlink') entry.target = h.linkname ?? '';
-    if (type === 'file') {
-      const hash = createHash('sha256');
-      let size = 0;
-      for await (const chunk of item) {
-        hash.update(chunk as Buffer);
-        size += (chunk as Buffer).length;
-      }
-      entry.size = size;
-      entry.sha256 = hash.digest('hex');
-    } else item.resume();
+    if (type === 'file') Object.assign(entry, await hashContent(item));
+    else item.resume();
     fs.set(path, { entry, ino: nextIno(), layer });
   }
   await done;

@@ -132,16 +132,8 @@ export async function listTar(tar: Readable, ignore: readonly string[] = []): Pr
     if (!type) throw new Error(`tar entry ${h.name} has unsupported type ${h.type}`);
     const e: TreeEntry = { ...base, type };
     if (type === 'symlink') e.target = h.linkname ?? '';
-    if (type === 'file') {
-      const hash = createHash('sha256');
-      let size = 0;
-      for await (const chunk of entry) {
-        hash.update(chunk as Buffer);
-        size += (chunk as Buffer).length;
-      }
-      e.size = size;
-      e.sha256 = hash.digest('hex');
-    } else entry.resume();
+    if (type === 'file') Object.assign(e, await hashContent(entry));
+    else entry.resume();
     listing.set(path, e);
   }
   await done;
@@ -164,4 +156,15 @@ export function diffListings(a: TreeListing, b: TreeListing, names = ['A', 'B'],
   }
   for (const [path, eb] of b) if (!a.has(path)) out.push(`${path}: only in ${names[1]} (${eb.type})`);
   return out.length > limit ? [...out.slice(0, limit), `… and ${out.length - limit} more`] : out;
+}
+
+/** Size and sha256 of a stream's bytes (a tar entry's content). */
+export async function hashContent(stream: AsyncIterable<unknown>): Promise<{ size: number; sha256: string }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of stream) {
+    hash.update(chunk as Buffer);
+    size += (chunk as Buffer).length;
+  }
+  return { size, sha256: hash.digest('hex') };
 }

@@ -45,6 +45,21 @@ export class LayerStore {
   }
 
   /** The rootfs of an unpacked layer (marking it used), or undefined. */
+  /**
+   * Writes `meta` into the finished layer dir `work` and renames it into place. When another
+   * process finished the same diffID first, its copy stays and `work` is left for the caller
+   * to remove.
+   */
+  private async publish(work: string, meta: LayerMeta): Promise<void> {
+    await writeFile(join(work, 'layer.json'), JSON.stringify(meta));
+    try {
+      await rename(work, join(this.dir, digestHex(meta.diffID)));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
+    }
+  }
+
   async find(diffID: Digest): Promise<string | undefined> {
     const meta = join(this.dir, digestHex(diffID, { diffID }), 'layer.json');
     try {
@@ -88,15 +103,7 @@ export class LayerStore {
           diffID,
         },
       );
-      const meta: LayerMeta = { diffID, digest: layer.digest, size: result.size, entries: result.entries };
-      await writeFile(join(work, 'layer.json'), JSON.stringify(meta));
-      try {
-        await rename(work, join(this.dir, digestHex(diffID)));
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
-        // another process finished the same layer first: use its copy
-      }
+      await this.publish(work, { diffID, digest: layer.digest, size: result.size, entries: result.entries });
       const dir = await this.find(diffID);
       if (!dir)
         throw new SlipwayError(`layer ${diffID} vanished right after unpack`, {
@@ -135,14 +142,7 @@ export class LayerStore {
         if ((err as NodeJS.ErrnoException).code === 'EXDEV') return undefined;
         throw err;
       }
-      const meta: LayerMeta = { diffID, digest: layer.digest, ...stats };
-      await writeFile(join(work, 'layer.json'), JSON.stringify(meta));
-      try {
-        await rename(work, join(this.dir, digestHex(diffID)));
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
-      }
+      await this.publish(work, { diffID, digest: layer.digest, ...stats });
       return await this.find(diffID);
     } finally {
       await rm(work, { recursive: true, force: true });
