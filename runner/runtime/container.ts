@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { join } from 'node:path';
@@ -80,6 +80,16 @@ export async function removeContainer(rt: OciRuntime, id: string, dir: string): 
   for (const r of results) if (r.status === 'rejected') throw r.reason;
 }
 
+/** The host's /etc/resolv.conf, re-read only when its mtime changes. */
+let resolvCache: { mtimeMs: number; text: string } | undefined;
+async function hostResolvConf(): Promise<string> {
+  const st = statSync('/etc/resolv.conf', { throwIfNoEntry: false });
+  if (!st) return '';
+  if (resolvCache?.mtimeMs !== st.mtimeMs)
+    resolvCache = { mtimeMs: st.mtimeMs, text: await readFile('/etc/resolv.conf', 'utf8').catch(() => '') };
+  return resolvCache.text;
+}
+
 /** The OCI seccomp section of a profile, converted once per profile (it is the same for every container). */
 const converted = new WeakMap<DockerSeccompProfile, OciSeccomp>();
 function ociSeccompFor(profile: DockerSeccompProfile): OciSeccomp {
@@ -114,7 +124,7 @@ async function prepareBundle(
       : mountOverlay(dir, spec.lowerDirs).then((r) => r.merged),
     createContainerCgroup(id, spec.limits?.memoryBytes),
     loadDockerSeccompProfile(rt.seccompProfile),
-    net ? Promise.resolve('') : readFile('/etc/resolv.conf', 'utf8').catch(() => ''),
+    net ? Promise.resolve('') : hostResolvConf(),
   ]);
   const user = await resolveImageUser(merged, spec.user ?? spec.imageConfig?.User);
   const cwd = checkTarget(spec.workdir || spec.imageConfig?.WorkingDir || '/', 'the working directory');
@@ -208,7 +218,8 @@ export async function startContainer(
     if (startError) exitCode = startError.exitCode;
     const durationMs = Date.now() - started;
     const signal = signalName(exitCode);
-    const oomKilled = await wasOomKilled(id, signal === 'SIGKILL');
+    // Only a container with a memory limit can be OOM-killed by it (and only by a SIGKILL).
+    const oomKilled = !!spec.limits?.memoryBytes && signal === 'SIGKILL' && (await wasOomKilled(id, true));
     const result: RunResult = {
       exitCode,
       oomKilled,
