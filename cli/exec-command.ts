@@ -38,7 +38,11 @@ export async function execCommand(dir: string, opts: ExecOptions): Promise<numbe
     if (gc.containers || gc.rootfs)
       console.log(`removed ${gc.containers} container(s) left by a crashed earlier run`);
   }
-  const runtime = createRuntime({ dataDir, binary: opts.runtime });
+  const runtime = createRuntime({
+    dataDir,
+    binary: opts.runtime,
+    compatSyscalls: opts.compatSyscalls === true,
+  });
   const secrets = secretValues(opts.secret ?? []);
   const reporter = terminalReporter();
   const abort = new AbortController();

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   redis-server runc crun containernetworking-plugins golang-github-containers-common
   docker-registry git iptables iproute2 attr zstd busybox-static debootstrap
-  skopeo umoci docker.io buildah ca-certificates openssl
+  skopeo umoci docker.io buildah ca-certificates openssl gcc
 )
 missing=()
 for p in "${packages[@]}"; do

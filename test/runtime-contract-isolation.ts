@@ -4,6 +4,10 @@ import { readdir, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { gcRuntime } from '../runner/runtime/gc.js';
+import { MemoryLogSink } from '../runner/runtime/log-sink.js';
+import { createRuntime } from '../runner/runtime/oci-runtime.js';
+import { i386SyscallLayer } from './helpers/i386-syscall.js';
 import { useRuntimeFixture } from './helpers/runtime-fixture.js';
 import { uniqueName } from './helpers/tmp.js';
 
@@ -88,6 +92,29 @@ export function runtimeIsolationContract(binary: 'runc' | 'crun'): void {
       const before = new Set(await readdir(f.layers[0] as string));
       await runScript('touch /probe /etc/probe /tmp/probe');
       assert.deepEqual(new Set(await readdir(f.layers[0] as string)), before);
+    });
+
+    test('a 32-bit (int 0x80) system call kills the step with SIGSYS and says why; compatSyscalls admits it', async () => {
+      const layer = await i386SyscallLayer(join(f.dataDir, '..', uniqueName('i386-layer')));
+      const spec = { name: 'i386', lowerDirs: [...f.layers, layer], args: ['/i386-write'] };
+      const refusedSink = new MemoryLogSink();
+      const refused = await f.rt.run(await f.job(), spec, { sink: refusedSink, timeoutMs: 60_000 });
+      assert.equal(refused.signal, 'SIGSYS');
+      assert.equal(refused.exitCode, 159);
+      assert.match(refused.message ?? '', /seccomp profile forbids a system call.*--compat-syscalls/);
+      assert.equal(refusedSink.text('stdout'), '');
+      const compatDir = `${f.dataDir}-compat`;
+      const compat = createRuntime({ dataDir: compatDir, binary, compatSyscalls: true });
+      const job = await compat.prepareJob({ id: uniqueName('job'), network: 'none' });
+      try {
+        const sink = new MemoryLogSink();
+        const admitted = await compat.run(job, spec, { sink, timeoutMs: 60_000 });
+        assert.equal(admitted.exitCode, 0, JSON.stringify(admitted));
+        assert.equal(sink.text('stdout'), 'i386 ok\n');
+      } finally {
+        await compat.destroyJob(job);
+        await gcRuntime(compatDir);
+      }
     });
 
     test('capabilities: CapEff is exactly the 14 default caps', async () => {

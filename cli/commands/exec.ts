@@ -18,6 +18,7 @@ export function register(program: Command): void {
       collect,
     )
     .option('--runtime <binary>', 'OCI runtime: runc or crun', 'runc')
+    .option('--compat-syscalls', 'let steps make 32-bit (i386, x32) system calls, as Docker does')
     .option('--data-dir <dir>', 'runner data directory (default: $SLIPWAY_DATA_DIR or /var/lib/slipway)')
     .option('--insecure-registry <host>', 'allow plain HTTP to this registry (repeatable)', collect)
     .option('--keep-workspace', 'keep each job workspace after the run')
@@ -34,6 +35,7 @@ export interface ExecOptions {
   tag?: string;
   secret?: string[];
   runtime: string;
+  compatSyscalls?: boolean;
   dataDir?: string;
   insecureRegistry?: string[];
   keepWorkspace?: boolean;

@@ -38,6 +38,8 @@ export interface OciRuntime {
   /** Private state dir (`--root`). */
   stateDir: string;
   seccompProfile?: string;
+  /** Admit 32-bit (i386, x32) system calls, as Docker does; default: native ABI only. */
+  compatSyscalls?: boolean;
 }
 
 export function ociCommand(rt: OciRuntime, args: string[]): Promise<string> {
@@ -90,13 +92,19 @@ async function hostResolvConf(): Promise<string> {
   return resolvCache.text;
 }
 
-/** The OCI seccomp section of a profile, converted once per profile (it is the same for every container). */
-const converted = new WeakMap<DockerSeccompProfile, OciSeccomp>();
-function ociSeccompFor(profile: DockerSeccompProfile): OciSeccomp {
-  let oci = converted.get(profile);
+/** The OCI seccomp section of a profile, converted once per profile and ABI choice (the same for every container). */
+const converted = { native: new WeakMap<DockerSeccompProfile, OciSeccomp>(), compat: new WeakMap() };
+function ociSeccompFor(profile: DockerSeccompProfile, compatArchitectures: boolean): OciSeccomp {
+  const cache: WeakMap<DockerSeccompProfile, OciSeccomp> = compatArchitectures
+    ? converted.compat
+    : converted.native;
+  let oci = cache.get(profile);
   if (!oci) {
-    oci = restrictNamespaces(dockerToOciSeccomp(profile, DEFAULT_CAPS), DEFAULT_CAPS);
-    converted.set(profile, oci);
+    oci = restrictNamespaces(
+      dockerToOciSeccomp(profile, DEFAULT_CAPS, { compatArchitectures }),
+      DEFAULT_CAPS,
+    );
+    cache.set(profile, oci);
   }
   return oci;
 }
@@ -137,7 +145,7 @@ async function prepareBundle(
   // The job's file already has localhost and every container of the job; add ours and the extras.
   writeFileSync(hostsPath, net ? `${net.hosts}${own.split('\n').slice(2).join('\n')}` : own);
   writeFileSync(resolvPath, net ? net.resolv : resolvConf(hostResolv, []));
-  const seccomp = ociSeccompFor(profile);
+  const seccomp = ociSeccompFor(profile, rt.compatSyscalls === true);
   const config = buildBundleConfig({
     spec,
     rootfs: merged,
@@ -152,6 +160,13 @@ async function prepareBundle(
     runcSetsMemory,
   });
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+}
+
+/** Why a process died of SIGSYS: almost always the seccomp filter refusing a system call. */
+function sigsysReason(rt: OciRuntime): string {
+  return rt.compatSyscalls
+    ? 'killed by SIGSYS: the seccomp profile forbids a system call it made'
+    : 'killed by SIGSYS: the seccomp profile forbids a system call it made (32-bit i386/x32 system calls are refused unless the runner allows compat syscalls: --compat-syscalls)';
 }
 
 function signalName(exitCode: number): string | undefined {
@@ -232,6 +247,7 @@ export async function startContainer(
     else if (stopReason === 'timeout') result.message = 'timed out';
     else if (stopReason === 'cancel') result.message = 'cancelled';
     else if (startError) result.message = startError.message;
+    else if (signal === 'SIGSYS') result.message = sigsysReason(rt);
     return result;
   })();
   const kill = (sig: string) => ociCommand(rt, ['kill', '--all', id, sig]).catch(() => {});

@@ -31,6 +31,11 @@ export interface OciRuntimeOptions {
   binary?: string;
   /** Docker-format seccomp profile (default: containers-common's). */
   seccompProfile?: string;
+  /**
+   * Admit the 32-bit system call ABIs (i386 `int 0x80`, x32) as Docker does. Default off: a
+   * 32-bit system call kills the process with SIGSYS, and runc loads the smaller filter faster.
+   */
+  compatSyscalls?: boolean;
   /** Limits for containers whose spec sets none (per field). */
   defaultLimits?: ResourceLimits;
   /** TERM→KILL grace when RunOptions gives none (default 2000 ms). */
@@ -73,7 +78,12 @@ export class OciContainerRuntime implements Runtime {
 
   constructor(private readonly opts: OciRuntimeOptions) {
     const binary = opts.binary ?? 'runc';
-    this.rt = { binary, stateDir: stateDir(opts.dataDir, binary), seccompProfile: opts.seccompProfile };
+    this.rt = {
+      binary,
+      stateDir: stateDir(opts.dataDir, binary),
+      seccompProfile: opts.seccompProfile,
+      compatSyscalls: opts.compatSyscalls === true,
+    };
     this.log = (opts.log ?? rootLog).child({ module: 'runtime', binary });
     this.grace = opts.killGraceMs ?? 2000;
   }

@@ -26,8 +26,19 @@ const profile: DockerSeccompProfile = {
   ],
 };
 
+test('dockerToOciSeccomp covers the native ABI only unless compat architectures are asked for', () => {
+  const native = dockerToOciSeccomp(profile, ['CAP_CHOWN'], { goArch: 'amd64' });
+  assert.deepEqual(native.architectures, ['SCMP_ARCH_X86_64']);
+  const arm = dockerToOciSeccomp(profile, ['CAP_CHOWN'], { goArch: 'arm64' });
+  assert.deepEqual(arm.architectures, ['SCMP_ARCH_AARCH64']);
+});
+
 test('dockerToOciSeccomp keeps native arches, resolves caps/arch/kernel filters, args and errnoRet', () => {
-  const oci = dockerToOciSeccomp(profile, ['CAP_CHOWN'], { goArch: 'amd64', kernel: '5.10.0-1-amd64' });
+  const oci = dockerToOciSeccomp(profile, ['CAP_CHOWN'], {
+    goArch: 'amd64',
+    kernel: '5.10.0-1-amd64',
+    compatArchitectures: true,
+  });
   assert.equal(oci.defaultAction, 'SCMP_ACT_ERRNO');
   assert.equal(oci.defaultErrnoRet, 38);
   assert.deepEqual(oci.architectures, ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32']);
@@ -45,7 +56,11 @@ test('dockerToOciSeccomp keeps native arches, resolves caps/arch/kernel filters,
 });
 
 test('dockerToOciSeccomp: holding the cap flips include/exclude rules; newer kernel admits minKernel rules', () => {
-  const oci = dockerToOciSeccomp(profile, ['CAP_SYS_ADMIN'], { goArch: 'arm64', kernel: '6.18.1' });
+  const oci = dockerToOciSeccomp(profile, ['CAP_SYS_ADMIN'], {
+    goArch: 'arm64',
+    kernel: '6.18.1',
+    compatArchitectures: true,
+  });
   assert.deepEqual(oci.architectures, ['SCMP_ARCH_AARCH64', 'SCMP_ARCH_ARM']);
   const names = oci.syscalls.map((s) => `${s.names.join(',')}:${s.action}`);
   assert.ok(names.includes('mount:SCMP_ACT_ALLOW'));

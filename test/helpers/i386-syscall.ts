@@ -1,0 +1,27 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { requireBinary } from './requirements.js';
+import { run } from './run.js';
+
+const source = fileURLToPath(new URL('../fixtures/syscalls/i386-write.c', import.meta.url));
+
+/**
+ * Compiles the i386-syscall fixture into `<dir>/i386-write` (dir becomes a one-file layer dir
+ * to put on top of an image's layers). Needs gcc; x86_64 hosts only.
+ */
+export async function i386SyscallLayer(dir: string): Promise<string> {
+  requireBinary('gcc', 'gcc');
+  await mkdir(dir, { recursive: true });
+  await run('gcc', [
+    '-static',
+    '-nostdlib',
+    '-fno-pie',
+    '-no-pie',
+    '-O1',
+    '-o',
+    join(dir, 'i386-write'),
+    source,
+  ]);
+  return dir;
+}
