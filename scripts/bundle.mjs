@@ -30,5 +30,6 @@ await build({
     js: "import { createRequire as __slipwayRequire } from 'node:module'; const require = __slipwayRequire(import.meta.url);",
   },
   sourcemap: 'linked',
+  minify: true,
   logLevel: 'warning',
 });
