@@ -1,3 +1,5 @@
+import { expandMatrix } from '../plan/matrix.js';
+import { MatrixSchema } from '../schema/parts.js';
 import type { PipelineError } from './errors.js';
 import { asMap, listEntries, mapEntries, type RawMap } from './raw.js';
 import type { Path, SourceMap } from './source.js';
@@ -9,7 +11,8 @@ export const MAX_MATRIX_JOBS = 256;
 /**
  * Per-job cross-checks: services are defined, step names are unique, every step has an image
  * to run in, the job has something to do, a pushed build has tags, matrix include/exclude use
- * known axes and the matrix stays within MAX_MATRIX_JOBS.
+ * known axes, the matrix stays within MAX_MATRIX_JOBS and `exclude` leaves at least one
+ * combination.
  */
 export function checkJobs(raw: unknown, source: SourceMap): PipelineError[] {
   const errors: PipelineError[] = [];
@@ -57,7 +60,7 @@ export function checkJobs(raw: unknown, source: SourceMap): PipelineError[] {
     ) {
       err([...at, 'build', 'push'], `build.push is true but no "tags" say where to push`);
     }
-    checkMatrix(asMap(body.matrix), [...at, 'matrix'], err);
+    checkMatrix(job, asMap(body.matrix), [...at, 'matrix'], err);
   }
   return errors;
 }
@@ -80,7 +83,12 @@ function checkServices(job: string, body: RawMap, defined: string[], err: (p: Pa
   }
 }
 
-function checkMatrix(matrix: RawMap | undefined, at: Path, err: (p: Path, m: string) => void) {
+function checkMatrix(
+  job: string,
+  matrix: RawMap | undefined,
+  at: Path,
+  err: (p: Path, m: string, part?: 'key' | 'value') => void,
+) {
   if (!matrix) return;
   const axes = Object.keys(matrix).filter((k) => k !== 'include' && k !== 'exclude');
   for (const list of ['include', 'exclude'] as const) {
@@ -97,10 +105,23 @@ function checkMatrix(matrix: RawMap | undefined, at: Path, err: (p: Path, m: str
   }
   if (axes.length === 0 && listEntries(matrix.include).length === 0) {
     err(at, 'matrix has no axes: add at least one axis, e.g. "node: [18, 20]"');
+    return;
   }
   const count = axes.reduce(
     (n, a) => n * (Array.isArray(matrix[a]) ? (matrix[a] as unknown[]).length : 1),
     1,
   );
-  if (count > MAX_MATRIX_JOBS) err(at, `matrix expands into ${count} jobs; the limit is ${MAX_MATRIX_JOBS}`);
+  if (count > MAX_MATRIX_JOBS) {
+    err(at, `matrix expands into ${count} jobs; the limit is ${MAX_MATRIX_JOBS}`);
+    return;
+  }
+  // Only a well-formed matrix is expanded; the schema reports the problems of the others.
+  const parsed = MatrixSchema.safeParse(matrix);
+  if (parsed.success && expandMatrix(parsed.data).length === 0) {
+    err(
+      at,
+      `matrix of job "${job}" has no combinations left after exclude: remove an "exclude" entry or add an "include"`,
+      'key',
+    );
+  }
 }

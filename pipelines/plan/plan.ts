@@ -78,10 +78,20 @@ export function planRun(parsed: ParsedPipeline, event: PlanEvent): PlanResult {
       }
     }
   }
+  const errors: PipelineError[] = [];
   const instances = new Map<string, JobInstance[]>();
   for (const job of jobNames) {
     if (skipReason.has(job)) continue;
     const combos = expandMatrix(p.jobs[job]?.matrix);
+    if (combos.length === 0) {
+      // The parser rejects such a matrix; never let a job (and its place in `needs`) vanish.
+      errors.push({
+        file: source.file,
+        ...source.locate(['jobs', job, 'matrix'], 'key'),
+        message: `matrix of job "${job}" has no combinations left after exclude`,
+      });
+      continue;
+    }
     const matrixKeys = [...new Set(combos.flatMap((c) => Object.keys(c.values)))];
     instances.set(
       job,
@@ -99,7 +109,6 @@ export function planRun(parsed: ParsedPipeline, event: PlanEvent): PlanResult {
     const needs = (needsOf.get(job) ?? []).flatMap((n) => (instances.get(n) ?? []).map((i) => i.id));
     for (const inst of list) inst.needs = needs;
   }
-  const errors: PipelineError[] = [];
   const specs = new Map<string, JobSpec>();
   for (const inst of [...instances.values()].flat()) {
     const built = buildJobSpec(p, name, inst, event, source);
