@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import type { SourceMap } from '../parse/source.js';
 import { cacheKeyHashFiles } from '../schema/cache-key.js';
 import { parseDuration } from '../schema/duration.js';
@@ -80,7 +81,7 @@ export function buildJobSpec(
       run: step.run,
       env: ip.env(step.env, [...sAt, 'env']),
       ...(step.user === undefined ? {} : { user: step.user }),
-      ...(step.workdir === undefined ? {} : { workdir: step.workdir }),
+      ...(step.workdir === undefined ? {} : { workdir: resolveWorkdir(workspace, step.workdir) }),
       ...(step.timeout === undefined ? {} : { timeoutMs: parseDuration(step.timeout) }),
       retry: step.retry ?? 0,
       when: { status: step.when?.status ?? ['success'] },
@@ -122,6 +123,11 @@ export function buildJobSpec(
 }
 
 type Path = readonly (string | number)[];
+
+/** A step's workdir as the runner needs it: absolute, a relative one taken inside the workspace. */
+function resolveWorkdir(workspace: string, workdir: string): string {
+  return workdir.startsWith('/') ? posix.normalize(workdir) : posix.join(workspace, workdir);
+}
 
 function serviceSpec(name: string, svc: Service | InlineService, at: Path, ip: Interpolator): ServiceSpec {
   const command = typeof svc.command === 'string' ? ['/bin/sh', '-c', svc.command] : svc.command;

@@ -107,4 +107,36 @@ export const absolutePath = (what: string) =>
     }
   });
 
+/**
+ * A step's working directory: absolute, or relative to the workspace (the planner resolves it
+ * against the job's `workspace`); never with `..` segments.
+ */
+export const workdir = z.string({ error: 'expected a directory' }).superRefine((p, ctx) => {
+  if (p.trim() === '') ctx.addIssue({ code: 'custom', message: 'expected a directory, got an empty string' });
+  else if (p.split('/').includes('..'))
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${p}" must not contain "..": use an absolute path or a path inside the workspace`,
+    });
+});
+
+const USER = /^[^\s:]+(:[^\s:]+)?$/;
+const USER_HINT = 'a user name or uid, optionally with a group (like "1000", "node" or "1000:1000")';
+
+/** A step's user: `name`, `uid`, `name:group` or `uid:gid`; a YAML number is a uid, a boolean is an error. */
+export const user = z
+  .union(
+    [
+      z.string(),
+      z.number().refine((n) => Number.isInteger(n) && n >= 0, {
+        error: (iss) => `expected ${USER_HINT}, got number ${String(iss.input)}`,
+      }),
+    ],
+    { error: `expected ${USER_HINT}` },
+  )
+  .transform(String)
+  .refine((u) => USER.test(u), {
+    error: (iss) => `expected ${USER_HINT}, got ${JSON.stringify(iss.input)}`,
+  });
+
 export const boolean = (what: string) => z.boolean({ error: `${what} must be true or false` });

@@ -15,6 +15,8 @@ import {
   scalarString,
   strict,
   template,
+  user,
+  workdir,
 } from './common.js';
 
 /** `when`: conditions on a job or step. `status` is decided at run time, the rest at plan time. */
@@ -96,8 +98,8 @@ export const StepSchema = strict({
   image: image.optional(),
   run: z.string({ error: 'expected a script (run)' }),
   env: envMap.optional(),
-  user: scalarString.optional(),
-  workdir: z.string({ error: 'expected a directory' }).optional(),
+  user: user.optional(),
+  workdir: workdir.optional(),
   timeout: duration.optional(),
   retry: retry.optional(),
   when: WhenSchema.optional(),

@@ -53,6 +53,8 @@ test('a wrong field is rejected with its path', () => {
   assert.match(r2.ok ? '' : r2.error, /repo\.commit: /);
   const r3 = parseJobSpec(mutated((s) => (s.artifacts = ['../../etc'])));
   assert.match(r3.ok ? '' : r3.error, /artifacts\[0\]: must be a relative path without "\.\."/);
+  const r5 = parseJobSpec(mutated((s) => ((s.steps as Record<string, unknown>[])[0]!.workdir = 'app')));
+  assert.match(r5.ok ? '' : r5.error, /steps\[0\]\.workdir: must be an absolute path without "\.\."/);
   const r4 = parseJobSpec(mutated((s) => (s.surprise = true)));
   assert.match(r4.ok ? '' : r4.error, /surprise/);
 });

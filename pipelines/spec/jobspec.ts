@@ -47,7 +47,13 @@ export const StepSpecSchema = z.strictObject({
   /** Step env only; the runner layers it over the job's `env`. */
   env: envMap,
   user: z.string().optional(),
-  workdir: z.string().optional(),
+  /** Absolute, without ".." (the planner resolves a relative one against the workspace). */
+  workdir: z
+    .string()
+    .refine((p) => p.startsWith('/') && !p.split('/').includes('..'), {
+      error: 'must be an absolute path without ".."',
+    })
+    .optional(),
   timeoutMs: duration.optional(),
   retry: z.number().int().min(0).max(10),
   /** Runs when the job so far has this status (`success` = no earlier step failed). */
