@@ -5,12 +5,14 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { parsePipeline } from './parse/parse.js';
 import { makeEvent } from './plan/event.js';
-import { planRun } from './plan/plan.js';
+import { planRun, type RunPlan } from './plan/plan.js';
 
 /**
  * Property: any mutation of a valid pipeline file (lines deleted, duplicated, swapped or
  * re-indented, scalars replaced, random keys or bytes inserted) never makes parse or plan
- * throw — the outcome is always a plan or a non-empty list of positioned errors.
+ * throw — the outcome is always a plan or a non-empty list of positioned errors — for a branch
+ * push, a tag push, a pull request and a manual run. A plan accounts for every job of the file
+ * (run or skipped, never both, never neither) and only needs jobs it runs.
  */
 const validDir = new URL('./testdata/valid/', import.meta.url).pathname;
 const seeds = readdirSync(validDir)
@@ -106,8 +108,18 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
 );
 
 test('mutated pipeline files never throw: always a plan or positioned errors', () => {
-  const event = makeEvent({ changedPaths: ['src/a.ts'] });
-  const tagEvent = makeEvent({ kind: 'tag', tag: 'v1.0.0' });
+  const events = [
+    makeEvent({ changedPaths: ['src/a.ts'] }),
+    makeEvent({ kind: 'tag', tag: 'v1.0.0' }),
+    makeEvent({
+      kind: 'pull_request',
+      branch: 'feature/x',
+      changedPaths: ['docs/intro.md'],
+      pullRequest: { number: 7, targetBranch: 'main' },
+    }),
+    makeEvent({ kind: 'manual', branch: 'release/1.x' }),
+  ];
+  const kinds = new Set<string>();
   let plans = 0;
   let failures = 0;
   fc.assert(
@@ -117,10 +129,12 @@ test('mutated pipeline files never throw: always a plan or positioned errors', (
       (seed, muts) => {
         const text = muts.reduce((lines, m) => m(lines), seed.split('\n')).join('\n');
         const parsed = parsePipeline(text, '.slipway.yml');
-        const results = parsed.ok ? [planRun(parsed, event), planRun(parsed, tagEvent)] : [parsed];
+        const results = parsed.ok ? events.map((e) => planRun(parsed, e)) : [parsed];
         for (const r of results) {
           if (r.ok) {
             plans++;
+            if (parsed.ok) accountsForEveryJob(r.plan, Object.keys(parsed.pipeline.jobs), text);
+            if (r.plan.jobs.length > 0) kinds.add(r.plan.jobs[0]?.spec.env.CI_EVENT ?? '');
             continue;
           }
           failures++;
@@ -137,4 +151,17 @@ test('mutated pipeline files never throw: always a plan or positioned errors', (
     { numRuns: 3000, seed: Number(process.env.FUZZ_SEED ?? 20240601) },
   );
   assert.ok(plans > 0 && failures > 0, `expected both outcomes, got ${plans} plans and ${failures} failures`);
+  assert.deepEqual([...kinds].sort(), ['manual', 'pull_request', 'push', 'tag'], 'events that ran jobs');
 });
+
+function accountsForEveryJob(plan: RunPlan, jobs: string[], text: string) {
+  const ran = new Set(plan.jobs.map((j) => j.job));
+  const skipped = plan.skipped.map((s) => s.job);
+  const both = skipped.filter((j) => ran.has(j));
+  assert.deepEqual(both, [], `jobs both run and skipped for:\n${text}`);
+  assert.deepEqual([...ran, ...skipped].sort(), [...jobs].sort(), `jobs missing from the plan for:\n${text}`);
+  const ids = new Set(plan.jobs.map((j) => j.id));
+  for (const j of plan.jobs)
+    for (const n of j.spec.needs)
+      assert.ok(ids.has(n), `job "${j.name}" needs "${n}", not planned:\n${text}`);
+}
