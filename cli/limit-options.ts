@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import { cpusProblem, memoryLimit, pidsProblem } from '../pipelines/schema/resources.js';
+import { containerLimits } from '../runner/executor/steps.js';
 import type { ResourceLimits } from '../runner/runtime/types.js';
 
 /**
@@ -37,9 +38,6 @@ export function parsePidsOption(value: string): number {
 
 /** The runtime's `defaultLimits` for the given options; undefined when none was given. */
 export function defaultLimits(opts: LimitOptions): ResourceLimits | undefined {
-  const limits: ResourceLimits = {};
-  if (opts.memory !== undefined) limits.memoryBytes = opts.memory;
-  if (opts.cpus !== undefined) limits.cpus = opts.cpus;
-  if (opts.pids !== undefined) limits.pids = opts.pids;
+  const limits = containerLimits({ memoryBytes: opts.memory, cpus: opts.cpus, pids: opts.pids });
   return Object.keys(limits).length > 0 ? limits : undefined;
 }
