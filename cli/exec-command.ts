@@ -11,6 +11,7 @@ import { openImageStore } from '../runner/oci/store/index.js';
 import { gcRuntime } from '../runner/runtime/gc.js';
 import { createRuntime } from '../runner/runtime/oci-runtime.js';
 import type { ExecOptions } from './commands/exec.js';
+import { defaultLimits } from './limit-options.js';
 import { formatDuration, terminalReporter } from './terminal-reporter.js';
 
 /** Plans and runs every pipeline in `dir`; returns the process exit code. */
@@ -42,6 +43,7 @@ export async function execCommand(dir: string, opts: ExecOptions): Promise<numbe
     dataDir,
     binary: opts.runtime,
     compatSyscalls: opts.compatSyscalls === true,
+    ...withDefaultLimits(opts),
   });
   const secrets = secretValues(opts.secret ?? []);
   const reporter = terminalReporter();
@@ -104,6 +106,11 @@ export async function execCommand(dir: string, opts: ExecOptions): Promise<numbe
   }
   console.log(`done in ${formatDuration(Date.now() - started)}`);
   return exit;
+}
+
+function withDefaultLimits(opts: ExecOptions) {
+  const limits = defaultLimits(opts);
+  return limits ? { defaultLimits: limits } : {};
 }
 
 async function localEvent(root: string, opts: ExecOptions): Promise<PlanEvent> {

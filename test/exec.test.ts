@@ -1,26 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { requireBinary, requireRoot } from './helpers/requirements.js';
 import { seedStore } from './helpers/seed-store.js';
+import { slipway } from './helpers/slipway-cli.js';
 import { tempDir } from './helpers/tmp.js';
 
 const root = new URL('..', import.meta.url).pathname;
-
-function slipway(args: string[]): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(root, 'bin/slipway.mjs'), ...args], {
-      env: { ...process.env, NO_COLOR: '1', SLIPWAY_LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (b) => (out += b));
-    child.stderr.on('data', (b) => (out += b));
-    child.on('exit', (code) => resolve({ code: code ?? 1, out }));
-  });
-}
 
 describe('slipway exec runs a pipeline locally on runc', () => {
   let dataDir: string;

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { type LimitOptions, parseCpusOption, parseMemoryOption, parsePidsOption } from '../limit-options.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -19,6 +20,13 @@ export function register(program: Command): void {
     )
     .option('--runtime <binary>', 'OCI runtime: runc or crun', 'runc')
     .option('--compat-syscalls', 'let steps make 32-bit (i386, x32) system calls, as Docker does')
+    .option(
+      '--memory <size>',
+      'memory limit of every step and service whose pipeline sets none (512M, 1G)',
+      parseMemoryOption,
+    )
+    .option('--cpus <n>', 'CPU limit (cores, e.g. 1.5) where the pipeline sets none', parseCpusOption)
+    .option('--pids <n>', 'process limit where the pipeline sets none (default 1024)', parsePidsOption)
     .option('--data-dir <dir>', 'runner data directory (default: $SLIPWAY_DATA_DIR or /var/lib/slipway)')
     .option('--insecure-registry <host>', 'allow plain HTTP to this registry (repeatable)', collect)
     .option('--keep-workspace', 'keep each job workspace after the run')
@@ -28,7 +36,7 @@ export function register(program: Command): void {
     });
 }
 
-export interface ExecOptions {
+export interface ExecOptions extends LimitOptions {
   job?: string[];
   event: string;
   branch?: string;

@@ -2,9 +2,16 @@ import { posix } from 'node:path';
 import type { SourceMap } from '../parse/source.js';
 import { cacheKeyHashFiles } from '../schema/cache-key.js';
 import { parseDuration } from '../schema/duration.js';
-import type { InlineService, Job, Pipeline, Service } from '../schema/pipeline.js';
+import type { InlineService, Job, Pipeline, Resources, Service } from '../schema/pipeline.js';
+import { parseSize } from '../schema/resources.js';
 import { matrixVariable } from '../schema/variables.js';
-import { JOBSPEC_VERSION, type JobSpec, type ServiceSpec, type StepSpec } from '../spec/jobspec.js';
+import {
+  JOBSPEC_VERSION,
+  type JobSpec,
+  type ResourcesSpec,
+  type ServiceSpec,
+  type StepSpec,
+} from '../spec/jobspec.js';
 import { whenMismatch } from './conditions.js';
 import type { PlanEvent } from './event.js';
 import { Interpolator } from './interpolator.js';
@@ -71,10 +78,12 @@ export function buildJobSpec(
     : p.image
       ? ip.image(p.image, ['image'])
       : undefined;
+  const jobResources = resourcesSpec(job.resources);
   const steps: StepSpec[] = [];
   for (const [i, step] of (job.steps ?? []).entries()) {
     if (whenMismatch(step.when, event) !== undefined) continue;
     const sAt = [...at, 'steps', i];
+    const resources = mergeResources(jobResources, resourcesSpec(step.resources));
     steps.push({
       name: step.name ?? `step ${i + 1}`,
       image: step.image ? ip.image(step.image, [...sAt, 'image']) : (defaultImage ?? ''),
@@ -85,6 +94,8 @@ export function buildJobSpec(
       ...(step.timeout === undefined ? {} : { timeoutMs: parseDuration(step.timeout) }),
       retry: step.retry ?? 0,
       when: { status: step.when?.status ?? ['success'] },
+      ...(resources === undefined ? {} : { resources }),
+      ...(step.network === 'none' ? { network: 'none' as const } : {}),
     });
   }
   const services = (job.services ?? []).map((entry, i) =>
@@ -107,6 +118,7 @@ export function buildJobSpec(
     workspace,
     env: { ...vars, ...ip.env(p.env, ['env']), ...ip.env(job.env, [...at, 'env']) },
     secrets: job.secrets ?? [],
+    ...(jobResources === undefined ? {} : { resources: jobResources }),
     services,
     steps,
     ...(job.build ? { build: buildSpec(job.build, [...at, 'build'], ip) } : {}),
@@ -127,6 +139,21 @@ type Path = readonly (string | number)[];
 /** A step's workdir as the runner needs it: absolute, a relative one taken inside the workspace. */
 function resolveWorkdir(workspace: string, workdir: string): string {
   return workdir.startsWith('/') ? posix.normalize(workdir) : posix.join(workspace, workdir);
+}
+
+/** The JobSpec form of a `resources` mapping (already validated by the schema); absent if empty. */
+function resourcesSpec(r: Resources | undefined): ResourcesSpec | undefined {
+  const out: ResourcesSpec = {};
+  const memoryBytes = r?.memory === undefined ? undefined : parseSize(r.memory);
+  if (memoryBytes !== undefined) out.memoryBytes = memoryBytes;
+  if (r?.cpus !== undefined) out.cpus = r.cpus;
+  if (r?.pids !== undefined) out.pids = r.pids;
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/** A step's limits: its own fields over the job's. */
+function mergeResources(job?: ResourcesSpec, step?: ResourcesSpec): ResourcesSpec | undefined {
+  return job || step ? { ...job, ...step } : undefined;
 }
 
 function serviceSpec(name: string, svc: Service | InlineService, at: Path, ip: Interpolator): ServiceSpec {

@@ -18,6 +18,7 @@ import {
   user,
   workdir,
 } from './common.js';
+import { cpusProblem, memoryLimit, pidsProblem, SIZE_HINT } from './resources.js';
 
 /** `when`: conditions on a job or step. `status` is decided at run time, the rest at plan time. */
 export const STATUSES = ['success', 'failure', 'always'] as const;
@@ -68,6 +69,34 @@ export const TriggersSchema = z.preprocess(
   }),
 );
 
+/** `resources`: limits of a job's containers (steps and services) or of one step (per field). */
+export const ResourcesSchema = strict({
+  memory: z
+    .union([z.string(), z.number()], { error: `expected ${SIZE_HINT}` })
+    .superRefine((v, ctx) => {
+      const r = memoryLimit(v);
+      if ('problem' in r) ctx.addIssue({ code: 'custom', message: r.problem });
+    })
+    .optional(),
+  cpus: z
+    .number({ error: 'expected a number of CPUs, like 1 or 1.5' })
+    .superRefine((n, ctx) => {
+      const problem = cpusProblem(n);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional(),
+  pids: z
+    .number({ error: 'expected a process limit, like 256' })
+    .superRefine((n, ctx) => {
+      const problem = pidsProblem(n);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional(),
+});
+
+/** `network` of a step: `job` (default) joins the job network; `none` gives it only loopback. */
+export const STEP_NETWORKS = ['job', 'none'] as const;
+
 /** A service container started before the steps and reachable by its name. */
 const serviceFields = {
   image,
@@ -103,6 +132,8 @@ export const StepSchema = strict({
   timeout: duration.optional(),
   retry: retry.optional(),
   when: WhenSchema.optional(),
+  resources: ResourcesSchema.optional(),
+  network: z.enum(STEP_NETWORKS, { error: `expected a network: ${STEP_NETWORKS.join(', ')}` }).optional(),
 });
 
 export const BuildSchema = strict({
@@ -170,4 +201,5 @@ export const JobSchema = strict({
   retry: retry.optional(),
   allow_failure: boolean('allow_failure').optional(),
   workspace: absolutePath('workspace').optional(),
+  resources: ResourcesSchema.optional(),
 });

@@ -20,4 +20,14 @@ export const PipelineSchema = strict({
 
 export type Pipeline = z.infer<typeof PipelineSchema>;
 export type Job = z.infer<typeof JobSchema>;
-export type { Build, Cache, InlineService, Matrix, Service, Step, Triggers, When } from './types.js';
+export type {
+  Build,
+  Cache,
+  InlineService,
+  Matrix,
+  Resources,
+  Service,
+  Step,
+  Triggers,
+  When,
+} from './types.js';

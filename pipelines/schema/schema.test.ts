@@ -6,6 +6,7 @@ import { cacheKeyHashFiles } from './cache-key.js';
 import { parseDuration } from './duration.js';
 import { globProblem } from './glob.js';
 import { imageRefProblem } from './image-ref.js';
+import { memoryLimit, parseSize } from './resources.js';
 import { interpolate } from './variables.js';
 
 test('durations: h, m, s in order, whole numbers, non-zero', () => {
@@ -15,6 +16,29 @@ test('durations: h, m, s in order, whole numbers, non-zero', () => {
   assert.equal(parseDuration('1h5m30s'), 3_930_000);
   for (const bad of ['', '0s', '10', '1.5h', '30m1h', '10 m', 'm', '-5s'])
     assert.equal(parseDuration(bad), undefined, bad);
+});
+
+test('sizes use binary units in every spelling Docker accepts, or plain bytes', () => {
+  const MiB = 2 ** 20;
+  for (const [text, bytes] of [
+    ['256M', 256 * MiB],
+    ['256MiB', 256 * MiB],
+    ['256Mi', 256 * MiB],
+    ['256mb', 256 * MiB],
+    ['1G', 1024 * MiB],
+    ['1Gi', 1024 * MiB],
+    ['1.5G', 1536 * MiB],
+    ['64k', 65536],
+    ['1048576', MiB],
+    [1048576, MiB],
+    ['512B', 512],
+  ] as const)
+    assert.equal(parseSize(text), bytes, String(text));
+  for (const bad of ['', 'M', '1.5', '-1G', '1 0M', '1X', '1GG', '0x10', '1e3M', '1.G'])
+    assert.equal(parseSize(bad), undefined, bad);
+  assert.deepEqual(memoryLimit('6M'), { bytes: 6 * MiB });
+  assert.match((memoryLimit('5M') as { problem: string }).problem, /below the minimum of 6M/);
+  assert.match((memoryLimit('lots') as { problem: string }).problem, /invalid memory size "lots"/);
 });
 
 test('image references follow the distribution grammar', () => {

@@ -4,6 +4,7 @@ import type {
   CacheSchema,
   InlineServiceSchema,
   MatrixSchema,
+  ResourcesSchema,
   ServiceSchema,
   StepSchema,
   TriggersSchema,
@@ -19,3 +20,4 @@ export type Triggers = z.infer<typeof TriggersSchema>;
 export type Build = z.infer<typeof BuildSchema>;
 export type Cache = z.infer<typeof CacheSchema>;
 export type Matrix = z.infer<typeof MatrixSchema>;
+export type Resources = z.infer<typeof ResourcesSchema>;

@@ -59,6 +59,31 @@ test('a wrong field is rejected with its path', () => {
   assert.match(r4.ok ? '' : r4.error, /surprise/);
 });
 
+test('resources and network: optional (older payloads validate), bounded when present', () => {
+  const plain = JSON.parse(mutated(() => {})) as Record<string, unknown>;
+  assert.equal(plain.resources, undefined);
+  assert.ok(parseJobSpec(plain).ok);
+  const limited = mutated((s) => {
+    s.resources = { memoryBytes: 512 * 2 ** 20, cpus: 1.5, pids: 256 };
+    const step = (s.steps as Record<string, unknown>[])[0]!;
+    step.resources = { memoryBytes: 256 * 2 ** 20, cpus: 1.5, pids: 256 };
+    step.network = 'none';
+  });
+  const ok = parseJobSpec(limited);
+  assert.ok(ok.ok, ok.ok ? '' : ok.error);
+  assert.deepEqual(ok.spec.steps[0]?.resources, { memoryBytes: 256 * 2 ** 20, cpus: 1.5, pids: 256 });
+  assert.equal(ok.spec.steps[0]?.network, 'none');
+  const step = (s: Record<string, unknown>) => (s.steps as Record<string, unknown>[])[0]!;
+  const r1 = parseJobSpec(mutated((s) => (step(s).network = 'host')));
+  assert.match(r1.ok ? '' : r1.error, /steps\[0\]\.network: /);
+  const r2 = parseJobSpec(mutated((s) => (s.resources = { memoryBytes: 1024 })));
+  assert.match(r2.ok ? '' : r2.error, /resources\.memoryBytes: /);
+  const r3 = parseJobSpec(mutated((s) => (step(s).resources = { cpus: 0 })));
+  assert.match(r3.ok ? '' : r3.error, /steps\[0\]\.resources\.cpus: /);
+  const r4 = parseJobSpec(mutated((s) => (s.resources = { memory: '1G' })));
+  assert.match(r4.ok ? '' : r4.error, /memory/);
+});
+
 test('text that is not a JSON object is rejected, never thrown', () => {
   assert.match((parseJobSpec('{"version":') as { error: string }).error, /^JobSpec is not valid JSON: /);
   assert.deepEqual(parseJobSpec('[1]'), { ok: false, error: 'JobSpec must be a JSON object' });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_CPUS, MAX_PIDS, MIN_MEMORY_BYTES, MIN_PIDS } from '../schema/resources.js';
 
 /**
  * JobSpec: the one payload the server queues and a runner executes. It carries everything
@@ -22,6 +23,16 @@ const relative = z
   });
 const status = z.array(z.enum(['success', 'failure', 'always'])).min(1);
 const duration = z.number().int().positive();
+
+/**
+ * Limits of a container (per field; absent fields fall back to the runner's defaults). Bytes,
+ * cores and a process count, already checked against the pipeline language's bounds.
+ */
+export const ResourcesSpecSchema = z.strictObject({
+  memoryBytes: z.number().int().min(MIN_MEMORY_BYTES).optional(),
+  cpus: z.number().positive().max(MAX_CPUS).optional(),
+  pids: z.number().int().min(MIN_PIDS).max(MAX_PIDS).optional(),
+});
 
 /** A service container: started before the steps, reachable from steps by `name`. */
 export const ServiceSpecSchema = z.strictObject({
@@ -58,6 +69,10 @@ export const StepSpecSchema = z.strictObject({
   retry: z.number().int().min(0).max(10),
   /** Runs when the job so far has this status (`success` = no earlier step failed). */
   when: z.strictObject({ status }),
+  /** The step's limits, the job's `resources` already merged in (absent: runner defaults). */
+  resources: ResourcesSpecSchema.optional(),
+  /** 'none': the step gets its own empty network namespace (no services, no outside). */
+  network: z.literal('none').optional(),
 });
 
 /** An image build from a Dockerfile in the workspace, run after the steps. */
@@ -91,6 +106,8 @@ export const JobSpecSchema = z.strictObject({
   env: envMap,
   /** Names of secrets the job may receive; values are never in the spec. */
   secrets: z.array(name),
+  /** The job's limits: its services get them; steps carry their own merged copy. */
+  resources: ResourcesSpecSchema.optional(),
   services: z.array(ServiceSpecSchema),
   steps: z.array(StepSpecSchema),
   build: BuildSpecSchema.optional(),
@@ -115,6 +132,7 @@ export type JobSpec = z.infer<typeof JobSpecSchema>;
 export type StepSpec = z.infer<typeof StepSpecSchema>;
 export type ServiceSpec = z.infer<typeof ServiceSpecSchema>;
 export type BuildSpec = z.infer<typeof BuildSpecSchema>;
+export type ResourcesSpec = z.infer<typeof ResourcesSpecSchema>;
 
 export type JobSpecResult = { ok: true; spec: JobSpec } | { ok: false; error: string };
 

@@ -11,7 +11,7 @@ import type { ImageResolver, ResolvedImage } from './images.js';
 import { resolveJobCache } from './job-cache.js';
 import { startService } from './services.js';
 import { ForwardingSink } from './sinks.js';
-import { runStep, stepShouldRun } from './steps.js';
+import { containerLimits, runStep, stepShouldRun } from './steps.js';
 import { prepareWorkspace, type WorkspaceSource } from './workspace.js';
 
 /** What the executor needs from the runner host. */
@@ -89,6 +89,7 @@ export async function executeJob(
         await image(svc.image),
         spec.env,
         new ForwardingSink(events, `service:${svc.name}`),
+        spec.resources ? containerLimits(spec.resources) : undefined,
       );
       if (svcHandle.ip) extraHosts.push({ name: svc.name, ip: svcHandle.ip });
       say(`service ${svc.name} is ready`);

@@ -2,15 +2,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { SlipwayError } from '../../lib/errors.js';
 import { waitForTcp } from '../../lib/net.js';
 import type { ServiceSpec } from '../../pipelines/spec/index.js';
-import type { JobHandle, LogSink, Runtime, ServiceHandle } from '../runtime/types.js';
+import type { JobHandle, LogSink, ResourceLimits, Runtime, ServiceHandle } from '../runtime/types.js';
 import type { ResolvedImage } from './images.js';
 
 /**
  * Starts one service of a job and waits until it is ready: `ready.port` is polled over TCP
  * on the service's job-network address; `ready.command` runs in a fresh container of the
  * service's image on the job network until it exits 0. A service that exits before it is ready,
- * or is not ready within the timeout, fails with its last output lines. The caller stops the
- * service (Runtime.destroyJob stops them all).
+ * or is not ready within the timeout, fails with its last output lines. `limits` (the job's
+ * resources) apply to the service and its readiness probes. The caller stops the service
+ * (Runtime.destroyJob stops them all).
  */
 export async function startService(
   runtime: Runtime,
@@ -19,7 +20,9 @@ export async function startService(
   image: ResolvedImage,
   env: Record<string, string>,
   sink: LogSink & { tail(): string },
+  limits?: ResourceLimits,
 ): Promise<ServiceHandle> {
+  const withLimits = limits ? { limits } : {};
   const handle = await runtime.startService(
     job,
     {
@@ -29,6 +32,7 @@ export async function startService(
       env: { ...env, ...service.env },
       hostname: service.name,
       ...(service.command ? { args: service.command } : {}),
+      ...withLimits,
     },
     { sink },
   );
@@ -62,6 +66,7 @@ export async function startService(
           imageConfig: image.config,
           env: { ...env, ...service.env },
           script: service.ready.command,
+          ...withLimits,
         },
         { sink: probeSink, timeoutMs: Math.max(1000, deadline - Date.now()) },
       );

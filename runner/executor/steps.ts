@@ -1,5 +1,5 @@
-import type { JobSpec, StepSpec } from '../../pipelines/spec/index.js';
-import type { JobHandle, Mount, Runtime } from '../runtime/types.js';
+import type { JobSpec, ResourcesSpec, StepSpec } from '../../pipelines/spec/index.js';
+import type { JobHandle, Mount, ResourceLimits, Runtime } from '../runtime/types.js';
 import type { ExecutorEvents, StepResult } from './events.js';
 import type { ResolvedImage } from './images.js';
 import { ForwardingSink } from './sinks.js';
@@ -15,6 +15,18 @@ export interface StepContext {
   extraHosts: Array<{ name: string; ip: string }>;
   image(ref: string): Promise<ResolvedImage>;
   signal: AbortSignal;
+}
+
+/**
+ * The runtime limits of a JobSpec `resources` (a step's or the job's): only the fields it sets,
+ * so the runner's defaults still apply to the others.
+ */
+export function containerLimits(r: ResourcesSpec): ResourceLimits {
+  const limits: ResourceLimits = {};
+  if (r.memoryBytes !== undefined) limits.memoryBytes = r.memoryBytes;
+  if (r.cpus !== undefined) limits.cpus = r.cpus;
+  if (r.pids !== undefined) limits.pids = r.pids;
+  return limits;
 }
 
 /** Whether a step with `when.status` runs, given whether an earlier step failed. */
@@ -49,7 +61,9 @@ export async function runStep(ctx: StepContext, step: StepSpec, index: number): 
           ...(step.user ? { user: step.user } : {}),
           workdir: step.workdir ?? ctx.spec.workspace,
           mounts: ctx.mounts,
-          extraHosts: ctx.extraHosts,
+          // Offline steps get loopback only, so service names must not resolve either.
+          ...(step.network === 'none' ? { network: 'none' as const } : { extraHosts: ctx.extraHosts }),
+          ...(step.resources ? { limits: containerLimits(step.resources) } : {}),
         },
         { sink, signal: ctx.signal, ...(step.timeoutMs ? { timeoutMs: step.timeoutMs } : {}) },
       );
