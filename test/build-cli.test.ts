@@ -80,7 +80,7 @@ describe('slipway build and the built image in a pipeline', () => {
   it('a pipeline job builds an image that a later job runs from the local store', async () => {
     const repo = await makeContext({
       Dockerfile:
-        'FROM busybox:latest\nARG GREETING\nRUN echo "$GREETING from the built image" > /greeting\n',
+        'FROM busybox:latest AS base\nRUN echo "base stage ran"\nFROM base\nARG GREETING\nRUN echo "$GREETING from the built image" | tee /greeting\n',
       '.slipway.yml': `jobs:
   image:
     build:
@@ -99,7 +99,15 @@ describe('slipway build and the built image in a pipeline', () => {
     });
     const r = await slipway(['exec', repo, '--data-dir', dataDir]);
     assert.equal(r.code, 0, r.out + r.err);
-    assert.match(r.out, /\[step 3\/3\] RUN echo "\$GREETING from the built image" > \/greeting/);
+    // BuildKit-style headers: the stage's name (or stage-<index>) and the number within the stage,
+    // each followed by that RUN's own output
+    assert.match(r.out, /\[base 1\/2\] FROM busybox:latest AS base/);
+    assert.match(r.out, /\[base 2\/2\] RUN echo "base stage ran"\n\s*base stage ran\n/);
+    assert.match(r.out, /\[stage-1 1\/3\] FROM base/);
+    assert.match(
+      r.out,
+      /\[stage-1 3\/3\] RUN echo "\$GREETING from the built image" \| tee \/greeting\n\s*hi from the built image\n/,
+    );
     assert.match(r.out, /built sha256:[0-9a-f]{64}/);
     assert.match(r.out, /hi from the built image/);
   });

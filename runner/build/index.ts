@@ -57,8 +57,23 @@ export interface BuildStepSummary {
   durationMs: number;
 }
 
+/**
+ * Progress of a build. `step-start` numbers the instruction twice: `index`/`total` over every
+ * instruction of the built stages (docker's `Step n/m`), and `stageStep`/`stageSteps` within its
+ * stage, FROM being 1 (BuildKit's `[stageLabel n/m]`). `stageLabel` is the stage's `AS` name, or
+ * `stage-<index>` when it has none.
+ */
 export type BuildEvent =
-  | { type: 'step-start'; index: number; total: number; stage: number; instruction: string }
+  | {
+      type: 'step-start';
+      index: number;
+      total: number;
+      stage: number;
+      stageLabel: string;
+      stageStep: number;
+      stageSteps: number;
+      instruction: string;
+    }
   | { type: 'step-cached'; index: number }
   | { type: 'step-running'; index: number; container?: string }
   | { type: 'step-done'; index: number; cached: boolean; durationMs: number }

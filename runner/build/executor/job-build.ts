@@ -24,10 +24,13 @@ async function sourceDateEpoch(env: Record<string, string>, workspace: string): 
   return /^\d+$/.test(out.trim()) ? Number(out.trim()) : undefined;
 }
 
-/** Formats build progress as log lines: `[stage n/m] RUN …`, `CACHED`, the output. */
+/**
+ * Formats build progress as log lines, BuildKit style: `[<stage> n/m] RUN …` (the stage's name,
+ * or `stage-<index>`, and the instruction's number within that stage), `CACHED`, the output.
+ */
 function progressLines(write: (text: string) => void) {
   return (e: BuildEvent) => {
-    if (e.type === 'step-start') write(`[step ${e.index}/${e.total}] ${e.instruction}`);
+    if (e.type === 'step-start') write(`[${e.stageLabel} ${e.stageStep}/${e.stageSteps}] ${e.instruction}`);
     else if (e.type === 'step-cached') write(' ---> CACHED');
     else if (e.type === 'log') write(e.line.text);
     else if (e.type === 'pushed') write(`pushed ${e.ref} ${e.digest}`);

@@ -69,7 +69,20 @@ export async function buildStage(ctx: BuildContext, index: number): Promise<Stag
   const first = ctx.stepBase.get(index)!;
   const fromStarted = Date.now();
   const fromText = stage.from.original;
-  ctx.emit({ type: 'step-start', index: first, total: ctx.totalSteps, stage: index, instruction: fromText });
+  const stageLabel = stage.name ?? `stage-${index}`;
+  const stageSteps = 1 + stage.instructions.length;
+  const startEvent = (stepIndex: number, instruction: string) =>
+    ctx.emit({
+      type: 'step-start',
+      index: stepIndex,
+      total: ctx.totalSteps,
+      stage: index,
+      stageLabel,
+      stageStep: stepIndex - first + 1,
+      stageSteps,
+      instruction,
+    });
+  startEvent(first, fromText);
   const image = await evaluatedImage(ctx, index);
   const base = await resolveBase(ctx, index, image);
   const { state: start, triggers } = startStage(base.config);
@@ -102,13 +115,7 @@ export async function buildStage(ctx: BuildContext, index: number): Promise<Stag
     const text = isTrigger ? `ONBUILD ${ins.original}` : ins.original;
     const location = isTrigger ? `${base.name} ONBUILD:${ins.line}` : `${ctx.df.file}:${ins.line}`;
     const started = Date.now();
-    ctx.emit({
-      type: 'step-start',
-      index: stepIndex,
-      total: ctx.totalSteps,
-      stage: index,
-      instruction: text,
-    });
+    startEvent(stepIndex, text);
     let cached = false;
     try {
       let inputs: StepInputs = await mountFromKeys(ctx, index, step);
