@@ -1,27 +1,8 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { busyboxDataDir, makeContext } from './build-helpers.js';
+import { busyboxDataDir, makeContext, slipwayCli } from './build-helpers.js';
 
-const root = new URL('..', import.meta.url).pathname;
-
-function slipway(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(root, 'bin/slipway.mjs'), ...args], {
-      env: { ...process.env, NO_COLOR: '1', SLIPWAY_LOG_LEVEL: 'warn', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (b) => (out += b));
-    child.stderr.on('data', (b) => (err += b));
-    child.on('exit', (code) => resolve({ code: code ?? 1, out, err }));
-  });
-}
+const slipway = slipwayCli;
 
 describe('slipway build and the built image in a pipeline', () => {
   let dataDir: string;

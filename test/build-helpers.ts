@@ -1,6 +1,10 @@
+import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { type BuildOptions, type BuildResult, buildImage } from '../runner/build/index.js';
+import { imageStoreDir } from '../runner/oci/data-dir.js';
+import { decompressed } from '../runner/oci/layer/decompress.js';
+import { openImageStore } from '../runner/oci/store/index.js';
 import { requireBinary, requireRoot } from './helpers/requirements.js';
 import { seedStore } from './helpers/seed-store.js';
 import { tempDir } from './helpers/tmp.js';
@@ -46,4 +50,56 @@ export async function build(
 /** Instructions that ran (not cached), FROM lines excluded. */
 export function executed(r: BuildResult): string[] {
   return r.steps.filter((s) => !s.cached).map((s) => s.instruction);
+}
+
+const repoRoot = new URL('..', import.meta.url).pathname;
+
+/** Runs the CLI from source (`node bin/slipway.mjs ARGS`) and collects its output and exit code. */
+export function slipwayCli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(repoRoot, 'bin/slipway.mjs'), ...args], {
+      env: { ...process.env, NO_COLOR: '1', SLIPWAY_LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (b) => (out += b));
+    child.stderr.on('data', (b) => (err += b));
+    child.on('exit', (code) => resolve({ code: code ?? 1, out, err }));
+  });
+}
+
+/** The digest `slipway build` prints on its last line. */
+export function printedDigest(out: string): string {
+  const last = out.trim().split('\n').at(-1) ?? '';
+  if (!/^sha256:[0-9a-f]{64}$/.test(last)) throw new Error(`no digest on the last line of:\n${out}`);
+  return last;
+}
+
+export interface StoredBuiltImage {
+  manifest: { config: { digest: string }; layers: Array<{ digest: string; size: number }> };
+  config: {
+    rootfs: { type: string; diff_ids: string[] };
+    history?: Array<{ created_by?: string; empty_layer?: boolean }>;
+    config?: Record<string, unknown>;
+  };
+  /** Each layer's uncompressed tar, in manifest order. */
+  layerTars: Buffer[];
+}
+
+/** Reads a built image back from a data dir's store: manifest, config and every layer unpacked. */
+export async function readStoredImage(dataDir: string, manifestDigest: string): Promise<StoredBuiltImage> {
+  const store = await openImageStore(imageStoreDir(dataDir));
+  const manifest = JSON.parse((await store.content.read(manifestDigest)).toString());
+  const config = JSON.parse((await store.content.read(manifest.config.digest)).toString());
+  const layerTars: Buffer[] = [];
+  for (const l of manifest.layers) {
+    const chunks: Uint8Array[] = [];
+    for await (const c of decompressed([await store.content.read(l.digest)])) chunks.push(c);
+    layerTars.push(Buffer.concat(chunks));
+  }
+  return { manifest, config, layerTars };
 }

@@ -46,9 +46,21 @@ export function problemsFailure(problems: DockerfileProblem[]): BuildFailure {
   });
 }
 
-/** Wraps an error thrown while executing one instruction, keeping its message and location. */
+/**
+ * Wraps an error thrown while executing one instruction: the message is prefixed with
+ * `file:line: INSTRUCTION:` unless it is a BuildFailure that already names where it happened.
+ */
 export function stepFailure(err: unknown, location: string, instruction: string): BuildFailure {
-  if (err instanceof BuildFailure) return err;
+  if (err instanceof BuildFailure && err.location !== undefined) return err;
+  if (err instanceof BuildFailure)
+    return new BuildFailure(`${location}: ${instruction}: ${err.message}`, {
+      location,
+      instruction,
+      exitCode: err.exitCode,
+      outputTail: err.outputTail,
+      cause: err,
+      category: err.category,
+    });
   const message = err instanceof Error ? err.message : String(err);
   const category = err instanceof SlipwayError ? err.category : 'internal';
   return new BuildFailure(`${location}: ${instruction}: ${message}`, {
