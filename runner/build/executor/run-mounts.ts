@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { chmod, chown, copyFile, mkdir, stat } from 'node:fs/promises';
+import { chmod, chown, copyFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { run } from '../../runtime/exec.js';
 import { resolveInRoot } from '../../runtime/root-path.js';
@@ -7,27 +6,10 @@ import type { Mount as RuntimeMount } from '../../runtime/types.js';
 import { cleanContextPath, resolveInContext } from '../context/scoped-path.js';
 import type { Mount } from '../dockerfile/model.js';
 import { resolveStageRef } from '../dockerfile/stages.js';
+import { acquireCacheMounts } from './cache-mounts.js';
 import type { BuildContext } from './context.js';
 import { BuildFailure } from './errors.js';
 import type { LayerRef, MountedRoot } from './workspace.js';
-
-/** Host dir of a RUN cache mount: `<dataDir>/build-cache-mounts/<sha256(id)>` — never the id as a path. */
-export function cacheMountDir(dataDir: string, id: string): string {
-  return join(dataDir, 'build-cache-mounts', createHash('sha256').update(id).digest('hex'));
-}
-
-const locks = new Map<string, Promise<unknown>>();
-
-/** Runs `fn` holding the in-process lock of cache id `id` (sharing=locked). */
-export async function withCacheLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
-  const prev = locks.get(id) ?? Promise.resolve();
-  const mine = prev.then(fn, fn);
-  locks.set(
-    id,
-    mine.catch(() => {}),
-  );
-  return mine;
-}
 
 /** Layers of the stage or image a `from=` names, for bind mounts. */
 async function fromLayers(ctx: BuildContext, stage: number, from: string): Promise<LayerRef[]> {
@@ -39,35 +21,45 @@ async function fromLayers(ctx: BuildContext, stage: number, from: string): Promi
 }
 
 /**
- * Turns a RUN's `--mount`s into runtime mounts. Stage/image bind sources need their root fs
- * mounted for the duration of the RUN: `withSources` mounts them (nested) and calls `fn`.
+ * Turns a RUN's `--mount`s into runtime mounts and calls `fn` with them. Cache dirs are chosen
+ * and locked for the duration of `fn` (see `acquireCacheMounts`); stage/image bind sources have
+ * their root fs mounted (nested) for that time.
  */
 export async function withRunMounts<T>(
   ctx: BuildContext,
   stage: number,
   mounts: Mount[],
   workdir: string,
-  fn: (mounts: RuntimeMount[], lockIds: string[]) => Promise<T>,
+  fn: (mounts: RuntimeMount[]) => Promise<T>,
+): Promise<T> {
+  const caches = mounts.filter((m) => m.type === 'cache');
+  for (const m of caches)
+    if (m.from !== undefined || m.source !== undefined)
+      throw new BuildFailure(`--mount=type=cache,from=/source= is not supported (id ${m.id})`);
+  const cacheSet = await acquireCacheMounts(ctx.opts.dataDir, ctx.ws, caches, ctx.opts.signal);
+  try {
+    return await withMounts(ctx, stage, mounts, workdir, cacheSet.dirs, fn);
+  } finally {
+    await cacheSet.release();
+  }
+}
+
+async function withMounts<T>(
+  ctx: BuildContext,
+  stage: number,
+  mounts: Mount[],
+  workdir: string,
+  cacheDirs: Map<string, string>,
+  fn: (mounts: RuntimeMount[]) => Promise<T>,
 ): Promise<T> {
   const out: RuntimeMount[] = [];
-  const lockIds: string[] = [];
   const stageBinds: Array<{ m: Extract<Mount, { type: 'bind' }>; layers: LayerRef[] }> = [];
   for (const m of mounts) {
     const target = posix.resolve(workdir || '/', m.target);
     if (m.type === 'tmpfs') out.push({ type: 'tmpfs', target, sizeBytes: m.size });
-    else if (m.type === 'cache') {
-      if (m.from !== undefined || m.source !== undefined)
-        throw new BuildFailure(`--mount=type=cache,from=/source= is not supported (id ${m.id})`);
-      const dir = cacheMountDir(ctx.opts.dataDir, m.id);
-      const fresh = !(await stat(dir).catch(() => undefined));
-      if (fresh) {
-        await mkdir(dir, { recursive: true });
-        await chmod(dir, m.mode);
-        await chown(dir, m.uid, m.gid);
-      }
-      if (m.sharing === 'locked') lockIds.push(m.id);
-      out.push({ type: 'bind', source: dir, target, readonly: m.readonly });
-    } else if (m.type === 'secret') {
+    else if (m.type === 'cache')
+      out.push({ type: 'bind', source: cacheDirs.get(m.id)!, target, readonly: m.readonly });
+    else if (m.type === 'secret') {
       const src = ctx.opts.secrets?.[m.id];
       if (src === undefined) {
         if (m.required)
@@ -97,7 +89,7 @@ export async function withRunMounts<T>(
   }
   const nest = async (i: number): Promise<T> => {
     const b = stageBinds[i];
-    if (!b) return fn(out, lockIds);
+    if (!b) return fn(out);
     return ctx.ws.withRoot(b.layers, async (root: MountedRoot) => {
       const source = await resolveInRoot(root.merged, b.m.source);
       out.push({ type: 'bind', source, target: b.m.target, readonly: !b.m.readwrite });

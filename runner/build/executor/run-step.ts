@@ -6,7 +6,7 @@ import type { EvaluatedRun } from '../dockerfile/model.js';
 import type { BuildContext } from './context.js';
 import { BuildFailure } from './errors.js';
 import { missingMountpoints, RUNTIME_MOUNT_TARGETS, removeMountpoints } from './mountpoints.js';
-import { withCacheLock, withRunMounts } from './run-mounts.js';
+import { withRunMounts } from './run-mounts.js';
 import type { LayerRef } from './workspace.js';
 
 const TAIL_LINES = 20;
@@ -58,33 +58,27 @@ export async function executeRun(
   const { layer } = await ctx.ws.withRoot(
     layers,
     async (root) =>
-      withRunMounts(ctx, stage, ins.mounts, workdir, async (mounts, lockIds) => {
+      withRunMounts(ctx, stage, ins.mounts, workdir, async (mounts) => {
         const targets = [...RUNTIME_MOUNT_TARGETS, ...mounts.map((m) => m.target)];
         const created = await missingMountpoints(root.merged, targets);
         const name = `step-${stage}-${index}-${Math.random().toString(36).slice(2, 8)}`;
         ctx.emit({ type: 'step-running', index, container: name });
-        const exec = () =>
-          runtime.run(
-            job,
-            {
-              name,
-              lowerDirs: [],
-              rootfs: root.merged,
-              imageConfig: { Env: cfg.Env, User: cfg.User, WorkingDir: workdir },
-              entrypoint: runArgv(ins, cfg.Shell),
-              args: [],
-              env: runEnv(state, step),
-              workdir,
-              mounts,
-              network: ins.network === 'none' ? 'none' : 'job',
-            },
-            { sink, signal: ctx.opts.signal },
-          );
-        const locked = lockIds.reduceRight<() => ReturnType<typeof exec>>(
-          (inner, id) => () => withCacheLock(id, inner),
-          exec,
+        const result = await runtime.run(
+          job,
+          {
+            name,
+            lowerDirs: [],
+            rootfs: root.merged,
+            imageConfig: { Env: cfg.Env, User: cfg.User, WorkingDir: workdir },
+            entrypoint: runArgv(ins, cfg.Shell),
+            args: [],
+            env: runEnv(state, step),
+            workdir,
+            mounts,
+            network: ins.network === 'none' ? 'none' : 'job',
+          },
+          { sink, signal: ctx.opts.signal },
         );
-        const result = await locked();
         await removeMountpoints(created);
         if (result.exitCode !== 0 || result.cancelled || result.timedOut) {
           const what = result.message ?? `exit code ${result.exitCode}`;
