@@ -19,7 +19,8 @@ const PROBE_INTERVAL_MS = 250;
 /**
  * Starts one service of a job and waits until it is ready: `ready.port` is polled over TCP
  * on the service's job-network address; `ready.command` runs in a fresh container of the
- * service's image on the job network until it exits 0. A service that exits before it is ready
+ * service's image on the job network until it exits 0 (it reaches the service by its name, as
+ * steps do: `pg_isready -h postgres`). A service that exits before it is ready
  * (the error names its exit code), is not ready within `ready.timeoutMs`, or whose job is
  * cancelled (`signal`) while waiting fails with its last output lines. The caller stops the
  * service (Runtime.destroyJob stops them all), also when this throws. `limits` (the job's
@@ -79,6 +80,7 @@ export async function startService(
           env: { ...env, ...service.env },
           script: ready.command,
           ...withLimits,
+          ...(handle.ip ? { extraHosts: [{ name: service.name, ip: handle.ip }] } : {}),
         },
         { sink: { write() {} }, timeoutMs: Math.max(1000, left), ...(signal ? { signal } : {}) },
       );
