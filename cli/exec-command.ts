@@ -14,7 +14,7 @@ import type { ExecOptions } from './commands/exec.js';
 import { defaultLimits } from './limit-options.js';
 import { formatDuration, terminalReporter } from './terminal-reporter.js';
 
-/** Plans and runs every pipeline in `dir`; returns the process exit code. */
+/** Plans and runs every pipeline in `dir`; returns the process exit code (130 when cancelled by SIGINT/SIGTERM). */
 export async function execCommand(dir: string, opts: ExecOptions): Promise<number> {
   const root = resolve(dir);
   const loaded = await loadPipelines(root);
@@ -48,7 +48,10 @@ export async function execCommand(dir: string, opts: ExecOptions): Promise<numbe
   const secrets = secretValues(opts.secret ?? []);
   const reporter = terminalReporter();
   const abort = new AbortController();
-  const onSignal = () => abort.abort();
+  const onSignal = (sig: NodeJS.Signals) => {
+    console.log(`\n${sig}: cancelling the run`);
+    abort.abort();
+  };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   let exit = 0;
@@ -103,6 +106,10 @@ export async function execCommand(dir: string, opts: ExecOptions): Promise<numbe
     await lease.release();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+  }
+  if (abort.signal.aborted) {
+    console.log(`run cancelled after ${formatDuration(Date.now() - started)}`);
+    return 130;
   }
   console.log(`done in ${formatDuration(Date.now() - started)}`);
   return exit;

@@ -19,8 +19,9 @@ export function terminalReporter(out: NodeJS.WriteStream = process.stdout): Exec
   const paint = (style: Style, text: string) => (color ? styleText(style, text) : text);
   const write = (text: string) => out.write(`${text}\n`);
   return {
-    jobStarted(spec) {
-      write(paint('bold', `\n▶ job ${spec.job.name}`));
+    jobStarted(spec, attempt) {
+      const retry = attempt > 1 ? paint('yellow', ` (attempt ${attempt} of ${spec.retry + 1})`) : '';
+      write(paint('bold', `\n▶ job ${spec.job.name}`) + retry);
     },
     stepStarted(step, attempt) {
       const retry = attempt > 1 ? paint('yellow', ` (attempt ${attempt})`) : '';
@@ -43,17 +44,19 @@ export function terminalReporter(out: NodeJS.WriteStream = process.stdout): Exec
 
 function stepLine(r: StepResult, paint: (s: Style, t: string) => string): string {
   const time = paint('dim', ` (${formatDuration(r.durationMs)})`);
-  if (r.status === 'success') return paint('green', `✔ ${r.name}`) + time;
+  const tries = r.attempts > 1 ? ` after ${r.attempts} attempts` : '';
+  if (r.status === 'success') return paint('green', `✔ ${r.name}${tries}`) + time;
   const why = r.message ?? (r.exitCode !== undefined ? `exit code ${r.exitCode}` : r.status);
-  return paint('red', `✖ ${r.name}: ${why}`) + time;
+  return paint('red', `✖ ${r.name}${tries}: ${why}`) + time;
 }
 
 function jobLine(r: JobResult, paint: (s: Style, t: string) => string): string {
   const time = r.durationMs ? paint('dim', ` (${formatDuration(r.durationMs)})`) : '';
   const err = r.error ? `: ${r.error}` : '';
+  const tries = r.attempts > 1 ? ` after ${r.attempts} attempts` : '';
   switch (r.status) {
     case 'success':
-      return paint('green', `✔ job ${r.name} succeeded`) + time;
+      return paint('green', `✔ job ${r.name} succeeded${tries}`) + time;
     case 'skipped':
       return paint('dim', `○ job ${r.name} skipped (its needs did not match when.status)`);
     case 'cancelled':
@@ -61,6 +64,6 @@ function jobLine(r: JobResult, paint: (s: Style, t: string) => string): string {
     default:
       return r.allowedFailure
         ? paint('yellow', `✖ job ${r.name} failed (allowed)${err}`) + time
-        : paint('red', `✖ job ${r.name} failed${err}`) + time;
+        : paint('red', `✖ job ${r.name} failed${tries}${err}`) + time;
   }
 }

@@ -1,38 +1,16 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { dataDirNetnsPrefix, dataDirOwnerPrefix } from '../runner/runtime/network/names.js';
-import { idPrefix, stateDir } from '../runner/runtime/paths.js';
 import { requireBinary, requireRoot } from './helpers/requirements.js';
+import { dataDirLeftovers } from './helpers/runtime-leftovers.js';
 import { seedStore } from './helpers/seed-store.js';
 import { tempDir } from './helpers/tmp.js';
 
 const sh = promisify(execFile);
 const slipwayBin = new URL('../bin/slipway.mjs', import.meta.url).pathname;
-
-async function leftovers(dataDir: string): Promise<string[]> {
-  const found: string[] = [];
-  const runc = await sh('runc', ['--root', stateDir(dataDir, 'runc'), 'list', '--quiet']).catch(() => ({
-    stdout: '',
-  }));
-  for (const id of runc.stdout.split('\n'))
-    if (id.startsWith(idPrefix(dataDir))) found.push(`container ${id}`);
-  for (const line of (await readFile('/proc/mounts', 'utf8')).split('\n'))
-    if (line.split(' ')[1]?.startsWith(dataDir)) found.push(`mount ${line.split(' ')[1]}`);
-  for (const ns of (await sh('ip', ['netns', 'list'])).stdout.split('\n'))
-    if (ns.startsWith(dataDirNetnsPrefix(dataDir))) found.push(`netns ${ns}`);
-  const links = (await sh('ip', ['-o', 'link', 'show'])).stdout;
-  for (const line of links.split('\n'))
-    if (line.includes(dataDirOwnerPrefix(dataDir))) found.push(`link ${line}`);
-  const ipam = join(dataDir, 'network', 'ipam');
-  for (const net of await readdir(ipam).catch(() => [] as string[]))
-    for (const f of await readdir(join(ipam, net)).catch(() => [] as string[]))
-      if (/^\d+\.\d+\.\d+\.\d+$/.test(f)) found.push(`lease ${net}/${f}`);
-  return found;
-}
 
 describe('a crashed slipway exec leaves nothing behind after the next start', () => {
   let dataDir: string;
@@ -65,7 +43,7 @@ describe('a crashed slipway exec leaves nothing behind after the next start', ()
     });
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
-    const before = await leftovers(dataDir);
+    const before = await dataDirLeftovers(dataDir);
     assert.ok(
       before.some((l) => l.startsWith('container')),
       `expected a running container: ${before.join(', ')}`,
@@ -88,6 +66,6 @@ describe('a crashed slipway exec leaves nothing behind after the next start', ()
     });
     assert.match(stdout, /removed 1 container\(s\) left by a crashed earlier run/);
     assert.match(stdout, /fine/);
-    assert.deepEqual(await leftovers(dataDir), []);
+    assert.deepEqual(await dataDirLeftovers(dataDir), []);
   });
 });

@@ -21,6 +21,9 @@ export interface JobResult {
   status: JobStatus;
   /** True when the job failed but `allow_failure` lets the run carry on as if it succeeded. */
   allowedFailure: boolean;
+  /** How many times the job ran (1 + the retries used; 0 when it was skipped or never started). */
+  attempts: number;
+  /** The steps of the last attempt. */
   steps: StepResult[];
   durationMs: number;
   /** Workspace-relative paths of the artifacts kept. */
@@ -39,9 +42,11 @@ export interface JobResult {
  * All callbacks are synchronous and must not throw; the terminal, Redis or memory sit behind.
  */
 export interface ExecutorEvents {
-  jobStarted?(spec: JobSpec): void;
+  /** Once per attempt of the job (`attempt` counts from 1; above 1 after a failed attempt). */
+  jobStarted?(spec: JobSpec, attempt: number): void;
   stepStarted?(step: StepSpec, attempt: number): void;
   log(source: string, line: LogLine): void;
   stepFinished?(step: StepSpec, result: StepResult): void;
+  /** Once per job, after its last attempt (or when it was skipped). */
   jobFinished?(result: JobResult): void;
 }

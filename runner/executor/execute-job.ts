@@ -31,14 +31,42 @@ export interface ExecutorDeps {
 /**
  * Runs one JobSpec to completion: workspace, cache, network, services (awaited), steps in order
  * (`when.status`, retries, timeouts), artifacts, then tears everything down on every path.
- * Never throws for job failures: the JobResult says what happened. `signal` cancels the job;
- * the job's own `timeoutMs` cancels it too.
+ * A failed job (not cancelled or timed out, and not `allow_failure`) runs again from a fresh
+ * workspace, network and services up to `spec.retry` times; each attempt gets the full
+ * `timeoutMs`, and the result is the last attempt's with `attempts` counting them all.
+ * Never throws for job failures: the JobResult says what happened. `signal` cancels the job.
  */
 export async function executeJob(
   spec: JobSpec,
   source: WorkspaceSource,
   deps: ExecutorDeps,
   events: ExecutorEvents,
+  signal?: AbortSignal,
+): Promise<JobResult> {
+  const started = Date.now();
+  for (let attempt = 1; ; attempt++) {
+    const result = await executeAttempt(spec, source, deps, events, attempt, signal);
+    const again = result.status === 'failure' && !spec.allowFailure && attempt <= spec.retry;
+    if (!again || signal?.aborted) {
+      const final = { ...result, durationMs: Date.now() - started };
+      events.jobFinished?.(final);
+      return final;
+    }
+    events.log('setup', {
+      stream: 'stdout',
+      time: Date.now(),
+      text: `job ${spec.job.name} failed on attempt ${attempt} of ${spec.retry + 1}${result.error ? ` (${result.error})` : ''}; retrying from a fresh workspace`,
+    });
+  }
+}
+
+/** One attempt of a job; see executeJob. Reports jobStarted but leaves jobFinished to the caller. */
+async function executeAttempt(
+  spec: JobSpec,
+  source: WorkspaceSource,
+  deps: ExecutorDeps,
+  events: ExecutorEvents,
+  attempt: number,
   signal?: AbortSignal,
 ): Promise<JobResult> {
   const started = Date.now();
@@ -67,9 +95,10 @@ export async function executeJob(
   let artifacts: string[] = [];
   let builtImage: JobResult['image'];
   const artifactsDir = join(deps.dataDir, 'artifacts', safeKey);
-  events.jobStarted?.(spec);
+  events.jobStarted?.(spec, attempt);
   try {
     await rm(workspaceDir, { recursive: true, force: true });
+    await rm(artifactsDir, { recursive: true, force: true });
     await prepareWorkspace(source, workspaceDir);
     const cache = await resolveJobCache(spec, workspaceDir, deps.dataDir);
     if (cache) say(`cache ${cache.key}`);
@@ -90,6 +119,7 @@ export async function executeJob(
         spec.env,
         new ForwardingSink(events, `service:${svc.name}`),
         spec.resources ? containerLimits(spec.resources) : undefined,
+        jobSignal,
       );
       if (svcHandle.ip) extraHosts.push({ name: svc.name, ip: svcHandle.ip });
       say(`service ${svc.name} is ready`);
@@ -158,6 +188,7 @@ export async function executeJob(
     name: spec.job.name,
     status,
     allowedFailure: status === 'failure' && spec.allowFailure,
+    attempts: attempt,
     steps,
     durationMs: Date.now() - started,
     artifacts,
@@ -168,6 +199,5 @@ export async function executeJob(
       : {}),
     ...(error ? { error } : {}),
   };
-  events.jobFinished?.(result);
   return result;
 }

@@ -43,6 +43,7 @@ export async function runPlanLocally(
           name: job.name,
           status: opts.signal?.aborted ? 'cancelled' : 'skipped',
           allowedFailure: false,
+          attempts: 0,
           steps: [],
           durationMs: 0,
           artifacts: [],

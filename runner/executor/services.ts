@@ -1,17 +1,30 @@
+import { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SlipwayError } from '../../lib/errors.js';
-import { waitForTcp } from '../../lib/net.js';
 import type { ServiceSpec } from '../../pipelines/spec/index.js';
-import type { JobHandle, LogSink, ResourceLimits, Runtime, ServiceHandle } from '../runtime/types.js';
+import type {
+  JobHandle,
+  LogSink,
+  ResourceLimits,
+  RunResult,
+  Runtime,
+  ServiceHandle,
+} from '../runtime/types.js';
 import type { ResolvedImage } from './images.js';
+
+/** How long one TCP readiness probe may take before it counts as "not yet". */
+const PROBE_CONNECT_MS = 1000;
+const PROBE_INTERVAL_MS = 250;
 
 /**
  * Starts one service of a job and waits until it is ready: `ready.port` is polled over TCP
  * on the service's job-network address; `ready.command` runs in a fresh container of the
- * service's image on the job network until it exits 0. A service that exits before it is ready,
- * or is not ready within the timeout, fails with its last output lines. `limits` (the job's
- * resources) apply to the service and its readiness probes. The caller stops the service
- * (Runtime.destroyJob stops them all).
+ * service's image on the job network until it exits 0 (it reaches the service by its name, as
+ * steps do: `pg_isready -h postgres`). A service that exits before it is ready
+ * (the error names its exit code), is not ready within `ready.timeoutMs`, or whose job is
+ * cancelled (`signal`) while waiting fails with its last output lines. The caller stops the
+ * service (Runtime.destroyJob stops them all), also when this throws. `limits` (the job's
+ * resources) apply to the service and its readiness probes.
  */
 export async function startService(
   runtime: Runtime,
@@ -21,6 +34,7 @@ export async function startService(
   env: Record<string, string>,
   sink: LogSink & { tail(): string },
   limits?: ResourceLimits,
+  signal?: AbortSignal,
 ): Promise<ServiceHandle> {
   const withLimits = limits ? { limits } : {};
   const handle = await runtime.startService(
@@ -34,30 +48,29 @@ export async function startService(
       ...(service.command ? { args: service.command } : {}),
       ...withLimits,
     },
-    { sink },
+    { sink, ...(signal ? { signal } : {}) },
   );
   if (!service.ready) return handle;
-  const deadline = Date.now() + service.ready.timeoutMs;
-  let exited = false;
-  void handle.done.then(() => {
-    exited = true;
+  const ready = service.ready;
+  const deadline = Date.now() + ready.timeoutMs;
+  let exit: RunResult | undefined;
+  void handle.done.then((r) => {
+    exit = r;
   });
   const notReady = (why: string) =>
     new SlipwayError(`service ${service.name} ${why}; last output:\n${sink.tail() || '(none)'}`, {
       context: { service: service.name, image: image.ref },
     });
   for (let probe = 0; ; probe++) {
-    if (exited) throw notReady('exited before it was ready');
-    if (Date.now() > deadline) throw notReady(`was not ready within ${service.ready.timeoutMs / 1000}s`);
-    if ('port' in service.ready) {
+    if (signal?.aborted) throw notReady('was cancelled before it was ready');
+    if (exit) throw notReady(`exited with ${exitDescription(exit)} before it was ready`);
+    const left = deadline - Date.now();
+    if (left <= 0) throw notReady(`was not ready within ${ready.timeoutMs / 1000}s`);
+    let ok: boolean;
+    if ('port' in ready) {
       if (!handle.ip) throw notReady('has no address on the job network to probe');
-      const ok = await waitForTcp(handle.ip, service.ready.port, 500).then(
-        () => true,
-        () => false,
-      );
-      if (ok) return handle;
+      ok = await tcpAccepts(handle.ip, ready.port, Math.min(PROBE_CONNECT_MS, left));
     } else {
-      const probeSink = { write() {} };
       const result = await runtime.run(
         job,
         {
@@ -65,13 +78,36 @@ export async function startService(
           lowerDirs: image.lowerDirs,
           imageConfig: image.config,
           env: { ...env, ...service.env },
-          script: service.ready.command,
+          script: ready.command,
           ...withLimits,
+          ...(handle.ip ? { extraHosts: [{ name: service.name, ip: handle.ip }] } : {}),
         },
-        { sink: probeSink, timeoutMs: Math.max(1000, deadline - Date.now()) },
+        { sink: { write() {} }, timeoutMs: Math.max(1000, left), ...(signal ? { signal } : {}) },
       );
-      if (result.exitCode === 0) return handle;
+      ok = result.exitCode === 0 && !result.timedOut && !result.cancelled;
     }
-    await sleep(250);
+    // A probe that got through just as the service died does not make it ready.
+    if (ok && !exit) return handle;
+    await sleep(PROBE_INTERVAL_MS);
   }
+}
+
+function exitDescription(r: RunResult): string {
+  return r.signal ? `signal ${r.signal} (exit code ${r.exitCode})` : `exit code ${r.exitCode}`;
+}
+
+/** One TCP connect to host:port: true when it was accepted within `timeoutMs`. */
+function tcpAccepts(host: string, port: number, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = new Socket();
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      sock.destroy();
+      resolve(ok);
+    };
+    const timer = setTimeout(() => done(false), timeoutMs);
+    sock.once('connect', () => done(true));
+    sock.once('error', () => done(false));
+    sock.connect(port, host);
+  });
 }

@@ -1,8 +1,12 @@
-import { execFileSync } from 'node:child_process';
-import { readdir } from 'node:fs/promises';
+import { execFile, execFileSync } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { dataDirNetnsPrefix, dataDirOwnerPrefix } from '../../runner/runtime/network/names.js';
 import { mountsUnder } from '../../runner/runtime/overlay.js';
 import { idPrefix, stateDir } from '../../runner/runtime/paths.js';
+
+const sh = promisify(execFile);
 
 /** What a Runtime on `dataDir` has left on the host: containers, mounts, cgroups (all should be empty). */
 export async function runtimeLeftovers(dataDir: string, binary: 'runc' | 'crun') {
@@ -17,4 +21,29 @@ export async function runtimeLeftovers(dataDir: string, binary: 'runc' | 'crun')
     }
   }
   return { containers: listed.split('\n').filter(Boolean), mounts: await mountsUnder(dataDir), cgroups };
+}
+
+/**
+ * Everything of a data dir's runtime still on the host, as readable strings (should be empty
+ * after a run): runc containers, mounts under it, netns, links and IPAM leases of its networks.
+ */
+export async function dataDirLeftovers(dataDir: string): Promise<string[]> {
+  const found: string[] = [];
+  const runc = await sh('runc', ['--root', stateDir(dataDir, 'runc'), 'list', '--quiet']).catch(() => ({
+    stdout: '',
+  }));
+  for (const id of runc.stdout.split('\n'))
+    if (id.startsWith(idPrefix(dataDir))) found.push(`container ${id}`);
+  for (const line of (await readFile('/proc/mounts', 'utf8')).split('\n'))
+    if (line.split(' ')[1]?.startsWith(dataDir)) found.push(`mount ${line.split(' ')[1]}`);
+  for (const ns of (await sh('ip', ['netns', 'list'])).stdout.split('\n'))
+    if (ns.startsWith(dataDirNetnsPrefix(dataDir))) found.push(`netns ${ns}`);
+  const links = (await sh('ip', ['-o', 'link', 'show'])).stdout;
+  for (const line of links.split('\n'))
+    if (line.includes(dataDirOwnerPrefix(dataDir))) found.push(`link ${line}`);
+  const ipam = join(dataDir, 'network', 'ipam');
+  for (const net of await readdir(ipam).catch(() => [] as string[]))
+    for (const f of await readdir(join(ipam, net)).catch(() => [] as string[]))
+      if (/^\d+\.\d+\.\d+\.\d+$/.test(f)) found.push(`lease ${net}/${f}`);
+  return found;
 }
