@@ -83,6 +83,20 @@ export class RegistryClient {
   }
 
   /**
+   * Checks that the registry accepts our credentials for `registry` (what `slipway login`
+   * does before saving them): an authenticated `/v2/` (Basic), or a token with no scope
+   * from the token server (Bearer). Wrong ones throw a permanent SlipwayError naming the
+   * registry and the user. A registry that asks for no auth accepts anything.
+   */
+  async checkCredentials(registry: string): Promise<void> {
+    await this.retry(`login to ${registry}`, async () => {
+      const res = await this.session(registry).request('', {}, []);
+      if (!res.ok) throw await responseError(res, `login to ${registry}`, registry);
+      await res.discard();
+    });
+  }
+
+  /**
    * Fetches the manifest or index `selector` (a tag or digest) of `ref`, verifying its digest
    * against the requested digest or the registry's Docker-Content-Digest header.
    */
