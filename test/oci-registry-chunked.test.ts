@@ -58,7 +58,7 @@ test('a large blob goes up in PATCH chunks, each to the Location before it, then
     `${3 * CHUNK}-${layer.size - 1}`,
   ]);
   for (let i = 1; i < sent.length; i++) {
-    const previous = sent[i - 1]!.location;
+    const previous = sent[i - 1]!.location ?? '';
     assert.ok(
       previous?.startsWith('/v2/') && previous.includes('?_state='),
       `relative with a query: ${previous}`,

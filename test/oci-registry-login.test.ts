@@ -22,7 +22,7 @@ async function slipway(dataDir: string, args: string[], input?: string) {
   return run(process.execPath, ['bin/slipway.mjs', ...args], { env, input, allowFail: true });
 }
 
-const escape = (s: string) => s.replace(/[.[\]]/g, '\\$&');
+const reEscape = (s: string) => s.replace(/[.[\]]/g, '\\$&');
 
 test('slipway login (htpasswd): a wrong password fails at login; then pull and push work; logout forgets', async () => {
   const reg = await testRegistry('htpasswd');
@@ -32,16 +32,20 @@ test('slipway login (htpasswd): a wrong password fails at login; then pull and p
 
   const wrong = await slipway(dataDir, ['login', reg.host, '-u', username, '--password-stdin'], 'nope\n');
   assert.equal(wrong.code, 1);
-  assert.match(wrong.stderr, new RegExp(`registry ${escape(reg.host)} denied user "${username}"`));
+  assert.match(wrong.stderr, new RegExp(`registry ${reEscape(reg.host)} denied user "${username}"`));
   assert.match(wrong.stderr, /wrong username or password/);
   await assert.rejects(stat(authFile), { code: 'ENOENT' }, 'nothing is saved for wrong credentials');
 
   const ok = await slipway(dataDir, ['login', reg.host, '-u', username, '--password-stdin'], `${password}\n`);
   assert.equal(ok.code, 0, ok.stderr);
-  assert.match(ok.stdout, new RegExp(`logged in to ${escape(reg.host)} as ${username}`));
+  assert.match(ok.stdout, new RegExp(`logged in to ${reEscape(reg.host)} as ${username}`));
   assert.equal((await stat(authFile)).mode & 0o777, 0o600, 'the credentials file is private');
   const saved = JSON.parse(await readFile(authFile, 'utf8'));
-  assert.deepEqual(saved.auths[reg.host], { username, password }, 'the password is saved without the newline');
+  assert.deepEqual(
+    saved.auths[reg.host],
+    { username, password },
+    'the password is saved without the newline',
+  );
 
   const store = await openImageStore(imageStoreDir(dataDir));
   const ref = `${reg.host}/team/app:v1`;
@@ -52,14 +56,14 @@ test('slipway login (htpasswd): a wrong password fails at login; then pull and p
   await slipway(other, ['login', reg.host, '-u', username, '--password-stdin'], password);
   const pulled = await slipway(other, ['pull', ref]);
   assert.equal(pulled.code, 0, pulled.stderr);
-  assert.match(pulled.stdout, new RegExp(`pulled ${escape(ref)} sha256:`));
+  assert.match(pulled.stdout, new RegExp(`pulled ${reEscape(ref)} sha256:`));
 
   const out = await slipway(other, ['logout', reg.host]);
-  assert.match(out.stdout, new RegExp(`logged out of ${escape(reg.host)}`));
+  assert.match(out.stdout, new RegExp(`logged out of ${reEscape(reg.host)}`));
   assert.deepEqual(JSON.parse(await readFile(join(other, 'auth.json'), 'utf8')).auths, {});
   const denied = await slipway(other, ['pull', `${reg.host}/team/app:v1`]);
   assert.equal(denied.code, 1);
-  assert.match(denied.stderr, new RegExp(`registry ${escape(reg.host)} denied anonymous access`));
+  assert.match(denied.stderr, new RegExp(`registry ${reEscape(reg.host)} denied anonymous access`));
   assert.match((await slipway(other, ['logout', reg.host])).stdout, /not logged in to/);
 });
 
@@ -69,7 +73,10 @@ test('slipway login (Bearer token): the token server checks the password at logi
   const dataDir = await tempDir('login-token');
   const wrong = await slipway(dataDir, ['login', reg.host, '-u', 'alice', '--password-stdin'], 'queen');
   assert.equal(wrong.code, 1);
-  assert.match(wrong.stderr, new RegExp(`authentication to registry ${escape(reg.host)} failed for user "alice"`));
+  assert.match(
+    wrong.stderr,
+    new RegExp(`authentication to registry ${reEscape(reg.host)} failed for user "alice"`),
+  );
   const ok = await slipway(dataDir, ['login', reg.host, '-u', 'alice', '--password-stdin'], 'wonderland');
   assert.equal(ok.code, 0, ok.stderr);
   assert.ok(tokens.requests.some((r) => r.user === 'alice' && r.status === 200));
