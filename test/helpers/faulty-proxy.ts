@@ -24,6 +24,8 @@ export interface ProxiedRequest {
   status: number;
   /** The `Location` the client saw (rewritten to path + query with `relativeLocations`). */
   location: string | undefined;
+  /** When the reply started (performance.now()). */
+  at: number;
 }
 
 export interface FaultyProxyOptions {
@@ -82,6 +84,7 @@ export async function startFaultyProxy(
         contentRange: req.headers['content-range'],
         status,
         location,
+        at: performance.now(),
       });
     if (digest) {
       const interval = { digest, start: performance.now(), end: Number.POSITIVE_INFINITY };

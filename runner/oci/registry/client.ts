@@ -68,7 +68,13 @@ export class RegistryClient {
         ),
       );
     } catch (err) {
-      if (err instanceof SlipwayError) throw err;
+      if (err instanceof SlipwayError && !(err.temporary && this.retryPolicy.attempts > 1)) throw err;
+      if (err instanceof SlipwayError)
+        throw new SlipwayError(`${err.message}; gave up after ${this.retryPolicy.attempts} attempts`, {
+          category: 'temporary',
+          context: err.context,
+          cause: err,
+        });
       const tries = isRetryable(err) ? ` after ${this.retryPolicy.attempts} attempts` : '';
       throw new SlipwayError(`${what} failed${tries}: ${networkReason(err)}`, {
         category: 'temporary',
