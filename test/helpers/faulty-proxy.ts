@@ -48,8 +48,10 @@ export interface FaultyProxy {
   blobGets: Map<string, number>;
   /** Every request, in the order their replies were sent. */
   requests: ProxiedRequest[];
-  /** The most GETs of any of `digests` that were in flight at once. */
+  /** The most GETs of any of `digests` that were in flight at once (since the last reset). */
   maxBlobsInFlight(digests: readonly string[]): number;
+  /** Forgets the in-flight history and the per-blob GET counts. */
+  resetCounters(): void;
 }
 
 /**
@@ -153,6 +155,10 @@ export async function startFaultyProxy(
     requests,
     inject: (d, fault, times = Number.POSITIVE_INFINITY) => faults.set(d, { fault, left: times }),
     injectManifest: (selector, fault) => manifestFaults.set(selector, fault),
+    resetCounters: () => {
+      intervals.length = 0;
+      blobGets.clear();
+    },
     maxBlobsInFlight: (digests) => maxOverlap(intervals.filter((i) => digests.includes(i.digest))),
   };
 }
