@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { OciCliOptions } from './oci-options.js';
+import { cliRegistryClient, type OciCliOptions } from './oci-options.js';
 
 export interface BuildCommandOptions extends OciCliOptions {
   tag?: string[];
@@ -40,12 +40,11 @@ export async function runBuildCommand(context: string, opts: BuildCommandOptions
       cacheTo: opts.cacheTo,
       push: opts.push ?? false,
       dataDir: opts.dataDir ?? defaultDataDir(),
-      // Without --insecure-registry the builder's default client is the same, and it loads the
-      // HTTP stack only when the build needs a registry (a fully cached build never does).
+      // Without --insecure-registry the builder's default client is the same (credentials
+      // from the data dir's auth.json, then Docker's config), and it loads the HTTP stack only
+      // when the build needs a registry (a fully cached build never does).
       registry: opts.insecureRegistry?.length
-        ? new (await import('../runner/oci/registry/client.js')).RegistryClient({
-            insecure: opts.insecureRegistry,
-          })
+        ? await cliRegistryClient(opts.dataDir ?? defaultDataDir(), opts.insecureRegistry)
         : undefined,
       sourceDateEpoch: sde === undefined ? undefined : Number(sde),
       secrets: opts.secrets,

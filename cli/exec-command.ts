@@ -7,6 +7,7 @@ import { ImageResolver } from '../runner/executor/images.js';
 import { runExitCode, runPlanLocally } from '../runner/executor/run-plan.js';
 import { defaultDataDir, imageStoreDir } from '../runner/oci/data-dir.js';
 import { RegistryClient } from '../runner/oci/registry/client.js';
+import { dataDirCredentials } from '../runner/oci/registry/credentials.js';
 import { openImageStore } from '../runner/oci/store/index.js';
 import { gcRuntime } from '../runner/runtime/gc.js';
 import { createRuntime } from '../runner/runtime/oci-runtime.js';
@@ -27,7 +28,7 @@ export async function execCommand(dir: string, opts: ExecOptions): Promise<numbe
   const store = await openImageStore(imageStoreDir(dataDir));
   const images = new ImageResolver(
     store,
-    new RegistryClient({ insecure: opts.insecureRegistry ?? [] }),
+    new RegistryClient({ insecure: opts.insecureRegistry ?? [], credentials: dataDirCredentials(dataDir) }),
     (ref, p) => {
       if (p.state === 'done' && p.kind === 'layer')
         console.log(`pulled ${ref} layer ${p.digest.slice(7, 19)}`);

@@ -20,14 +20,23 @@ export function addOciOptions(cmd: Command, registry: boolean): Command {
   return cmd;
 }
 
-/** Opens the image store and (for registry commands) a client using Docker's credentials. */
+/**
+ * Opens the image store and a registry client using the data dir's `auth.json` (written by
+ * `slipway login`), then Docker's config file, for credentials.
+ */
 export async function openOci(opts: OciCliOptions) {
   const { defaultDataDir, imageStoreDir } = await import('../runner/oci/data-dir.js');
   const { openImageStore } = await import('../runner/oci/store/index.js');
+  const dataDir = opts.dataDir ?? defaultDataDir();
+  const store = await openImageStore(imageStoreDir(dataDir));
+  return { store, registry: await cliRegistryClient(dataDir, opts.insecureRegistry) };
+}
+
+/** The registry client of a CLI command working on `dataDir`. */
+export async function cliRegistryClient(dataDir: string, insecure: string[] = []) {
   const { RegistryClient } = await import('../runner/oci/registry/client.js');
-  const store = await openImageStore(imageStoreDir(opts.dataDir ?? defaultDataDir()));
-  const registry = new RegistryClient({ insecure: opts.insecureRegistry ?? [] });
-  return { store, registry };
+  const { dataDirCredentials } = await import('../runner/oci/registry/credentials.js');
+  return new RegistryClient({ insecure, credentials: dataDirCredentials(dataDir) });
 }
 
 /** Prints a SlipwayError (or anything) as one clear line and sets a failing exit code. */

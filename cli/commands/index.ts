@@ -3,6 +3,7 @@ import * as build from './build.js';
 import * as exec from './exec.js';
 import * as images from './images.js';
 import * as lint from './lint.js';
+import * as login from './login.js';
 import * as plan from './plan.js';
 import * as pull from './pull.js';
 import * as push from './push.js';
@@ -16,6 +17,7 @@ export const commands: Array<{ register(program: Command): void }> = [
   build,
   pull,
   push,
+  login,
   images,
   up,
 ];

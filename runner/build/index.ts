@@ -34,7 +34,7 @@ export interface BuildOptions {
   dataDir: string;
   /** The Runtime for RUN (default: runc on `dataDir`). */
   runtime?: Runtime;
-  /** Registry client for pulls, pushes and the registry cache (default: Docker credentials). */
+  /** Registry client for pulls, pushes and the registry cache (default: the data dir's auth.json, then Docker's config). */
   registry?: RegistryClient;
   /** Clamp layer mtimes and set config/history times to this (seconds since the epoch). */
   sourceDateEpoch?: number;

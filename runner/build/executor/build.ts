@@ -51,7 +51,10 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
   const registry = (): Promise<RegistryClient> =>
     (registryClient ??= opts.registry
       ? Promise.resolve(opts.registry)
-      : import('../../oci/registry/client.js').then((m) => new m.RegistryClient()));
+      : Promise.all([
+          import('../../oci/registry/client.js'),
+          import('../../oci/registry/credentials.js'),
+        ]).then(([m, c]) => new m.RegistryClient({ credentials: c.dataDirCredentials(opts.dataDir) })));
   const sde = opts.sourceDateEpoch;
   const ws = await BuildWorkspace.create(
     store,

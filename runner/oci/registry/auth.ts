@@ -10,7 +10,7 @@ const tokenResponseSchema = z.object({
   expires_in: z.number().optional(),
 });
 
-/** Minimum lifetime the token spec promises when `expires_in` is absent. */
+/** The lifetime the token spec gives a token whose reply has no `expires_in`. */
 const DEFAULT_TOKEN_SECONDS = 60;
 
 export function basicHeader(cred: Credential): string {
@@ -87,8 +87,10 @@ export class TokenCache {
     const token = body.success ? (body.data.token ?? body.data.access_token) : undefined;
     if (!token || !body.success)
       throw new SlipwayError(`token server ${url.host} for registry ${this.registry} returned no token`);
-    const seconds = Math.max(body.data.expires_in ?? DEFAULT_TOKEN_SECONDS, DEFAULT_TOKEN_SECONDS);
-    return { token, expiresAt: started + seconds * 1000 - 10_000 };
+    // The lifetime the server states, even a short one (a token kept past it earns a 401 that
+    // a streamed upload cannot recover from); renewed a little early: 10 s, or a tenth of it.
+    const lifetimeMs = Math.max(0, body.data.expires_in ?? DEFAULT_TOKEN_SECONDS) * 1000;
+    return { token, expiresAt: started + lifetimeMs - Math.min(10_000, lifetimeMs / 10) };
   }
 }
 

@@ -68,7 +68,13 @@ export class RegistryClient {
         ),
       );
     } catch (err) {
-      if (err instanceof SlipwayError) throw err;
+      if (err instanceof SlipwayError && !(err.temporary && this.retryPolicy.attempts > 1)) throw err;
+      if (err instanceof SlipwayError)
+        throw new SlipwayError(`${err.message}; gave up after ${this.retryPolicy.attempts} attempts`, {
+          category: 'temporary',
+          context: err.context,
+          cause: err,
+        });
       const tries = isRetryable(err) ? ` after ${this.retryPolicy.attempts} attempts` : '';
       throw new SlipwayError(`${what} failed${tries}: ${networkReason(err)}`, {
         category: 'temporary',
@@ -80,6 +86,20 @@ export class RegistryClient {
   /** Checks that the registry answers `/v2/` and that our credentials (if any) are usable. */
   async ping(registry: string): Promise<void> {
     await this.retry(`ping ${registry}`, () => this.session(registry).ping());
+  }
+
+  /**
+   * Checks that the registry accepts our credentials for `registry` (what `slipway login`
+   * does before saving them): an authenticated `/v2/` (Basic), or a token with no scope
+   * from the token server (Bearer). Wrong ones throw a permanent SlipwayError naming the
+   * registry and the user. A registry that asks for no auth accepts anything.
+   */
+  async checkCredentials(registry: string): Promise<void> {
+    await this.retry(`login to ${registry}`, async () => {
+      const res = await this.session(registry).request('', {}, []);
+      if (!res.ok) throw await responseError(res, `login to ${registry}`, registry);
+      await res.discard();
+    });
   }
 
   /**

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { SlipwayError } from '../../../lib/errors.js';
 import { log } from '../../../lib/log.js';
+import { slipwayAuthPath, slipwayCredential } from './slipway-auth.js';
 
 const logger = log.child({ module: 'oci/credentials' });
 
@@ -129,16 +130,24 @@ export async function dockerConfigCredential(
 }
 
 /**
- * The lookup Slipway uses: its own configured credentials first (`slipway`, keyed by registry
- * host), then the Docker config file.
+ * The lookup Slipway uses: its own credentials first (the `slipway` map, then the
+ * `slipwayFile` that `slipway login` writes, see slipway-auth.ts), then the Docker config
+ * file (unless `dockerConfig` is false).
  */
 export function credentialLookup(
-  opts: { slipway?: Record<string, Credential>; dockerConfig?: string | false } = {},
+  opts: { slipway?: Record<string, Credential>; slipwayFile?: string; dockerConfig?: string | false } = {},
 ): CredentialLookup {
   return async (registry) => {
     const own = opts.slipway?.[registry];
     if (own) return own;
+    const stored = opts.slipwayFile ? await slipwayCredential(opts.slipwayFile, registry) : undefined;
+    if (stored) return stored;
     if (opts.dockerConfig === false) return undefined;
     return dockerConfigCredential(registry, opts.dockerConfig ?? dockerConfigPath());
   };
+}
+
+/** The CLI's lookup for data dir `dataDir`: `<dataDir>/auth.json`, then the Docker config. */
+export function dataDirCredentials(dataDir: string): CredentialLookup {
+  return credentialLookup({ slipwayFile: slipwayAuthPath(dataDir) });
 }

@@ -29,7 +29,7 @@ export async function responseError(
     }
   } catch {}
   const temporary = res.status === 429 || res.status >= 500;
-  const retryAfter = Number(res.headers.get('retry-after'));
+  const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
   return new SlipwayError(
     `${what}: registry ${registry} answered ${res.status} ${res.statusText}${detail ? ` (${detail})` : ''}`,
     {
@@ -37,10 +37,17 @@ export async function responseError(
       context: {
         registry,
         status: res.status,
-        ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterMs: retryAfter * 1000 } : {}),
+        ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
       },
     },
   );
+}
+
+/** `Retry-After` (seconds, or an HTTP date) in ms from now; undefined when absent or past. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const ms = /^\s*\d+\s*$/.test(value) ? Number(value) * 1000 : Date.parse(value) - now;
+  return Number.isFinite(ms) && ms > 0 ? ms : undefined;
 }
 
 /** Whether `host` (with optional port) is this machine: plain HTTP is allowed there. */

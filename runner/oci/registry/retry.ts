@@ -8,7 +8,14 @@ export interface RetryPolicy {
   /** First backoff delay; doubles each time with jitter, capped at `maxDelayMs`. */
   baseDelayMs: number;
   maxDelayMs: number;
+  /**
+   * Longest `Retry-After` honoured (default 60 s): a registry's hint is waited out in full
+   * even when it exceeds `maxDelayMs`, up to this.
+   */
+  maxRetryAfterMs?: number;
 }
+
+const DEFAULT_MAX_RETRY_AFTER_MS = 60_000;
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 200, maxDelayMs: 5_000 };
 
@@ -53,7 +60,8 @@ function hintedDelay(err: unknown): number | undefined {
 
 /**
  * Runs `fn` until it succeeds, a non-retryable error is thrown, or attempts run out (then the
- * last error is thrown). `onRetry` sees each retried error (for logging).
+ * last error is thrown). Waits with jittered exponential backoff, or exactly as long as the
+ * error's `Retry-After` hint says. `onRetry` sees each retried error (for logging).
  */
 export async function withRetry<T>(
   fn: (attempt: number) => Promise<T>,
@@ -66,7 +74,11 @@ export async function withRetry<T>(
     } catch (err) {
       if (attempt >= policy.attempts || !isRetryable(err)) throw err;
       const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-      const delay = Math.min(policy.maxDelayMs, hintedDelay(err) ?? backoff * (0.5 + Math.random() / 2));
+      const hinted = hintedDelay(err);
+      const delay =
+        hinted === undefined
+          ? backoff * (0.5 + Math.random() / 2)
+          : Math.min(hinted, policy.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS);
       onRetry?.(err, attempt, delay);
       await sleep(delay);
     }

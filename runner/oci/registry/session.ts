@@ -98,6 +98,7 @@ export class RegistrySession {
   async request(pathOrUrl: string | URL, init: HttpInit, scopes: string[]): Promise<HttpResponse> {
     const { url: base, challenge } = await this.ping();
     const url = new URL(pathOrUrl, base);
+    this.refusePlainHttp(url, 'sent');
     let auth = await this.authorization(challenge, scopes);
     let res = await this.fetchFollowing(url, init, auth);
     if (res.status === 401 && challenge) {
@@ -120,6 +121,15 @@ export class RegistrySession {
       throw this.deniedError(scopes);
     }
     return res;
+  }
+
+  /** Throws unless `url` is https or its host may be spoken to in plain HTTP. */
+  private refusePlainHttp(url: URL, how: string): void {
+    if (url.protocol === 'https:' || (url.protocol === 'http:' && this.allowHttp(url.host))) return;
+    throw new SlipwayError(
+      `registry ${this.registry} ${how} a plain-HTTP URL on ${url.host}; refusing it (mark ${url.host} insecure with --insecure-registry ${url.host} to allow it)`,
+      { category: 'permanent', context: { registry: this.registry, host: url.host } },
+    );
   }
 
   private deniedError(scopes: string[]): SlipwayError {
@@ -146,8 +156,7 @@ export class RegistrySession {
         throw new SlipwayError(`registry ${this.registry}: too many redirects from ${url}`);
       const next = new URL(location, current);
       logger.debug({ from: current.href, to: next.host }, 'following redirect');
-      if (next.protocol !== 'https:' && !this.allowHttp(next.host) && current.protocol === 'https:')
-        throw new SlipwayError(`registry ${this.registry} redirected to plain HTTP (${next.host})`);
+      this.refusePlainHttp(next, 'redirected to');
       current = next;
       if (init.method === 'HEAD' || !init.method || init.method === 'GET') continue;
       throw new SlipwayError(`registry ${this.registry} redirected a ${init.method} request`);
