@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { type BuildOptions, type BuildResult, buildImage } from '../runner/build/index.js';
@@ -52,25 +51,7 @@ export function executed(r: BuildResult): string[] {
   return r.steps.filter((s) => !s.cached).map((s) => s.instruction);
 }
 
-const repoRoot = new URL('..', import.meta.url).pathname;
-
-/** Runs the CLI from source (`node bin/slipway.mjs ARGS`) and collects its output and exit code. */
-export function slipwayCli(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(repoRoot, 'bin/slipway.mjs'), ...args], {
-      env: { ...process.env, NO_COLOR: '1', SLIPWAY_LOG_LEVEL: 'warn', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (b) => (out += b));
-    child.stderr.on('data', (b) => (err += b));
-    child.on('exit', (code) => resolve({ code: code ?? 1, out, err }));
-  });
-}
+export { slipwayCli } from './helpers/slipway-cli.js';
 
 /** The digest `slipway build` prints on its last line. */
 export function printedDigest(out: string): string {

@@ -1,20 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { slipwaySync } from './helpers/slipway-cli.js';
 
 /** Runs the real `slipway` entry point (node bin/slipway.mjs) on pipeline fixtures. */
 const repo = new URL('../', import.meta.url).pathname;
 const testdata = 'pipelines/testdata';
 
-function slipway(...args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/slipway.mjs', ...args], {
-    cwd: repo,
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const slipway = (...args: string[]) => slipwaySync(args);
 
 test('slipway lint prints every error compiler-style and exits 1', () => {
   const r = slipway('lint', `${testdata}/invalid/many-errors-at-once`);

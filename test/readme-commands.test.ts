@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { slipwaySync } from './helpers/slipway-cli.js';
 
 /**
  * `slipway --help` and `--version` through the real entry point: help lists exactly the
@@ -11,14 +11,7 @@ import { test } from 'node:test';
  */
 const repo = new URL('../', import.meta.url).pathname;
 
-function slipway(...args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/slipway.mjs', ...args], {
-    cwd: repo,
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const slipway = (...args: string[]) => slipwaySync(args);
 
 /** Command names in the README's "## Commands" table: every `slipway <name>` in its rows. */
 function readmeCommands(): string[] {

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 
 const slipwayBin = new URL('../../bin/slipway.mjs', import.meta.url).pathname;
 
@@ -57,4 +57,35 @@ export async function slipway(args: string[]): Promise<{ code: number; out: stri
   const p = spawnSlipway(args);
   const { code } = await p.exited;
   return { code, out: p.output() };
+}
+
+/**
+ * Runs the `slipway` CLI of this checkout to completion with stdout and stderr kept apart
+ * (colors off, logs at warn unless `env` says otherwise); never rejects on a non-zero exit.
+ */
+export function slipwayCli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [slipwayBin, ...args], {
+      env: { ...process.env, NO_COLOR: '1', SLIPWAY_LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout?.on('data', (b) => (out += b));
+    child.stderr?.on('data', (b) => (err += b));
+    child.on('exit', (code) => resolve({ code: code ?? 1, out, err }));
+  });
+}
+
+/** `slipwayCli` for quick commands (lint, plan, --help), synchronously, from the repo root. */
+export function slipwaySync(args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [slipwayBin, ...args], {
+    cwd: new URL('../..', import.meta.url).pathname,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
