@@ -6,8 +6,10 @@ import { basename, join } from 'node:path';
 import { before, test } from 'node:test';
 import { SlipwayError } from '../lib/errors.js';
 import { log } from '../lib/log.js';
+import { listSlipwayBridges } from '../runner/runtime/network/bridge.js';
 import { execOk } from '../runner/runtime/network/exec.js';
 import { createJobNetwork, gcNetworks } from '../runner/runtime/network/index.js';
+import { dataDirOwnerPrefix } from '../runner/runtime/network/names.js';
 import { probeFrom } from './helpers/netns-probe.js';
 import { requireBinary, requireRoot } from './helpers/requirements.js';
 import { tempDir, uniqueName } from './helpers/tmp.js';
@@ -36,16 +38,23 @@ interface Leftovers {
   leases: string[];
 }
 
-/** Which of the given netns (paths), bridges and subnets still exist, plus every lease file. */
+/**
+ * Which of the given netns (paths), bridges and subnets still exist, plus every lease file.
+ * Bridge names and subnets are host-wide and reused as soon as they are freed, so a bridge or
+ * rule labelled by another data dir (a test running alongside) is not this one's leftover.
+ */
 async function leftovers(
   dataDir: string,
   of: { netns?: string[]; bridges: string[]; subnets: string[] },
 ): Promise<Leftovers> {
+  const ours = dataDirOwnerPrefix(dataDir);
+  const someoneElses = (text: string) => /slipway:[0-9a-f]{8}:/.test(text) && !text.includes(ours);
   const names = (await execOk('ip', ['netns', 'list'])).split('\n').map((l) => l.split(' ')[0]);
-  const links = await execOk('ip', ['-br', 'link']);
+  const links = (await listSlipwayBridges()).filter((b) => !someoneElses(b.label)).map((b) => b.bridge);
   const rules = (await execOk('iptables-save', []))
     .split('\n')
-    .filter((l) => of.bridges.some((b) => l.includes(b)) || of.subnets.some((s) => l.includes(s)));
+    .filter((l) => of.bridges.some((b) => l.includes(b)) || of.subnets.some((s) => l.includes(s)))
+    .filter((l) => !someoneElses(l));
   const ipam = join(dataDir, 'network', 'ipam');
   const leases: string[] = [];
   for (const dir of await readdir(ipam).catch(() => [] as string[])) {
