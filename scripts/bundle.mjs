@@ -5,13 +5,34 @@
 // (the `prepare` script); bin/slipway.mjs falls back to the TypeScript sources through tsx
 // whenever dist/ is missing or older than a source file.
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 // Chunk names change between builds: start from an empty dist/.
 rmSync(join(root, 'dist'), { recursive: true, force: true });
+
+/**
+ * zod's `locales` namespace (every language's messages, about a third of the bundle) only
+ * serves `z.locales.xx()` calls, which Slipway never makes; its default English messages come
+ * from locales/en.js directly and stay. The namespace keeps just `en`.
+ */
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onResolve({ filter: /\/locales\/index\.js$/ }, (args) =>
+      args.resolveDir.includes('/node_modules/zod/')
+        ? { path: join(args.resolveDir, '../locales/en.js'), namespace: 'zod-locales' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
+      contents: "export { default as en } from './en.js';",
+      resolveDir: dirname(args.path),
+      loader: 'js',
+    }));
+  },
+};
 
 await build({
   absWorkingDir: root,
@@ -29,6 +50,7 @@ await build({
   banner: {
     js: "import { createRequire as __slipwayRequire } from 'node:module'; const require = __slipwayRequire(import.meta.url);",
   },
+  plugins: [zodEnglishOnly],
   sourcemap: 'linked',
   minify: true,
   logLevel: 'warning',

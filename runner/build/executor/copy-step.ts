@@ -11,7 +11,6 @@ import { parseChmod, resolveChown } from './chown.js';
 import type { BuildContext } from './context.js';
 import { RootCopier } from './copy-files.js';
 import { BuildFailure } from './errors.js';
-import { applyHardLinkHeaders } from './tar-link-attrs.js';
 import type { LayerRef } from './workspace.js';
 
 /** Where COPY/ADD sources come from, decided before the cache lookup. */
@@ -88,6 +87,7 @@ async function copyResolved(
     if (archive) {
       const tmp = await ctx.ws.tempDir('add');
       await run('tar', ['-x', '--numeric-owner', '-p', '-f', src, '-C', tmp]);
+      const { applyHardLinkHeaders } = await import('./tar-link-attrs.js');
       await applyHardLinkHeaders(src, archive, tmp);
       const dest = posix.resolve('/', s.destMayBeDir ? s.target : posix.dirname(s.target));
       await copier.ensureDir(dest);

@@ -1,6 +1,5 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { packLayer } from '../../oci/layer/pack.js';
 import type { Descriptor, Digest, ImageStore } from '../../oci/types.js';
 import { mountOverlay, unmountOverlay } from '../../runtime/overlay.js';
 
@@ -88,6 +87,7 @@ export class BuildWorkspace {
    * unpacks the blob again. `dir` is consumed (moved, or left for the caller to remove).
    */
   async commitDir(dir: string, upper: boolean): Promise<LayerRef> {
+    const { packLayer } = await import('../../oci/layer/pack.js');
     const packed = await packLayer(dir, this.store.content, {
       upper,
       sourceDateEpoch: this.sourceDateEpoch,

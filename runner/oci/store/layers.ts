@@ -3,7 +3,6 @@ import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'n
 import { join } from 'node:path';
 import { z } from 'zod';
 import { SlipwayError } from '../../../lib/errors.js';
-import { unpackLayerStream } from '../layer/unpack.js';
 import type { ContentStore, Descriptor, Digest } from '../types.js';
 import { digestHex } from './digest.js';
 import { tmpName } from './tmpnames.js';
@@ -95,6 +94,8 @@ export class LayerStore {
     const work = join(this.tmpDir, tmpName('unpack'));
     await mkdir(join(work, 'rootfs'), { recursive: true });
     try {
+      // Loaded on first use: opening a store (a fully cached build) needs no tar code.
+      const { unpackLayerStream } = await import('../layer/unpack.js');
       const result = await unpackLayerStream(
         createReadStream(blob, { highWaterMark: 1 << 20 }),
         join(work, 'rootfs'),
