@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
+import type { FileDigestCache } from './digest-cache.js';
 import type { ResolvedSource } from './sources.js';
 import type { ContextEntry } from './walk.js';
 
@@ -26,12 +27,14 @@ async function fileDigest(path: string, size: number): Promise<string> {
  * The cache identity of COPY/ADD sources: for every copied object its destination path, type,
  * mode (after --chmod), owner (after --chown), content digest, symlink target and hardlink
  * grouping — never mtime, so an untouched checkout on another host hashes the same.
- * Returns `sha256:<hex>`.
+ * `digests` (optional) supplies digests of files unchanged since an earlier build and learns
+ * the new ones. Returns `sha256:<hex>`.
  */
 export async function hashSources(
   contextDir: string,
   sources: ResolvedSource[],
   attrs: CopyAttributes,
+  digests?: FileDigestCache,
 ): Promise<string> {
   const h = createHash('sha256');
   const seen = new Map<string, string>();
@@ -45,7 +48,9 @@ export async function hashSources(
       if (first !== undefined) data = `hardlink:${first}`;
       else {
         if (e.nlink > 1) seen.set(key, dest);
-        data = await fileDigest(join(contextDir, e.rel), e.size);
+        const known = digests?.get(e);
+        data = known ?? (await fileDigest(join(contextDir, e.rel), e.size));
+        if (known === undefined) digests?.set(e, data);
       }
     } else if (e?.type === 'symlink') data = `link:${e.linkTarget}`;
     h.update(`${JSON.stringify([dest, type, mode.toString(8), attrs.uid, attrs.gid, data])}\n`);

@@ -14,6 +14,9 @@ export interface ContextEntry {
   dev: number;
   ino: number;
   nlink: number;
+  /** Change times, only to know when a remembered digest still holds (never part of a cache key). */
+  mtimeMs: number;
+  ctimeMs: number;
 }
 
 const MAX_ENTRIES = 2_000_000;
@@ -44,6 +47,8 @@ function statEntrySync(root: string, rel: string): ContextEntry | undefined {
     dev: st.dev,
     ino: st.ino,
     nlink: st.nlink,
+    mtimeMs: st.mtimeMs,
+    ctimeMs: st.ctimeMs,
   };
 }
 

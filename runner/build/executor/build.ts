@@ -7,6 +7,7 @@ import type { RegistryClient } from '../../oci/registry/client.js';
 import { openImageStore } from '../../oci/store/index.js';
 import type { JobHandle, Runtime } from '../../runtime/types.js';
 import { LocalBuildCache } from '../cache-store/local.js';
+import { FileDigestCache } from '../context/digest-cache.js';
 import { loadIgnore } from '../context/ignore.js';
 import { evaluateGlobalArgs } from '../dockerfile/evaluate.js';
 import { parseDockerfile } from '../dockerfile/parse.js';
@@ -96,6 +97,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
     cache,
     ignore: await loadIgnore(contextDir, opts.dockerfile ? dockerfilePath : undefined),
     contextDir,
+    contextDigests: FileDigestCache.open(opts.dataDir, contextDir),
     stageOutput: (i) => {
       let p = outputs.get(i);
       if (!p) {
@@ -130,6 +132,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
     // Stages of one wave do not depend on each other: start them together.
     for (const wave of graph.value.waves) await Promise.all(wave.map((i) => ctx.stageOutput(i)));
     const out = await ctx.stageOutput(graph.value.target);
+    ctx.contextDigests.save();
     const committed = await commitImage(store, out, opts.tags ?? [], createdAt);
     if (opts.push) {
       const { push } = await import('../../oci/push.js');

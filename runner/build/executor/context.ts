@@ -3,6 +3,7 @@ import type { ImageStore } from '../../oci/types.js';
 import type { JobHandle, Runtime } from '../../runtime/types.js';
 import type { StageConfigState } from '../config/apply.js';
 import type { ImageConfig } from '../config/types.js';
+import type { FileDigestCache } from '../context/digest-cache.js';
 import type { IgnoreMatcher } from '../context/ignore.js';
 import type { Dockerfile } from '../dockerfile/model.js';
 import type { StageGraph } from '../dockerfile/stages.js';
@@ -42,6 +43,8 @@ export interface BuildContext {
   cache: StepCache;
   ignore: IgnoreMatcher;
   contextDir: string;
+  /** Digests of context files unchanged since an earlier build of this context on this host. */
+  contextDigests: FileDigestCache;
   /** The output of an earlier stage (built once, awaited by every dependant). */
   stageOutput(index: number): Promise<StageOutput>;
   image(ref: string): Promise<StoredImage>;

@@ -55,11 +55,12 @@ export async function planCopy(
   const resolved = paths.length
     ? await resolveSources(ctx.contextDir, ctx.ignore, paths, ins.dest, workdir)
     : [];
-  const sourcesHash = await hashSources(ctx.contextDir, resolved, {
-    uid: 0,
-    gid: 0,
-    chmod: parseChmod(ins.chmod),
-  });
+  const sourcesHash = await hashSources(
+    ctx.contextDir,
+    resolved,
+    { uid: 0, gid: 0, chmod: parseChmod(ins.chmod) },
+    ctx.contextDigests,
+  );
   return { origin: { kind: 'context', resolved }, sourcesHash };
 }
 
