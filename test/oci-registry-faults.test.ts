@@ -1,17 +1,12 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { pull } from '../runner/oci/pull.js';
-import { push } from '../runner/oci/push.js';
 import { RegistryClient } from '../runner/oci/registry/client.js';
 import { credentialLookup } from '../runner/oci/registry/credentials.js';
-import { openImageStore } from '../runner/oci/store/index.js';
-import { startFaultyProxy } from './helpers/faulty-proxy.js';
-import { storeImage } from './helpers/oci-fixtures.js';
-import { testRegistry } from './helpers/registry.js';
-import { tempDir } from './helpers/tmp.js';
+import type { openImageStore } from '../runner/oci/store/index.js';
+import { imageBehindFaultyProxy } from './helpers/proxied-image.js';
 
 const registry = new RegistryClient({
   credentials: credentialLookup({ dockerConfig: false }),
@@ -19,17 +14,7 @@ const registry = new RegistryClient({
 });
 
 /** A registry with one image (a ~200 KiB incompressible layer) behind a misbehaving proxy. */
-async function setup() {
-  const reg = await testRegistry('none');
-  const src = await openImageStore(await tempDir('src'));
-  await storeImage(src, `${reg.host}/app:v1`, [{ data: randomBytes(200_000) }]);
-  await push(registry, src, `${reg.host}/app:v1`);
-  const proxy = await startFaultyProxy(reg.host);
-  const probe = await openImageStore(await tempDir('probe'));
-  const { layers } = await pull(registry, probe, `${reg.host}/app:v1`);
-  const dataDir = await tempDir('dst');
-  return { proxy, layer: layers[0]!.digest, dataDir, store: await openImageStore(dataDir) };
-}
+const setup = () => imageBehindFaultyProxy(registry, 200_000);
 
 /** Nothing half-written may stay behind: only complete blobs, no temp files. */
 async function assertNoDebris(

@@ -1,15 +1,9 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { pull } from '../runner/oci/pull.js';
-import { push } from '../runner/oci/push.js';
 import { RegistryClient } from '../runner/oci/registry/client.js';
 import { credentialLookup } from '../runner/oci/registry/credentials.js';
-import { openImageStore } from '../runner/oci/store/index.js';
-import { startFaultyProxy } from './helpers/faulty-proxy.js';
-import { storeImage } from './helpers/oci-fixtures.js';
-import { testRegistry } from './helpers/registry.js';
-import { tempDir } from './helpers/tmp.js';
+import { imageBehindFaultyProxy } from './helpers/proxied-image.js';
 
 // Backoff of at most 50 ms: only a Retry-After hint can make a retry wait a second.
 const registry = new RegistryClient({
@@ -17,15 +11,7 @@ const registry = new RegistryClient({
   retry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 50 },
 });
 
-async function setup() {
-  const reg = await testRegistry('none');
-  const src = await openImageStore(await tempDir('src'));
-  await storeImage(src, `${reg.host}/app:v1`, [{ data: randomBytes(50_000) }]);
-  await push(registry, src, `${reg.host}/app:v1`);
-  const { layers } = await pull(registry, await openImageStore(await tempDir('probe')), `${reg.host}/app:v1`);
-  const proxy = await startFaultyProxy(reg.host);
-  return { proxy, layer: layers[0]!.digest, store: await openImageStore(await tempDir('dst')) };
-}
+const setup = () => imageBehindFaultyProxy(registry, 50_000);
 
 test('429 with Retry-After: 1 is retried no sooner than a second later, and the pull succeeds', async () => {
   const { proxy, layer, store } = await setup();
