@@ -7,7 +7,8 @@ describe('services are awaited until ready', () => {
 
   for (const [kind, ready] of [
     ['port', '{ port: 8080, timeout: 30s }'],
-    ['command', '{ command: "wget -q -O /dev/null http://web:8080/index.html", timeout: 30s }'],
+    // localhost only answers inside the service: the check runs in its container, as a HEALTHCHECK does.
+    ['command', '{ command: "wget -q -O /dev/null http://localhost:8080/index.html", timeout: 30s }'],
   ] as const) {
     it(`starts the steps only once a slow service listens (${kind} check): one connection succeeds`, async () => {
       const spec = f
@@ -38,7 +39,7 @@ jobs:
 
   for (const [kind, ready] of [
     ['port', '{ port: 8080, timeout: 3s }'],
-    ['command', '{ command: "nc -z mute 8080", timeout: 3s }'],
+    ['command', '{ command: "nc -z localhost 8080", timeout: 3s }'],
   ] as const) {
     it(`fails the job within ready.timeout when the ${kind} check never passes`, async () => {
       const spec = f

@@ -227,6 +227,41 @@ export function runtimeContract(binary: 'runc' | 'crun'): void {
       assert.equal(sink.text('stdout'), 'got-usr1\n');
     });
 
+    test('exec runs inside a running service: its processes, files, env and user; exit codes are data', async () => {
+      const j = await job();
+      const sink = new MemoryLogSink();
+      const svc = await f.rt.startService(
+        j,
+        spec('inside', 'echo made-inside > /tmp/marker; exec sleep 60', {
+          env: { SERVICE_ONLY: 'yes' },
+          user: '65534:65534',
+        }),
+        { sink },
+      );
+      const exec = (script: string, timeoutMs = 10_000) => f.rt.exec(j, 'inside', script, { timeoutMs });
+      for (let i = 0; (await exec('test -f /tmp/marker')).exitCode !== 0; i++) {
+        assert.ok(i < 100, 'the service wrote its marker');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const seen = await exec('cat /tmp/marker; echo "$SERVICE_ONLY"; id -u; tr "\\0" " " < /proc/1/cmdline');
+      assert.deepEqual(
+        [seen.exitCode, seen.output],
+        [0, 'made-inside\nyes\n65534\nsleep 60 '],
+        "the service's root fs, env, user and PID 1",
+      );
+      assert.equal((await exec('echo oops >&2; exit 3')).exitCode, 3);
+      const started = Date.now();
+      const slow = await exec('sleep 30', 500);
+      assert.equal(slow.timedOut, true);
+      assert.ok(
+        Date.now() - started < 5000,
+        `a timed-out exec returns promptly (${Date.now() - started} ms)`,
+      );
+      await assert.rejects(f.rt.exec(j, 'not-there', 'true', { timeoutMs: 1000 }), /not running/);
+      await f.rt.stopService(svc, 500);
+      await assert.rejects(exec('true'), /not running/);
+    });
+
     test('one name at a time per job; destroyJob during a start waits for it and stops it', async () => {
       const j = await job();
       const sink = new MemoryLogSink();

@@ -18,13 +18,13 @@ const PROBE_INTERVAL_MS = 250;
 
 /**
  * Starts one service of a job and waits until it is ready: `ready.port` is polled over TCP
- * on the service's job-network address; `ready.command` runs in a fresh container of the
- * service's image on the job network until it exits 0 (it reaches the service by its name, as
- * steps do: `pg_isready -h postgres`). A service that exits before it is ready
+ * on the service's job-network address; `ready.command` runs inside the service container
+ * (Runtime.exec, like Docker's HEALTHCHECK: `localhost` is the service, so a plain
+ * `pg_isready` works) until it exits 0. A service that exits before it is ready
  * (the error names its exit code), is not ready within `ready.timeoutMs`, or whose job is
  * cancelled (`signal`) while waiting fails with its last output lines. The caller stops the
  * service (Runtime.destroyJob stops them all), also when this throws. `limits` (the job's
- * resources) apply to the service and its readiness probes.
+ * resources) apply to the service and so to its readiness command.
  */
 export async function startService(
   runtime: Runtime,
@@ -37,10 +37,11 @@ export async function startService(
   signal?: AbortSignal,
 ): Promise<ServiceHandle> {
   const withLimits = limits ? { limits } : {};
+  const name = `svc-${service.name}`;
   const handle = await runtime.startService(
     job,
     {
-      name: `svc-${service.name}`,
+      name,
       lowerDirs: image.lowerDirs,
       imageConfig: image.config,
       env: { ...env, ...service.env },
@@ -61,7 +62,7 @@ export async function startService(
     new SlipwayError(`service ${service.name} ${why}; last output:\n${sink.tail() || '(none)'}`, {
       context: { service: service.name, image: image.ref },
     });
-  for (let probe = 0; ; probe++) {
+  for (;;) {
     if (signal?.aborted) throw notReady('was cancelled before it was ready');
     if (exit) throw notReady(`exited with ${exitDescription(exit)} before it was ready`);
     const left = deadline - Date.now();
@@ -71,20 +72,11 @@ export async function startService(
       if (!handle.ip) throw notReady('has no address on the job network to probe');
       ok = await tcpAccepts(handle.ip, ready.port, Math.min(PROBE_CONNECT_MS, left));
     } else {
-      const result = await runtime.run(
-        job,
-        {
-          name: `ready-${service.name}-${probe}`,
-          lowerDirs: image.lowerDirs,
-          imageConfig: image.config,
-          env: { ...env, ...service.env },
-          script: ready.command,
-          ...withLimits,
-          ...(handle.ip ? { extraHosts: [{ name: service.name, ip: handle.ip }] } : {}),
-        },
-        { sink: { write() {} }, timeoutMs: Math.max(1000, left), ...(signal ? { signal } : {}) },
-      );
-      ok = result.exitCode === 0 && !result.timedOut && !result.cancelled;
+      const result = await runtime.exec(job, name, ready.command, {
+        timeoutMs: Math.max(1000, left),
+        ...(signal ? { signal } : {}),
+      });
+      ok = result.exitCode === 0 && !result.timedOut;
     }
     // A probe that got through just as the service died does not make it ready.
     if (ok && !exit) return handle;

@@ -10,10 +10,13 @@ import {
   type RunningContainer,
   startContainer,
 } from './container.js';
+import { execInContainer } from './exec-in.js';
 import { createJobNetwork, type JobNetwork } from './network/index.js';
 import { checkName, containerId, containersDir, stateDir } from './paths.js';
 import type {
   ContainerSpec,
+  ExecOptions,
+  ExecResult,
   JobHandle,
   LogSink,
   PrepareJobOptions,
@@ -241,6 +244,27 @@ export class OciContainerRuntime implements Runtime {
     const running = (handle as Job).containers?.get(containerName);
     if (!running) return;
     await ociCommand(this.rt, ['kill', '--all', running.id, signal.replace(/^SIG/, '')]).catch(() => {});
+  }
+
+  async exec(
+    handle: JobHandle,
+    containerName: string,
+    script: string,
+    opts: ExecOptions,
+  ): Promise<ExecResult> {
+    const running = this.job(handle).containers.get(containerName);
+    if (!running)
+      throw new SlipwayError(`container ${containerName} is not running in job ${handle.id}`, {
+        category: 'internal',
+        context: { job: handle.id },
+      });
+    return execInContainer(
+      this.rt,
+      running.id,
+      join(containersDir(this.opts.dataDir), running.id),
+      script,
+      opts,
+    );
   }
 
   async destroyJob(handle: JobHandle): Promise<void> {

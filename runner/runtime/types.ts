@@ -121,6 +121,20 @@ export interface RunResult {
   message?: string;
 }
 
+export interface ExecOptions {
+  /** Wall-clock limit: then TERM to the command, and the exec is abandoned after a grace period. */
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+/** How a command run with `exec` ended; `output` is the end of its stdout and stderr. */
+export interface ExecResult {
+  exitCode: number;
+  timedOut: boolean;
+  output: string;
+  durationMs: number;
+}
+
 /** A long-running container of a job (a service). `done` settles when it exits. */
 export interface ServiceHandle {
   readonly name: string;
@@ -148,6 +162,12 @@ export interface Runtime {
   stopService(service: ServiceHandle, graceMs?: number): Promise<RunResult>;
   /** Sends `signal` to every process of a running container; a no-op when it is gone. */
   kill(job: JobHandle, containerName: string, signal?: string): Promise<void>;
+  /**
+   * Runs `script` (`/bin/sh -c`) inside a running container of the job, as Docker's HEALTHCHECK
+   * does: its namespaces (localhost is the container's), root fs, user, env and limits. Resolves
+   * with the exit code (non-zero is data); a container that is not running is an error.
+   */
+  exec(job: JobHandle, containerName: string, script: string, opts: ExecOptions): Promise<ExecResult>;
   /** Stops every container of the job, removes its root fses and its network. Idempotent. */
   destroyJob(job: JobHandle): Promise<void>;
 }
