@@ -20,7 +20,7 @@ export interface BuildCommandOptions extends OciCliOptions {
  * SOURCE_DATE_EPOCH in the environment makes the image reproducible.
  */
 export async function runBuildCommand(context: string, opts: BuildCommandOptions): Promise<number> {
-  const { buildImage, BuildFailure } = await import('../runner/build/index.js');
+  const { buildImage, BuildFailure } = await import('../runner/builder/index.js');
   const { defaultDataDir } = await import('../runner/oci/data-dir.js');
   const { buildProgressPrinter } = await import('./build-progress.js');
   try {

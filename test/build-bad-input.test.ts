@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
-import { BuildFailure } from '../runner/build/index.js';
+import { BuildFailure } from '../runner/builder/index.js';
 import { build, busyboxDataDir, makeContext } from './build-helpers.js';
 import { tempDir } from './helpers/tmp.js';
 

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { before, test } from 'node:test';
-import { cacheMountDir } from '../runner/build/executor/cache-mounts.js';
+import { cacheMountDir } from '../runner/builder/cache/mounts.js';
 import {
   build,
   busyboxDataDir,

@@ -4,8 +4,8 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cacheMountDir } from '../runner/build/executor/cache-mounts.js';
-import { type BuildEvent, buildImage } from '../runner/build/index.js';
+import { cacheMountDir } from '../runner/builder/cache/mounts.js';
+import { type BuildEvent, buildImage } from '../runner/builder/index.js';
 import { build, busyboxDataDir, makeContext, slipwayCli } from './build-helpers.js';
 
 // `sharing=` of RUN --mount=type=cache between two builds running at once on one data dir: one

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { type BuildOptions, type BuildResult, buildImage } from '../runner/build/index.js';
+import { type BuildOptions, type BuildResult, buildImage } from '../runner/builder/index.js';
 import { imageStoreDir } from '../runner/oci/data-dir.js';
 import { decompressed } from '../runner/oci/layer/decompress.js';
 import { openImageStore } from '../runner/oci/store/index.js';

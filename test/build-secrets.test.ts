@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { before, test } from 'node:test';
-import { BuildFailure } from '../runner/build/index.js';
+import { BuildFailure } from '../runner/builder/index.js';
 import { build, busyboxDataDir, executed, makeContext, readStoredImage } from './build-helpers.js';
 import { tempDir } from './helpers/tmp.js';
 import { listTar } from './helpers/tree-listing.js';

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadImage } from '../../runner/build/executor/stored-image.js';
-import { buildImage } from '../../runner/build/index.js';
+import { loadImage } from '../../runner/builder/engine/stored-image.js';
+import { buildImage } from '../../runner/builder/index.js';
 import { imageStoreDir } from '../../runner/oci/data-dir.js';
 import { pull } from '../../runner/oci/pull.js';
 import { formatReference, parseReference } from '../../runner/oci/reference.js';

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
+import { startRedis } from '../../lib/daemons/redis.js';
+import { startRegistry } from '../../lib/daemons/registry.js';
 import { freePort } from '../../lib/net.js';
 import { packageRoot } from '../../lib/package-root.js';
 import { defaultDataDir } from '../../runner/oci/data-dir.js';
-import { startRedis } from '../../server/embedded/redis.js';
-import { startRegistry } from '../../server/embedded/registry.js';
 import { execCommand } from '../exec-command.js';
 import { ensureBusyboxImage } from './base-image.js';
 

@@ -158,7 +158,7 @@ async function executeAttempt(
       if (result.status !== 'success') failed = true;
     }
     if (spec.build && !failed && !jobSignal.aborted) {
-      const { buildForJob } = await import('../build/executor/job-build.js');
+      const { buildForJob } = await import('./build-step.js');
       const built = await buildForJob({
         build: spec.build,
         workspaceDir,

@@ -1,8 +1,8 @@
 import { SlipwayError } from '../../lib/errors.js';
+import { parseImageConfig, parseManifest } from '../oci/manifest.js';
 import { type PullProgress, pull } from '../oci/pull.js';
 import { formatReference, parseReference } from '../oci/reference.js';
 import type { RegistryClient } from '../oci/registry/client.js';
-import { parseImageConfig, parseManifest } from '../oci/registry/manifests.js';
 import type { ImageStore } from '../oci/types.js';
 import type { ImageRuntimeConfig } from '../runtime/types.js';
 

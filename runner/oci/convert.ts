@@ -1,5 +1,5 @@
 import { SlipwayError } from '../../lib/errors.js';
-import type { ImageManifest } from './registry/manifests.js';
+import type { ImageManifest } from './manifest.js';
 import { MediaType } from './types.js';
 
 /** Manifest flavours `push` can write: OCI image manifest or Docker schema2. */

@@ -1,4 +1,4 @@
-import { parseManifest } from './registry/manifests.js';
+import { parseManifest } from './manifest.js';
 import type { ImageStore } from './types.js';
 
 /** One row of `slipway images`: a ref, its manifest digest and the image's size (compressed blobs). */

@@ -1,8 +1,6 @@
 import pLimit from 'p-limit';
 import { SlipwayError } from '../../lib/errors.js';
 import { log } from '../../lib/log.js';
-import { formatReference, type ImageReference, manifestSelector, parseReference } from './reference.js';
-import type { RegistryClient } from './registry/client.js';
 import {
   DEFAULT_PLATFORM,
   type ImageConfig,
@@ -10,7 +8,9 @@ import {
   parseImageConfig,
   parseManifest,
   selectPlatform,
-} from './registry/manifests.js';
+} from './manifest.js';
+import { formatReference, type ImageReference, manifestSelector, parseReference } from './reference.js';
+import type { RegistryClient } from './registry/client.js';
 import type { Descriptor, ImageStore, Platform } from './types.js';
 
 const logger = log.child({ module: 'oci/pull' });

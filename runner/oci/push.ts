@@ -3,10 +3,10 @@ import pLimit from 'p-limit';
 import { SlipwayError } from '../../lib/errors.js';
 import { log } from '../../lib/log.js';
 import { convertManifest, type ManifestFormat } from './convert.js';
+import { parseManifest } from './manifest.js';
 import { largestFirst } from './pull.js';
 import { formatReference, type ImageReference, normalizeReference, parseReference } from './reference.js';
 import type { RegistryClient } from './registry/client.js';
-import { parseManifest } from './registry/manifests.js';
 import type { Descriptor, ImageStore } from './types.js';
 
 const logger = log.child({ module: 'oci/push' });

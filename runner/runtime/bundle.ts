@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
 import { SlipwayError } from '../../lib/errors.js';
+import type { ResolvedUser } from '../rootfs/users.js';
 import {
   DEFAULT_CAPS,
   DEFAULT_MOUNTS,
@@ -13,7 +14,6 @@ import {
 } from './hardening.js';
 import type { OciSeccomp } from './seccomp.js';
 import type { ContainerSpec } from './types.js';
-import type { ResolvedUser } from './users.js';
 
 /** Everything resolved on the host side that the pure config builder needs. */
 export interface BundleInputs {

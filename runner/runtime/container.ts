@@ -5,6 +5,9 @@ import { constants } from 'node:os';
 import { join } from 'node:path';
 import { SlipwayError } from '../../lib/errors.js';
 import { log as rootLog } from '../../lib/log.js';
+import { mountOverlay, unmountOverlay } from '../rootfs/overlay.js';
+import { mkdirInRoot } from '../rootfs/root-path.js';
+import { resolveImageUser } from '../rootfs/users.js';
 import { buildBundleConfig, checkTarget, hostsFile, resolvConf } from './bundle.js';
 import {
   createContainerCgroup,
@@ -16,8 +19,6 @@ import {
 import { run } from './exec.js';
 import { DEFAULT_CAPS } from './hardening.js';
 import { pipeLines } from './log-sink.js';
-import { mountOverlay, unmountOverlay } from './overlay.js';
-import { mkdirInRoot } from './root-path.js';
 import {
   type DockerSeccompProfile,
   dockerToOciSeccomp,
@@ -27,7 +28,6 @@ import {
 } from './seccomp.js';
 import { runtimeLogArgs, runtimeStartError } from './start-error.js';
 import type { ContainerSpec, LogSink, RunResult } from './types.js';
-import { resolveImageUser } from './users.js';
 
 const log = rootLog.child({ module: 'runtime/container' });
 

@@ -1,10 +1,10 @@
 import { access, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Logger, log as rootLog } from '../../lib/log.js';
+import { mountsUnder, unmountOverlay } from '../rootfs/overlay.js';
 import { gcCgroups } from './cgroups.js';
 import { ociCommand } from './container.js';
 import { gcNetworks } from './network/index.js';
-import { mountsUnder, unmountOverlay } from './overlay.js';
 import { containersDir, idPrefix, runtimeDir, stateDir } from './paths.js';
 
 export interface RuntimeGcReport {

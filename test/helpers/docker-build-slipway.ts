@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { buildImage } from '../../runner/build/index.js';
+import { buildImage } from '../../runner/builder/index.js';
 import { imageStoreDir } from '../../runner/oci/data-dir.js';
 import { openImageStore } from '../../runner/oci/store/index.js';
 import type { BuiltImageSummary } from './docker-build.js';

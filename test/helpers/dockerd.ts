@@ -3,7 +3,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { spawnOwned } from '../../server/embedded/process.js';
+import { spawnOwned } from '../../lib/daemons/process.js';
 import { onCleanup } from './cleanup.js';
 import { requireBinary, requireRoot } from './requirements.js';
 import { type RunResult, run } from './run.js';

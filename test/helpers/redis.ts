@@ -1,5 +1,5 @@
+import { type EmbeddedRedis, startRedis } from '../../lib/daemons/redis.js';
 import { freePort } from '../../lib/net.js';
-import { type EmbeddedRedis, startRedis } from '../../server/embedded/redis.js';
 import { onCleanup } from './cleanup.js';
 import { requireBinary } from './requirements.js';
 import { tempDir } from './tmp.js';

@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
+import { type EmbeddedRegistry, type RegistryAuth, startRegistry } from '../../lib/daemons/registry.js';
 import { freePort } from '../../lib/net.js';
-import { type EmbeddedRegistry, type RegistryAuth, startRegistry } from '../../server/embedded/registry.js';
 import { onCleanup } from './cleanup.js';
 import { requireBinary } from './requirements.js';
 import { tempDir } from './tmp.js';

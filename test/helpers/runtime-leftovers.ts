@@ -2,8 +2,8 @@ import { execFile, execFileSync } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { mountsUnder } from '../../runner/rootfs/overlay.js';
 import { dataDirNetnsPrefix, dataDirOwnerPrefix } from '../../runner/runtime/network/names.js';
-import { mountsUnder } from '../../runner/runtime/overlay.js';
 import { idPrefix, stateDir } from '../../runner/runtime/paths.js';
 
 const sh = promisify(execFile);

@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { after } from 'node:test';
+import type { RegistryAuth } from '../../lib/daemons/registry.js';
 import { freePort } from '../../lib/net.js';
-import type { RegistryAuth } from '../../server/embedded/registry.js';
 import { requireBinary } from './requirements.js';
 import { tempDir } from './tmp.js';
 

@@ -1,12 +1,12 @@
 import { SlipwayError } from '../../../lib/errors.js';
 import { log } from '../../../lib/log.js';
+import { MANIFEST_ACCEPT, sha256, verifyDigest } from '../manifest.js';
 import { formatReference, type ImageReference } from '../reference.js';
 import type { Descriptor, Digest } from '../types.js';
 import { httpAllowed } from './auth.js';
 import { type CredentialLookup, credentialLookup } from './credentials.js';
 import { responseError } from './errors.js';
 import { BodyTooLarge } from './http.js';
-import { MANIFEST_ACCEPT, sha256, verifyDigest } from './manifests.js';
 import { DEFAULT_RETRY, isRetryable, type RetryPolicy, withRetry } from './retry.js';
 import { RegistrySession } from './session.js';
 import { uploadBlobTo } from './upload.js';

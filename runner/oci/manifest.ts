@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { SlipwayError } from '../../../lib/errors.js';
-import { type Descriptor, type Digest, MediaType, type Platform } from '../types.js';
+import { SlipwayError } from '../../lib/errors.js';
+import { type Descriptor, type Digest, MediaType, type Platform } from './types.js';
 
 /** zod schemas for what registries send: manifests, indexes and image configs (untrusted). */
 

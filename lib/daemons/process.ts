@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { log } from '../../lib/log.js';
+import { log } from '../log.js';
 
 /**
  * A child server process owned by Slipway (Redis, the registry). The owner calls `stop()`;

@@ -1,14 +1,14 @@
-import { SlipwayError } from '../../../lib/errors.js';
+import { SlipwayError } from '../../../../lib/errors.js';
+import { parseManifest, verifyDigest } from '../../../oci/manifest.js';
 import {
   formatReference,
   type ImageReference,
   manifestSelector,
   parseReference,
-} from '../../oci/reference.js';
-import type { RegistryClient } from '../../oci/registry/client.js';
-import { parseManifest, verifyDigest } from '../../oci/registry/manifests.js';
-import type { Descriptor, ImageStore } from '../../oci/types.js';
-import type { CacheEntry } from '../cache-store/entry.js';
+} from '../../../oci/reference.js';
+import type { RegistryClient } from '../../../oci/registry/client.js';
+import type { Descriptor, ImageStore } from '../../../oci/types.js';
+import type { CacheEntry } from '../store/entry.js';
 import { CACHE_CONFIG_MEDIA_TYPE, MAX_CACHE_CONFIG_BYTES, parseCacheConfig } from './format.js';
 
 /** Cache entries imported from registry references, with where each entry's layer lives. */

@@ -1,7 +1,7 @@
 import type { ImageStore } from '../../oci/types.js';
-import type { CacheEntry } from '../cache-store/entry.js';
-import type { LocalBuildCache } from '../cache-store/local.js';
-import type { ImportedCache } from '../registry-cache/import.js';
+import type { ImportedCache } from './registry/import.js';
+import type { CacheEntry } from './store/entry.js';
+import type { LocalBuildCache } from './store/local.js';
 
 /**
  * The cache one build consults: the local cache first, then entries imported with

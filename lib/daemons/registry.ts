@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SlipwayError } from '../../lib/errors.js';
-import { waitForTcp } from '../../lib/net.js';
+import { SlipwayError } from '../errors.js';
+import { waitForTcp } from '../net.js';
 import { spawnOwned } from './process.js';
 
 /** How the registry authenticates clients. */

@@ -6,19 +6,19 @@ import { imageStoreDir } from '../../oci/data-dir.js';
 import type { RegistryClient } from '../../oci/registry/client.js';
 import { openImageStore } from '../../oci/store/index.js';
 import type { JobHandle, Runtime } from '../../runtime/types.js';
-import { LocalBuildCache } from '../cache-store/local.js';
+import type { ImportedCache } from '../cache/registry/import.js';
+import { StepCache } from '../cache/step-cache.js';
+import { LocalBuildCache } from '../cache/store/local.js';
 import { FileDigestCache } from '../context/digest-cache.js';
 import { loadIgnore } from '../context/ignore.js';
 import { evaluateGlobalArgs } from '../dockerfile/evaluate.js';
 import { parseDockerfile } from '../dockerfile/parse.js';
 import { buildStageGraph } from '../dockerfile/stages.js';
 import type { BuildOptions, BuildResult } from '../index.js';
-import type { ImportedCache } from '../registry-cache/import.js';
 import { commitImage } from './commit.js';
 import type { BuildContext, StageOutput, StoredImage } from './context.js';
 import { BuildFailure, problemsFailure } from './errors.js';
 import { buildStage } from './stage.js';
-import { StepCache } from './step-cache.js';
 import { loadImage } from './stored-image.js';
 import { BuildWorkspace } from './workspace.js';
 
@@ -64,7 +64,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
   );
   let imported: ImportedCache | undefined;
   if (opts.cacheFrom?.length) {
-    const { ImportedCache } = await import('../registry-cache/import.js');
+    const { ImportedCache } = await import('../cache/registry/import.js');
     imported = new ImportedCache(await registry(), store);
     for (const ref of opts.cacheFrom) {
       const n = await imported.load(ref);
@@ -142,7 +142,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
       }
     }
     if (opts.cacheTo) {
-      const { exportCache } = await import('../registry-cache/export.js');
+      const { exportCache } = await import('../cache/registry/export.js');
       await exportCache(await registry(), store, opts.cacheTo, cache.used);
       ctx.emit({ type: 'cache-exported', ref: opts.cacheTo, entries: cache.used.size });
     }

@@ -3,7 +3,7 @@ import { chmod, chown, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type FileLock, lockFile } from '../../../lib/file-lock.js';
 import type { Mount } from '../dockerfile/model.js';
-import type { BuildWorkspace } from './workspace.js';
+import type { BuildWorkspace } from '../engine/workspace.js';
 
 type CacheMount = Extract<Mount, { type: 'cache' }>;
 

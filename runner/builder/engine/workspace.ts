@@ -1,7 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Descriptor, Digest, ImageStore } from '../../oci/types.js';
-import { mountOverlay, unmountOverlay } from '../../runtime/overlay.js';
+import { mountOverlay, unmountOverlay } from '../../rootfs/overlay.js';
 
 /** A layer of a stage: the stored blob and its uncompressed digest. */
 export interface LayerRef {

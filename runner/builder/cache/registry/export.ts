@@ -1,9 +1,9 @@
 import { createReadStream } from 'node:fs';
-import { parseReference } from '../../oci/reference.js';
-import type { RegistryClient } from '../../oci/registry/client.js';
-import { sha256 } from '../../oci/registry/manifests.js';
-import { type Descriptor, type ImageStore, MediaType } from '../../oci/types.js';
-import type { CacheEntry } from '../cache-store/entry.js';
+import { sha256 } from '../../../oci/manifest.js';
+import { parseReference } from '../../../oci/reference.js';
+import type { RegistryClient } from '../../../oci/registry/client.js';
+import { type Descriptor, type ImageStore, MediaType } from '../../../oci/types.js';
+import type { CacheEntry } from '../store/entry.js';
 import { CACHE_CONFIG_MEDIA_TYPE, serialiseCacheConfig } from './format.js';
 
 /**

@@ -1,12 +1,12 @@
 import { chmod, chown, copyFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
+import { resolveInRoot } from '../../rootfs/root-path.js';
 import { run } from '../../runtime/exec.js';
-import { resolveInRoot } from '../../runtime/root-path.js';
 import type { Mount as RuntimeMount } from '../../runtime/types.js';
+import { acquireCacheMounts } from '../cache/mounts.js';
 import { cleanContextPath, resolveInContext } from '../context/scoped-path.js';
 import type { Mount } from '../dockerfile/model.js';
 import { resolveStageRef } from '../dockerfile/stages.js';
-import { acquireCacheMounts } from './cache-mounts.js';
 import type { BuildContext } from './context.js';
 import { BuildFailure } from './errors.js';
 import type { LayerRef, MountedRoot } from './workspace.js';

@@ -1,6 +1,6 @@
+import { parseImageConfig, parseManifest } from '../../oci/manifest.js';
 import { formatReference, parseReference } from '../../oci/reference.js';
 import type { RegistryClient } from '../../oci/registry/client.js';
-import { parseImageConfig, parseManifest } from '../../oci/registry/manifests.js';
 import type { ImageStore } from '../../oci/types.js';
 import type { ImageConfig } from '../config/types.js';
 import type { StoredImage } from './context.js';

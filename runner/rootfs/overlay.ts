@@ -3,8 +3,8 @@ import { mkdir, readFile, rm, symlink } from 'node:fs/promises';
 import { constants as osConstants, release } from 'node:os';
 import { join } from 'node:path';
 import { SlipwayError } from '../../lib/errors.js';
-import { run } from './exec.js';
-import { MOUNT_DATA_MAX, mountOverlaySyscall, umountSyscall } from './syscalls.js';
+import { run } from '../runtime/exec.js';
+import { MOUNT_DATA_MAX, mountOverlaySyscall, umountSyscall } from '../runtime/syscalls.js';
 
 const MNT_DETACH = 2;
 

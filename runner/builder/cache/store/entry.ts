@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { StageConfigState } from '../config/apply.js';
-import type { LayerRef } from '../executor/workspace.js';
+import type { StageConfigState } from '../../config/apply.js';
+import type { LayerRef } from '../../engine/workspace.js';
 
 /**
  * One build cache entry: what an instruction produced — its layer (none for metadata-only

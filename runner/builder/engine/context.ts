@@ -1,6 +1,7 @@
 import type { RegistryClient } from '../../oci/registry/client.js';
 import type { ImageStore } from '../../oci/types.js';
 import type { JobHandle, Runtime } from '../../runtime/types.js';
+import type { StepCache } from '../cache/step-cache.js';
 import type { StageConfigState } from '../config/apply.js';
 import type { ImageConfig } from '../config/types.js';
 import type { FileDigestCache } from '../context/digest-cache.js';
@@ -8,7 +9,6 @@ import type { IgnoreMatcher } from '../context/ignore.js';
 import type { Dockerfile } from '../dockerfile/model.js';
 import type { StageGraph } from '../dockerfile/stages.js';
 import type { BuildEvent, BuildOptions, BuildStepSummary } from '../index.js';
-import type { StepCache } from './step-cache.js';
 import type { BuildWorkspace, LayerRef } from './workspace.js';
 
 /** What a built stage hands to later stages and to the commit. */

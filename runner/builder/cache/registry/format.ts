@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { type CacheEntry, cacheEntrySchema, cacheKeySchema } from '../cache-store/entry.js';
+import { type CacheEntry, cacheEntrySchema, cacheKeySchema } from '../store/entry.js';
 
 /**
- * The registry cache format (see runner/build/README.md): an OCI image manifest whose config
+ * The registry cache format (see runner/builder/README.md): an OCI image manifest whose config
  * blob (media type CACHE_CONFIG_MEDIA_TYPE) maps cache keys to entries, and whose layers are
  * every layer blob an entry names, pushed to the same repository — so the registry keeps them
  * and a pull of the manifest's blobs is all another host needs.

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
-import { SlipwayError } from '../../lib/errors.js';
-import { waitForTcp } from '../../lib/net.js';
+import { SlipwayError } from '../errors.js';
+import { waitForTcp } from '../net.js';
 import { spawnOwned } from './process.js';
 
 /** A redis-server that Slipway started and owns. `stop()` shuts it down (data stays in dataDir). */

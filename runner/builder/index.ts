@@ -91,7 +91,7 @@ export interface BuildResult {
   durationMs: number;
 }
 
-export { BuildFailure } from './executor/errors.js';
+export { BuildFailure } from './engine/errors.js';
 
 /**
  * Builds the image. Throws a `BuildFailure` (a permanent SlipwayError) for bad input and failing
@@ -100,6 +100,6 @@ export { BuildFailure } from './executor/errors.js';
  * on one data dir.
  */
 export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
-  const { runBuild } = await import('./executor/build.js');
+  const { runBuild } = await import('./engine/build.js');
   return runBuild(opts);
 }

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { simpleGit } from 'simple-git';
-import type { JobSpec } from '../../../pipelines/spec/index.js';
-import type { RegistryClient } from '../../oci/registry/client.js';
-import type { LogLine, Runtime } from '../../runtime/types.js';
-import { cleanContextPath, resolveInContext } from '../context/scoped-path.js';
-import { type BuildEvent, buildImage } from '../index.js';
+import type { JobSpec } from '../../pipelines/spec/index.js';
+import { cleanContextPath, resolveInContext } from '../builder/context/scoped-path.js';
+import { type BuildEvent, buildImage } from '../builder/index.js';
+import type { RegistryClient } from '../oci/registry/client.js';
+import type { LogLine, Runtime } from '../runtime/types.js';
 
 /** What a job's `build:` produced (recorded in the JobResult). */
 export interface JobImage {
