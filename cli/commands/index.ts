@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
-import * as build from './build.js';
-import * as exec from './exec.js';
-import * as images from './images.js';
-import * as lint from './lint.js';
-import * as login from './login.js';
-import * as plan from './plan.js';
-import * as pull from './pull.js';
-import * as push from './push.js';
-import * as up from './up.js';
+import * as build from './build/index.js';
+import * as exec from './exec/index.js';
+import * as images from './images/index.js';
+import * as lint from './lint/index.js';
+import * as login from './login/index.js';
+import * as plan from './plan/index.js';
+import * as pull from './pull/index.js';
+import * as push from './push/index.js';
+import * as up from './up/index.js';
 
 /** Every `slipway` subcommand, in help order. Add a new command module here. */
 export const commands: Array<{ register(program: Command): void }> = [

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
-import { terminalReporter } from '../../cli/terminal-reporter.js';
+import { terminalReporter } from '../../cli/commands/exec/terminal-reporter.js';
 import { makeEvent, parsePipeline, planRun } from '../../pipelines/index.js';
 import type { JobSpec } from '../../pipelines/spec/index.js';
 import type { JobResult } from '../../runner/executor/events.js';

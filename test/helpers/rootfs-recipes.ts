@@ -9,7 +9,7 @@ import { run } from './run.js';
  */
 
 /** busybox from busybox-static: the same recipe `slipway up` uses for its base image. */
-export { makeBusyboxRootfs } from '../../cli/up/busybox-rootfs.js';
+export { makeBusyboxRootfs } from '../../cli/commands/up/busybox-rootfs.js';
 
 /**
  * The Debian mirror apt uses on this host (deb822 `.sources` or one-line `.list` files), or

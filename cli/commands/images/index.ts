@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { addOciOptions, formatBytes, type OciCliOptions, openOci, reportFailure } from '../oci-options.js';
+import { addOciOptions, formatBytes, type OciCliOptions, openOci, reportFailure } from '../../oci-options.js';
 
 /** `slipway images` (list with sizes), `images rm REF`, `images prune` (free unreferenced data). */
 export function register(program: Command): void {
@@ -8,7 +8,7 @@ export function register(program: Command): void {
     false,
   ).action(async (opts: OciCliOptions) => {
     try {
-      const { listImages } = await import('../../runner/oci/images.js');
+      const { listImages } = await import('../../../runner/oci/images.js');
       const { store } = await openOci(opts);
       const rows = await listImages(store);
       const width = Math.max(10, ...rows.map((r) => r.ref.length));
@@ -24,7 +24,7 @@ export function register(program: Command): void {
     false,
   ).action(async (ref: string, opts: OciCliOptions) => {
     try {
-      const { normalizeReference } = await import('../../runner/oci/reference.js');
+      const { normalizeReference } = await import('../../../runner/oci/reference.js');
       const { store } = await openOci(opts);
       const name = normalizeReference(ref);
       if (!(await store.getRef(name))) throw new Error(`no image ${name} in the local store`);
@@ -45,8 +45,8 @@ export function register(program: Command): void {
     )
     .action(async (opts: OciCliOptions & { graceSeconds: string }) => {
       try {
-        const { defaultDataDir, imageStoreDir } = await import('../../runner/oci/data-dir.js');
-        const { openImageStore } = await import('../../runner/oci/store/index.js');
+        const { defaultDataDir, imageStoreDir } = await import('../../../runner/oci/data-dir.js');
+        const { openImageStore } = await import('../../../runner/oci/store/index.js');
         const store = await openImageStore(imageStoreDir(opts.dataDir ?? defaultDataDir()), {
           gcGraceMs: Math.max(0, Number(opts.graceSeconds) || 0) * 1000,
         });

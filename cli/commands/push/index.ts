@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { addOciOptions, formatBytes, type OciCliOptions, openOci, reportFailure } from '../oci-options.js';
+import { addOciOptions, formatBytes, type OciCliOptions, openOci, reportFailure } from '../../oci-options.js';
 
 /** `slipway push SRC [DST]`: pushes an image from the local store to a registry. */
 export function register(program: Command): void {
@@ -26,7 +26,7 @@ export function register(program: Command): void {
         try {
           if (opts.format && opts.format !== 'oci' && opts.format !== 'docker')
             throw new Error(`--format must be oci or docker, not "${opts.format}"`);
-          const { push } = await import('../../runner/oci/push.js');
+          const { push } = await import('../../../runner/oci/push.js');
           const { store, registry } = await openOci(opts);
           const pushed = await push(registry, store, src, dst, {
             format: opts.format as 'oci' | 'docker' | undefined,

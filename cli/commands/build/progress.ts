@@ -1,4 +1,4 @@
-import type { BuildEvent } from '../runner/builder/index.js';
+import type { BuildEvent } from '../../../runner/builder/index.js';
 
 /**
  * Prints build progress like `docker build`: `Step n/m : INSTR`, ` ---> Using cache` /

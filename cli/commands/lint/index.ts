@@ -11,8 +11,8 @@ export function register(program: Command): void {
     .description('check pipeline files and print every error as file:line:col: message')
     .argument('[path]', 'repository directory or pipeline file', '.')
     .action(async (path: string) => {
-      const { loadPipelines } = await import('../../pipelines/load.js');
-      const { formatError } = await import('../../pipelines/parse/errors.js');
+      const { loadPipelines } = await import('../../../pipelines/load.js');
+      const { formatError } = await import('../../../pipelines/parse/errors.js');
       const loaded = await loadPipelines(path).catch((e: unknown) => {
         console.error(`slipway lint: cannot read ${path}: ${e instanceof Error ? e.message : String(e)}`);
         process.exit(2);

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { addOciOptions, type OciCliOptions, openOci, reportFailure } from '../oci-options.js';
+import { addOciOptions, type OciCliOptions, openOci, reportFailure } from '../../oci-options.js';
 
 /** `slipway pull REF`: pulls an image into the runner's image store, with per-layer progress. */
 export function register(program: Command): void {
@@ -13,8 +13,8 @@ export function register(program: Command): void {
     .option('--concurrency <n>', 'blobs downloaded at once', '4')
     .action(async (ref: string, opts: OciCliOptions & { concurrency: string }) => {
       try {
-        const { pull } = await import('../../runner/oci/pull.js');
-        const { pullProgressPrinter } = await import('../pull-progress.js');
+        const { pull } = await import('../../../runner/oci/pull.js');
+        const { pullProgressPrinter } = await import('./progress.js');
         const { store, registry } = await openOci(opts);
         const progress = pullProgressPrinter();
         const started = Date.now();

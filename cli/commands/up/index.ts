@@ -9,7 +9,7 @@ export function register(program: Command): void {
     .option('--pipeline <dir>', 'the repository to run (default: the bundled demo)')
     .option('--once', 'stop everything after the demo instead of staying up')
     .action(async (opts: { dataDir?: string; pipeline?: string; once?: boolean }) => {
-      const { upCommand } = await import('../up/up-command.js');
+      const { upCommand } = await import('./run.js');
       process.exitCode = await upCommand(opts);
     });
 }

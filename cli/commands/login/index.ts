@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { addOciOptions, type OciCliOptions, reportFailure } from '../oci-options.js';
+import { addOciOptions, type OciCliOptions, reportFailure } from '../../oci-options.js';
 
 /**
  * `slipway login REGISTRY -u USER --password-stdin` checks the credentials against the
@@ -21,9 +21,9 @@ export function register(program: Command): void {
         if (!opts.passwordStdin) throw new Error('pass the password on standard input with --password-stdin');
         const password = (await readStdin()).replace(/\r?\n$/, '');
         if (!password) throw new Error('no password on standard input');
-        const { defaultDataDir } = await import('../../runner/oci/data-dir.js');
-        const { RegistryClient } = await import('../../runner/oci/registry/client.js');
-        const auth = await import('../../runner/oci/registry/slipway-auth.js');
+        const { defaultDataDir } = await import('../../../runner/oci/data-dir.js');
+        const { RegistryClient } = await import('../../../runner/oci/registry/client.js');
+        const auth = await import('../../../runner/oci/registry/slipway-auth.js');
         const registry = auth.normalizeRegistryHost(host);
         const credential = { username: opts.username, password };
         const client = new RegistryClient({
@@ -47,8 +47,8 @@ export function register(program: Command): void {
     false,
   ).action(async (host: string, opts: OciCliOptions) => {
     try {
-      const { defaultDataDir } = await import('../../runner/oci/data-dir.js');
-      const auth = await import('../../runner/oci/registry/slipway-auth.js');
+      const { defaultDataDir } = await import('../../../runner/oci/data-dir.js');
+      const auth = await import('../../../runner/oci/registry/slipway-auth.js');
       const registry = auth.normalizeRegistryHost(host);
       const file = auth.slipwayAuthPath(opts.dataDir ?? defaultDataDir());
       const existed = await auth.updateSlipwayAuth(file, registry, undefined);

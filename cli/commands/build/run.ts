@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { cliRegistryClient, type OciCliOptions } from './oci-options.js';
+import { cliRegistryClient, type OciCliOptions } from '../../oci-options.js';
 
 export interface BuildCommandOptions extends OciCliOptions {
   tag?: string[];
@@ -20,9 +20,9 @@ export interface BuildCommandOptions extends OciCliOptions {
  * SOURCE_DATE_EPOCH in the environment makes the image reproducible.
  */
 export async function runBuildCommand(context: string, opts: BuildCommandOptions): Promise<number> {
-  const { buildImage, BuildFailure } = await import('../runner/builder/index.js');
-  const { defaultDataDir } = await import('../runner/oci/data-dir.js');
-  const { buildProgressPrinter } = await import('./build-progress.js');
+  const { buildImage, BuildFailure } = await import('../../../runner/builder/index.js');
+  const { defaultDataDir } = await import('../../../runner/oci/data-dir.js');
+  const { buildProgressPrinter } = await import('./progress.js');
   try {
     if (opts.network !== undefined && opts.network !== 'bridge' && opts.network !== 'none')
       throw new Error(`--network must be bridge or none, not "${opts.network}"`);

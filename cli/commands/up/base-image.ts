@@ -1,10 +1,10 @@
 import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildImage } from '../../runner/builder/index.js';
-import { imageStoreDir } from '../../runner/oci/data-dir.js';
-import { formatReference, parseReference } from '../../runner/oci/reference.js';
-import { openImageStore } from '../../runner/oci/store/index.js';
+import { buildImage } from '../../../runner/builder/index.js';
+import { imageStoreDir } from '../../../runner/oci/data-dir.js';
+import { formatReference, parseReference } from '../../../runner/oci/reference.js';
+import { openImageStore } from '../../../runner/oci/store/index.js';
 import { makeBusyboxRootfs } from './busybox-rootfs.js';
 
 /**

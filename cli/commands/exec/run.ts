@@ -1,18 +1,18 @@
 import { resolve } from 'node:path';
 import { simpleGit } from 'simple-git';
-import { makeEvent, type PlanEvent, planRun } from '../pipelines/index.js';
-import { loadPipelines } from '../pipelines/load.js';
-import { leaseDataDir } from '../runner/executor/data-dir-lease.js';
-import { ImageResolver } from '../runner/executor/images.js';
-import { runExitCode, runPlanLocally } from '../runner/executor/run-plan.js';
-import { defaultDataDir, imageStoreDir } from '../runner/oci/data-dir.js';
-import { RegistryClient } from '../runner/oci/registry/client.js';
-import { dataDirCredentials } from '../runner/oci/registry/credentials.js';
-import { openImageStore } from '../runner/oci/store/index.js';
-import { gcRuntime } from '../runner/runtime/gc.js';
-import { createRuntime } from '../runner/runtime/oci-runtime.js';
-import type { ExecOptions } from './commands/exec.js';
-import { defaultLimits } from './limit-options.js';
+import { makeEvent, type PlanEvent, planRun } from '../../../pipelines/index.js';
+import { loadPipelines } from '../../../pipelines/load.js';
+import { leaseDataDir } from '../../../runner/executor/data-dir-lease.js';
+import { ImageResolver } from '../../../runner/executor/images.js';
+import { runExitCode, runPlanLocally } from '../../../runner/executor/run-plan.js';
+import { defaultDataDir, imageStoreDir } from '../../../runner/oci/data-dir.js';
+import { RegistryClient } from '../../../runner/oci/registry/client.js';
+import { dataDirCredentials } from '../../../runner/oci/registry/credentials.js';
+import { openImageStore } from '../../../runner/oci/store/index.js';
+import { gcRuntime } from '../../../runner/runtime/gc.js';
+import { createRuntime } from '../../../runner/runtime/oci-runtime.js';
+import { defaultLimits } from '../../limit-options.js';
+import type { ExecOptions } from './index.js';
 import { formatDuration, terminalReporter } from './terminal-reporter.js';
 
 /** Plans and runs every pipeline in `dir`; returns the process exit code (130 when cancelled by SIGINT/SIGTERM). */

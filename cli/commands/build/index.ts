@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { addOciOptions, type OciCliOptions } from '../oci-options.js';
+import { addOciOptions, type OciCliOptions } from '../../oci-options.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -67,7 +67,7 @@ export function register(program: Command): void {
     .option('--secret <id=x,src=path>', 'a secret for RUN --mount=type=secret (repeatable)', collect)
     .option('--network <mode>', 'network of RUN instructions: bridge (default) or none')
     .action(async (context: string, opts: BuildCliOptions) => {
-      const { runBuildCommand } = await import('../build-command.js');
+      const { runBuildCommand } = await import('./run.js');
       process.exitCode = await runBuildCommand(context, {
         ...opts,
         buildArgs: parseBuildArgs(opts.buildArg),

@@ -1,5 +1,10 @@
 import type { Command } from 'commander';
-import { type LimitOptions, parseCpusOption, parseMemoryOption, parsePidsOption } from '../limit-options.js';
+import {
+  type LimitOptions,
+  parseCpusOption,
+  parseMemoryOption,
+  parsePidsOption,
+} from '../../limit-options.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -31,7 +36,7 @@ export function register(program: Command): void {
     .option('--insecure-registry <host>', 'allow plain HTTP to this registry (repeatable)', collect)
     .option('--keep-workspace', 'keep each job workspace after the run')
     .action(async (dir: string, opts: ExecOptions) => {
-      const { execCommand } = await import('../exec-command.js');
+      const { execCommand } = await import('./run.js');
       process.exitCode = await execCommand(dir, opts);
     });
 }

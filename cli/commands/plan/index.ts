@@ -27,10 +27,10 @@ export function register(program: Command): void {
     .option('--pr <number:target>', 'pull request number and target branch, e.g. 12:main')
     .option('--json', 'print the RunPlan JSON including every JobSpec')
     .action(async (path: string, opts: PlanOptions) => {
-      const { loadPipelines } = await import('../../pipelines/load.js');
-      const { formatError } = await import('../../pipelines/parse/errors.js');
+      const { loadPipelines } = await import('../../../pipelines/load.js');
+      const { formatError } = await import('../../../pipelines/parse/errors.js');
       const { formatPlan, makeEvent, planRun, PlanEventSchema } = await import(
-        '../../pipelines/plan/index.js'
+        '../../../pipelines/plan/index.js'
       );
       const kind = opts.tag !== undefined && opts.event === 'push' ? 'tag' : opts.event;
       const [prNumber, prTarget] = (opts.pr ?? '').split(':');

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
-import { startRedis } from '../../lib/daemons/redis.js';
-import { startRegistry } from '../../lib/daemons/registry.js';
-import { freePort } from '../../lib/net.js';
-import { packageRoot } from '../../lib/package-root.js';
-import { defaultDataDir } from '../../runner/oci/data-dir.js';
-import { execCommand } from '../exec-command.js';
+import { startRedis } from '../../../lib/daemons/redis.js';
+import { startRegistry } from '../../../lib/daemons/registry.js';
+import { freePort } from '../../../lib/net.js';
+import { packageRoot } from '../../../lib/package-root.js';
+import { defaultDataDir } from '../../../runner/oci/data-dir.js';
+import { execCommand } from '../exec/run.js';
 import { ensureBusyboxImage } from './base-image.js';
 
 const DEMO = join(packageRoot(), 'pipelines/examples/demo');
