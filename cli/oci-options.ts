@@ -25,10 +25,10 @@ export function addOciOptions(cmd: Command, registry: boolean): Command {
  * `slipway login`), then Docker's config file, for credentials.
  */
 export async function openOci(opts: OciCliOptions) {
-  const { defaultDataDir, imageStoreDir } = await import('../runner/oci/data-dir.js');
+  const { dataDirPaths, defaultDataDir } = await import('../runner/data-dir.js');
   const { openImageStore } = await import('../runner/oci/store/index.js');
   const dataDir = opts.dataDir ?? defaultDataDir();
-  const store = await openImageStore(imageStoreDir(dataDir));
+  const store = await openImageStore(dataDirPaths.images(dataDir));
   return { store, registry: await cliRegistryClient(dataDir, opts.insecureRegistry) };
 }
 

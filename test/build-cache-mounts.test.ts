@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { before, test } from 'node:test';
-import { cacheMountDir } from '../runner/builder/cache/mounts.js';
+import { dataDirPaths } from '../runner/data-dir.js';
 import {
   build,
   busyboxDataDir,
@@ -42,7 +42,7 @@ RUN --mount=type=cache,target=/cache echo "run with $(cat /stamp.txt)" >> /cache
   assert.deepEqual(second.output, ['run with one', 'run with two']);
 
   // the id defaults to the target; the dir is on the host under the data dir
-  const host = cacheMountDir(dataDir, '/cache');
+  const host = dataDirPaths.buildCacheMount(dataDir, '/cache');
   assert.equal(await readFile(join(host, 'log'), 'utf8'), 'run with one\nrun with two\n');
 
   const image = await readStoredImage(dataDir, second.manifestDigest);

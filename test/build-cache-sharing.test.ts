@@ -4,8 +4,8 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cacheMountDir } from '../runner/builder/cache/mounts.js';
 import { type BuildEvent, buildImage } from '../runner/builder/index.js';
+import { dataDirPaths } from '../runner/data-dir.js';
 import { build, busyboxDataDir, makeContext, slipwayCli } from './build-helpers.js';
 
 // `sharing=` of RUN --mount=type=cache between two builds running at once on one data dir: one
@@ -36,7 +36,7 @@ function cliBuild(dockerfile: string) {
 
 test('sharing=locked: a second build waits until the first has finished with the cache', async () => {
   const id = `locked-${randomBytes(4).toString('hex')}`;
-  const host = cacheMountDir(dataDir, id);
+  const host = dataDirPaths.buildCacheMount(dataDir, id);
   const mount = `--mount=type=cache,id=${id},target=/c,sharing=locked`;
   const first = cliBuild(
     `FROM busybox:latest\nRUN ${mount} echo "start A" >> /c/log; ${WAIT_FOR_RELEASE}; echo "end A" >> /c/log\n`,
@@ -66,7 +66,7 @@ test('sharing=locked: a second build waits until the first has finished with the
 
 test('sharing=private: a build gets a fresh dir while another holds the cache, the cache otherwise', async () => {
   const id = `private-${randomBytes(4).toString('hex')}`;
-  const host = cacheMountDir(dataDir, id);
+  const host = dataDirPaths.buildCacheMount(dataDir, id);
   const mount = `--mount=type=cache,id=${id},target=/c,sharing=private`;
   const sees = (who: string) => `echo "${who} sees [$(ls -A /c | tr '\\n' ,)]"`;
   const seedCtx = await makeContext({ Dockerfile: `FROM busybox:latest\nRUN ${mount} echo s > /c/seed\n` });

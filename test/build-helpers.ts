@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { type BuildOptions, type BuildResult, buildImage } from '../runner/builder/index.js';
-import { imageStoreDir } from '../runner/oci/data-dir.js';
+import { dataDirPaths } from '../runner/data-dir.js';
 import { decompressed } from '../runner/oci/layer/decompress.js';
 import { openImageStore } from '../runner/oci/store/index.js';
 import { requireBinary, requireRoot } from './helpers/requirements.js';
@@ -73,7 +73,7 @@ export interface StoredBuiltImage {
 
 /** Reads a built image back from a data dir's store: manifest, config and every layer unpacked. */
 export async function readStoredImage(dataDir: string, manifestDigest: string): Promise<StoredBuiltImage> {
-  const store = await openImageStore(imageStoreDir(dataDir));
+  const store = await openImageStore(dataDirPaths.images(dataDir));
   const manifest = JSON.parse((await store.content.read(manifestDigest)).toString());
   const config = JSON.parse((await store.content.read(manifest.config.digest)).toString());
   const layerTars: Buffer[] = [];

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { before, test } from 'node:test';
-import { imageStoreDir } from '../runner/oci/data-dir.js';
+import { dataDirPaths } from '../runner/data-dir.js';
 import { openImageStore } from '../runner/oci/store/index.js';
 import {
   build,
@@ -33,7 +33,7 @@ const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('h
 
 async function checkImage(dataDir: string, manifestDigest: string, layerInstructions: number) {
   const image = await readStoredImage(dataDir, manifestDigest);
-  const store = await openImageStore(imageStoreDir(dataDir));
+  const store = await openImageStore(dataDirPaths.images(dataDir));
   for (const l of image.manifest.layers) assert.equal(sha256(await store.content.read(l.digest)), l.digest);
   assert.equal(image.config.rootfs.type, 'layers');
   assert.deepEqual(

@@ -7,10 +7,10 @@ import { before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { makeEvent, planRun } from '../pipelines/index.js';
 import { loadPipelines } from '../pipelines/load.js';
+import { dataDirPaths } from '../runner/data-dir.js';
 import type { JobResult } from '../runner/executor/events.js';
 import { ImageResolver } from '../runner/executor/images.js';
 import { runPlanLocally } from '../runner/executor/run-plan.js';
-import { imageStoreDir } from '../runner/oci/data-dir.js';
 import { RegistryClient } from '../runner/oci/registry/client.js';
 import { openImageStore } from '../runner/oci/store/index.js';
 import { createRuntime } from '../runner/runtime/oci-runtime.js';
@@ -89,7 +89,7 @@ test('a pipeline build job with push: true pushes every interpolated tag and rec
   );
   assert.ok(planned.ok, JSON.stringify(planned));
   const client = new RegistryClient();
-  const store = await openImageStore(imageStoreDir(dataDir));
+  const store = await openImageStore(dataDirPaths.images(dataDir));
   const logs: string[] = [];
   const results: JobResult[] = await runPlanLocally(
     planned.plan,

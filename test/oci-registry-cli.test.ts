@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { imageStoreDir } from '../runner/oci/data-dir.js';
+import { dataDirPaths } from '../runner/data-dir.js';
 import { openImageStore } from '../runner/oci/store/index.js';
 import { storeImage } from './helpers/oci-fixtures.js';
 import { testRegistry } from './helpers/registry.js';
@@ -25,7 +25,7 @@ async function slipway(dataDir: string, ...args: string[]) {
 test('slipway push, pull (progress lines), images, images rm and prune', async () => {
   const reg = await testRegistry('none');
   const srcDir = await tempDir('cli-src');
-  const src = await openImageStore(imageStoreDir(srcDir));
+  const src = await openImageStore(dataDirPaths.images(srcDir));
   const ref = `${reg.host}/cli/app:v1`;
   await storeImage(src, ref, [{ 'a.txt': 'a' }, { 'b.bin': randomBytes(50_000) }]);
 

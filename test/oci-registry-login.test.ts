@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { imageStoreDir } from '../runner/oci/data-dir.js';
+import { dataDirPaths } from '../runner/data-dir.js';
 import { openImageStore } from '../runner/oci/store/index.js';
 import { storeImage } from './helpers/oci-fixtures.js';
 import { testRegistry } from './helpers/registry.js';
@@ -47,7 +47,7 @@ test('slipway login (htpasswd): a wrong password fails at login; then pull and p
     'the password is saved without the newline',
   );
 
-  const store = await openImageStore(imageStoreDir(dataDir));
+  const store = await openImageStore(dataDirPaths.images(dataDir));
   const ref = `${reg.host}/team/app:v1`;
   await storeImage(store, ref, [{ 'a.bin': randomBytes(20_000) }]);
   const pushed = await slipway(dataDir, ['push', ref]);
@@ -81,7 +81,7 @@ test('slipway login (Bearer token): the token server checks the password at logi
   assert.equal(ok.code, 0, ok.stderr);
   assert.ok(tokens.requests.some((r) => r.user === 'alice' && r.status === 200));
 
-  const store = await openImageStore(imageStoreDir(dataDir));
+  const store = await openImageStore(dataDirPaths.images(dataDir));
   const ref = `${reg.host}/team/tok:v1`;
   await storeImage(store, ref, [{ 'a.txt': 'a' }]);
   const pushed = await slipway(dataDir, ['push', ref]);

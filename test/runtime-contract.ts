@@ -4,9 +4,10 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { describe, test } from 'node:test';
+import { dataDirPaths } from '../runner/data-dir.js';
 import { mountsUnder } from '../runner/rootfs/overlay.js';
+import { containerId, idPrefix } from '../runner/runtime/ids.js';
 import { MemoryLogSink } from '../runner/runtime/log-sink.js';
-import { containerId, containersDir, idPrefix, stateDir } from '../runner/runtime/paths.js';
 import { useRuntimeFixture } from './helpers/runtime-fixture.js';
 import { runtimeLeftovers } from './helpers/runtime-leftovers.js';
 import { tempDir } from './helpers/tmp.js';
@@ -144,7 +145,7 @@ export function runtimeContract(binary: 'runc' | 'crun'): void {
         );
       }
       await assert.rejects(runScript('true', { workdir: '/proc/self' }, j), /working directory may not be/);
-      const own = join(containersDir(f.dataDir), containerId(f.dataDir, j.id, 'step'));
+      const own = join(dataDirPaths.containers(f.dataDir), containerId(f.dataDir, j.id, 'step'));
       assert.deepEqual(await mountsUnder(own), []);
       assert.ok(!existsSync(own), 'a failed setup leaves no container dir');
     });
@@ -204,9 +205,13 @@ export function runtimeContract(binary: 'runc' | 'crun'): void {
       await f.rt.destroyJob(j);
       const otherResult = await other.done;
       assert.notEqual(otherResult.exitCode, 0);
-      const ids = execFileSync(f.binary, ['--root', stateDir(f.dataDir, f.binary), 'list', '--quiet'], {
-        encoding: 'utf8',
-      });
+      const ids = execFileSync(
+        f.binary,
+        ['--root', dataDirPaths.runtimeState(f.dataDir, f.binary), 'list', '--quiet'],
+        {
+          encoding: 'utf8',
+        },
+      );
       assert.ok(!ids.includes(`${idPrefix(f.dataDir)}${j.id}`));
       await assert.rejects(f.rt.run(j, spec('late', 'true'), { sink }), /was destroyed/);
     });

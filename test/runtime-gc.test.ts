@@ -5,9 +5,10 @@ import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { dataDirPaths } from '../runner/data-dir.js';
 import { mountsUnder } from '../runner/rootfs/overlay.js';
 import { gcRuntime } from '../runner/runtime/gc.js';
-import { containersDir, idPrefix, stateDir } from '../runner/runtime/paths.js';
+import { idPrefix } from '../runner/runtime/ids.js';
 import { requireBinary, requireRoot } from './helpers/requirements.js';
 import { runtimeLeftovers } from './helpers/runtime-leftovers.js';
 import { makeBusyboxLayers } from './helpers/runtime-rootfs.js';
@@ -65,7 +66,7 @@ for (const binary of ['runc', 'crun'] as const) {
       await new Promise((r) => child?.once('exit', r));
 
       const list = () =>
-        execFileSync(binary, ['--root', stateDir(dataDir, binary), 'list', '--quiet'], {
+        execFileSync(binary, ['--root', dataDirPaths.runtimeState(dataDir, binary), 'list', '--quiet'], {
           encoding: 'utf8',
         }).trim();
       assert.match(list(), new RegExp(`^${idPrefix(dataDir)}`), 'the crash left a container behind');
@@ -74,7 +75,7 @@ for (const binary of ['runc', 'crun'] as const) {
       await gcRuntime(dataDir);
 
       assert.deepEqual(await runtimeLeftovers(dataDir, binary), { containers: [], mounts: [], cgroups: [] });
-      assert.deepEqual(await readdir(containersDir(dataDir)), []);
+      assert.deepEqual(await readdir(dataDirPaths.containers(dataDir)), []);
       const procsDeadline = Date.now() + 5000;
       while ((await processesMentioning(dataDir)).length > 0) {
         assert.ok(Date.now() < procsDeadline, `processes left: ${await processesMentioning(dataDir)}`);

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadImage } from '../../runner/builder/engine/stored-image.js';
 import { buildImage } from '../../runner/builder/index.js';
-import { imageStoreDir } from '../../runner/oci/data-dir.js';
+import { dataDirPaths } from '../../runner/data-dir.js';
 import { pull } from '../../runner/oci/pull.js';
 import { formatReference, parseReference } from '../../runner/oci/reference.js';
 import { RegistryClient } from '../../runner/oci/registry/client.js';
@@ -45,7 +45,7 @@ export function slipwayBuilder(
     async reset() {
       if (dataDir) await rm(dataDir, { recursive: true, force: true });
       dataDir = await mkdtemp(join(scratch, 'slipway-'));
-      const store = await openImageStore(imageStoreDir(dataDir));
+      const store = await openImageStore(dataDirPaths.images(dataDir));
       const pulled = await pull(new RegistryClient(), store, registryRef);
       await store.setRef(formatReference(parseReference(BASE_REF)), pulled.manifest);
       const base = await loadImage(store, new RegistryClient(), BASE_REF);

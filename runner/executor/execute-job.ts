@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { log } from '../../lib/log.js';
 import type { JobSpec } from '../../pipelines/spec/index.js';
+import { dataDirPaths } from '../data-dir.js';
 import type { RegistryClient } from '../oci/registry/client.js';
 import type { JobHandle, Runtime } from '../runtime/types.js';
 import { collectArtifacts } from './artifacts.js';
@@ -72,7 +72,7 @@ async function executeAttempt(
   const started = Date.now();
   const jobKey = `${spec.run.id}-${createHash('sha256').update(`${spec.run.id}/${spec.job.id}`).digest('hex').slice(0, 10)}`;
   const safeKey = jobKey.replace(/[^A-Za-z0-9_.-]/g, '_').slice(-40);
-  const workspaceDir = join(deps.dataDir, 'workspaces', safeKey);
+  const workspaceDir = dataDirPaths.workspace(deps.dataDir, safeKey);
   const jobSignal = AbortSignal.any([AbortSignal.timeout(spec.timeoutMs), ...(signal ? [signal] : [])]);
   const setup = new ForwardingSink(events, 'setup');
   const say = (text: string) => setup.write({ stream: 'stdout', time: Date.now(), text });
@@ -94,7 +94,7 @@ async function executeAttempt(
   let error: string | undefined;
   let artifacts: string[] = [];
   let builtImage: JobResult['image'];
-  const artifactsDir = join(deps.dataDir, 'artifacts', safeKey);
+  const artifactsDir = dataDirPaths.artifacts(deps.dataDir, safeKey);
   events.jobStarted?.(spec, attempt);
   try {
     await rm(workspaceDir, { recursive: true, force: true });

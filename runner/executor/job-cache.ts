@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import type { JobSpec } from '../../pipelines/spec/index.js';
+import { dataDirPaths } from '../data-dir.js';
 import type { Mount } from '../runtime/types.js';
 import { resolveCacheKey } from './hash-files.js';
 
@@ -28,7 +29,7 @@ export async function resolveJobCache(
   if (!spec.cache) return undefined;
   const key = safeName(await resolveCacheKey(spec.cache.key, workspaceDir));
   const repo = createHash('sha256').update(spec.repo.url).digest('hex').slice(0, 16);
-  const dir = join(dataDir, 'cache', repo, key);
+  const dir = dataDirPaths.jobCache(dataDir, repo, key);
   const mounts: Mount[] = [];
   for (const [i, path] of spec.cache.paths.entries()) {
     const source = join(dir, String(i));

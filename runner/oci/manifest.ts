@@ -53,10 +53,6 @@ export const INDEX_MEDIA_TYPES = [MediaType.ociIndex, MediaType.dockerManifestLi
 /** The Accept header for manifest requests: every type Slipway understands. */
 export const MANIFEST_ACCEPT = [...MANIFEST_MEDIA_TYPES, ...INDEX_MEDIA_TYPES].join(', ');
 
-export function sha256(bytes: Uint8Array): Digest {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-}
-
 /** Throws a permanent error when `bytes` do not hash to `expected` (sha256 or sha512). */
 export function verifyDigest(bytes: Uint8Array, expected: Digest, what: string): void {
   const [algo] = expected.split(':');

@@ -1,11 +1,12 @@
 import { access, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Logger, log as rootLog } from '../../lib/log.js';
+import { dataDirPaths } from '../data-dir.js';
 import { mountsUnder, unmountOverlay } from '../rootfs/overlay.js';
 import { gcCgroups } from './cgroups.js';
 import { ociCommand } from './container.js';
+import { idPrefix } from './ids.js';
 import { gcNetworks } from './network/index.js';
-import { containersDir, idPrefix, runtimeDir, stateDir } from './paths.js';
 
 export interface RuntimeGcReport {
   containers: number;
@@ -24,7 +25,7 @@ export async function gcRuntime(dataDir: string, log: Logger = rootLog): Promise
   const report: RuntimeGcReport = { containers: 0, rootfs: 0 };
   const prefix = idPrefix(dataDir);
   for (const binary of ['runc', 'crun']) {
-    const rt = { binary, stateDir: stateDir(dataDir, binary) };
+    const rt = { binary, stateDir: dataDirPaths.runtimeState(dataDir, binary) };
     if (
       !(await access(rt.stateDir).then(
         () => true,
@@ -43,7 +44,7 @@ export async function gcRuntime(dataDir: string, log: Logger = rootLog): Promise
       report.containers++;
     }
   }
-  const dir = containersDir(dataDir);
+  const dir = dataDirPaths.containers(dataDir);
   for (const name of await readdir(dir).catch(() => [] as string[])) {
     await unmountOverlay(join(dir, name)).catch((err) =>
       glog.warn({ err, dir: name }, 'root fs removal failed'),
@@ -51,7 +52,7 @@ export async function gcRuntime(dataDir: string, log: Logger = rootLog): Promise
     report.rootfs++;
   }
   // Mounts whose dirs vanished (should not happen, but never leave one behind).
-  for (const point of await mountsUnder(runtimeDir(dataDir))) {
+  for (const point of await mountsUnder(dataDirPaths.runtime(dataDir))) {
     await unmountOverlay(point).catch(() => {});
   }
   await gcCgroups(prefix);

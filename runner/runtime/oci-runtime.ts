@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SlipwayError } from '../../lib/errors.js';
 import { type Logger, log as rootLog } from '../../lib/log.js';
+import { dataDirPaths } from '../data-dir.js';
 import { ensureHybridCgroupsForCrun } from './cgroups.js';
 import {
   type ContainerNetworkAttachment,
@@ -11,8 +12,8 @@ import {
   startContainer,
 } from './container.js';
 import { execInContainer } from './exec-in.js';
+import { checkName, containerId } from './ids.js';
 import { createJobNetwork, type JobNetwork } from './network/index.js';
-import { checkName, containerId, containersDir, stateDir } from './paths.js';
 import type {
   ContainerSpec,
   ExecOptions,
@@ -83,7 +84,7 @@ export class OciContainerRuntime implements Runtime {
     const binary = opts.binary ?? 'runc';
     this.rt = {
       binary,
-      stateDir: stateDir(opts.dataDir, binary),
+      stateDir: dataDirPaths.runtimeState(opts.dataDir, binary),
       seccompProfile: opts.seccompProfile,
       compatSyscalls: opts.compatSyscalls === true,
     };
@@ -94,7 +95,7 @@ export class OciContainerRuntime implements Runtime {
   async prepareJob(opts: PrepareJobOptions): Promise<JobHandle> {
     checkName(opts.id, 'job id');
     await mkdir(this.rt.stateDir, { recursive: true, mode: 0o700 });
-    await mkdir(containersDir(this.opts.dataDir), { recursive: true, mode: 0o700 });
+    await mkdir(dataDirPaths.containers(this.opts.dataDir), { recursive: true, mode: 0o700 });
     if (this.rt.binary.endsWith('crun')) {
       this.hostReady ??= ensureHybridCgroupsForCrun();
       await this.hostReady;
@@ -152,7 +153,7 @@ export class OciContainerRuntime implements Runtime {
     spec: ContainerSpec,
     sink: LogSink,
   ): Promise<{ running: RunningContainer; ip?: string }> {
-    const dir = join(containersDir(this.opts.dataDir), id);
+    const dir = join(dataDirPaths.containers(this.opts.dataDir), id);
     const useNet = job.jobNetwork && spec.network !== 'none' ? job.jobNetwork : undefined;
     let attachment: ContainerNetworkAttachment | undefined;
     if (useNet) {
@@ -261,7 +262,7 @@ export class OciContainerRuntime implements Runtime {
     return execInContainer(
       this.rt,
       running.id,
-      join(containersDir(this.opts.dataDir), running.id),
+      join(dataDirPaths.containers(this.opts.dataDir), running.id),
       script,
       opts,
     );

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { buildImage } from '../../runner/builder/index.js';
-import { imageStoreDir } from '../../runner/oci/data-dir.js';
+import { dataDirPaths } from '../../runner/data-dir.js';
 import { openImageStore } from '../../runner/oci/store/index.js';
 import type { BuiltImageSummary } from './docker-build.js';
 import { IMAGE_IGNORED_PATHS } from './docker-build.js';
@@ -35,7 +35,7 @@ export async function seededDataDir(): Promise<string> {
   const seed = await seededTemplate();
   const dataDir = await tempDir('conformance-build');
   await mkdir(dataDir, { recursive: true });
-  await run('cp', ['-a', imageStoreDir(seed), imageStoreDir(dataDir)]);
+  await run('cp', ['-a', dataDirPaths.images(seed), dataDirPaths.images(dataDir)]);
   return dataDir;
 }
 
@@ -44,7 +44,7 @@ export async function slipwayImageSummary(
   dataDir: string,
   manifestDigest: string,
 ): Promise<BuiltImageSummary> {
-  const store = await openImageStore(imageStoreDir(dataDir));
+  const store = await openImageStore(dataDirPaths.images(dataDir));
   const manifest = JSON.parse((await store.content.read(manifestDigest)).toString()) as {
     config: { digest: string };
     layers: Array<{ digest: string }>;

@@ -3,11 +3,11 @@ import { after, before } from 'node:test';
 import { terminalReporter } from '../../cli/commands/exec/terminal-reporter.js';
 import { makeEvent, parsePipeline, planRun } from '../../pipelines/index.js';
 import type { JobSpec } from '../../pipelines/spec/index.js';
+import { dataDirPaths } from '../../runner/data-dir.js';
 import type { JobResult } from '../../runner/executor/events.js';
 import { type ExecutorDeps, executeJob } from '../../runner/executor/execute-job.js';
 import { ImageResolver } from '../../runner/executor/images.js';
 import type { WorkspaceSource } from '../../runner/executor/workspace.js';
-import { imageStoreDir } from '../../runner/oci/data-dir.js';
 import { RegistryClient } from '../../runner/oci/registry/client.js';
 import { openImageStore } from '../../runner/oci/store/index.js';
 import { gcRuntime } from '../../runner/runtime/gc.js';
@@ -70,7 +70,7 @@ export function useExecutorFixture(): ExecutorFixture {
     requireBinary('ip', 'iproute2');
     f.dataDir = await tempDir('exec-data');
     await seedStore(f.dataDir, 'busybox', ['busybox:latest']);
-    const store = await openImageStore(imageStoreDir(f.dataDir));
+    const store = await openImageStore(dataDirPaths.images(f.dataDir));
     f.deps = {
       runtime: createRuntime({ dataDir: f.dataDir }),
       images: new ImageResolver(store, new RegistryClient()),

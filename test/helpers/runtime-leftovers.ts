@@ -2,17 +2,22 @@ import { execFile, execFileSync } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { dataDirPaths } from '../../runner/data-dir.js';
 import { mountsUnder } from '../../runner/rootfs/overlay.js';
+import { idPrefix } from '../../runner/runtime/ids.js';
 import { dataDirNetnsPrefix, dataDirOwnerPrefix } from '../../runner/runtime/network/names.js';
-import { idPrefix, stateDir } from '../../runner/runtime/paths.js';
 
 const sh = promisify(execFile);
 
 /** What a Runtime on `dataDir` has left on the host: containers, mounts, cgroups (all should be empty). */
 export async function runtimeLeftovers(dataDir: string, binary: 'runc' | 'crun') {
-  const listed = execFileSync(binary, ['--root', stateDir(dataDir, binary), 'list', '--quiet'], {
-    encoding: 'utf8',
-  });
+  const listed = execFileSync(
+    binary,
+    ['--root', dataDirPaths.runtimeState(dataDir, binary), 'list', '--quiet'],
+    {
+      encoding: 'utf8',
+    },
+  );
   const cgroups: string[] = [];
   const roots = (await readdir('/sys/fs/cgroup')).map((h) => join('/sys/fs/cgroup', h, 'slipway'));
   for (const root of [...roots, '/sys/fs/cgroup/slipway']) {
@@ -29,7 +34,12 @@ export async function runtimeLeftovers(dataDir: string, binary: 'runc' | 'crun')
  */
 export async function dataDirLeftovers(dataDir: string): Promise<string[]> {
   const found: string[] = [];
-  const runc = await sh('runc', ['--root', stateDir(dataDir, 'runc'), 'list', '--quiet']).catch(() => ({
+  const runc = await sh('runc', [
+    '--root',
+    dataDirPaths.runtimeState(dataDir, 'runc'),
+    'list',
+    '--quiet',
+  ]).catch(() => ({
     stdout: '',
   }));
   for (const id of runc.stdout.split('\n'))

@@ -1,4 +1,4 @@
-import { imageStoreDir } from '../../runner/oci/data-dir.js';
+import { dataDirPaths } from '../../runner/data-dir.js';
 import { pull } from '../../runner/oci/pull.js';
 import { RegistryClient } from '../../runner/oci/registry/client.js';
 import { openImageStore } from '../../runner/oci/store/index.js';
@@ -17,7 +17,7 @@ export async function seedStore(
 ): Promise<string> {
   const registry = await testRegistry();
   const ref = await pushBaseImage(name, registry.host);
-  const store = await openImageStore(imageStoreDir(dataDir));
+  const store = await openImageStore(dataDirPaths.images(dataDir));
   const pulled = await pull(new RegistryClient(), store, ref);
   const { formatReference, parseReference } = await import('../../runner/oci/reference.js');
   for (const alias of aliases) await store.setRef(formatReference(parseReference(alias)), pulled.manifest);

@@ -21,7 +21,7 @@ export interface BuildCommandOptions extends OciCliOptions {
  */
 export async function runBuildCommand(context: string, opts: BuildCommandOptions): Promise<number> {
   const { buildImage, BuildFailure } = await import('../../../runner/builder/index.js');
-  const { defaultDataDir } = await import('../../../runner/oci/data-dir.js');
+  const { dataDirPaths, defaultDataDir } = await import('../../../runner/data-dir.js');
   const { buildProgressPrinter } = await import('./progress.js');
   try {
     if (opts.network !== undefined && opts.network !== 'bridge' && opts.network !== 'none')

@@ -2,10 +2,10 @@ import { resolve } from 'node:path';
 import { simpleGit } from 'simple-git';
 import { makeEvent, type PlanEvent, planRun } from '../../../pipelines/index.js';
 import { loadPipelines } from '../../../pipelines/load.js';
-import { leaseDataDir } from '../../../runner/executor/data-dir-lease.js';
+import { dataDirPaths, defaultDataDir } from '../../../runner/data-dir.js';
+import { leaseDataDir } from '../../../runner/data-dir-lease.js';
 import { ImageResolver } from '../../../runner/executor/images.js';
 import { runExitCode, runPlanLocally } from '../../../runner/executor/run-plan.js';
-import { defaultDataDir, imageStoreDir } from '../../../runner/oci/data-dir.js';
 import { RegistryClient } from '../../../runner/oci/registry/client.js';
 import { dataDirCredentials } from '../../../runner/oci/registry/credentials.js';
 import { openImageStore } from '../../../runner/oci/store/index.js';
@@ -25,7 +25,7 @@ export async function execCommand(dir: string, opts: ExecOptions): Promise<numbe
   }
   const event = await localEvent(root, opts);
   const dataDir = opts.dataDir ?? defaultDataDir();
-  const store = await openImageStore(imageStoreDir(dataDir));
+  const store = await openImageStore(dataDirPaths.images(dataDir));
   const images = new ImageResolver(
     store,
     new RegistryClient({ insecure: opts.insecureRegistry ?? [], credentials: dataDirCredentials(dataDir) }),

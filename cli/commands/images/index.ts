@@ -45,9 +45,9 @@ export function register(program: Command): void {
     )
     .action(async (opts: OciCliOptions & { graceSeconds: string }) => {
       try {
-        const { defaultDataDir, imageStoreDir } = await import('../../../runner/oci/data-dir.js');
+        const { dataDirPaths, defaultDataDir } = await import('../../../runner/data-dir.js');
         const { openImageStore } = await import('../../../runner/oci/store/index.js');
-        const store = await openImageStore(imageStoreDir(opts.dataDir ?? defaultDataDir()), {
+        const store = await openImageStore(dataDirPaths.images(opts.dataDir ?? defaultDataDir()), {
           gcGraceMs: Math.max(0, Number(opts.graceSeconds) || 0) * 1000,
         });
         const { freedBytes, removed } = await store.gc();

@@ -21,7 +21,7 @@ export function register(program: Command): void {
         if (!opts.passwordStdin) throw new Error('pass the password on standard input with --password-stdin');
         const password = (await readStdin()).replace(/\r?\n$/, '');
         if (!password) throw new Error('no password on standard input');
-        const { defaultDataDir } = await import('../../../runner/oci/data-dir.js');
+        const { dataDirPaths, defaultDataDir } = await import('../../../runner/data-dir.js');
         const { RegistryClient } = await import('../../../runner/oci/registry/client.js');
         const auth = await import('../../../runner/oci/registry/slipway-auth.js');
         const registry = auth.normalizeRegistryHost(host);
@@ -31,7 +31,7 @@ export function register(program: Command): void {
           credentials: async (r) => (r === registry ? credential : undefined),
         });
         await client.checkCredentials(registry);
-        const file = auth.slipwayAuthPath(opts.dataDir ?? defaultDataDir());
+        const file = dataDirPaths.auth(opts.dataDir ?? defaultDataDir());
         await auth.updateSlipwayAuth(file, registry, credential);
         console.log(`logged in to ${registry} as ${opts.username} (saved in ${file})`);
       } catch (err) {
@@ -47,10 +47,10 @@ export function register(program: Command): void {
     false,
   ).action(async (host: string, opts: OciCliOptions) => {
     try {
-      const { defaultDataDir } = await import('../../../runner/oci/data-dir.js');
+      const { dataDirPaths, defaultDataDir } = await import('../../../runner/data-dir.js');
       const auth = await import('../../../runner/oci/registry/slipway-auth.js');
       const registry = auth.normalizeRegistryHost(host);
-      const file = auth.slipwayAuthPath(opts.dataDir ?? defaultDataDir());
+      const file = dataDirPaths.auth(opts.dataDir ?? defaultDataDir());
       const existed = await auth.updateSlipwayAuth(file, registry, undefined);
       console.log(existed ? `logged out of ${registry}` : `not logged in to ${registry}`);
     } catch (err) {

@@ -2,7 +2,7 @@ import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildImage } from '../../../runner/builder/index.js';
-import { imageStoreDir } from '../../../runner/oci/data-dir.js';
+import { dataDirPaths } from '../../../runner/data-dir.js';
 import { formatReference, parseReference } from '../../../runner/oci/reference.js';
 import { openImageStore } from '../../../runner/oci/store/index.js';
 import { makeBusyboxRootfs } from './busybox-rootfs.js';
@@ -14,7 +14,7 @@ import { makeBusyboxRootfs } from './busybox-rootfs.js';
  */
 export async function ensureBusyboxImage(dataDir: string): Promise<{ ref: string; built: boolean }> {
   const ref = formatReference(parseReference('busybox:latest'));
-  const store = await openImageStore(imageStoreDir(dataDir));
+  const store = await openImageStore(dataDirPaths.images(dataDir));
   if (await store.getRef(ref)) return { ref, built: false };
   await access('/bin/busybox').catch(() => {
     throw new Error('no busybox image and no /bin/busybox to make one: apt-get install busybox-static');

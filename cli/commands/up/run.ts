@@ -3,7 +3,7 @@ import { startRedis } from '../../../lib/daemons/redis.js';
 import { startRegistry } from '../../../lib/daemons/registry.js';
 import { freePort } from '../../../lib/net.js';
 import { packageRoot } from '../../../lib/package-root.js';
-import { defaultDataDir } from '../../../runner/oci/data-dir.js';
+import { dataDirPaths, defaultDataDir } from '../../../runner/data-dir.js';
 import { execCommand } from '../exec/run.js';
 import { ensureBusyboxImage } from './base-image.js';
 
@@ -35,13 +35,16 @@ export async function upCommand(opts: {
     return 1;
   }
   const dataDir = opts.dataDir ?? defaultDataDir();
-  const redis = await startRedis({ dataDir: join(dataDir, 'redis'), port: await portNear(6379) });
-  const registry = await startRegistry({ dataDir: join(dataDir, 'registry'), port: await portNear(5000) });
+  const redis = await startRedis({ dataDir: dataDirPaths.redis(dataDir), port: await portNear(6379) });
+  const registry = await startRegistry({
+    dataDir: dataDirPaths.registry(dataDir),
+    port: await portNear(5000),
+  });
   const stop = async () => {
     await Promise.all([redis.stop(), registry.stop()]);
   };
   try {
-    console.log(`redis     ${redis.url}  (data in ${join(dataDir, 'redis')})`);
+    console.log(`redis     ${redis.url}  (data in ${dataDirPaths.redis(dataDir)})`);
     console.log(
       `registry  ${registry.url}  (push with: slipway push busybox:latest ${registry.host}/busybox)`,
     );

@@ -1,16 +1,11 @@
-import { createHash } from 'node:crypto';
 import { chmod, chown, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type FileLock, lockFile } from '../../../lib/file-lock.js';
+import { dataDirPaths } from '../../data-dir.js';
 import type { Mount } from '../dockerfile/model.js';
 import type { BuildWorkspace } from '../engine/workspace.js';
 
 type CacheMount = Extract<Mount, { type: 'cache' }>;
-
-/** Host dir of a RUN cache mount: `<dataDir>/build-cache-mounts/<sha256(id)>` — never the id as a path. */
-export function cacheMountDir(dataDir: string, id: string): string {
-  return join(dataDir, 'build-cache-mounts', createHash('sha256').update(id).digest('hex'));
-}
 
 /** The cache dirs one RUN uses, by cache id, and the locks it holds on them. */
 export interface CacheMountSet {
@@ -59,7 +54,7 @@ export async function acquireCacheMounts(
   const release = async () => {
     for (const l of held.splice(0)) await l.release();
   };
-  const ordered = [...byId].map(([id, ms]) => ({ id, ms, dir: cacheMountDir(dataDir, id) }));
+  const ordered = [...byId].map(([id, ms]) => ({ id, ms, dir: dataDirPaths.buildCacheMount(dataDir, id) }));
   ordered.sort((a, b) => (a.dir < b.dir ? -1 : 1));
   try {
     for (const { id, ms, dir } of ordered) {

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { z } from 'zod';
 import { log } from '../../../lib/log.js';
+import { dataDirPaths } from '../../data-dir.js';
 import type { ContextEntry } from './walk.js';
 
 /** [ino, size, mtimeMs, ctimeMs, hashedAt (ms), sha256 hex] of one context file when it was hashed. */
@@ -47,7 +48,7 @@ export class FileDigestCache {
 
   static open(dataDir: string, contextDir: string): FileDigestCache {
     const name = createHash('sha256').update(contextDir).digest('hex').slice(0, 32);
-    const path = join(dataDir, 'build-cache', 'file-digests', `${name}.json`);
+    const path = dataDirPaths.fileDigests(dataDir, name);
     try {
       const parsed = fileSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
       if (parsed.success) return new FileDigestCache(path, parsed.data.files);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { log } from '../../../lib/log.js';
-import { imageStoreDir } from '../../oci/data-dir.js';
+import { dataDirPaths } from '../../data-dir.js';
 import type { RegistryClient } from '../../oci/registry/client.js';
 import { openImageStore } from '../../oci/store/index.js';
 import type { JobHandle, Runtime } from '../../runtime/types.js';
@@ -46,7 +46,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
   if (!globals.ok) throw problemsFailure(globals.errors);
   const graph = buildStageGraph(df, opts.target, buildArgs, globals.value);
   if (!graph.ok) throw problemsFailure(graph.errors);
-  const store = await openImageStore(imageStoreDir(opts.dataDir));
+  const store = await openImageStore(dataDirPaths.images(opts.dataDir));
   // The registry client (and its HTTP stack) loads only when something needs a registry.
   let registryClient: Promise<RegistryClient> | undefined;
   const registry = (): Promise<RegistryClient> =>
@@ -59,7 +59,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
   const sde = opts.sourceDateEpoch;
   const ws = await BuildWorkspace.create(
     store,
-    join(opts.dataDir, 'build', `b-${process.pid}-${randomBytes(4).toString('hex')}`),
+    dataDirPaths.buildScratch(opts.dataDir, `b-${process.pid}-${randomBytes(4).toString('hex')}`),
     sde,
   );
   let imported: ImportedCache | undefined;

@@ -1,7 +1,8 @@
 import { SlipwayError } from '../../../lib/errors.js';
 import { log } from '../../../lib/log.js';
-import { MANIFEST_ACCEPT, sha256, verifyDigest } from '../manifest.js';
+import { MANIFEST_ACCEPT, verifyDigest } from '../manifest.js';
 import { formatReference, type ImageReference } from '../reference.js';
+import { digestOf } from '../store/digest.js';
 import type { Descriptor, Digest } from '../types.js';
 import { httpAllowed } from './auth.js';
 import { type CredentialLookup, credentialLookup } from './credentials.js';
@@ -138,7 +139,7 @@ export class RegistryClient {
       if (expected) verifyDigest(bytes, expected, `manifest ${what}`);
       return {
         bytes,
-        digest: expected ?? sha256(bytes),
+        digest: expected ?? digestOf(bytes),
         contentType: res.headers.get('content-type') ?? undefined,
       };
     });
@@ -213,7 +214,7 @@ export class RegistryClient {
     mediaType: string,
     bytes: Buffer,
   ): Promise<Digest> {
-    const digest = sha256(bytes);
+    const digest = digestOf(bytes);
     const target = formatReference({ ...ref, tag: tagOrDigest.includes(':') ? undefined : tagOrDigest });
     return this.retry(`PUT manifest ${target}`, async () => {
       const res = await this.session(ref.registry).request(

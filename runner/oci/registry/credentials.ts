@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { SlipwayError } from '../../../lib/errors.js';
 import { log } from '../../../lib/log.js';
-import { slipwayAuthPath, slipwayCredential } from './slipway-auth.js';
+import { dataDirPaths } from '../../data-dir.js';
+import { slipwayCredential } from './slipway-auth.js';
 
 const logger = log.child({ module: 'oci/credentials' });
 
@@ -149,5 +150,5 @@ export function credentialLookup(
 
 /** The CLI's lookup for data dir `dataDir`: `<dataDir>/auth.json`, then the Docker config. */
 export function dataDirCredentials(dataDir: string): CredentialLookup {
-  return credentialLookup({ slipwayFile: slipwayAuthPath(dataDir) });
+  return credentialLookup({ slipwayFile: dataDirPaths.auth(dataDir) });
 }

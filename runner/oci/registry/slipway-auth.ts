@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { z } from 'zod';
 import { SlipwayError } from '../../../lib/errors.js';
 import { DEFAULT_REGISTRY, parseReference } from '../reference.js';
@@ -11,10 +11,6 @@ import type { Credential } from './credentials.js';
  * (mode 0600) and read before the Docker config file by every pull and push of that data dir.
  * Format: `{"auths": {"<registry host[:port]>": {"username": "…", "password": "…"}}}`.
  */
-export function slipwayAuthPath(dataDir: string): string {
-  return join(dataDir, 'auth.json');
-}
-
 const authFileSchema = z.object({
   auths: z.record(z.string(), z.object({ username: z.string().min(1), password: z.string() }).strict()),
 });

@@ -1,11 +1,12 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../../lib/log.js';
+import { dataDirPaths } from '../../data-dir.js';
 import { deleteBridge, listSlipwayBridges } from './bridge.js';
 import { removeRulesByLabel } from './firewall.js';
 import { dataDirNetnsPrefix, dataDirOwnerPrefix } from './names.js';
 import { deleteNetns, listNetns } from './netns.js';
-import { ipamDir, readJobRecords, teardownJob } from './teardown.js';
+import { readJobRecords, teardownJob } from './teardown.js';
 
 export interface NetworkGcReport {
   jobs: number;
@@ -44,8 +45,8 @@ export async function gcNetworks(dataDir: string, log: Logger): Promise<NetworkG
     report.bridges++;
   }
   report.rules = await removeRulesByLabel(labelPrefix);
-  for (const dir of await readdir(ipamDir(dataDir)).catch(() => [] as string[])) {
-    await rm(join(ipamDir(dataDir), dir), { recursive: true, force: true });
+  for (const dir of await readdir(dataDirPaths.networkIpam(dataDir)).catch(() => [] as string[])) {
+    await rm(join(dataDirPaths.networkIpam(dataDir), dir), { recursive: true, force: true });
     report.leaseDirs++;
   }
   if (Object.values(report).some((n) => n > 0)) glog.info(report, 'collected leftover job networks');

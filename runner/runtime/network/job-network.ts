@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { z } from 'zod';
 import { SlipwayError } from '../../../lib/errors.js';
 import type { Logger } from '../../../lib/log.js';
+import { dataDirPaths } from '../../data-dir.js';
 import { claimBridge } from './bridge.js';
 import { bridgeConfig, invokeCni, loopbackConfig } from './cni.js';
 import { type HostsEntry, jobResolvConf, renderHostsFile } from './dns.js';
@@ -9,7 +10,7 @@ import { addJobRules, ensureHostFirewall } from './firewall.js';
 import { type Cidr, formatCidr, nthAddress, parseCidr, subnetPoolSchema } from './ipv4.js';
 import { cniNetworkName, netnsName, ownerLabel } from './names.js';
 import { addNetns, deleteNetns } from './netns.js';
-import { ipamDir, readJobRecord, teardownJob, writeJobRecord } from './teardown.js';
+import { readJobRecord, teardownJob, writeJobRecord } from './teardown.js';
 
 export const DEFAULT_SUBNET_POOL = '10.89.0.0/16';
 
@@ -71,7 +72,7 @@ export async function createJobNetwork(opts: {
   }
   const { jobId, dataDir } = parsed.data;
   const log = opts.log.child({ module: 'runtime/network', jobId });
-  await mkdir(ipamDir(dataDir), { recursive: true });
+  await mkdir(dataDirPaths.networkIpam(dataDir), { recursive: true });
   const stale = await readJobRecord(dataDir, jobId);
   if (stale) {
     log.warn({ bridge: stale.bridge }, 'removing a stale network left by an earlier run of this job');
@@ -121,7 +122,7 @@ class CniJobNetwork implements JobNetwork {
             bridge: this.bridge,
             subnet: this.subnet,
             gateway: this.gateway,
-            ipamDir: ipamDir(this.dataDir),
+            ipamDir: dataDirPaths.networkIpam(this.dataDir),
           });
     return invokeCni({
       command,

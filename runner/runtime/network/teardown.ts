@@ -2,6 +2,7 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { Logger } from '../../../lib/log.js';
+import { dataDirPaths } from '../../data-dir.js';
 import { deleteBridge, listSlipwayBridges } from './bridge.js';
 import { removeJobRules } from './firewall.js';
 import { cniNetworkName, jobNetnsPrefix, jobTag, ownerLabel } from './names.js';
@@ -14,20 +15,12 @@ import { deleteNetns, listNetns } from './netns.js';
 export const jobRecordSchema = z.object({ jobId: z.string(), bridge: z.string(), subnet: z.string() });
 export type JobRecord = z.infer<typeof jobRecordSchema>;
 
-export function ipamDir(dataDir: string): string {
-  return join(dataDir, 'network', 'ipam');
-}
-
-export function jobsDir(dataDir: string): string {
-  return join(dataDir, 'network', 'jobs');
-}
-
 function recordPath(dataDir: string, jobId: string): string {
-  return join(jobsDir(dataDir), `${jobTag(jobId)}.json`);
+  return join(dataDirPaths.networkJobs(dataDir), `${jobTag(jobId)}.json`);
 }
 
 export async function writeJobRecord(dataDir: string, record: JobRecord): Promise<void> {
-  await mkdir(jobsDir(dataDir), { recursive: true });
+  await mkdir(dataDirPaths.networkJobs(dataDir), { recursive: true });
   await writeFile(recordPath(dataDir, record.jobId), JSON.stringify(record));
 }
 
@@ -38,16 +31,16 @@ export async function readJobRecord(dataDir: string, jobId: string): Promise<Job
 
 /** Every job record in the data dir; unreadable ones are reported through `onBad` and skipped. */
 export async function readJobRecords(dataDir: string, onBad: (file: string) => void): Promise<JobRecord[]> {
-  const files = await readdir(jobsDir(dataDir)).catch(() => [] as string[]);
+  const files = await readdir(dataDirPaths.networkJobs(dataDir)).catch(() => [] as string[]);
   const records: JobRecord[] = [];
   for (const f of files) {
     const parsed = jobRecordSchema.safeParse(
-      JSON.parse(await readFile(join(jobsDir(dataDir), f), 'utf8').catch(() => 'null')),
+      JSON.parse(await readFile(join(dataDirPaths.networkJobs(dataDir), f), 'utf8').catch(() => 'null')),
     );
     if (parsed.success) records.push(parsed.data);
     else {
       onBad(f);
-      await rm(join(jobsDir(dataDir), f), { force: true });
+      await rm(join(dataDirPaths.networkJobs(dataDir), f), { force: true });
     }
   }
   return records;
@@ -79,7 +72,10 @@ export async function teardownJob(dataDir: string, record: JobRecord, log: Logge
     if (found && (found.label === label || found.label === '')) await deleteBridge(record.bridge);
   });
   await attempt('ipam', () =>
-    rm(join(ipamDir(dataDir), cniNetworkName(dataDir, record.jobId)), { recursive: true, force: true }),
+    rm(join(dataDirPaths.networkIpam(dataDir), cniNetworkName(dataDir, record.jobId)), {
+      recursive: true,
+      force: true,
+    }),
   );
   if (errors.length === 0)
     await attempt('record', () => rm(recordPath(dataDir, record.jobId), { force: true }));

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
-import { sha256 } from '../../../oci/manifest.js';
 import { parseReference } from '../../../oci/reference.js';
 import type { RegistryClient } from '../../../oci/registry/client.js';
+import { digestOf } from '../../../oci/store/digest.js';
 import { type Descriptor, type ImageStore, MediaType } from '../../../oci/types.js';
 import type { CacheEntry } from '../store/entry.js';
 import { CACHE_CONFIG_MEDIA_TYPE, serialiseCacheConfig } from './format.js';
@@ -29,7 +29,7 @@ export async function exportCache(
   const configBytes = serialiseCacheConfig(entries);
   const config: Descriptor = {
     mediaType: CACHE_CONFIG_MEDIA_TYPE,
-    digest: sha256(configBytes),
+    digest: digestOf(configBytes),
     size: configBytes.length,
   };
   await registry.pushBlob(ref, config, async function* () {

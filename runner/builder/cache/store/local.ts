@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { dataDirPaths } from '../../../data-dir.js';
 import { type CacheEntry, cacheKeySchema, parseCacheEntry } from './entry.js';
 
 /**
@@ -13,7 +14,7 @@ export class LocalBuildCache {
   readonly dir: string;
 
   constructor(dataDir: string) {
-    this.dir = join(dataDir, 'build-cache');
+    this.dir = dataDirPaths.buildCache(dataDir);
   }
 
   private file(key: string): string {

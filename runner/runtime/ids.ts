@@ -1,24 +1,10 @@
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
 import { SlipwayError } from '../../lib/errors.js';
 
 /**
- * Runtime state under a runner's data dir, and the deterministic container ids. Ids carry a
- * short hash of the data dir so two runners on one host never touch each other's containers.
- *   <dataDir>/runtime/state-<binary>   the OCI runtime's private --root
- *   <dataDir>/runtime/c/<id>           one container: bundle, overlay dirs, hosts, resolv.conf
+ * Deterministic container ids. Ids carry a short hash of the data dir so two runners on one host
+ * never touch each other's containers. (Where runtime state lives: runner/data-dir.ts.)
  */
-export function runtimeDir(dataDir: string): string {
-  return join(dataDir, 'runtime');
-}
-
-export function stateDir(dataDir: string, binary: string): string {
-  return join(runtimeDir(dataDir), `state-${binary.split('/').pop()}`);
-}
-
-export function containersDir(dataDir: string): string {
-  return join(runtimeDir(dataDir), 'c');
-}
 
 /** `slipway-<6 hex of the data dir>-` — every container id of this data dir starts with it. */
 export function idPrefix(dataDir: string): string {

@@ -1,5 +1,6 @@
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { dataDirPaths } from './data-dir.js';
 
 /** A process's claim on a runner data dir; `release()` drops it (idempotent). */
 export interface DataDirLease {
@@ -24,7 +25,7 @@ function alive(pid: number): boolean {
  * data dir, since nothing running can own it; otherwise it must leave it alone.
  */
 export async function leaseDataDir(dataDir: string): Promise<DataDirLease> {
-  const dir = join(dataDir, 'owners');
+  const dir = dataDirPaths.owners(dataDir);
   await mkdir(dir, { recursive: true });
   let sole = true;
   for (const name of await readdir(dir)) {

@@ -1,0 +1,48 @@
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+
+/**
+ * Every path under a runner's data directory, in one place. The data dir belongs to one runner
+ * host (a `slipway runner`, `slipway exec`, `slipway build` or `slipway up`); several processes
+ * may share it (see `leaseDataDir`). Nothing else in the runner joins paths onto a data dir.
+ *
+ *   images/                   the ImageStore: blobs, refs, unpacked layers, holds
+ *   runtime/state-<binary>    the OCI runtime's private --root
+ *   runtime/c/<id>            one container: bundle, overlay dirs, hosts, resolv.conf
+ *   network/jobs, network/ipam  job network records and IPAM leases
+ *   workspaces/<job>          a job's checked-out workspace (removed after the job)
+ *   artifacts/<job>           a job's collected artifacts
+ *   cache/<repo>/<key>        job `cache:` directories
+ *   build/<id>                per-build scratch (removed at the end of the build)
+ *   build-cache/              builder cache entries; file-digests/ the context digest cache
+ *   build-cache-mounts/       RUN --mount=type=cache directories
+ *   owners/<pid>              the processes using the data dir
+ *   auth.json                 registry credentials written by `slipway login`
+ *   redis/, registry/         the daemons `slipway up` embeds
+ */
+export const dataDirPaths = {
+  images: (d: string) => join(d, 'images'),
+  runtime: (d: string) => join(d, 'runtime'),
+  runtimeState: (d: string, binary: string) => join(d, 'runtime', `state-${binary.split('/').pop()}`),
+  containers: (d: string) => join(d, 'runtime', 'c'),
+  networkJobs: (d: string) => join(d, 'network', 'jobs'),
+  networkIpam: (d: string) => join(d, 'network', 'ipam'),
+  workspace: (d: string, jobKey: string) => join(d, 'workspaces', jobKey),
+  artifacts: (d: string, jobKey: string) => join(d, 'artifacts', jobKey),
+  jobCache: (d: string, repoKey: string, key: string) => join(d, 'cache', repoKey, key),
+  buildScratch: (d: string, id: string) => join(d, 'build', id),
+  buildCache: (d: string) => join(d, 'build-cache'),
+  fileDigests: (d: string, contextKey: string) =>
+    join(d, 'build-cache', 'file-digests', `${contextKey}.json`),
+  buildCacheMount: (d: string, id: string) =>
+    join(d, 'build-cache-mounts', createHash('sha256').update(id).digest('hex')),
+  owners: (d: string) => join(d, 'owners'),
+  auth: (d: string) => join(d, 'auth.json'),
+  redis: (d: string) => join(d, 'redis'),
+  registry: (d: string) => join(d, 'registry'),
+} as const;
+
+/** The runner's data directory: `$SLIPWAY_DATA_DIR`, else `/var/lib/slipway`. */
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.SLIPWAY_DATA_DIR || '/var/lib/slipway';
+}
