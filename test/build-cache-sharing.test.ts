@@ -6,6 +6,7 @@ import { before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type BuildEvent, buildImage } from '../runner/builder/index.js';
 import { dataDirPaths } from '../runner/data-dir.js';
+import { openRunnerHost } from '../runner/host.js';
 import { build, busyboxDataDir, makeContext, slipwayCli } from './build-helpers.js';
 
 // `sharing=` of RUN --mount=type=cache between two builds running at once on one data dir: one
@@ -49,7 +50,7 @@ test('sharing=locked: a second build waits until the first has finished with the
     contextDir: await makeContext({
       Dockerfile: `FROM busybox:latest\nRUN ${mount} echo "start B" >> /c/log; echo "end B" >> /c/log\n`,
     }),
-    dataDir,
+    host: await openRunnerHost({ dataDir }),
     network: 'none',
     onProgress: (e: BuildEvent) => {
       if (e.type === 'step-start' && e.instruction.startsWith('RUN'))

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { type BuildOptions, type BuildResult, buildImage } from '../runner/builder/index.js';
 import { dataDirPaths } from '../runner/data-dir.js';
+import { openRunnerHost } from '../runner/host.js';
 import { decompressed } from '../runner/oci/layer/decompress.js';
 import { openImageStore } from '../runner/oci/store/index.js';
 import { requireBinary, requireRoot } from './helpers/requirements.js';
@@ -36,9 +37,11 @@ export async function build(
   opts: Partial<BuildOptions> & { contextDir: string; dataDir: string },
 ): Promise<BuildResult & { output: string[] }> {
   const output: string[] = [];
+  const { dataDir, ...rest } = opts;
   const r = await buildImage({
     network: 'none',
-    ...opts,
+    host: await openRunnerHost({ dataDir }),
+    ...rest,
     onProgress: (e) => {
       if (e.type === 'log') output.push(e.line.text);
     },

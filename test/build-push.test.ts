@@ -7,13 +7,9 @@ import { before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { makeEvent, planRun } from '../pipelines/index.js';
 import { loadPipelines } from '../pipelines/load.js';
-import { dataDirPaths } from '../runner/data-dir.js';
 import type { JobResult } from '../runner/executor/events.js';
-import { ImageResolver } from '../runner/executor/images.js';
 import { runPlanLocally } from '../runner/executor/run-plan.js';
-import { RegistryClient } from '../runner/oci/registry/client.js';
-import { openImageStore } from '../runner/oci/store/index.js';
-import { createRuntime } from '../runner/runtime/oci-runtime.js';
+import { openRunnerHost } from '../runner/host.js';
 import { busyboxDataDir, makeContext, printedDigest, slipwayCli } from './build-helpers.js';
 import { type TestRegistry, testRegistry } from './helpers/registry.js';
 import { requireBinary } from './helpers/requirements.js';
@@ -88,18 +84,12 @@ test('a pipeline build job with push: true pushes every interpolated tag and rec
     makeEvent({ commit: { sha: 'feedc0de'.repeat(5), message: 'm', author: 'a' } }),
   );
   assert.ok(planned.ok, JSON.stringify(planned));
-  const client = new RegistryClient();
-  const store = await openImageStore(dataDirPaths.images(dataDir));
+  const host = await openRunnerHost({ dataDir });
   const logs: string[] = [];
   const results: JobResult[] = await runPlanLocally(
     planned.plan,
     { kind: 'dir', path: repo },
-    {
-      runtime: createRuntime({ dataDir }),
-      images: new ImageResolver(store, client),
-      dataDir,
-      registry: client,
-    },
+    { host, runtime: await host.runtime() },
     { log: (_source, line) => logs.push(line.text) },
   );
   const job = results[0];

@@ -2,11 +2,10 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadImage } from '../../runner/builder/engine/stored-image.js';
 import { buildImage } from '../../runner/builder/index.js';
-import { dataDirPaths } from '../../runner/data-dir.js';
+import { openRunnerHost, type RunnerHost } from '../../runner/host.js';
 import { pull } from '../../runner/oci/pull.js';
 import { formatReference, parseReference } from '../../runner/oci/reference.js';
 import { RegistryClient } from '../../runner/oci/registry/client.js';
-import { openImageStore } from '../../runner/oci/store/index.js';
 import { baseImage } from '../../test/helpers/base-images.js';
 import type { Dockerd } from '../../test/helpers/dockerd.js';
 import { run } from '../../test/helpers/run.js';
@@ -40,12 +39,14 @@ export function slipwayBuilder(
   via: 'runner' | 'cli',
 ): Builder {
   let dataDir = '';
+  let host: RunnerHost;
   return {
     label: via === 'cli' ? 'slipway-cli' : 'slipway',
     async reset() {
       if (dataDir) await rm(dataDir, { recursive: true, force: true });
       dataDir = await mkdtemp(join(scratch, 'slipway-'));
-      const store = await openImageStore(dataDirPaths.images(dataDir));
+      host = await openRunnerHost({ dataDir });
+      const store = host.store;
       const pulled = await pull(new RegistryClient(), store, registryRef);
       await store.setRef(formatReference(parseReference(BASE_REF)), pulled.manifest);
       const base = await loadImage(store, new RegistryClient(), BASE_REF);
@@ -53,7 +54,7 @@ export function slipwayBuilder(
     },
     async build() {
       if (via === 'runner') {
-        await buildImage({ contextDir, dataDir, tags: ['bench/build:latest'], network: 'none' });
+        await buildImage({ contextDir, host, tags: ['bench/build:latest'], network: 'none' });
         return;
       }
       const args = [

@@ -2,9 +2,8 @@ import { join } from 'node:path';
 import { simpleGit } from 'simple-git';
 import type { JobSpec } from '../../pipelines/spec/index.js';
 import { cleanContextPath, resolveInContext } from '../builder/context/scoped-path.js';
-import { type BuildEvent, buildImage } from '../builder/index.js';
-import type { RegistryClient } from '../oci/registry/client.js';
-import type { LogLine, Runtime } from '../runtime/types.js';
+import { type BuildEvent, type BuildHost, buildImage } from '../builder/index.js';
+import type { LogLine } from '../runtime/types.js';
 
 /** What a job's `build:` produced (recorded in the JobResult). */
 export interface JobImage {
@@ -46,9 +45,7 @@ export async function buildForJob(opts: {
   build: NonNullable<JobSpec['build']>;
   workspaceDir: string;
   env: Record<string, string>;
-  dataDir: string;
-  runtime: Runtime;
-  registry?: RegistryClient;
+  host: BuildHost;
   log: (line: LogLine) => void;
   signal?: AbortSignal;
 }): Promise<JobImage> {
@@ -71,9 +68,7 @@ export async function buildForJob(opts: {
     push: b.push,
     cacheFrom: b.cache.from,
     cacheTo: b.cache.to,
-    dataDir: opts.dataDir,
-    runtime: opts.runtime,
-    registry: opts.registry,
+    host: opts.host,
     sourceDateEpoch: await sourceDateEpoch(opts.env, opts.workspaceDir),
     onProgress: progressLines(write),
     signal: opts.signal,

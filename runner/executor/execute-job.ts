@@ -3,7 +3,8 @@ import { rm } from 'node:fs/promises';
 import { log } from '../../lib/log.js';
 import type { JobSpec } from '../../pipelines/spec/index.js';
 import { dataDirPaths } from '../data-dir.js';
-import type { RegistryClient } from '../oci/registry/client.js';
+import type { RegistrySource } from '../oci/image.js';
+import type { ImageStore } from '../oci/types.js';
 import type { JobHandle, Runtime } from '../runtime/types.js';
 import { collectArtifacts } from './artifacts.js';
 import type { ExecutorEvents, JobResult, StepResult } from './events.js';
@@ -14,16 +15,24 @@ import { ForwardingSink } from './sinks.js';
 import { containerLimits, runStep, stepShouldRun } from './steps.js';
 import { prepareWorkspace, type WorkspaceSource } from './workspace.js';
 
-/** What the executor needs from the runner host. */
-export interface ExecutorDeps {
-  runtime: Runtime;
-  images: ImageResolver;
-  /** The runner's data dir: workspaces, caches and artifacts live under it. */
+/**
+ * What the executor needs from the runner host (`openRunnerHost` gives it): the data dir
+ * (workspaces, caches and artifacts live under it), the store and registry (a job's `build:`)
+ * and the job images.
+ */
+export interface ExecutorHost {
   dataDir: string;
+  store: ImageStore;
+  registry: RegistrySource;
+  images: ImageResolver;
+}
+
+/** The executor's dependencies: a host, its opened runtime, and per-run settings. */
+export interface ExecutorDeps {
+  host: ExecutorHost;
+  runtime: Runtime;
   /** Secret values by name; only names listed in the JobSpec's `secrets` are read. */
   secret?(name: string): string | undefined;
-  /** For a job's `build:` (pushes and --cache-from/--cache-to); default: Docker credentials. */
-  registry?: RegistryClient;
   /** Keep the workspace dir after the job (for debugging); default false. */
   keepWorkspace?: boolean;
 }
@@ -72,7 +81,7 @@ async function executeAttempt(
   const started = Date.now();
   const jobKey = `${spec.run.id}-${createHash('sha256').update(`${spec.run.id}/${spec.job.id}`).digest('hex').slice(0, 10)}`;
   const safeKey = jobKey.replace(/[^A-Za-z0-9_.-]/g, '_').slice(-40);
-  const workspaceDir = dataDirPaths.workspace(deps.dataDir, safeKey);
+  const workspaceDir = dataDirPaths.workspace(deps.host.dataDir, safeKey);
   const jobSignal = AbortSignal.any([AbortSignal.timeout(spec.timeoutMs), ...(signal ? [signal] : [])]);
   const setup = new ForwardingSink(events, 'setup');
   const say = (text: string) => setup.write({ stream: 'stdout', time: Date.now(), text });
@@ -81,7 +90,7 @@ async function executeAttempt(
   const image = (ref: string) => {
     let p = cachedImages.get(ref);
     if (!p) {
-      p = deps.images.resolve(ref).then((img) => {
+      p = deps.host.images.resolve(ref).then((img) => {
         held.push(img);
         return img;
       });
@@ -94,13 +103,13 @@ async function executeAttempt(
   let error: string | undefined;
   let artifacts: string[] = [];
   let builtImage: JobResult['image'];
-  const artifactsDir = dataDirPaths.artifacts(deps.dataDir, safeKey);
+  const artifactsDir = dataDirPaths.artifacts(deps.host.dataDir, safeKey);
   events.jobStarted?.(spec, attempt);
   try {
     await rm(workspaceDir, { recursive: true, force: true });
     await rm(artifactsDir, { recursive: true, force: true });
     await prepareWorkspace(source, workspaceDir);
-    const cache = await resolveJobCache(spec, workspaceDir, deps.dataDir);
+    const cache = await resolveJobCache(spec, workspaceDir, deps.host.dataDir);
     if (cache) say(`cache ${cache.key}`);
     const env: Record<string, string> = { ...spec.env };
     for (const name of spec.secrets) {
@@ -163,9 +172,7 @@ async function executeAttempt(
         build: spec.build,
         workspaceDir,
         env,
-        dataDir: deps.dataDir,
-        runtime: deps.runtime,
-        registry: deps.registry,
+        host: { ...deps.host, runtime: async () => deps.runtime },
         log: (line) => events.log('build', line),
         signal: jobSignal,
       });

@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { buildImage } from '../../runner/builder/index.js';
 import { dataDirPaths } from '../../runner/data-dir.js';
+import { openRunnerHost } from '../../runner/host.js';
 import { openImageStore } from '../../runner/oci/store/index.js';
 import type { BuiltImageSummary } from './docker-build.js';
 import { IMAGE_IGNORED_PATHS } from './docker-build.js';
@@ -61,6 +62,6 @@ export async function slipwayImageSummary(
 /** Builds `contextDir` with Slipway (no network for RUN, like the Docker side) and summarises it. */
 export async function slipwayBuildSummary(contextDir: string): Promise<BuiltImageSummary> {
   const dataDir = await seededDataDir();
-  const result = await buildImage({ contextDir, dataDir, network: 'none' });
+  const result = await buildImage({ contextDir, host: await openRunnerHost({ dataDir }), network: 'none' });
   return await slipwayImageSummary(dataDir, result.manifestDigest);
 }

@@ -1,17 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
-import { terminalReporter } from '../../cli/commands/exec/terminal-reporter.js';
+import { terminalReporter } from '../../cli/local/terminal-reporter.js';
 import { makeEvent, parsePipeline, planRun } from '../../pipelines/index.js';
 import type { JobSpec } from '../../pipelines/spec/index.js';
-import { dataDirPaths } from '../../runner/data-dir.js';
 import type { JobResult } from '../../runner/executor/events.js';
 import { type ExecutorDeps, executeJob } from '../../runner/executor/execute-job.js';
-import { ImageResolver } from '../../runner/executor/images.js';
 import type { WorkspaceSource } from '../../runner/executor/workspace.js';
-import { RegistryClient } from '../../runner/oci/registry/client.js';
-import { openImageStore } from '../../runner/oci/store/index.js';
+import { openRunnerHost } from '../../runner/host.js';
 import { gcRuntime } from '../../runner/runtime/gc.js';
-import { createRuntime } from '../../runner/runtime/oci-runtime.js';
 import { requireBinary, requireRoot } from './requirements.js';
 import { runtimeLeftovers } from './runtime-leftovers.js';
 import { seedStore } from './seed-store.js';
@@ -70,12 +66,8 @@ export function useExecutorFixture(): ExecutorFixture {
     requireBinary('ip', 'iproute2');
     f.dataDir = await tempDir('exec-data');
     await seedStore(f.dataDir, 'busybox', ['busybox:latest']);
-    const store = await openImageStore(dataDirPaths.images(f.dataDir));
-    f.deps = {
-      runtime: createRuntime({ dataDir: f.dataDir }),
-      images: new ImageResolver(store, new RegistryClient()),
-      dataDir: f.dataDir,
-    };
+    const host = await openRunnerHost({ dataDir: f.dataDir });
+    f.deps = { host, runtime: await host.runtime() };
   });
   after(async () => {
     if (!f.dataDir) return;

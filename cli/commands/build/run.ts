@@ -1,17 +1,48 @@
 import { resolve } from 'node:path';
-import { cliRegistryClient, type OciCliOptions } from '../../oci-options.js';
+import type { HostFlags } from '../../flags.js';
 
-export interface BuildCommandOptions extends OciCliOptions {
+/** `slipway build`'s options as commander gives them (see index.ts). */
+export interface BuildCliOptions extends HostFlags {
   tag?: string[];
   file?: string;
-  buildArgs: Record<string, string>;
-  secrets: Record<string, string>;
+  buildArg?: string[];
   target?: string;
   push?: boolean;
   cacheFrom?: string[];
   cacheTo?: string;
+  noCache?: boolean;
   cache?: boolean;
+  secret?: string[];
   network?: string;
+}
+
+/** `K=V` (or `K`, taking the value from the environment, as docker does). */
+function parseBuildArgs(list: string[] = []): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of list) {
+    const eq = item.indexOf('=');
+    if (eq === 0) throw new Error(`--build-arg "${item}": missing name`);
+    if (eq < 0) {
+      const v = process.env[item];
+      if (v !== undefined) out[item] = v;
+    } else out[item.slice(0, eq)] = item.slice(eq + 1);
+  }
+  return out;
+}
+
+/** `id=x,src=path` (src also `source`) → id → absolute host path. */
+function parseSecrets(list: string[] = []): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of list) {
+    const kv = Object.fromEntries(
+      item.split(',').map((f) => [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)]),
+    );
+    const id = kv.id;
+    const src = kv.src ?? kv.source;
+    if (!id || !src) throw new Error(`--secret "${item}": expected id=NAME,src=PATH`);
+    out[id] = resolve(src);
+  }
+  return out;
 }
 
 /**
@@ -19,9 +50,9 @@ export interface BuildCommandOptions extends OciCliOptions {
  * with the failing instruction, its exit code and the last output lines on stderr.
  * SOURCE_DATE_EPOCH in the environment makes the image reproducible.
  */
-export async function runBuildCommand(context: string, opts: BuildCommandOptions): Promise<number> {
+export async function buildCommand(context: string, opts: BuildCliOptions): Promise<number> {
   const { buildImage, BuildFailure } = await import('../../../runner/builder/index.js');
-  const { dataDirPaths, defaultDataDir } = await import('../../../runner/data-dir.js');
+  const { openRunnerHost } = await import('../../../runner/host.js');
   const { buildProgressPrinter } = await import('./progress.js');
   try {
     if (opts.network !== undefined && opts.network !== 'bridge' && opts.network !== 'none')
@@ -29,25 +60,24 @@ export async function runBuildCommand(context: string, opts: BuildCommandOptions
     const sde = process.env.SOURCE_DATE_EPOCH;
     if (sde !== undefined && !/^\d{1,12}$/.test(sde))
       throw new Error(`SOURCE_DATE_EPOCH must be seconds since the epoch, not "${sde}"`);
+    const buildArgs = parseBuildArgs(opts.buildArg);
+    const secrets = parseSecrets(opts.secret);
+    // The host loads the registry client (HTTP stack) and the runtime only when the build needs
+    // them: a fully cached build needs neither.
+    const host = await openRunnerHost({ dataDir: opts.dataDir, insecureRegistries: opts.insecureRegistry });
     const result = await buildImage({
       contextDir: resolve(context),
       dockerfile: opts.file ? resolve(opts.file) : undefined,
       target: opts.target,
-      buildArgs: opts.buildArgs,
+      buildArgs,
       tags: opts.tag ?? [],
       noCache: opts.cache === false,
       cacheFrom: opts.cacheFrom,
       cacheTo: opts.cacheTo,
       push: opts.push ?? false,
-      dataDir: opts.dataDir ?? defaultDataDir(),
-      // Without --insecure-registry the builder's default client is the same (credentials
-      // from the data dir's auth.json, then Docker's config), and it loads the HTTP stack only
-      // when the build needs a registry (a fully cached build never does).
-      registry: opts.insecureRegistry?.length
-        ? await cliRegistryClient(opts.dataDir ?? defaultDataDir(), opts.insecureRegistry)
-        : undefined,
+      host,
       sourceDateEpoch: sde === undefined ? undefined : Number(sde),
-      secrets: opts.secrets,
+      secrets,
       network: opts.network as 'bridge' | 'none' | undefined,
       onProgress: buildProgressPrinter(),
     });

@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import {
-  type LimitOptions,
+  collect,
+  type HostFlags,
+  type LimitFlags,
   parseCpusOption,
   parseMemoryOption,
   parsePidsOption,
-} from '../../limit-options.js';
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
+} from '../../flags.js';
 
 /** `slipway exec [dir]`: runs a repository's pipeline locally on the real engine. */
 export function register(program: Command): void {
@@ -36,12 +36,12 @@ export function register(program: Command): void {
     .option('--insecure-registry <host>', 'allow plain HTTP to this registry (repeatable)', collect)
     .option('--keep-workspace', 'keep each job workspace after the run')
     .action(async (dir: string, opts: ExecOptions) => {
-      const { execCommand } = await import('./run.js');
-      process.exitCode = await execCommand(dir, opts);
+      process.exitCode = await (await import('./run.js')).execCommand(dir, opts);
     });
 }
 
-export interface ExecOptions extends LimitOptions {
+/** `slipway exec`'s options as commander gives them. */
+export interface ExecOptions extends LimitFlags, HostFlags {
   job?: string[];
   event: string;
   branch?: string;
@@ -49,7 +49,5 @@ export interface ExecOptions extends LimitOptions {
   secret?: string[];
   runtime: string;
   compatSyscalls?: boolean;
-  dataDir?: string;
-  insecureRegistry?: string[];
   keepWorkspace?: boolean;
 }

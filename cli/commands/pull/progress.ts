@@ -1,5 +1,5 @@
 import type { PullProgress } from '../../../runner/oci/pull.js';
-import { formatBytes } from '../../oci-options.js';
+import { formatBytes } from '../../output.js';
 
 interface Row {
   p: PullProgress;

@@ -4,7 +4,9 @@ import { startRegistry } from '../../../lib/daemons/registry.js';
 import { freePort } from '../../../lib/net.js';
 import { packageRoot } from '../../../lib/package-root.js';
 import { dataDirPaths, defaultDataDir } from '../../../runner/data-dir.js';
-import { execCommand } from '../exec/run.js';
+import { openRunnerHost } from '../../../runner/host.js';
+import { cancellableBySignals } from '../../local/cancel.js';
+import { loadRepository, runRepository } from '../../local/run-repository.js';
 import { ensureBusyboxImage } from './base-image.js';
 
 const DEMO = join(packageRoot(), 'pipelines/examples/demo');
@@ -48,9 +50,7 @@ export async function upCommand(opts: {
     console.log(
       `registry  ${registry.url}  (push with: slipway push busybox:latest ${registry.host}/busybox)`,
     );
-    const base = await ensureBusyboxImage(dataDir);
-    console.log(`image     ${base.ref} ${base.built ? 'built from busybox-static' : 'already in the store'}`);
-    const code = await execCommand(opts.pipeline ?? DEMO, { event: 'push', runtime: 'runc', dataDir });
+    const code = await runDemo(dataDir, opts.pipeline ?? DEMO);
     if (opts.once) return code;
     console.log('\nSlipway is up. Press Ctrl-C to stop Redis and the registry.');
     await new Promise<void>((resolve) => {
@@ -60,5 +60,25 @@ export async function upCommand(opts: {
     return code;
   } finally {
     await stop();
+  }
+}
+
+/** Makes sure the busybox base image is there, then runs the demo pipeline on the runner host. */
+async function runDemo(dataDir: string, repository: string): Promise<number> {
+  const host = await openRunnerHost({ dataDir });
+  const lease = await host.lease();
+  try {
+    if (lease.sole) await host.gc();
+    const base = await ensureBusyboxImage(host);
+    console.log(`image     ${base.ref} ${base.built ? 'built from busybox-static' : 'already in the store'}`);
+    const loaded = await loadRepository(repository);
+    if (!loaded) return 1;
+    const deps = { host, runtime: await host.runtime() };
+    const { value, cancelled } = await cancellableBySignals((signal) =>
+      runRepository(repository, loaded, { deps, event: { event: 'push' }, signal }),
+    );
+    return cancelled ? 130 : value;
+  } finally {
+    await lease.release();
   }
 }

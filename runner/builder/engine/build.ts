@@ -4,7 +4,6 @@ import { join, resolve } from 'node:path';
 import { log } from '../../../lib/log.js';
 import { dataDirPaths } from '../../data-dir.js';
 import type { RegistryClient } from '../../oci/registry/client.js';
-import { openImageStore } from '../../oci/store/index.js';
 import type { JobHandle, Runtime } from '../../runtime/types.js';
 import type { ImportedCache } from '../cache/registry/import.js';
 import { StepCache } from '../cache/step-cache.js';
@@ -14,7 +13,7 @@ import { loadIgnore } from '../context/ignore.js';
 import { evaluateGlobalArgs } from '../dockerfile/evaluate.js';
 import { parseDockerfile } from '../dockerfile/parse.js';
 import { buildStageGraph } from '../dockerfile/stages.js';
-import type { BuildOptions, BuildResult } from '../index.js';
+import type { BuildOptions, BuildResult } from '../types.js';
 import { commitImage } from './commit.js';
 import type { BuildContext, StageOutput, StoredImage } from './context.js';
 import { BuildFailure, problemsFailure } from './errors.js';
@@ -46,20 +45,17 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
   if (!globals.ok) throw problemsFailure(globals.errors);
   const graph = buildStageGraph(df, opts.target, buildArgs, globals.value);
   if (!graph.ok) throw problemsFailure(graph.errors);
-  const store = await openImageStore(dataDirPaths.images(opts.dataDir));
+  const { host } = opts;
+  const store = host.store;
   // The registry client (and its HTTP stack) loads only when something needs a registry.
   let registryClient: Promise<RegistryClient> | undefined;
   const registry = (): Promise<RegistryClient> =>
-    (registryClient ??= opts.registry
-      ? Promise.resolve(opts.registry)
-      : Promise.all([
-          import('../../oci/registry/client.js'),
-          import('../../oci/registry/credentials.js'),
-        ]).then(([m, c]) => new m.RegistryClient({ credentials: c.dataDirCredentials(opts.dataDir) })));
+    (registryClient ??=
+      typeof host.registry === 'function' ? host.registry() : Promise.resolve(host.registry));
   const sde = opts.sourceDateEpoch;
   const ws = await BuildWorkspace.create(
     store,
-    dataDirPaths.buildScratch(opts.dataDir, `b-${process.pid}-${randomBytes(4).toString('hex')}`),
+    dataDirPaths.buildScratch(host.dataDir, `b-${process.pid}-${randomBytes(4).toString('hex')}`),
     sde,
   );
   let imported: ImportedCache | undefined;
@@ -71,7 +67,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
       logger.info({ ref, entries: n }, 'imported build cache');
     }
   }
-  const cache = new StepCache(store, new LocalBuildCache(opts.dataDir), imported, opts.noCache ?? false);
+  const cache = new StepCache(store, new LocalBuildCache(host.dataDir), imported, opts.noCache ?? false);
   const stepBase = new Map<number, number>();
   let total = 0;
   for (const i of graph.value.order) {
@@ -81,9 +77,8 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
   const outputs = new Map<number, Promise<StageOutput>>();
   const images = new Map<string, Promise<StoredImage>>();
   let job: Promise<{ runtime: Runtime; job: JobHandle }> | undefined;
-  // Loaded on the first RUN only: a fully cached build never opens the runtime.
-  const openRuntime = async (): Promise<Runtime> =>
-    opts.runtime ?? (await import('../../runtime/oci-runtime.js')).createRuntime({ dataDir: opts.dataDir });
+  // Opened on the first RUN only: a fully cached build never opens the runtime.
+  const openRuntime = (): Promise<Runtime> => host.runtime();
   const createdAt = sde !== undefined ? new Date(sde * 1000).toISOString().replace('.000Z', 'Z') : undefined;
   const ctx: BuildContext = {
     opts,
@@ -97,7 +92,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
     cache,
     ignore: await loadIgnore(contextDir, opts.dockerfile ? dockerfilePath : undefined),
     contextDir,
-    contextDigests: FileDigestCache.open(opts.dataDir, contextDir),
+    contextDigests: FileDigestCache.open(host.dataDir, contextDir),
     stageOutput: (i) => {
       let p = outputs.get(i);
       if (!p) {

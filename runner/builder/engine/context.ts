@@ -8,7 +8,7 @@ import type { FileDigestCache } from '../context/digest-cache.js';
 import type { IgnoreMatcher } from '../context/ignore.js';
 import type { Dockerfile } from '../dockerfile/model.js';
 import type { StageGraph } from '../dockerfile/stages.js';
-import type { BuildEvent, BuildOptions, BuildStepSummary } from '../index.js';
+import type { BuildEvent, BuildOptions, BuildStepSummary } from '../types.js';
 import type { BuildWorkspace, LayerRef } from './workspace.js';
 
 /** What a built stage hands to later stages and to the commit. */

@@ -1,5 +1,5 @@
 import { styleText } from 'node:util';
-import type { ExecutorEvents, JobResult, StepResult } from '../../../runner/executor/events.js';
+import type { ExecutorEvents, JobResult, StepResult } from '../../runner/executor/events.js';
 
 type Style = Parameters<typeof styleText>[0];
 

@@ -1,14 +1,34 @@
-import { InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { cpusProblem, memoryLimit, pidsProblem } from '../pipelines/schema/resources.js';
-import { containerLimits } from '../runner/executor/steps.js';
 import type { ResourceLimits } from '../runner/runtime/types.js';
+
+/** Commander's accumulator for repeatable options (`--x a --x b` → `['a', 'b']`). */
+export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** `--data-dir` and `--insecure-registry`, shared by every command that opens a runner host. */
+export interface HostFlags {
+  dataDir?: string;
+  insecureRegistry?: string[];
+}
+
+/** Adds `--data-dir` (and, for commands that talk to registries, `--insecure-registry`) to `cmd`. */
+export function addHostFlags(cmd: Command, registry: boolean): Command {
+  cmd.option('--data-dir <dir>', 'runner data directory (default: $SLIPWAY_DATA_DIR or /var/lib/slipway)');
+  if (registry)
+    cmd.option(
+      '--insecure-registry <host>',
+      'allow plain HTTP to this registry host:port (repeatable; localhost/127.0.0.1 always are)',
+      collect,
+    );
+  return cmd;
+}
 
 /**
  * `--memory`, `--cpus`, `--pids`: the runner's default limits for every container whose
  * pipeline sets none (per field). Values are checked with the pipeline language's own rules, so
  * `--memory 512M` means what `resources: { memory: 512M }` means.
  */
-export interface LimitOptions {
+export interface LimitFlags {
   memory?: number;
   cpus?: number;
   pids?: number;
@@ -36,8 +56,11 @@ export function parsePidsOption(value: string): number {
   return n;
 }
 
-/** The runtime's `defaultLimits` for the given options; undefined when none was given. */
-export function defaultLimits(opts: LimitOptions): ResourceLimits | undefined {
-  const limits = containerLimits({ memoryBytes: opts.memory, cpus: opts.cpus, pids: opts.pids });
+/** The host's default container limits for the given flags; undefined when none was given. */
+export function defaultLimits(f: LimitFlags): ResourceLimits | undefined {
+  const limits: ResourceLimits = {};
+  if (f.memory !== undefined) limits.memoryBytes = f.memory;
+  if (f.cpus !== undefined) limits.cpus = f.cpus;
+  if (f.pids !== undefined) limits.pids = f.pids;
   return Object.keys(limits).length > 0 ? limits : undefined;
 }
