@@ -80,7 +80,10 @@ export async function ensureImage(
   const present = await readImage(store, ref);
   if (present) return present;
   let inFlight = pulling.get(store);
-  if (!inFlight) pulling.set(store, (inFlight = new Map()));
+  if (!inFlight) {
+    inFlight = new Map();
+    pulling.set(store, inFlight);
+  }
   let pending = inFlight.get(ref);
   if (!pending) {
     pending = (async () => {
