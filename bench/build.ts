@@ -13,10 +13,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRegistry } from '../lib/daemons/registry.js';
 import { freePort } from '../lib/net.js';
+import { runTool } from '../lib/proc.js';
 import { pushBaseImage } from '../test/helpers/base-images.js';
 import { startDockerd } from '../test/helpers/dockerd.js';
 import { requireBinary, requireRoot } from '../test/helpers/requirements.js';
-import { run } from '../test/helpers/run.js';
 import {
   type Builder,
   buildahBuilder,
@@ -51,7 +51,7 @@ const sample = (b: Builder, s: Scenario) => {
 
 try {
   // The CLI runs from its esbuild bundle, as after `npm install`.
-  await run(process.execPath, [new URL('../scripts/bundle.mjs', import.meta.url).pathname]);
+  await runTool(process.execPath, [new URL('../scripts/bundle.mjs', import.meta.url).pathname]);
   await writeContext(contextDir);
   const ref = await pushBaseImage('debian', registry.host, { repo: 'bench/debian' });
   const builders = [

@@ -11,13 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type EmbeddedRegistry, startRegistry } from '../lib/daemons/registry.js';
 import { freePort } from '../lib/net.js';
+import { runTool } from '../lib/proc.js';
 import { pull } from '../runner/oci/pull.js';
 import { push } from '../runner/oci/push.js';
 import { RegistryClient } from '../runner/oci/registry/client.js';
 import { credentialLookup } from '../runner/oci/registry/credentials.js';
 import { openImageStore } from '../runner/oci/store/index.js';
 import { baseImage, pushBaseImage } from '../test/helpers/base-images.js';
-import { run } from '../test/helpers/run.js';
 import { loadLine, waitForQuiet } from './lib/quiet-machine.js';
 import { formatRatio, formatSample, type Sample, timed } from './lib/timing.js';
 
@@ -78,7 +78,7 @@ try {
       async () =>
         pullPeer.runsMs.push(
           await timed(() =>
-            run('skopeo', [
+            runTool('skopeo', [
               'copy',
               '--quiet',
               '--src-tls-verify=false',
@@ -100,7 +100,7 @@ try {
       async () =>
         pushPeer.runsMs.push(
           await timed(() =>
-            run('skopeo', [
+            runTool('skopeo', [
               'copy',
               '--quiet',
               '--dest-tls-verify=false',

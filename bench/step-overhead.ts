@@ -3,10 +3,10 @@
 // The Runtime's default seccomp filter covers the native (x86_64) ABI only; `compat syscalls`
 // also loads the i386/x32 rules as Docker does, which costs runc ~15-20 ms per container.
 // Usage (as root): npx tsx bench/step-overhead.ts [--steps 50]
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runTool } from '../lib/proc.js';
 import { buildBundleConfig, hostsFile } from '../runner/runtime/bundle.js';
 import { gcRuntime } from '../runner/runtime/gc.js';
 import { DEFAULT_CAPS } from '../runner/runtime/hardening.js';
@@ -22,26 +22,6 @@ import { startDockerd } from '../test/helpers/dockerd.js';
 
 const steps = Number(process.argv[process.argv.indexOf('--steps') + 1]) || 50;
 const WARMUP = 3;
-
-function exec(
-  cmd: string,
-  args: string[],
-  opts: { input?: string; env?: NodeJS.ProcessEnv } = {},
-): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: opts.env });
-    let err = '';
-    child.stdout.resume();
-    child.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
-    });
-    child.on('error', reject);
-    child.on('exit', (code) =>
-      code === 0 ? resolve(0) : reject(new Error(`${cmd} ${args.join(' ')}: exit ${code}: ${err}`)),
-    );
-    child.stdin.end(opts.input ?? '');
-  });
-}
 
 interface Contender {
   label: string;
@@ -105,7 +85,7 @@ async function runtimeContender(
 /** `runc spec`'s default bundle: no seccomp, no cgroup namespace, the root fs used directly. */
 async function defaultBundle(bundle: string, rootfs: string): Promise<void> {
   await mkdir(bundle, { recursive: true });
-  await exec('runc', ['spec', '--bundle', bundle]);
+  await runTool('runc', ['spec', '--bundle', bundle]);
   const config = JSON.parse(await readFile(join(bundle, 'config.json'), 'utf8'));
   config.process.terminal = false;
   config.process.args = ['true'];
@@ -143,7 +123,7 @@ function bareRunc(label: string, bundle: string, state: string): Contender {
   return {
     label,
     times: [],
-    once: (i) => exec('runc', ['--root', state, 'run', '--bundle', bundle, `bare-${i}`]),
+    once: (i) => runTool('runc', ['--root', state, 'run', '--bundle', bundle, `bare-${i}`]),
   };
 }
 
@@ -157,13 +137,13 @@ async function dockerContender(
   });
   if (!dockerd) return undefined;
   const tarball = join(dir, 'busybox.tar');
-  await exec('tar', ['-C', rootfs, '-cf', tarball, '.']);
-  await exec('docker', ['import', tarball, 'slipway-bench/busybox:latest'], { env: dockerd.env });
+  await runTool('tar', ['-C', rootfs, '-cf', tarball, '.']);
+  await runTool('docker', ['import', tarball, 'slipway-bench/busybox:latest'], { env: dockerd.env });
   return {
     label: 'docker run --rm --network none',
     times: [],
     once: () =>
-      exec('docker', ['run', '--rm', '--network', 'none', 'slipway-bench/busybox:latest', 'true'], {
+      runTool('docker', ['run', '--rm', '--network', 'none', 'slipway-bench/busybox:latest', 'true'], {
         env: dockerd.env,
       }),
     close: () => dockerd.stop(),

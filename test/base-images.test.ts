@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { runTool } from '../lib/proc.js';
 import { baseImage, baseRootfs, pushBaseImage } from './helpers/base-images.js';
 import { testRegistry } from './helpers/registry.js';
-import { run } from './helpers/run.js';
 import { tempDir } from './helpers/tmp.js';
 
 interface Inspect {
@@ -16,14 +16,12 @@ interface Inspect {
 }
 
 async function inspect(ref: string): Promise<Inspect> {
-  return JSON.parse(
-    (await run('skopeo', ['inspect', '--tls-verify=false', `docker://${ref}`])).stdout,
-  ) as Inspect;
+  return JSON.parse(await runTool('skopeo', ['inspect', '--tls-verify=false', `docker://${ref}`])) as Inspect;
 }
 
 async function inspectConfig(ref: string): Promise<{ config: { Cmd: string[] } }> {
-  const out = await run('skopeo', ['inspect', '--config', '--tls-verify=false', `docker://${ref}`]);
-  return JSON.parse(out.stdout) as { config: { Cmd: string[] } };
+  const out = await runTool('skopeo', ['inspect', '--config', '--tls-verify=false', `docker://${ref}`]);
+  return JSON.parse(out) as { config: { Cmd: string[] } };
 }
 
 describe('locally made base images', () => {
@@ -60,9 +58,9 @@ describe('locally made base images', () => {
     });
     const info = await inspect(ref);
     assert.equal(info.Layers.length, 1);
-    const raw = await run('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${ref}`]);
+    const raw = await runTool('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${ref}`]);
     assert.equal(
-      (JSON.parse(raw.stdout) as { mediaType: string }).mediaType,
+      (JSON.parse(raw) as { mediaType: string }).mediaType,
       'application/vnd.docker.distribution.manifest.v2+json',
     );
   });
@@ -91,8 +89,7 @@ describe('locally made base images', () => {
     const digests = await Promise.all(
       [1, 2, 3].map(
         async () =>
-          (await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { env }))
-            .stdout,
+          await runTool(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { env }),
       ),
     );
     assert.match(digests[0]!, /^sha256:[0-9a-f]{64}$/);

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
-import { promisify } from 'node:util';
+import { runTool } from '../lib/proc.js';
 import { makeEvent, planRun } from '../pipelines/index.js';
 import { loadPipelines } from '../pipelines/load.js';
 import type { JobResult } from '../runner/executor/events.js';
@@ -14,8 +13,6 @@ import { busyboxDataDir, makeContext, printedDigest, slipwayCli } from './build-
 import { type TestRegistry, testRegistry } from './helpers/registry.js';
 import { requireBinary } from './helpers/requirements.js';
 import { tempDir } from './helpers/tmp.js';
-
-const exec = promisify(execFile);
 
 let dataDir: string;
 let registry: TestRegistry;
@@ -30,9 +27,9 @@ before(async () => {
  * the digest of the manifest it got, computed here from the bytes.
  */
 async function pulledDigest(ref: string): Promise<string> {
-  const raw = (await exec('skopeo', ['inspect', '--tls-verify=false', '--raw', `docker://${ref}`])).stdout;
+  const raw = await runTool('skopeo', ['inspect', '--tls-verify=false', '--raw', `docker://${ref}`]);
   const layout = await tempDir('pulled');
-  await exec('skopeo', [
+  await runTool('skopeo', [
     'copy',
     '--preserve-digests',
     '--src-tls-verify=false',

@@ -19,15 +19,15 @@ describe('private dockerd for interop tests', () => {
       '-c',
       'id -u; ls /sys/class/net',
     );
-    assert.deepEqual(out.stdout.trim().split('\n'), ['0', 'lo']);
+    assert.deepEqual(out.trim().split('\n'), ['0', 'lo']);
     const user = await docker.docker('run', '--rm', '--network', 'none', '--user', 'builder', ref, 'id');
-    assert.match(user.stdout, /uid=1000\(builder\) gid=1000\(builder\)/);
+    assert.match(user, /uid=1000\(builder\) gid=1000\(builder\)/);
   });
 
   it('is private: its socket and containers belong to it alone', async () => {
     const docker = await testDockerd();
     const info = await docker.docker('info', '--format', '{{.DockerRootDir}} {{.Containers}}');
-    const [root, count] = info.stdout.trim().split(' ');
+    const [root, count] = info.trim().split(' ');
     assert.match(root ?? '', /^\/tmp\/dockerd-/);
     assert.equal(count, '0');
     assert.match(docker.host, /^unix:\/\/\/tmp\/dockerd-.*\/docker\.sock$/);

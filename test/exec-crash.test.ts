@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
+import { runTool } from '../lib/proc.js';
 import { requireBinary, requireRoot } from './helpers/requirements.js';
 import { dataDirLeftovers } from './helpers/runtime-leftovers.js';
 import { seedStore } from './helpers/seed-store.js';
 import { tempDir } from './helpers/tmp.js';
 
-const sh = promisify(execFile);
 const slipwayBin = new URL('../bin/slipway.mjs', import.meta.url).pathname;
 
 describe('a crashed slipway exec leaves nothing behind after the next start', () => {
@@ -61,7 +60,7 @@ describe('a crashed slipway exec leaves nothing behind after the next start', ()
       join(repo, '.slipway.yml'),
       'image: busybox:latest\njobs:\n  quick:\n    steps:\n      - run: echo fine\n',
     );
-    const { stdout } = await sh(process.execPath, [slipwayBin, 'exec', repo, '--data-dir', dataDir], {
+    const stdout = await runTool(process.execPath, [slipwayBin, 'exec', repo, '--data-dir', dataDir], {
       env: { ...process.env, NO_COLOR: '1', SLIPWAY_LOG_LEVEL: 'warn' },
     });
     assert.match(stdout, /removed 1 container\(s\) left by a crashed earlier run/);

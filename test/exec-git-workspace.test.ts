@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
+import { runTool } from '../lib/proc.js';
 import { useExecutorFixture } from './helpers/executor-fixture.js';
 import { requireBinary } from './helpers/requirements.js';
 import { tempDir } from './helpers/tmp.js';
 
-const run = promisify(execFile);
 const SECRET = 's3cret-token';
 
 /** A bare repository with two commits of version.txt ("one", then "two"); returns both shas. */
@@ -17,8 +15,8 @@ async function twoCommitRepo(): Promise<{ bare: string; first: string; second: s
   const bare = join(dir, 'repo.git');
   const work = join(dir, 'work');
   const git = (cwd: string, ...args: string[]) =>
-    run('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd }).then((r) =>
-      r.stdout.trim(),
+    runTool('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd }).then((r) =>
+      r.trim(),
     );
   await git(dir, 'init', '-q', '--bare', bare);
   await git(dir, 'init', '-q', '-b', 'main', work);

@@ -6,8 +6,8 @@ import { basename, join } from 'node:path';
 import { before, test } from 'node:test';
 import { SlipwayError } from '../lib/errors.js';
 import { log } from '../lib/log.js';
+import { runTool } from '../lib/proc.js';
 import { listSlipwayBridges } from '../runner/runtime/network/bridge.js';
-import { execOk } from '../runner/runtime/network/exec.js';
 import { createJobNetwork, gcNetworks } from '../runner/runtime/network/index.js';
 import { dataDirOwnerPrefix } from '../runner/runtime/network/names.js';
 import { probeFrom } from './helpers/netns-probe.js';
@@ -49,9 +49,9 @@ async function leftovers(
 ): Promise<Leftovers> {
   const ours = dataDirOwnerPrefix(dataDir);
   const someoneElses = (text: string) => /slipway:[0-9a-f]{8}:/.test(text) && !text.includes(ours);
-  const names = (await execOk('ip', ['netns', 'list'])).split('\n').map((l) => l.split(' ')[0]);
+  const names = (await runTool('ip', ['netns', 'list'])).split('\n').map((l) => l.split(' ')[0]);
   const links = (await listSlipwayBridges()).filter((b) => !someoneElses(b.label)).map((b) => b.bridge);
-  const rules = (await execOk('iptables-save', []))
+  const rules = (await runTool('iptables-save', []))
     .split('\n')
     .filter((l) => of.bridges.some((b) => l.includes(b)) || of.subnets.some((s) => l.includes(s)))
     .filter((l) => !someoneElses(l));

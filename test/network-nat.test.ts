@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { log } from '../lib/log.js';
-import { exec, execOk } from '../runner/runtime/network/exec.js';
+import { runTool, tryTool } from '../lib/proc.js';
 import { createJobNetwork, gcNetworks, type JobNetwork } from '../runner/runtime/network/index.js';
 import { probeFrom, serveIn } from './helpers/netns-probe.js';
 import { requireBinary, requireRoot } from './helpers/requirements.js';
@@ -27,17 +27,17 @@ before(async () => {
   requireBinary('ip', 'iproute2');
   requireBinary('nsenter', 'util-linux');
   dataDir = await mkdtemp(join(tmpdir(), 'slipway-nat-'));
-  await execOk('ip', ['netns', 'add', OUTSIDE_NS]);
-  await execOk('ip', ['link', 'add', HOST_END, 'type', 'veth', 'peer', 'name', OUTSIDE_END]);
-  await execOk('ip', ['link', 'set', OUTSIDE_END, 'netns', OUTSIDE_NS]);
-  await execOk('ip', ['addr', 'add', '198.51.100.1/24', 'dev', HOST_END]);
-  await execOk('ip', ['link', 'set', HOST_END, 'up']);
+  await runTool('ip', ['netns', 'add', OUTSIDE_NS]);
+  await runTool('ip', ['link', 'add', HOST_END, 'type', 'veth', 'peer', 'name', OUTSIDE_END]);
+  await runTool('ip', ['link', 'set', OUTSIDE_END, 'netns', OUTSIDE_NS]);
+  await runTool('ip', ['addr', 'add', '198.51.100.1/24', 'dev', HOST_END]);
+  await runTool('ip', ['link', 'set', HOST_END, 'up']);
   for (const args of [
     ['addr', 'add', '198.51.100.2/24', 'dev', OUTSIDE_END],
     ['link', 'set', OUTSIDE_END, 'up'],
     ['link', 'set', 'lo', 'up'],
   ]) {
-    await execOk('ip', ['-n', OUTSIDE_NS, ...args]);
+    await runTool('ip', ['-n', OUTSIDE_NS, ...args]);
   }
   server = await serveIn(`/run/netns/${OUTSIDE_NS}`, '198.51.100.2', 8080, 'outside');
 });
@@ -47,8 +47,8 @@ after(async () => {
   await job?.destroy();
   if (dataDir) await gcNetworks(dataDir, log);
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
-  await exec('ip', ['netns', 'del', OUTSIDE_NS]);
-  await exec('ip', ['link', 'del', HOST_END]);
+  await tryTool('ip', ['netns', 'del', OUTSIDE_NS]);
+  await tryTool('ip', ['link', 'del', HOST_END]);
 });
 
 test('traffic to the outside leaves through NAT with the host address as source', async () => {

@@ -1,15 +1,12 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import { promisify } from 'node:util';
+import { runTool } from '../lib/proc.js';
 import { dataDirPaths } from '../runner/data-dir.js';
 import { openImageStore } from '../runner/oci/store/index.js';
 import { storeImage } from './helpers/oci-fixtures.js';
 import { testRegistry } from './helpers/registry.js';
 import { tempDir } from './helpers/tmp.js';
-
-const run = promisify(execFile);
 
 async function slipway(dataDir: string, ...args: string[]) {
   const env = {
@@ -18,8 +15,7 @@ async function slipway(dataDir: string, ...args: string[]) {
     DOCKER_CONFIG: dataDir,
     SLIPWAY_LOG_LEVEL: 'silent',
   };
-  const { stdout } = await run(process.execPath, ['bin/slipway.mjs', ...args], { env });
-  return stdout;
+  return await runTool(process.execPath, ['bin/slipway.mjs', ...args], { env });
 }
 
 test('slipway push, pull (progress lines), images, images rm and prune', async () => {

@@ -3,11 +3,11 @@ import { randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { tryTool } from '../lib/proc.js';
 import { dataDirPaths } from '../runner/data-dir.js';
 import { openImageStore } from '../runner/oci/store/index.js';
 import { storeImage } from './helpers/oci-fixtures.js';
 import { testRegistry } from './helpers/registry.js';
-import { run } from './helpers/run.js';
 import { tempDir } from './helpers/tmp.js';
 import { startTokenServer } from './helpers/token-server.js';
 
@@ -19,7 +19,7 @@ async function slipway(dataDir: string, args: string[], input?: string) {
     DOCKER_CONFIG: await tempDir('no-docker-config'),
     SLIPWAY_LOG_LEVEL: 'silent',
   };
-  return run(process.execPath, ['bin/slipway.mjs', ...args], { env, input, allowFail: true });
+  return tryTool(process.execPath, ['bin/slipway.mjs', ...args], { env, input });
 }
 
 const reEscape = (s: string) => s.replace(/[.[\]]/g, '\\$&');

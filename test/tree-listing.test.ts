@@ -4,8 +4,8 @@ import { createReadStream } from 'node:fs';
 import { chmod, chown, link, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { runTool } from '../lib/proc.js';
 import { requireRoot } from './helpers/requirements.js';
-import { run } from './helpers/run.js';
 import { tempDir } from './helpers/tmp.js';
 import { diffListings, listDir, listTar } from './helpers/tree-listing.js';
 
@@ -26,7 +26,7 @@ describe('tree listings of a directory and of a tar agree field by field', () =>
     requireRoot();
     const root = await sampleTree();
     const tarFile = join(root, '..', 'tree.tar');
-    await run('tar', ['--create', '--numeric-owner', `--file=${tarFile}`, '-C', root, '.']);
+    await runTool('tar', ['--create', '--numeric-owner', `--file=${tarFile}`, '-C', root, '.']);
     const fromDir = await listDir(root);
     const fromTar = await listTar(createReadStream(tarFile));
     assert.deepEqual(diffListings(fromDir, fromTar), []);

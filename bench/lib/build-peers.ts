@@ -1,5 +1,6 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { runTool, tryTool } from '../../lib/proc.js';
 import { loadImage } from '../../runner/builder/engine/stored-image.js';
 import { buildImage } from '../../runner/builder/index.js';
 import { openRunnerHost, type RunnerHost } from '../../runner/host.js';
@@ -8,7 +9,6 @@ import { formatReference, parseReference } from '../../runner/oci/reference.js';
 import { RegistryClient } from '../../runner/oci/registry/client.js';
 import { baseImage } from '../../test/helpers/base-images.js';
 import type { Dockerd } from '../../test/helpers/dockerd.js';
-import { run } from '../../test/helpers/run.js';
 
 /**
  * The three builders bench/build.ts compares, behind one shape: `reset()` makes the next build
@@ -67,7 +67,7 @@ export function slipwayBuilder(
         'none',
         contextDir,
       ];
-      await run(process.execPath, [slipwayBin, ...args]);
+      await runTool(process.execPath, [slipwayBin, ...args]);
     },
   };
 }
@@ -76,7 +76,7 @@ export function slipwayBuilder(
 export async function dockerBuilder(d: Dockerd, contextDir: string): Promise<Builder> {
   const env = { ...d.env, DOCKER_BUILDKIT: '0' };
   const debian = await baseImage('debian');
-  await run('skopeo', [
+  await runTool('skopeo', [
     'copy',
     '--quiet',
     `--dest-daemon-host=${d.host}`,
@@ -87,11 +87,11 @@ export async function dockerBuilder(d: Dockerd, contextDir: string): Promise<Bui
     label: 'docker',
     async reset() {
       // Removing the tag also removes its untagged parents: the legacy builder's whole cache.
-      await run('/usr/bin/docker', ['rmi', '-f', 'bench/build:latest'], { env, allowFail: true });
-      await run('/usr/bin/docker', ['image', 'prune', '-f'], { env });
+      await tryTool('/usr/bin/docker', ['rmi', '-f', 'bench/build:latest'], { env });
+      await runTool('/usr/bin/docker', ['image', 'prune', '-f'], { env });
     },
     async build() {
-      await run(
+      await runTool(
         '/usr/bin/docker',
         ['build', '--network=none', '-q', '-t', 'bench/build:latest', contextDir],
         { env },
@@ -115,21 +115,21 @@ export function buildahBuilder(scratch: string, contextDir: string): Builder {
     label: 'buildah',
     async reset() {
       if (dir) {
-        await run('buildah', [...global(), 'rm', '--all'], { allowFail: true });
-        await run('buildah', [...global(), 'rmi', '--all', '--force'], { allowFail: true });
+        await tryTool('buildah', [...global(), 'rm', '--all']);
+        await tryTool('buildah', [...global(), 'rmi', '--all', '--force']);
         await unmountUnder(dir);
         await rm(dir, { recursive: true, force: true });
       }
       dir = await mkdtemp(join(scratch, 'buildah-'));
       const debian = await baseImage('debian');
-      const id = (await run('buildah', [...global(), 'pull', '--quiet', debian.ociRef])).stdout
+      const id = (await runTool('buildah', [...global(), 'pull', '--quiet', debian.ociRef]))
         .trim()
         .split('\n')
         .pop()!;
-      await run('buildah', [...global(), 'tag', id, `docker.io/library/${BASE_REF}`]);
+      await runTool('buildah', [...global(), 'tag', id, `docker.io/library/${BASE_REF}`]);
     },
     async build() {
-      await run('buildah', [
+      await runTool('buildah', [
         ...global(),
         'bud',
         '--layers',
@@ -153,7 +153,7 @@ export async function unmountUnder(dir: string): Promise<void> {
     .map((l) => l.split(' ')[4] ?? '')
     .filter((p) => p.startsWith(`${dir}/`))
     .sort((a, b) => b.length - a.length);
-  for (const p of points) await run('umount', ['-l', p], { allowFail: true });
+  for (const p of points) await tryTool('umount', ['-l', p]);
 }
 
 /** Writes the bench's build context: the Dockerfile, 300 small sources and 2 × 1 MiB assets. */

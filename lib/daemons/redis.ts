@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { SlipwayError } from '../errors.js';
 import { waitForTcp } from '../net.js';
-import { spawnOwned } from './process.js';
+import { spawnOwned } from '../proc.js';
 
 /** A redis-server that Slipway started and owns. `stop()` shuts it down (data stays in dataDir). */
 export interface EmbeddedRedis {
@@ -32,7 +32,7 @@ export async function startRedis(opts: { dataDir: string; port: number }): Promi
     '--protected-mode',
     'yes',
   ];
-  const proc = spawnOwned('redis-server', args, 'redis');
+  const proc = spawnOwned('redis-server', args, { name: 'redis' });
   try {
     await Promise.race([
       waitForTcp('127.0.0.1', opts.port, 10_000),

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SlipwayError } from '../errors.js';
 import { waitForTcp } from '../net.js';
-import { spawnOwned } from './process.js';
+import { spawnOwned } from '../proc.js';
 
 /** How the registry authenticates clients. */
 export type RegistryAuth =
@@ -55,7 +55,7 @@ export async function startRegistry(opts: {
   await mkdir(opts.dataDir, { recursive: true });
   const configPath = join(opts.dataDir, 'config.yml');
   await writeFile(configPath, registryConfig({ ...opts, auth: opts.auth ?? { kind: 'none' } }));
-  const proc = spawnOwned('docker-registry', ['serve', configPath], 'registry');
+  const proc = spawnOwned('docker-registry', ['serve', configPath], { name: 'registry' });
   try {
     await Promise.race([
       waitForTcp('127.0.0.1', opts.port, 10_000),

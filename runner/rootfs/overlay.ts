@@ -3,7 +3,7 @@ import { mkdir, readFile, rm, symlink } from 'node:fs/promises';
 import { constants as osConstants, release } from 'node:os';
 import { join } from 'node:path';
 import { SlipwayError } from '../../lib/errors.js';
-import { run } from '../runtime/exec.js';
+import { runTool } from '../../lib/proc.js';
 import { MOUNT_DATA_MAX, mountOverlaySyscall, umountSyscall } from '../runtime/syscalls.js';
 
 const MNT_DETACH = 2;
@@ -61,7 +61,7 @@ export async function mountOverlay(dir: string, lowerDirs: readonly string[]): P
   await Promise.all(lowerDirs.map((layer, i) => symlink(layer, join(dir, 'l', String(i)))));
   const lower = lowerDirs.map((_, i) => `l/${i}`).reverse();
   const options = `lowerdir=${lower.join(':')},upperdir=u,workdir=w${volatile}`;
-  await run('mount', ['-t', 'overlay', 'overlay', '-o', options, 'm'], { cwd: dir });
+  await runTool('mount', ['-t', 'overlay', 'overlay', '-o', options, 'm'], { cwd: dir });
   return { dir, merged };
 }
 
@@ -94,7 +94,7 @@ export async function unmountOverlay(dir: string): Promise<void> {
     const errno = umountSyscall(point);
     if (errno === 0) continue;
     if (errno !== undefined && umountSyscall(point, MNT_DETACH) === 0) continue;
-    await run('umount', [point]).catch(() => run('umount', ['-l', point]));
+    await runTool('umount', [point]).catch(() => runTool('umount', ['-l', point]));
   }
   const left = await mountsUnder(dir);
   if (left.length)

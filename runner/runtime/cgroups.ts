@@ -1,7 +1,7 @@
 import { statfsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { run } from './exec.js';
+import { runTool } from '../../lib/proc.js';
 
 /**
  * Per-container cgroups. Every container gets a parent cgroup `/slipway/<id>` owned by Slipway
@@ -129,7 +129,7 @@ export async function ensureHybridCgroupsForCrun(): Promise<void> {
     if (!/^[a-z_]+$/.test(ctrl)) continue;
     const dir = join(ROOT, ctrl);
     await mkdir(dir, { recursive: true });
-    await run('mount', ['-t', 'cgroup', '-o', ctrl, 'cgroup', dir]);
+    await runTool('mount', ['-t', 'cgroup', '-o', ctrl, 'cgroup', dir]);
   }
 }
 

@@ -5,6 +5,7 @@ import { constants } from 'node:os';
 import { join } from 'node:path';
 import { SlipwayError } from '../../lib/errors.js';
 import { log as rootLog } from '../../lib/log.js';
+import { runTool } from '../../lib/proc.js';
 import { mountOverlay, unmountOverlay } from '../rootfs/overlay.js';
 import { mkdirInRoot } from '../rootfs/root-path.js';
 import { resolveImageUser } from '../rootfs/users.js';
@@ -16,7 +17,6 @@ import {
   termCannotEnd,
   wasOomKilled,
 } from './cgroups.js';
-import { run } from './exec.js';
 import { DEFAULT_CAPS } from './hardening.js';
 import { pipeLines } from './log-sink.js';
 import {
@@ -43,7 +43,7 @@ export interface OciRuntime {
 }
 
 export function ociCommand(rt: OciRuntime, args: string[]): Promise<string> {
-  return run(rt.binary, ['--root', rt.stateDir, ...args]);
+  return runTool(rt.binary, ['--root', rt.stateDir, ...args]);
 }
 
 /** Where a container joins the network: a netns path with its address, or its own empty netns. */

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { log } from '../../lib/log.js';
+import { runTool } from '../../lib/proc.js';
 import { withFileLock } from './file-lock.js';
 import {
   addDirLayer,
@@ -20,7 +21,6 @@ import {
   makeGeneratedLayer,
   suiteRelease,
 } from './rootfs-recipes.js';
-import { run } from './run.js';
 
 /**
  * Base images for tests and benches, made locally (no public registry is reachable):
@@ -55,7 +55,7 @@ export function imageCacheRoot(): string {
 }
 
 async function packageVersion(pkg: string): Promise<string> {
-  return (await run('dpkg-query', ['-W', `-f=\${Version}`, pkg])).stdout.trim();
+  return (await runTool('dpkg-query', ['-W', `-f=\${Version}`, pkg])).trim();
 }
 
 /**
@@ -231,6 +231,6 @@ export async function pushBaseImage(
   const args = ['copy', '--quiet', '--dest-tls-verify=false'];
   if (opts.format) args.push(`--format=${opts.format}`);
   if (opts.creds) args.push(`--dest-creds=${opts.creds.username}:${opts.creds.password}`);
-  await run('skopeo', [...args, image.ociRef, `docker://${ref}`]);
+  await runTool('skopeo', [...args, image.ociRef, `docker://${ref}`]);
   return ref;
 }

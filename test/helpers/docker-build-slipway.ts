@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { runTool } from '../../lib/proc.js';
 import { buildImage } from '../../runner/builder/index.js';
 import { dataDirPaths } from '../../runner/data-dir.js';
 import { openRunnerHost } from '../../runner/host.js';
@@ -8,7 +9,6 @@ import type { BuiltImageSummary } from './docker-build.js';
 import { IMAGE_IGNORED_PATHS } from './docker-build.js';
 import { normaliseConfig } from './docker-build-config.js';
 import { flattenLayers } from './layer-flatten.js';
-import { run } from './run.js';
 import { seedStore } from './seed-store.js';
 import { tempDir } from './tmp.js';
 
@@ -36,7 +36,7 @@ export async function seededDataDir(): Promise<string> {
   const seed = await seededTemplate();
   const dataDir = await tempDir('conformance-build');
   await mkdir(dataDir, { recursive: true });
-  await run('cp', ['-a', dataDirPaths.images(seed), dataDirPaths.images(dataDir)]);
+  await runTool('cp', ['-a', dataDirPaths.images(seed), dataDirPaths.images(dataDir)]);
   return dataDir;
 }
 

@@ -4,12 +4,12 @@ import { createReadStream, existsSync } from 'node:fs';
 import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { runTool, tryTool } from '../../lib/proc.js';
 import { baseImage, imageCacheRoot } from './base-images.js';
 import { onCleanup } from './cleanup.js';
 import { diffConfigs, type NormalisedConfig, normaliseConfig, patchConfig } from './docker-build-config.js';
 import { type Dockerd, startDockerd } from './dockerd.js';
 import { flattenLayers } from './layer-flatten.js';
-import { run } from './run.js';
 import { DOCKER_CONTAINER_PATHS, diffListings, listTar, type TreeEntry } from './tree-listing.js';
 
 /**
@@ -77,15 +77,13 @@ async function cacheKey(fixtureDir: string, name: string, dockerVersion: string)
 /** Lists `docker export` of a container made from `tag` (never started). */
 async function exportListing(d: Dockerd, tag: string) {
   const env = d.env;
-  const id = (
-    await run(DOCKER_CLI, ['create', '--network', 'none', tag, '/no-command'], { env })
-  ).stdout.trim();
+  const id = (await runTool(DOCKER_CLI, ['create', '--network', 'none', tag, '/no-command'], { env })).trim();
   try {
     const child = spawn(DOCKER_CLI, ['export', id], { env, stdio: ['ignore', 'pipe', 'inherit'] });
     const listing = await listTar(child.stdout, [...DOCKER_CONTAINER_PATHS, ...IMAGE_IGNORED_PATHS]);
     return listing;
   } finally {
-    await run(DOCKER_CLI, ['rm', '-f', id], { env, allowFail: true });
+    await tryTool(DOCKER_CLI, ['rm', '-f', id], { env });
   }
 }
 
@@ -100,11 +98,13 @@ async function buildOne(
   const dockerfile = join(builtFrom === 'fixture' ? fixtureDir : equivalent, 'Dockerfile');
   const tag = `conformance/${name}:latest`;
   const env = { ...d.env, DOCKER_BUILDKIT: '1' };
-  await run(DOCKER_CLI, ['build', '--network=none', '-q', '-t', tag, '-f', dockerfile, fixtureDir], { env });
+  await runTool(DOCKER_CLI, ['build', '--network=none', '-q', '-t', tag, '-f', dockerfile, fixtureDir], {
+    env,
+  });
   const dir = join(work, name);
   await mkdir(dir, { recursive: true });
-  await run(DOCKER_CLI, ['save', '-o', join(dir, 'image.tar'), tag], { env });
-  await run('tar', ['-xf', join(dir, 'image.tar'), '-C', dir]);
+  await runTool(DOCKER_CLI, ['save', '-o', join(dir, 'image.tar'), tag], { env });
+  await runTool('tar', ['-xf', join(dir, 'image.tar'), '-C', dir]);
   const [manifest] = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Array<{
     Config: string;
     Layers: string[];
@@ -149,7 +149,7 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promis
 export async function dockerFixtureResults(
   fixtures: Array<{ name: string; dir: string }>,
 ): Promise<Map<string, DockerFixtureResult>> {
-  const version = (await run('dockerd', ['--version'])).stdout.trim();
+  const version = (await runTool('dockerd', ['--version'])).trim();
   const cacheDir = dockerBuildCacheDir();
   await mkdir(cacheDir, { recursive: true });
   const results = new Map<string, DockerFixtureResult>();
@@ -167,7 +167,7 @@ export async function dockerFixtureResults(
   onCleanup(() => d.stop());
   try {
     const busybox = await baseImage('busybox');
-    await run('skopeo', [
+    await runTool('skopeo', [
       'copy',
       '--quiet',
       `--dest-daemon-host=${d.host}`,

@@ -3,10 +3,9 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { spawnOwned } from '../../lib/daemons/process.js';
+import { runTool, spawnOwned, tryTool } from '../../lib/proc.js';
 import { onCleanup } from './cleanup.js';
 import { requireBinary, requireRoot } from './requirements.js';
-import { type RunResult, run } from './run.js';
 
 /**
  * A private Docker daemon for interop tests and benchmarks (never used by Slipway itself): its
@@ -18,8 +17,8 @@ export interface Dockerd {
   host: string;
   /** Environment for the docker CLI talking to this daemon (own DOCKER_CONFIG too). */
   env: NodeJS.ProcessEnv;
-  /** Runs the docker CLI against this daemon; rejects on non-zero exit with stderr. */
-  docker(...args: string[]): Promise<RunResult>;
+  /** Runs the docker CLI against this daemon and returns its stdout; rejects on non-zero exit with stderr. */
+  docker(...args: string[]): Promise<string>;
   /** Stops the daemon (and its containerd), unmounts and removes everything. Idempotent. */
   stop(): Promise<void>;
 }
@@ -44,7 +43,7 @@ async function unmountUnder(dir: string): Promise<void> {
     .map((l) => l.split(' ')[4] ?? '')
     .filter((p) => p === dir || p.startsWith(`${dir}/`))
     .sort((a, b) => b.length - a.length);
-  for (const p of points) await run('umount', ['-l', p], { allowFail: true });
+  for (const p of points) await tryTool('umount', ['-l', p]);
 }
 
 /**
@@ -75,7 +74,7 @@ export async function startDockerd(dir: string): Promise<Dockerd> {
       '--storage-driver=overlay2',
       '--log-level=warn',
     ],
-    'dockerd',
+    { name: 'dockerd' },
   );
   let stopped = false;
   const stop = async () => {
@@ -104,7 +103,7 @@ export async function startDockerd(dir: string): Promise<Dockerd> {
     await sleep(200);
   }
   const env = { ...process.env, DOCKER_HOST: host, DOCKER_CONFIG: join(dir, 'config'), DOCKER_BUILDKIT: '0' };
-  return { host, env, docker: (...args) => run('docker', args, { env }), stop };
+  return { host, env, docker: (...args) => runTool('docker', args, { env }), stop };
 }
 
 /** A private dockerd stopped and removed after the test file, pass or fail. */

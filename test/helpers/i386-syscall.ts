@@ -1,8 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runTool } from '../../lib/proc.js';
 import { requireBinary } from './requirements.js';
-import { run } from './run.js';
 
 const source = fileURLToPath(new URL('../fixtures/syscalls/i386-write.c', import.meta.url));
 
@@ -13,7 +13,7 @@ const source = fileURLToPath(new URL('../fixtures/syscalls/i386-write.c', import
 export async function i386SyscallLayer(dir: string): Promise<string> {
   requireBinary('gcc', 'gcc');
   await mkdir(dir, { recursive: true });
-  await run('gcc', [
+  await runTool('gcc', [
     '-static',
     '-nostdlib',
     '-fno-pie',

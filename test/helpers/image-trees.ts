@@ -41,7 +41,7 @@ export async function storeImageListing(store: ImageStore, ref: string): Promise
  * private dockerd, as a listing without Docker's per-container paths. Removes the container.
  */
 export async function dockerExportListing(docker: Dockerd, image: string): Promise<TreeListing> {
-  const id = (await docker.docker('create', '--network', 'none', image)).stdout.trim();
+  const id = (await docker.docker('create', '--network', 'none', image)).trim();
   try {
     const child = spawn('docker', ['export', id], { env: docker.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';

@@ -1,7 +1,7 @@
 import { createCipheriv, createHash } from 'node:crypto';
 import { chmod, chown, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { run } from './run.js';
+import { runTool } from '../../lib/proc.js';
 
 /**
  * The recipes that make base image root filesystems with nothing but Debian packages and the
@@ -59,7 +59,7 @@ export async function makeDebianRootfs(
   debCache: string,
 ): Promise<void> {
   await mkdir(debCache, { recursive: true });
-  await run('debootstrap', ['--variant=minbase', `--cache-dir=${debCache}`, suite, dir, mirror]);
+  await runTool('debootstrap', ['--variant=minbase', `--cache-dir=${debCache}`, suite, dir, mirror]);
   // Device nodes are the runtime's job (and layers must not carry them); host files stay out.
   for (const p of ['dev', 'var/lib/apt/lists', 'var/cache/apt/archives'])
     for (const e of await readdir(join(dir, p)).catch(() => [] as string[]))
@@ -70,8 +70,7 @@ export async function makeDebianRootfs(
 
 /** The `dpkg-query` package list of a Debian rootfs: `name version` lines. */
 export async function installedPackages(rootfs: string): Promise<string> {
-  const { stdout } = await run('dpkg-query', [`--admindir=${join(rootfs, 'var/lib/dpkg')}`, '-W']);
-  return stdout;
+  return await runTool('dpkg-query', [`--admindir=${join(rootfs, 'var/lib/dpkg')}`, '-W']);
 }
 
 /** Deterministic pseudo-random bytes (AES-256-CTR of zeros, keyed by `seed`): incompressible. */

@@ -1,13 +1,11 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { runTool } from '../../lib/proc.js';
 import { dataDirPaths } from '../../runner/data-dir.js';
 import { mountsUnder } from '../../runner/rootfs/overlay.js';
 import { idPrefix } from '../../runner/runtime/ids.js';
 import { dataDirNetnsPrefix, dataDirOwnerPrefix } from '../../runner/runtime/network/names.js';
-
-const sh = promisify(execFile);
 
 /** What a Runtime on `dataDir` has left on the host: containers, mounts, cgroups (all should be empty). */
 export async function runtimeLeftovers(dataDir: string, binary: 'runc' | 'crun') {
@@ -34,21 +32,18 @@ export async function runtimeLeftovers(dataDir: string, binary: 'runc' | 'crun')
  */
 export async function dataDirLeftovers(dataDir: string): Promise<string[]> {
   const found: string[] = [];
-  const runc = await sh('runc', [
+  const runc = await runTool('runc', [
     '--root',
     dataDirPaths.runtimeState(dataDir, 'runc'),
     'list',
     '--quiet',
-  ]).catch(() => ({
-    stdout: '',
-  }));
-  for (const id of runc.stdout.split('\n'))
-    if (id.startsWith(idPrefix(dataDir))) found.push(`container ${id}`);
+  ]).catch(() => '');
+  for (const id of runc.split('\n')) if (id.startsWith(idPrefix(dataDir))) found.push(`container ${id}`);
   for (const line of (await readFile('/proc/mounts', 'utf8')).split('\n'))
     if (line.split(' ')[1]?.startsWith(dataDir)) found.push(`mount ${line.split(' ')[1]}`);
-  for (const ns of (await sh('ip', ['netns', 'list'])).stdout.split('\n'))
+  for (const ns of (await runTool('ip', ['netns', 'list'])).split('\n'))
     if (ns.startsWith(dataDirNetnsPrefix(dataDir))) found.push(`netns ${ns}`);
-  const links = (await sh('ip', ['-o', 'link', 'show'])).stdout;
+  const links = await runTool('ip', ['-o', 'link', 'show']);
   for (const line of links.split('\n'))
     if (line.includes(dataDirOwnerPrefix(dataDir))) found.push(`link ${line}`);
   const ipam = join(dataDir, 'network', 'ipam');

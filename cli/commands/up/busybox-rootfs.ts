@@ -1,7 +1,6 @@
-import { execFile } from 'node:child_process';
 import { chmod, chown, copyFile, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
+import { runTool } from '../../../lib/proc.js';
 
 const PASSWD = `root:x:0:0:root:/root:/bin/sh
 builder:x:1000:1000:builder:/home/builder:/bin/sh
@@ -31,8 +30,8 @@ export async function makeBusyboxRootfs(dir: string, busybox = '/bin/busybox'): 
   await mkdirMode(join(dir, 'home/builder'), 0o755, 1000);
   await copyFile(busybox, join(dir, 'bin/busybox'));
   await chmod(join(dir, 'bin/busybox'), 0o755);
-  const { stdout } = await promisify(execFile)(busybox, ['--list-full']);
-  for (const applet of stdout.split('\n').filter((l) => l && !l.includes('..'))) {
+  const applets = await runTool(busybox, ['--list-full']);
+  for (const applet of applets.split('\n').filter((l) => l && !l.includes('..'))) {
     if (applet === 'bin/busybox') continue;
     await mkdir(join(dir, dirname(applet)), { recursive: true });
     await symlink('/bin/busybox', join(dir, applet));

@@ -1,7 +1,7 @@
 import { lstatSync } from 'node:fs';
 import { lstat, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import { run } from '../../runtime/exec.js';
+import { runTool } from '../../../lib/proc.js';
 import { detectArchive } from '../context/archive.js';
 import { hashSources } from '../context/content-hash.js';
 import { type ResolvedSource, resolveSources } from '../context/sources.js';
@@ -87,7 +87,7 @@ async function copyResolved(
     const archive = ins.kind === 'ADD' && st.isFile() ? await detectArchive(src) : undefined;
     if (archive) {
       const tmp = await ctx.ws.tempDir('add');
-      await run('tar', ['-x', '--numeric-owner', '-p', '-f', src, '-C', tmp]);
+      await runTool('tar', ['-x', '--numeric-owner', '-p', '-f', src, '-C', tmp]);
       const { applyHardLinkHeaders } = await import('./tar-link-attrs.js');
       await applyHardLinkHeaders(src, archive, tmp);
       const dest = posix.resolve('/', s.destMayBeDir ? s.target : posix.dirname(s.target));

@@ -1,7 +1,7 @@
 import { chmod, chown, copyFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
+import { runTool } from '../../../lib/proc.js';
 import { resolveInRoot } from '../../rootfs/root-path.js';
-import { run } from '../../runtime/exec.js';
 import type { Mount as RuntimeMount } from '../../runtime/types.js';
 import { acquireCacheMounts } from '../cache/mounts.js';
 import { cleanContextPath, resolveInContext } from '../context/scoped-path.js';
@@ -81,7 +81,7 @@ async function withMounts<T>(
       if (m.readwrite) {
         // writes must never reach the context: give the RUN a throwaway copy
         const copy = join(await ctx.ws.tempDir('bind'), 'src');
-        await run('cp', ['-a', '--', source, copy]);
+        await runTool('cp', ['-a', '--', source, copy]);
         source = copy;
       }
       out.push({ type: 'bind', source, target, readonly: !m.readwrite });

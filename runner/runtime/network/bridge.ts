@@ -1,9 +1,12 @@
 import { writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { SlipwayError } from '../../../lib/errors.js';
-import { exec, execOk } from './exec.js';
+import { runTool, tryTool } from '../../../lib/proc.js';
 import { type Cidr, formatCidr, overlaps, parseCidr, subnets } from './ipv4.js';
 import { BRIDGE_PREFIX, bridgeName } from './names.js';
+
+/** An `ip` call that hangs is SIGKILLed after 30 s. */
+const NET_TOOL = { timeoutMs: 30_000 };
 
 const routesSchema = z.array(z.object({ dst: z.string(), dev: z.string().optional() }));
 const linksSchema = z.array(z.object({ ifname: z.string(), ifalias: z.string().optional() }));
@@ -11,7 +14,7 @@ const linksSchema = z.array(z.object({ ifname: z.string(), ifalias: z.string().o
 /** Host networks a job subnet must not overlap (routes of every table, except Slipway's bridges). */
 async function hostNetworks(): Promise<Cidr[]> {
   const routes = routesSchema.parse(
-    JSON.parse(await execOk('ip', ['-j', '-4', 'route', 'show', 'table', 'all'])),
+    JSON.parse(await runTool('ip', ['-j', '-4', 'route', 'show', 'table', 'all'], NET_TOOL)),
   );
   return routes.flatMap((r) => {
     if (r.dst === 'default' || r.dev?.startsWith(BRIDGE_PREFIX)) return [];
@@ -37,14 +40,14 @@ export async function claimBridge(opts: {
     if (taken.some((t) => overlaps(t, subnet))) continue;
     const bridge = bridgeName(subnet);
     await opts.beforeClaim(bridge, subnet);
-    const r = await exec('ip', ['link', 'add', bridge, 'type', 'bridge']);
+    const r = await tryTool('ip', ['link', 'add', bridge, 'type', 'bridge'], NET_TOOL);
     if (r.code !== 0 && r.stderr.includes('File exists')) continue;
     if (r.code !== 0) {
       throw new SlipwayError(`cannot create bridge ${bridge}: ${r.stderr.trim()}`, { category: 'internal' });
     }
-    await execOk('ip', ['link', 'set', bridge, 'alias', opts.label]);
+    await runTool('ip', ['link', 'set', bridge, 'alias', opts.label], NET_TOOL);
     await writeFile(`/proc/sys/net/ipv6/conf/${bridge}/disable_ipv6`, '1\n');
-    await execOk('ip', ['link', 'set', bridge, 'up']);
+    await runTool('ip', ['link', 'set', bridge, 'up'], NET_TOOL);
     return { bridge, subnet };
   }
   throw new SlipwayError(`no free /24 left in the job subnet pool ${formatCidr(opts.pool)}`, {
@@ -55,7 +58,7 @@ export async function claimBridge(opts: {
 
 /** Deletes a bridge; idempotent. */
 export async function deleteBridge(bridge: string): Promise<void> {
-  const r = await exec('ip', ['link', 'del', bridge]);
+  const r = await tryTool('ip', ['link', 'del', bridge], NET_TOOL);
   if (r.code !== 0 && !r.stderr.includes('Cannot find device')) {
     throw new SlipwayError(`cannot delete bridge ${bridge}: ${r.stderr.trim()}`, { category: 'internal' });
   }
@@ -63,7 +66,9 @@ export async function deleteBridge(bridge: string): Promise<void> {
 
 /** Slipway bridges on the host with their owner label (empty when the alias was never set). */
 export async function listSlipwayBridges(): Promise<Array<{ bridge: string; label: string }>> {
-  const links = linksSchema.parse(JSON.parse(await execOk('ip', ['-j', 'link', 'show', 'type', 'bridge'])));
+  const links = linksSchema.parse(
+    JSON.parse(await runTool('ip', ['-j', 'link', 'show', 'type', 'bridge'], NET_TOOL)),
+  );
   return links
     .filter((l) => l.ifname.startsWith(BRIDGE_PREFIX))
     .map((l) => ({ bridge: l.ifname, label: l.ifalias ?? '' }));

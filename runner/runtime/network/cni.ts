@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SlipwayError } from '../../../lib/errors.js';
-import { exec } from './exec.js';
+import { tryTool } from '../../../lib/proc.js';
 
 /** Where Debian's containernetworking-plugins install the plugin binaries. */
 export const CNI_PATH = process.env.SLIPWAY_CNI_PATH ?? '/usr/lib/cni';
@@ -43,7 +43,7 @@ export interface CniInvocation {
 export async function invokeCni(inv: CniInvocation): Promise<CniResult | undefined> {
   const plugin = `${CNI_PATH}/${inv.config.type}`;
   const input = JSON.stringify({ cniVersion: CNI_VERSION, name: inv.networkName, ...inv.config });
-  const r = await exec(plugin, [], {
+  const r = await tryTool(plugin, [], {
     input,
     timeoutMs: 30_000,
     env: {

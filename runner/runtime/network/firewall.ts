@@ -1,6 +1,9 @@
 import { writeFile } from 'node:fs/promises';
-import { exec, execOk } from './exec.js';
+import { runTool, tryTool } from '../../../lib/proc.js';
 import { BRIDGE_PREFIX } from './names.js';
+
+/** `iptables -w` waits for the xtables lock: give up (SIGKILL) after 30 s. */
+const NET_TOOL = { timeoutMs: 30_000 };
 
 /**
  * Slipway's iptables rules. Static rules (installed once per host, never removed: they match
@@ -48,19 +51,20 @@ function established(target: string): string[] {
 }
 
 async function has(bin: string, r: Rule): Promise<boolean> {
-  return (await exec(bin, ['-w', '-t', r.table, '-C', r.chain, ...r.args])).code === 0;
+  return (await tryTool(bin, ['-w', '-t', r.table, '-C', r.chain, ...r.args], NET_TOOL)).code === 0;
 }
 
 async function ensureRules(bin: string, rules: Rule[], jumps: Rule[]): Promise<void> {
   for (const c of SLIPWAY_CHAINS) {
     if (bin === 'ip6tables' && c.table === 'nat') continue;
-    await exec(bin, ['-w', '-t', c.table, '-N', c.chain]); // exit 1 when it exists: fine
+    await tryTool(bin, ['-w', '-t', c.table, '-N', c.chain], NET_TOOL); // exit 1 when it exists: fine
   }
   for (const r of rules)
-    if (!(await has(bin, r))) await execOk(bin, ['-w', '-t', r.table, '-A', r.chain, ...r.args]);
+    if (!(await has(bin, r))) await runTool(bin, ['-w', '-t', r.table, '-A', r.chain, ...r.args], NET_TOOL);
   for (const j of jumps) {
     if (bin === 'ip6tables' && j.table === 'nat') continue;
-    if (!(await has(bin, j))) await execOk(bin, ['-w', '-t', j.table, '-I', j.chain, '1', ...j.args]);
+    if (!(await has(bin, j)))
+      await runTool(bin, ['-w', '-t', j.table, '-I', j.chain, '1', ...j.args], NET_TOOL);
   }
 }
 
@@ -93,14 +97,14 @@ function jobRules(opts: { bridge: string; subnet: string; label: string }): Rule
 /** Adds a job's rules (before the static ones). Pair with `removeJobRules`. */
 export async function addJobRules(opts: { bridge: string; subnet: string; label: string }): Promise<void> {
   for (const r of jobRules(opts))
-    await execOk('iptables', ['-w', '-t', r.table, '-I', r.chain, '1', ...r.args]);
+    await runTool('iptables', ['-w', '-t', r.table, '-I', r.chain, '1', ...r.args], NET_TOOL);
 }
 
 /** Removes a job's rules; idempotent (absent rules are fine). */
 export async function removeJobRules(opts: { bridge: string; subnet: string; label: string }): Promise<void> {
   for (const r of jobRules(opts)) {
     while (await has('iptables', r))
-      await execOk('iptables', ['-w', '-t', r.table, '-D', r.chain, ...r.args]);
+      await runTool('iptables', ['-w', '-t', r.table, '-D', r.chain, ...r.args], NET_TOOL);
   }
 }
 
@@ -108,7 +112,7 @@ export async function removeJobRules(opts: { bridge: string; subnet: string; lab
 export async function listRulesByLabel(labelPrefix: string): Promise<Array<{ table: string; line: string }>> {
   const found: Array<{ table: string; line: string }> = [];
   for (const c of SLIPWAY_CHAINS) {
-    const r = await exec('iptables', ['-w', '-t', c.table, '-S', c.chain]);
+    const r = await tryTool('iptables', ['-w', '-t', c.table, '-S', c.chain], NET_TOOL);
     for (const line of r.stdout.split('\n')) {
       if (line.startsWith('-A ') && line.includes(`--comment "${labelPrefix}`))
         found.push({ table: c.table, line });
@@ -123,7 +127,7 @@ export async function removeRulesByLabel(labelPrefix: string): Promise<number> {
   for (const { table, line } of rules) {
     // Our rules contain no spaces inside arguments; only the comment is quoted.
     const args = line.replaceAll('"', '').split(' ').slice(1);
-    await exec('iptables', ['-w', '-t', table, '-D', ...args]);
+    await tryTool('iptables', ['-w', '-t', table, '-D', ...args], NET_TOOL);
   }
   return rules.length;
 }

@@ -1,5 +1,8 @@
 import { SlipwayError } from '../../../lib/errors.js';
-import { exec, execOk } from './exec.js';
+import { runTool, tryTool } from '../../../lib/proc.js';
+
+/** An `ip` call that hangs is SIGKILLed after 30 s. */
+const NET_TOOL = { timeoutMs: 30_000 };
 
 /**
  * Named network namespaces via iproute2: `ip netns add` creates /run/netns/<name> (a bind
@@ -12,13 +15,13 @@ export function netnsPath(name: string): string {
 }
 
 export async function addNetns(name: string): Promise<string> {
-  await execOk('ip', ['netns', 'add', name]);
+  await runTool('ip', ['netns', 'add', name], NET_TOOL);
   return netnsPath(name);
 }
 
 /** Deletes a named netns; idempotent. */
 export async function deleteNetns(name: string): Promise<void> {
-  const r = await exec('ip', ['netns', 'del', name]);
+  const r = await tryTool('ip', ['netns', 'del', name], NET_TOOL);
   if (r.code !== 0 && !/No such file|Cannot remove namespace file/.test(r.stderr)) {
     throw new SlipwayError(`cannot delete netns ${name}: ${r.stderr.trim()}`, { category: 'internal' });
   }
@@ -26,7 +29,7 @@ export async function deleteNetns(name: string): Promise<void> {
 
 /** Names of all named network namespaces on the host. */
 export async function listNetns(): Promise<string[]> {
-  const out = await execOk('ip', ['netns', 'list']);
+  const out = await runTool('ip', ['netns', 'list'], NET_TOOL);
   return out
     .split('\n')
     .map((l) => l.split(' ')[0] ?? '')
