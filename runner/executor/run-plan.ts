@@ -1,4 +1,5 @@
 import type { PlannedJob, RunPlan } from '../../pipelines/plan/plan.js';
+import { JOBRESULT_VERSION } from '../../pipelines/spec/index.js';
 import type { ExecutorEvents, JobResult } from './events.js';
 import { type ExecutorDeps, executeJob } from './execute-job.js';
 import type { WorkspaceSource } from './workspace.js';
@@ -39,6 +40,7 @@ export async function runPlanLocally(
       const runnable = opts.only?.length ? true : jobShouldRun(job, results);
       if (!runnable || opts.signal?.aborted) {
         const skipped: JobResult = {
+          version: JOBRESULT_VERSION,
           jobId: job.id,
           name: job.name,
           status: opts.signal?.aborted ? 'cancelled' : 'skipped',
