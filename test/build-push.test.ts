@@ -90,7 +90,7 @@ test('a pipeline build job with push: true pushes every interpolated tag and rec
     { log: (_source, line) => logs.push(line.text) },
   );
   const job = results[0];
-  assert.equal(job?.status, 'success', `${job?.error}\n${logs.join('\n')}`);
+  assert.equal(job?.status, 'success', `${job?.error?.message}\n${logs.join('\n')}`);
   const image = job.image;
   assert.ok(image, 'the JobResult records the built image');
   assert.match(image.digest, /^sha256:[0-9a-f]{64}$/);

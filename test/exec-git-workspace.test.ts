@@ -74,7 +74,7 @@ jobs:
     });
     assert.equal(result.status, 'failure', out);
     assert.equal(
-      result.error,
+      result.error?.message,
       `could not check out commit ${missing} of file://***@localhost${repo.bare}: no such commit in the repository`,
     );
     assert.deepEqual(result.steps, []);
@@ -90,11 +90,11 @@ jobs:
     });
     assert.equal(result.status, 'failure', out);
     assert.match(
-      result.error ?? '',
+      result.error?.message ?? '',
       new RegExp(
         `^could not check out commit ${repo.first} of https://\\*\\*\\*@127\\.0\\.0\\.1:1/nothing/here\\.git: `,
       ),
     );
-    assert.doesNotMatch(`${out}\n${result.error}`, new RegExp(SECRET));
+    assert.doesNotMatch(`${out}\n${result.error?.message}`, new RegExp(SECRET));
   });
 });

@@ -60,7 +60,7 @@ jobs:
       const took = Date.now() - started;
       assert.equal(result.status, 'failure', out);
       assert.match(
-        result.error ?? '',
+        result.error?.message ?? '',
         /^service mute was not ready within 3s; last output:\nup but not listening/,
       );
       assert.match(out, /✖ job never failed: service mute was not ready within 3s/);
@@ -87,7 +87,7 @@ jobs:
     const { result, out } = await f.run(spec);
     assert.equal(result.status, 'failure', out);
     assert.match(
-      result.error ?? '',
+      result.error?.message ?? '',
       /^service crashy exited with exit code 4 before it was ready; last output:\ngiving up/,
     );
     assert.doesNotMatch(out, /should not run/);

@@ -52,7 +52,7 @@ function stepLine(r: StepResult, paint: (s: Style, t: string) => string): string
 
 function jobLine(r: JobResult, paint: (s: Style, t: string) => string): string {
   const time = r.durationMs ? paint('dim', ` (${formatDuration(r.durationMs)})`) : '';
-  const err = r.error ? `: ${r.error}` : '';
+  const err = r.error ? `: ${r.error.message}` : '';
   const tries = r.attempts > 1 ? ` after ${r.attempts} attempts` : '';
   switch (r.status) {
     case 'success':

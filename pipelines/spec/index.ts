@@ -1,2 +1,4 @@
-/** The JobSpec: the versioned payload between server and runner. See jobspec.ts. */
+/** The wire contract between server and runner: versioned zod schemas both sides import. */
+export * from './job-events.js';
+export * from './job-result.js';
 export * from './jobspec.js';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAX_CPUS, MAX_PIDS, MIN_MEMORY_BYTES, MIN_PIDS } from '../schema/resources.js';
+import { parseVersioned } from './versioned.js';
 
 /**
  * JobSpec: the one payload the server queues and a runner executes. It carries everything
@@ -141,35 +142,11 @@ export type JobSpecResult = { ok: true; spec: JobSpec } | { ok: false; error: st
  * the field path (`steps[1].timeoutMs: …`) or the unsupported version.
  */
 export function parseJobSpec(input: string | unknown): JobSpecResult {
-  let value: unknown = input;
-  if (typeof input === 'string') {
-    try {
-      value = JSON.parse(input);
-    } catch (e) {
-      return { ok: false, error: `JobSpec is not valid JSON: ${e instanceof Error ? e.message : String(e)}` };
-    }
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    return { ok: false, error: 'JobSpec must be a JSON object' };
-  }
-  const version = (value as { version?: unknown }).version;
-  if (version !== JOBSPEC_VERSION) {
-    return {
-      ok: false,
-      error:
-        version === undefined
-          ? `JobSpec has no version (this runner understands ${JOBSPEC_VERSION})`
-          : `unsupported JobSpec version ${JSON.stringify(version)} (this runner understands ${JOBSPEC_VERSION})`,
-    };
-  }
-  const parsed = JobSpecSchema.safeParse(value);
-  if (parsed.success) return { ok: true, spec: parsed.data };
-  const lines = parsed.error.issues.map((i) => `${fieldPath(i.path)}: ${i.message}`);
-  return { ok: false, error: `invalid JobSpec: ${lines.join('; ')}` };
-}
-
-function fieldPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const seg of path) out += typeof seg === 'number' ? `[${seg}]` : out ? `.${String(seg)}` : String(seg);
-  return out || '(root)';
+  const r = parseVersioned(input, {
+    what: 'JobSpec',
+    reader: 'runner',
+    version: JOBSPEC_VERSION,
+    schema: JobSpecSchema,
+  });
+  return r.ok ? { ok: true, spec: r.value } : r;
 }

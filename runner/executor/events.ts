@@ -1,45 +1,21 @@
-import type { JobSpec, StepSpec } from '../../pipelines/spec/index.js';
-import type { LogLine } from '../runtime/types.js';
+import {
+  JOB_EVENT_VERSION,
+  type JobEvent,
+  type JobResult,
+  type JobSpec,
+  type LogLine,
+  type StepResult,
+  type StepSpec,
+} from '../../pipelines/spec/index.js';
 
-export type StepStatus = 'success' | 'failure' | 'skipped' | 'cancelled';
-export type JobStatus = 'success' | 'failure' | 'skipped' | 'cancelled';
-
-/** How one step ended. `message` is the runtime's reason ("timed out after 2s", "out of memory …"). */
-export interface StepResult {
-  name: string;
-  status: StepStatus;
-  exitCode?: number;
-  message?: string;
-  attempts: number;
-  durationMs: number;
-}
-
-/** How a job ended: one result per step, in order, plus what the job produced. */
-export interface JobResult {
-  jobId: string;
-  name: string;
-  status: JobStatus;
-  /** True when the job failed but `allow_failure` lets the run carry on as if it succeeded. */
-  allowedFailure: boolean;
-  /** How many times the job ran (1 + the retries used; 0 when it was skipped or never started). */
-  attempts: number;
-  /** The steps of the last attempt. */
-  steps: StepResult[];
-  durationMs: number;
-  /** Workspace-relative paths of the artifacts kept. */
-  artifacts: string[];
-  /** Where the artifacts were copied, when any were. */
-  artifactsDir?: string;
-  /** The image the job's `build:` produced: manifest digest and the tags set in the local store. */
-  image?: { digest: string; refs: string[]; pushed: boolean };
-  /** A setup or teardown error (image pull, service not ready, …), when there was one. */
-  error?: string;
-}
+// The results are wire types (pipelines/spec); re-exported for the executor's callers.
+export type { JobResult, JobStatus, StepResult, StepStatus } from '../../pipelines/spec/index.js';
 
 /**
  * What the executor reports while it runs a job. `source` of a log line is a step name,
- * `service:<name>` for service output, or `setup` for the executor's own progress lines.
+ * `service:<name>` for service output, `build`, or `setup` for the executor's own progress lines.
  * All callbacks are synchronous and must not throw; the terminal, Redis or memory sit behind.
+ * The results and lines are the wire types; jobEvents() turns the calls into wire events.
  */
 export interface ExecutorEvents {
   /** Once per attempt of the job (`attempt` counts from 1; above 1 after a failed attempt). */
@@ -49,4 +25,20 @@ export interface ExecutorEvents {
   stepFinished?(step: StepSpec, result: StepResult): void;
   /** Once per job, after its last attempt (or when it was skipped). */
   jobFinished?(result: JobResult): void;
+}
+
+/**
+ * ExecutorEvents that hand every call to `send` as a versioned JobEvent of job `jobId`, in the
+ * order they happen (what a worker puts on Redis; what a test collects and validates).
+ */
+export function jobEvents(jobId: string, send: (event: JobEvent) => void): ExecutorEvents {
+  const base = { version: JOB_EVENT_VERSION, jobId };
+  return {
+    jobStarted: (_spec, attempt) => send({ ...base, type: 'job-started', attempt }),
+    stepStarted: (step, attempt) => send({ ...base, type: 'step-started', step: step.name, attempt }),
+    log: (source, line) =>
+      send({ ...base, type: 'log', source, line: { stream: line.stream, time: line.time, text: line.text } }),
+    stepFinished: (_step, result) => send({ ...base, type: 'step-finished', result }),
+    jobFinished: (result) => send({ ...base, type: 'job-finished', result }),
+  };
 }

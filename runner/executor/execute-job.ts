@@ -1,15 +1,22 @@
 import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { log } from '../../lib/log.js';
-import type { JobSpec } from '../../pipelines/spec/index.js';
+import {
+  JOBRESULT_VERSION,
+  type JobError,
+  type JobResult,
+  type JobSpec,
+  type StepResult,
+} from '../../pipelines/spec/index.js';
 import { dataDirPaths } from '../data-dir.js';
 import type { RegistrySource } from '../oci/image.js';
 import type { ImageStore } from '../oci/types.js';
 import type { JobHandle, Runtime } from '../runtime/types.js';
 import { collectArtifacts } from './artifacts.js';
-import type { ExecutorEvents, JobResult, StepResult } from './events.js';
+import type { ExecutorEvents } from './events.js';
 import type { ImageResolver, ResolvedImage } from './images.js';
 import { resolveJobCache } from './job-cache.js';
+import { jobError, stoppedError } from './job-error.js';
 import { startService } from './services.js';
 import { ForwardingSink } from './sinks.js';
 import { containerLimits, runStep, stepShouldRun } from './steps.js';
@@ -64,7 +71,7 @@ export async function executeJob(
     events.log('setup', {
       stream: 'stdout',
       time: Date.now(),
-      text: `job ${spec.job.name} failed on attempt ${attempt} of ${spec.retry + 1}${result.error ? ` (${result.error})` : ''}; retrying from a fresh workspace`,
+      text: `job ${spec.job.name} failed on attempt ${attempt} of ${spec.retry + 1}${result.error ? ` (${result.error.message})` : ''}; retrying from a fresh workspace`,
     });
   }
 }
@@ -100,7 +107,7 @@ async function executeAttempt(
   };
   const steps: StepResult[] = [];
   let handle: JobHandle | undefined;
-  let error: string | undefined;
+  let error: JobError | undefined;
   let artifacts: string[] = [];
   let builtImage: JobResult['image'];
   const artifactsDir = dataDirPaths.artifacts(deps.host.dataDir, safeKey);
@@ -180,7 +187,7 @@ async function executeAttempt(
     }
     artifacts = await collectArtifacts(workspaceDir, spec.artifacts, artifactsDir);
   } catch (err) {
-    error = (err as Error).message;
+    error = jobError(err);
     log.warn({ job: spec.job.name, err }, 'job setup failed');
   } finally {
     if (handle) await deps.runtime.destroyJob(handle).catch((err) => log.error({ err }, 'destroyJob failed'));
@@ -191,6 +198,7 @@ async function executeAttempt(
   const failed = error !== undefined || steps.some((s) => s.status === 'failure');
   const status = cancelled ? 'cancelled' : failed ? 'failure' : 'success';
   const result: JobResult = {
+    version: JOBRESULT_VERSION,
     jobId: spec.job.id,
     name: spec.job.name,
     status,
@@ -201,10 +209,7 @@ async function executeAttempt(
     artifacts,
     ...(artifacts.length ? { artifactsDir } : {}),
     ...(builtImage ? { image: builtImage } : {}),
-    ...(cancelled && !error
-      ? { error: signal?.aborted ? 'cancelled' : `timed out after ${spec.timeoutMs / 1000}s` }
-      : {}),
-    ...(error ? { error } : {}),
+    ...(error || cancelled ? { error: error ?? stoppedError(signal?.aborted === true, spec.timeoutMs) } : {}),
   };
   return result;
 }

@@ -1,61 +1,76 @@
-import type { PlannedJob, RunPlan } from '../../pipelines/plan/plan.js';
-import type { ExecutorEvents, JobResult } from './events.js';
-import { type ExecutorDeps, executeJob } from './execute-job.js';
+import { nextJobs, type PlannedJob, type RunPlan } from '../../pipelines/plan/index.js';
+import { JOBRESULT_VERSION, type JobResult } from '../../pipelines/spec/index.js';
+import type { ExecutorEvents } from './events.js';
+import type { ExecutorDeps } from './execute-job.js';
+import { createExecutor, type Executor } from './executor.js';
 import type { WorkspaceSource } from './workspace.js';
 
 /**
- * Whether a job runs given the results of the jobs it needs: `success` when every need
- * succeeded (an allowed failure counts as success), `failure` when one failed, `always` either
- * way. A need that did not run (skipped or cancelled) counts as not successful.
- */
-export function jobShouldRun(job: PlannedJob, results: Map<string, JobResult>): boolean {
-  const statuses = job.spec.when.status;
-  if (statuses.includes('always')) return true;
-  const needs = job.spec.needs.map((id) => results.get(id));
-  const anyFailed = needs.some((r) => !r || (r.status !== 'success' && !r.allowedFailure));
-  return anyFailed ? statuses.includes('failure') : statuses.includes('success');
-}
-
-/**
  * Runs a planned run locally: jobs layer by layer in DAG order, one at a time, each through
- * `executeJob`. `only` limits the run to the named jobs (by id or name). Returns every job's
- * result in the order they were decided; jobs whose conditions fail are `skipped`.
+ * `executeJob`. `only` limits the run to the named jobs (by id or name), which then run
+ * whatever their needs. Returns every job's result in the order they were decided; jobs whose
+ * conditions fail are `skipped`, and once `signal` aborts, every job left is `cancelled`.
  */
-export async function runPlanLocally(
+export function runPlanLocally(
   plan: RunPlan,
   source: WorkspaceSource,
   deps: ExecutorDeps,
   events: ExecutorEvents,
   opts: { only?: string[]; signal?: AbortSignal } = {},
 ): Promise<JobResult[]> {
-  const byId = new Map(plan.jobs.map((j) => [j.id, j]));
+  return runPlan(plan, source, createExecutor(deps), events, opts);
+}
+
+/** runPlanLocally over any Executor (the real one or a test's fake). */
+export async function runPlan(
+  plan: RunPlan,
+  source: WorkspaceSource,
+  execute: Executor,
+  events: ExecutorEvents,
+  opts: { only?: string[]; signal?: AbortSignal } = {},
+): Promise<JobResult[]> {
+  const only = opts.only?.length ? selectJobs(plan, opts.only) : undefined;
   const results = new Map<string, JobResult>();
-  const selected = (j: PlannedJob) =>
-    !opts.only?.length || opts.only.includes(j.id) || opts.only.includes(j.name) || opts.only.includes(j.job);
-  for (const layer of plan.layers) {
-    for (const id of layer) {
-      const job = byId.get(id);
-      if (!job || !selected(job)) continue;
-      const runnable = opts.only?.length ? true : jobShouldRun(job, results);
-      if (!runnable || opts.signal?.aborted) {
-        const skipped: JobResult = {
-          jobId: job.id,
-          name: job.name,
-          status: opts.signal?.aborted ? 'cancelled' : 'skipped',
-          allowedFailure: false,
-          attempts: 0,
-          steps: [],
-          durationMs: 0,
-          artifacts: [],
-        };
-        results.set(id, skipped);
-        events.jobFinished?.(skipped);
-        continue;
-      }
-      results.set(id, await executeJob(job.spec, source, deps, events, opts.signal));
+  for (;;) {
+    const next = nextJobs(plan, results, only ? { only } : {});
+    // One job at a time, in plan order: the first undecided job is always ready or skipped.
+    const job = [...next.ready, ...next.skipped].sort((a, b) => order(plan, a) - order(plan, b))[0];
+    if (!job) break;
+    if (opts.signal?.aborted || !next.ready.includes(job)) {
+      const skipped = notRun(job, opts.signal?.aborted ? 'cancelled' : 'skipped');
+      results.set(job.id, skipped);
+      events.jobFinished?.(skipped);
+      continue;
     }
+    results.set(job.id, await execute(job.spec, source, events, opts.signal));
   }
   return [...results.values()];
+}
+
+function selectJobs(plan: RunPlan, only: string[]): Set<string> {
+  const picked = plan.jobs.filter(
+    (j) => only.includes(j.id) || only.includes(j.name) || only.includes(j.job),
+  );
+  return new Set(picked.map((j) => j.id));
+}
+
+/** Layer, then place in the plan: the order nextJobs lists jobs in. */
+function order(plan: RunPlan, job: PlannedJob): number {
+  return job.layer * plan.jobs.length + plan.jobs.indexOf(job);
+}
+
+function notRun(job: PlannedJob, status: 'skipped' | 'cancelled'): JobResult {
+  return {
+    version: JOBRESULT_VERSION,
+    jobId: job.id,
+    name: job.name,
+    status,
+    allowedFailure: false,
+    attempts: 0,
+    steps: [],
+    durationMs: 0,
+    artifacts: [],
+  };
 }
 
 /** The exit status of a local run: 0 when every job succeeded, was skipped or failed allowably. */

@@ -1,6 +1,6 @@
-import type { JobSpec, ResourcesSpec, StepSpec } from '../../pipelines/spec/index.js';
+import type { JobSpec, ResourcesSpec, StepResult, StepSpec } from '../../pipelines/spec/index.js';
 import type { JobHandle, Mount, ResourceLimits, Runtime } from '../runtime/types.js';
-import type { ExecutorEvents, StepResult } from './events.js';
+import type { ExecutorEvents } from './events.js';
 import type { ResolvedImage } from './images.js';
 import { ForwardingSink } from './sinks.js';
 

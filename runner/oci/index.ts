@@ -8,10 +8,11 @@
 import type { PackedLayer, PackOptions } from './layer/pack.js';
 import type { PulledImage, PullOptions } from './pull.js';
 import type { PushOptions } from './push.js';
+import type { ImageReference } from './reference.js';
 import type { RegistryClient, RegistryClientOptions } from './registry/client.js';
 import type { ContentStore, Descriptor, ImageStore } from './types.js';
 
-export { ensureImage, type ImageLayer, readImage, type RegistrySource, type StoredImage } from './image.js';
+export { ensureImage, type ImageLayer, type RegistrySource, readImage, type StoredImage } from './image.js';
 export { type ImageSummary, listImages } from './images.js';
 export { normaliseEntryName } from './layer/safe-tree.js';
 export {
@@ -38,7 +39,14 @@ export type { Credential, CredentialLookup } from './registry/credentials.js';
 export { normalizeRegistryHost, updateSlipwayAuth } from './registry/slipway-auth.js';
 export { digestOf } from './store/digest.js';
 export { type ImageStoreOptions, openImageStore } from './store/index.js';
-export { type ContentStore, type Descriptor, type Digest, type ImageStore, MediaType, type Platform } from './types.js';
+export {
+  type ContentStore,
+  type Descriptor,
+  type Digest,
+  type ImageStore,
+  MediaType,
+  type Platform,
+} from './types.js';
 
 /**
  * A registry client. With `dataDir` and no `credentials`, credentials come from
@@ -71,15 +79,19 @@ export async function push(
   registry: RegistryClient,
   store: ImageStore,
   src: string,
-  dst?: string,
+  dst?: string | ImageReference,
   opts?: PushOptions,
-): Promise<{ ref: string; digest: string; descriptor: Descriptor }> {
+): Promise<Descriptor> {
   return (await import('./push.js')).push(registry, store, src, dst, opts);
 }
 
 /** Packs directory `dir` into a layer blob in `content` (see layer/pack.ts). */
-export async function packLayer(content: ContentStore, dir: string, opts?: PackOptions): Promise<PackedLayer> {
-  return (await import('./layer/pack.js')).packLayer(content, dir, opts);
+export async function packLayer(
+  dir: string,
+  content: ContentStore,
+  opts?: PackOptions,
+): Promise<PackedLayer> {
+  return (await import('./layer/pack.js')).packLayer(dir, content, opts);
 }
 
 /** The bytes of a gzip, zstd or uncompressed stream, uncompressed. */
