@@ -8,9 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runTool } from '../lib/proc.js';
 import { buildBundleConfig, hostsFile } from '../runner/runtime/bundle.js';
-import { gcRuntime } from '../runner/runtime/gc.js';
 import { DEFAULT_CAPS } from '../runner/runtime/hardening.js';
-import { MemoryLogSink } from '../runner/runtime/log-sink.js';
+import { gcRuntime, MemoryLogSink } from '../runner/runtime/index.js';
 import { createRuntime } from '../runner/runtime/oci-runtime.js';
 import {
   dockerToOciSeccomp,

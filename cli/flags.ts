@@ -1,6 +1,6 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import { cpusProblem, memoryLimit, pidsProblem } from '../pipelines/schema/resources.js';
-import type { ResourceLimits } from '../runner/runtime/types.js';
+import { cpusProblem, memoryLimit, pidsProblem } from '../pipelines/index.js';
+import type { ResourceLimits } from '../runner/runtime/index.js';
 
 /** Commander's accumulator for repeatable options (`--x a --x b` → `['a', 'b']`). */
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];

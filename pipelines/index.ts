@@ -1,8 +1,12 @@
 /**
  * The pipeline language: parse (YAML → Pipeline with positions), plan (Pipeline + event →
- * RunPlan), spec (the JobSpec a runner executes). Pure; disk reading lives in load.ts.
+ * RunPlan), spec (the JobSpec a runner executes), progress (what runs next). Pure, except
+ * loadPipelines (load.ts), which reads the pipeline files of a repository.
  */
+
+export { type LoadedPipeline, loadPipelines } from './load.js';
 export * from './parse/index.js';
 export * from './plan/index.js';
 export type { Pipeline } from './schema/pipeline.js';
+export { cpusProblem, memoryLimit, pidsProblem } from './schema/resources.js';
 export * from './spec/index.js';

@@ -1,13 +1,22 @@
 import type { Logger } from '../lib/log.js';
 import { dataDirPaths, defaultDataDir } from './data-dir.js';
 import { type DataDirLease, leaseDataDir } from './data-dir-lease.js';
-import { ImageResolver } from './executor/images.js';
-import type { PullProgress } from './oci/pull.js';
-import type { RegistryClient } from './oci/registry/client.js';
-import { type ImageStoreOptions, openImageStore } from './oci/store/index.js';
-import type { ImageStore } from './oci/types.js';
-import type { RuntimeGcReport } from './runtime/gc.js';
-import type { ResourceLimits, Runtime } from './runtime/types.js';
+import { ImageResolver } from './job-images.js';
+import {
+  type ImageStore,
+  type ImageStoreOptions,
+  openImageStore,
+  openRegistryClient,
+  type PullProgress,
+  type RegistryClient,
+} from './oci/index.js';
+import {
+  gcRuntime,
+  openRuntime,
+  type ResourceLimits,
+  type Runtime,
+  type RuntimeGcReport,
+} from './runtime/index.js';
 
 /** How to open a runner host. Every field has a default. */
 export interface RunnerHostOptions {
@@ -54,37 +63,26 @@ export async function openRunnerHost(opts: RunnerHostOptions = {}): Promise<Runn
   const store = await openImageStore(dataDirPaths.images(dataDir), opts.store);
   let registry: Promise<RegistryClient> | undefined;
   const openRegistry = () =>
-    (registry ??= Promise.all([
-      import('./oci/registry/client.js'),
-      import('./oci/registry/credentials.js'),
-    ]).then(
-      ([client, creds]) =>
-        new client.RegistryClient({
-          insecure: opts.insecureRegistries ?? [],
-          credentials: creds.dataDirCredentials(dataDir),
-        }),
-    ));
+    (registry ??= openRegistryClient({ insecure: opts.insecureRegistries ?? [], dataDir }));
   let runtime: Promise<Runtime> | undefined;
   const given = opts.runtime;
-  const openRuntime = () =>
+  const openHostRuntime = () =>
     (runtime ??=
       given && 'prepareJob' in given
         ? Promise.resolve(given)
-        : import('./runtime/oci-runtime.js').then((m) =>
-            m.createRuntime({
-              dataDir,
-              ...(given?.binary ? { binary: given.binary } : {}),
-              compatSyscalls: given?.compatSyscalls === true,
-              ...(opts.limits ? { defaultLimits: opts.limits } : {}),
-            }),
-          ));
+        : openRuntime({
+            dataDir,
+            ...(given?.binary ? { binary: given.binary } : {}),
+            compatSyscalls: given?.compatSyscalls === true,
+            ...(opts.limits ? { defaultLimits: opts.limits } : {}),
+          }));
   return {
     dataDir,
     store,
     registry: openRegistry,
-    runtime: openRuntime,
+    runtime: openHostRuntime,
     images: new ImageResolver(store, openRegistry, opts.onPull),
     lease: () => leaseDataDir(dataDir),
-    gc: async (log) => (await import('./runtime/gc.js')).gcRuntime(dataDir, log),
+    gc: (log) => gcRuntime(dataDir, log),
   };
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { before, test } from 'node:test';
 import { dataDirPaths } from '../runner/data-dir.js';
-import { openImageStore } from '../runner/oci/store/index.js';
+import { openImageStore } from '../runner/oci/index.js';
 import {
   build,
   busyboxDataDir,

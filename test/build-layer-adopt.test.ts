@@ -17,8 +17,7 @@ import {
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { getAttributeSync, listAttributesSync, setAttribute } from 'fs-xattr';
-import { packLayer } from '../runner/oci/layer/pack.js';
-import { openImageStore } from '../runner/oci/store/index.js';
+import { openImageStore, packLayer } from '../runner/oci/index.js';
 import { requireRoot } from './helpers/requirements.js';
 import { tempDir } from './helpers/tmp.js';
 

@@ -1,16 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { makeEvent, parsePipeline, planRun } from '../pipelines/index.js';
 import {
   type JobEvent,
   type JobResult,
   type JobSpec,
+  makeEvent,
   parseJobEvent,
   parseJobResult,
-} from '../pipelines/spec/index.js';
-import { jobEvents } from '../runner/executor/events.js';
-import { createExecutor, type Executor } from '../runner/executor/executor.js';
-import type { WorkspaceSource } from '../runner/executor/workspace.js';
+  parsePipeline,
+  planRun,
+} from '../pipelines/index.js';
+import type { WorkspaceSource } from '../runner/executor/index.js';
+import { createExecutor, type Executor, jobEvents } from '../runner/executor/index.js';
 import { useExecutorFixture } from './helpers/executor-fixture.js';
 import { createFakeExecutor, type FakeJob } from './helpers/fake-executor.js';
 import { tempDir, uniqueName } from './helpers/tmp.js';

@@ -3,13 +3,9 @@ import { chmod, chown, link, mkdir, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { runTool } from '../lib/proc.js';
-import { packLayer } from '../runner/oci/layer/pack.js';
-import { pull } from '../runner/oci/pull.js';
-import { push } from '../runner/oci/push.js';
+import { type ImageStore, MediaType, openImageStore, packLayer, pull, push } from '../runner/oci/index.js';
 import { RegistryClient } from '../runner/oci/registry/client.js';
 import { credentialLookup } from '../runner/oci/registry/credentials.js';
-import { openImageStore } from '../runner/oci/store/index.js';
-import { type ImageStore, MediaType } from '../runner/oci/types.js';
 import { pushBaseImage } from './helpers/base-images.js';
 import { testDockerd } from './helpers/dockerd.js';
 import { testRegistry } from './helpers/registry.js';

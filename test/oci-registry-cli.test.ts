@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { runTool } from '../lib/proc.js';
 import { dataDirPaths } from '../runner/data-dir.js';
-import { openImageStore } from '../runner/oci/store/index.js';
+import { openImageStore } from '../runner/oci/index.js';
 import { storeImage } from './helpers/oci-fixtures.js';
 import { testRegistry } from './helpers/registry.js';
 import { tempDir } from './helpers/tmp.js';

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { pull } from '../runner/oci/pull.js';
+import type { openImageStore } from '../runner/oci/index.js';
+import { pull } from '../runner/oci/index.js';
 import { RegistryClient } from '../runner/oci/registry/client.js';
 import { credentialLookup } from '../runner/oci/registry/credentials.js';
-import type { openImageStore } from '../runner/oci/store/index.js';
 import { imageBehindFaultyProxy } from './helpers/proxied-image.js';
 
 const registry = new RegistryClient({

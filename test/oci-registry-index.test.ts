@@ -1,12 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { pull } from '../runner/oci/pull.js';
-import { push } from '../runner/oci/push.js';
-import { parseReference } from '../runner/oci/reference.js';
+import { MediaType, openImageStore, type Platform, parseReference, pull, push } from '../runner/oci/index.js';
 import { RegistryClient } from '../runner/oci/registry/client.js';
 import { credentialLookup } from '../runner/oci/registry/credentials.js';
-import { openImageStore } from '../runner/oci/store/index.js';
-import { MediaType, type Platform } from '../runner/oci/types.js';
 import { makeIndex, storeImage } from './helpers/oci-fixtures.js';
 import { testRegistry } from './helpers/registry.js';
 import { tempDir } from './helpers/tmp.js';

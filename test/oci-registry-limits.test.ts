@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { after, test } from 'node:test';
 import { freePort } from '../lib/net.js';
-import { parseReference } from '../runner/oci/reference.js';
+import { parseReference } from '../runner/oci/index.js';
 import { RegistryClient } from '../runner/oci/registry/client.js';
 import { credentialLookup } from '../runner/oci/registry/credentials.js';
 

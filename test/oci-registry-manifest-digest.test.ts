@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import { pull } from '../runner/oci/pull.js';
-import { push } from '../runner/oci/push.js';
+import { openImageStore, pull, push } from '../runner/oci/index.js';
 import { RegistryClient } from '../runner/oci/registry/client.js';
 import { credentialLookup } from '../runner/oci/registry/credentials.js';
-import { openImageStore } from '../runner/oci/store/index.js';
 import { type ManifestFault, startFaultyProxy } from './helpers/faulty-proxy.js';
 import { storeImage } from './helpers/oci-fixtures.js';
 import { testRegistry } from './helpers/registry.js';

@@ -2,13 +2,16 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { test } from 'node:test';
-import { parseManifest } from '../runner/oci/manifest.js';
-import { pull } from '../runner/oci/pull.js';
-import { type PushProgress, push } from '../runner/oci/push.js';
-import { parseReference } from '../runner/oci/reference.js';
+import {
+  openImageStore,
+  type PushProgress,
+  parseManifest,
+  parseReference,
+  pull,
+  push,
+} from '../runner/oci/index.js';
 import { RegistryClient } from '../runner/oci/registry/client.js';
 import { credentialLookup } from '../runner/oci/registry/credentials.js';
-import { openImageStore } from '../runner/oci/store/index.js';
 import { startFaultyProxy } from './helpers/faulty-proxy.js';
 import { storeImage } from './helpers/oci-fixtures.js';
 import { testRegistry } from './helpers/registry.js';

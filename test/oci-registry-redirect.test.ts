@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { after, test } from 'node:test';
 import { freePort } from '../lib/net.js';
-import { parseReference } from '../runner/oci/reference.js';
+import { parseReference } from '../runner/oci/index.js';
 import { httpAllowed } from '../runner/oci/registry/auth.js';
 import { RegistryClient } from '../runner/oci/registry/client.js';
 

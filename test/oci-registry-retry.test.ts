@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { pull } from '../runner/oci/pull.js';
+import { pull } from '../runner/oci/index.js';
 import { RegistryClient } from '../runner/oci/registry/client.js';
 import { credentialLookup } from '../runner/oci/registry/credentials.js';
 import { imageBehindFaultyProxy } from './helpers/proxied-image.js';

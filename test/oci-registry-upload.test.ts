@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { freePort } from '../lib/net.js';
-import { parseReference } from '../runner/oci/reference.js';
+import { parseReference } from '../runner/oci/index.js';
 import { RegistryClient } from '../runner/oci/registry/client.js';
 import { credentialLookup } from '../runner/oci/registry/credentials.js';
 import { SINGLE_POST_MAX_BYTES } from '../runner/oci/registry/upload.js';

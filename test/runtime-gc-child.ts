@@ -1,7 +1,7 @@
 // Child process for runtime-gc.test.ts: starts a long step through the Runtime and waits to be
 // killed with SIGKILL, leaving a running container, its overlay mount and cgroups behind.
 // Usage: tsx test/runtime-gc-child.ts <dataDir> <runc|crun> <workspace> <layer dir>...
-import { MemoryLogSink } from '../runner/runtime/log-sink.js';
+import { MemoryLogSink } from '../runner/runtime/index.js';
 import { createRuntime } from '../runner/runtime/oci-runtime.js';
 
 const [dataDir, binary, workspace, ...layers] = process.argv.slice(2);

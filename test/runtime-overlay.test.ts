@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { mountOverlay, mountsUnder, unmountOverlay } from '../runner/rootfs/overlay.js';
+import { mountOverlay, mountsUnder, unmountOverlay } from '../runner/rootfs/index.js';
 import { requireRoot } from './helpers/requirements.js';
 
 test('an overlay of 80 layers with long paths mounts (options stay under one page), in order, and unmounts cleanly', async () => {

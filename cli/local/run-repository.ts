@@ -1,8 +1,7 @@
 import { simpleGit } from 'simple-git';
-import { makeEvent, type PlanEvent, planRun } from '../../pipelines/index.js';
-import { loadPipelines } from '../../pipelines/load.js';
-import type { ExecutorDeps } from '../../runner/executor/execute-job.js';
-import { runExitCode, runPlanLocally } from '../../runner/executor/run-plan.js';
+import { loadPipelines, makeEvent, type PlanEvent, planRun } from '../../pipelines/index.js';
+import type { ExecutorDeps } from '../../runner/executor/index.js';
+import { runExitCode, runPlanLocally } from '../../runner/executor/index.js';
 import { terminalReporter } from './terminal-reporter.js';
 
 /** What a local run plans for: `slipway exec`'s --event/--branch/--tag. */

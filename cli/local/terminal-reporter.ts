@@ -1,5 +1,6 @@
 import { styleText } from 'node:util';
-import type { ExecutorEvents, JobResult, StepResult } from '../../runner/executor/events.js';
+import type { JobResult, StepResult } from '../../pipelines/index.js';
+import type { ExecutorEvents } from '../../runner/executor/index.js';
 
 type Style = Parameters<typeof styleText>[0];
 

@@ -13,3 +13,5 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
   const { runBuild } = await import('./engine/build.js');
   return runBuild(opts);
 }
+
+export { cleanContextPath, resolveInContext } from './context/scoped-path.js';

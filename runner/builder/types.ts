@@ -1,6 +1,5 @@
-import type { RegistrySource } from '../oci/image.js';
-import type { Descriptor, ImageStore } from '../oci/types.js';
-import type { LogLine, Runtime } from '../runtime/types.js';
+import type { Descriptor, ImageStore, RegistrySource } from '../oci/index.js';
+import type { LogLine, Runtime } from '../runtime/index.js';
 
 /**
  * What a build runs on: a runner host's data dir, image store, registry and runtime

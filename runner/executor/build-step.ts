@@ -1,9 +1,14 @@
 import { join } from 'node:path';
 import { simpleGit } from 'simple-git';
-import type { JobSpec } from '../../pipelines/spec/index.js';
-import { cleanContextPath, resolveInContext } from '../builder/context/scoped-path.js';
-import { type BuildEvent, type BuildHost, buildImage } from '../builder/index.js';
-import type { LogLine } from '../runtime/types.js';
+import type { JobSpec } from '../../pipelines/index.js';
+import {
+  type BuildEvent,
+  type BuildHost,
+  buildImage,
+  cleanContextPath,
+  resolveInContext,
+} from '../builder/index.js';
+import type { LogLine } from '../runtime/index.js';
 
 /** What a job's `build:` produced (recorded in the JobResult). */
 export interface JobImage {

@@ -6,10 +6,7 @@ import {
   type LogLine,
   type StepResult,
   type StepSpec,
-} from '../../pipelines/spec/index.js';
-
-// The results are wire types (pipelines/spec); re-exported for the executor's callers.
-export type { JobResult, JobStatus, StepResult, StepStatus } from '../../pipelines/spec/index.js';
+} from '../../pipelines/index.js';
 
 /**
  * What the executor reports while it runs a job. `source` of a log line is a step name,

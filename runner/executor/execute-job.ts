@@ -7,14 +7,13 @@ import {
   type JobResult,
   type JobSpec,
   type StepResult,
-} from '../../pipelines/spec/index.js';
+} from '../../pipelines/index.js';
 import { dataDirPaths } from '../data-dir.js';
-import type { RegistrySource } from '../oci/image.js';
-import type { ImageStore } from '../oci/types.js';
-import type { JobHandle, Runtime } from '../runtime/types.js';
+import type { ImageResolver, ResolvedImage } from '../job-images.js';
+import type { ImageStore, RegistrySource } from '../oci/index.js';
+import type { JobHandle, Runtime } from '../runtime/index.js';
 import { collectArtifacts } from './artifacts.js';
 import type { ExecutorEvents } from './events.js';
-import type { ImageResolver, ResolvedImage } from './images.js';
 import { resolveJobCache } from './job-cache.js';
 import { jobError, stoppedError } from './job-error.js';
 import { startService } from './services.js';

@@ -1,4 +1,4 @@
-import type { JobResult, JobSpec } from '../../pipelines/spec/index.js';
+import type { JobResult, JobSpec } from '../../pipelines/index.js';
 import type { ExecutorEvents } from './events.js';
 import { type ExecutorDeps, executeJob } from './execute-job.js';
 import type { WorkspaceSource } from './workspace.js';

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import type { JobSpec } from '../../pipelines/spec/index.js';
+import type { JobSpec } from '../../pipelines/index.js';
 import { dataDirPaths } from '../data-dir.js';
-import type { Mount } from '../runtime/types.js';
+import type { Mount } from '../runtime/index.js';
 import { resolveCacheKey } from './hash-files.js';
 
 /** The cache of a job, resolved: its key and the bind mounts that put it in the workspace. */

@@ -1,5 +1,5 @@
 import { isTemporary, SlipwayError } from '../../lib/errors.js';
-import type { JobError } from '../../pipelines/spec/index.js';
+import type { JobError } from '../../pipelines/index.js';
 
 /**
  * The JobResult `error` of something the executor caught: its message, whether a retry may help

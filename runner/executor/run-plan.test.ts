@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { JobResult } from '../../pipelines/index.js';
 import { makeEvent, parsePipeline, planRun, type RunPlan } from '../../pipelines/index.js';
-import type { JobResult } from '../../pipelines/spec/index.js';
 import { createFakeExecutor, type FakeJob } from '../../test/helpers/fake-executor.js';
 import type { ExecutorEvents } from './events.js';
 import { runPlan } from './run-plan.js';

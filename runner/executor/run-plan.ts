@@ -1,5 +1,10 @@
-import { nextJobs, type PlannedJob, type RunPlan } from '../../pipelines/plan/index.js';
-import { JOBRESULT_VERSION, type JobResult } from '../../pipelines/spec/index.js';
+import {
+  JOBRESULT_VERSION,
+  type JobResult,
+  nextJobs,
+  type PlannedJob,
+  type RunPlan,
+} from '../../pipelines/index.js';
 import type { ExecutorEvents } from './events.js';
 import type { ExecutorDeps } from './execute-job.js';
 import { createExecutor, type Executor } from './executor.js';

@@ -1,7 +1,8 @@
 import { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SlipwayError } from '../../lib/errors.js';
-import type { ServiceSpec } from '../../pipelines/spec/index.js';
+import type { ServiceSpec } from '../../pipelines/index.js';
+import type { ResolvedImage } from '../job-images.js';
 import type {
   JobHandle,
   LogSink,
@@ -9,8 +10,7 @@ import type {
   RunResult,
   Runtime,
   ServiceHandle,
-} from '../runtime/types.js';
-import type { ResolvedImage } from './images.js';
+} from '../runtime/index.js';
 
 /** How long one TCP readiness probe may take before it counts as "not yet". */
 const PROBE_CONNECT_MS = 1000;

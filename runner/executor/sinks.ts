@@ -1,4 +1,4 @@
-import type { LogLine, LogSink } from '../runtime/types.js';
+import type { LogLine, LogSink } from '../runtime/index.js';
 import type { ExecutorEvents } from './events.js';
 
 /**

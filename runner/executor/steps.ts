@@ -1,7 +1,7 @@
-import type { JobSpec, ResourcesSpec, StepResult, StepSpec } from '../../pipelines/spec/index.js';
-import type { JobHandle, Mount, ResourceLimits, Runtime } from '../runtime/types.js';
+import type { JobSpec, ResourcesSpec, StepResult, StepSpec } from '../../pipelines/index.js';
+import type { ResolvedImage } from '../job-images.js';
+import type { JobHandle, Mount, ResourceLimits, Runtime } from '../runtime/index.js';
 import type { ExecutorEvents } from './events.js';
-import type { ResolvedImage } from './images.js';
 import { ForwardingSink } from './sinks.js';
 
 export interface StepContext {

@@ -35,7 +35,7 @@ export {
   parseReference,
 } from './reference.js';
 export type { RegistryClient, RegistryClientOptions } from './registry/client.js';
-export type { Credential, CredentialLookup } from './registry/credentials.js';
+export type { Credential, CredentialLookup } from './registry/credential.js';
 export { normalizeRegistryHost, updateSlipwayAuth } from './registry/slipway-auth.js';
 export { digestOf } from './store/digest.js';
 export { type ImageStoreOptions, openImageStore } from './store/index.js';

@@ -4,7 +4,7 @@ import { constants as osConstants, release } from 'node:os';
 import { join } from 'node:path';
 import { SlipwayError } from '../../lib/errors.js';
 import { runTool } from '../../lib/proc.js';
-import { MOUNT_DATA_MAX, mountOverlaySyscall, umountSyscall } from '../runtime/syscalls.js';
+import { MOUNT_DATA_MAX, mountOverlaySyscall, umountSyscall } from './syscalls.js';
 
 const MNT_DETACH = 2;
 

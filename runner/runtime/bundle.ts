@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import { SlipwayError } from '../../lib/errors.js';
-import type { ResolvedUser } from '../rootfs/users.js';
+import type { ResolvedUser } from '../rootfs/index.js';
 import {
   DEFAULT_CAPS,
   DEFAULT_MOUNTS,

@@ -6,9 +6,7 @@ import { join } from 'node:path';
 import { SlipwayError } from '../../lib/errors.js';
 import { log as rootLog } from '../../lib/log.js';
 import { runTool } from '../../lib/proc.js';
-import { mountOverlay, unmountOverlay } from '../rootfs/overlay.js';
-import { mkdirInRoot } from '../rootfs/root-path.js';
-import { resolveImageUser } from '../rootfs/users.js';
+import { mkdirInRoot, mountOverlay, resolveImageUser, unmountOverlay } from '../rootfs/index.js';
 import { buildBundleConfig, checkTarget, hostsFile, resolvConf } from './bundle.js';
 import {
   createContainerCgroup,

@@ -2,7 +2,7 @@ import { access, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Logger, log as rootLog } from '../../lib/log.js';
 import { dataDirPaths } from '../data-dir.js';
-import { mountsUnder, unmountOverlay } from '../rootfs/overlay.js';
+import { mountsUnder, unmountOverlay } from '../rootfs/index.js';
 import { gcCgroups } from './cgroups.js';
 import { ociCommand } from './container.js';
 import { idPrefix } from './ids.js';

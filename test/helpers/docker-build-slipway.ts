@@ -4,7 +4,7 @@ import { runTool } from '../../lib/proc.js';
 import { buildImage } from '../../runner/builder/index.js';
 import { dataDirPaths } from '../../runner/data-dir.js';
 import { openRunnerHost } from '../../runner/host.js';
-import { openImageStore } from '../../runner/oci/store/index.js';
+import { openImageStore } from '../../runner/oci/index.js';
 import type { BuiltImageSummary } from './docker-build.js';
 import { IMAGE_IGNORED_PATHS } from './docker-build.js';
 import { normaliseConfig } from './docker-build-config.js';

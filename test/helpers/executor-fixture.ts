@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
 import { terminalReporter } from '../../cli/local/terminal-reporter.js';
+import type { JobResult, JobSpec } from '../../pipelines/index.js';
 import { makeEvent, parsePipeline, planRun } from '../../pipelines/index.js';
-import type { JobSpec } from '../../pipelines/spec/index.js';
-import type { JobResult } from '../../runner/executor/events.js';
-import { type ExecutorDeps, executeJob } from '../../runner/executor/execute-job.js';
-import type { WorkspaceSource } from '../../runner/executor/workspace.js';
+import type { WorkspaceSource } from '../../runner/executor/index.js';
+import { type ExecutorDeps, executeJob } from '../../runner/executor/index.js';
 import { openRunnerHost } from '../../runner/host.js';
-import { gcRuntime } from '../../runner/runtime/gc.js';
+import { gcRuntime } from '../../runner/runtime/index.js';
 import { requireBinary, requireRoot } from './requirements.js';
 import { runtimeLeftovers } from './runtime-leftovers.js';
 import { seedStore } from './seed-store.js';

@@ -6,9 +6,8 @@ import {
   type JobSpec,
   type StepResult,
   type StepSpec,
-} from '../../pipelines/spec/index.js';
-import type { ExecutorEvents } from '../../runner/executor/events.js';
-import type { Executor } from '../../runner/executor/executor.js';
+} from '../../pipelines/index.js';
+import type { Executor, ExecutorEvents } from '../../runner/executor/index.js';
 import { stoppedError } from '../../runner/executor/job-error.js';
 import { stepShouldRun } from '../../runner/executor/steps.js';
 

@@ -2,9 +2,9 @@ import { spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseImageConfig, parseManifest } from '../../runner/oci/manifest.js';
-import type { ImageStore } from '../../runner/oci/types.js';
-import { mountOverlay, unmountOverlay } from '../../runner/rootfs/overlay.js';
+import type { ImageStore } from '../../runner/oci/index.js';
+import { parseImageConfig, parseManifest } from '../../runner/oci/index.js';
+import { mountOverlay, unmountOverlay } from '../../runner/rootfs/index.js';
 import type { Dockerd } from './dockerd.js';
 import { DOCKER_CONTAINER_PATHS, listDir, listTar, type TreeListing } from './tree-listing.js';
 

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { extract, type Header } from 'tar-stream';
-import { decompressed } from '../../runner/oci/layer/decompress.js';
+import { decompressed } from '../../runner/oci/index.js';
 import { hashContent, type TreeEntry, type TreeListing } from './tree-listing.js';
 
 /**

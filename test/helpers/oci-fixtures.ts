@@ -1,8 +1,13 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { pack } from 'tar-stream';
-import { normalizeReference } from '../../runner/oci/reference.js';
-import { type Descriptor, type ImageStore, MediaType, type Platform } from '../../runner/oci/types.js';
+import {
+  type Descriptor,
+  type ImageStore,
+  MediaType,
+  normalizeReference,
+  type Platform,
+} from '../../runner/oci/index.js';
 
 const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 

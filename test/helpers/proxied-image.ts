@@ -1,9 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { pull } from '../../runner/oci/pull.js';
-import { push } from '../../runner/oci/push.js';
-import type { RegistryClient } from '../../runner/oci/registry/client.js';
-import { openImageStore } from '../../runner/oci/store/index.js';
-import type { ImageStore } from '../../runner/oci/types.js';
+import type { ImageStore, RegistryClient } from '../../runner/oci/index.js';
+import { openImageStore, pull, push } from '../../runner/oci/index.js';
 import { type FaultyProxy, startFaultyProxy } from './faulty-proxy.js';
 import { storeImage } from './oci-fixtures.js';
 import { testRegistry } from './registry.js';

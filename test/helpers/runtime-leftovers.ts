@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runTool } from '../../lib/proc.js';
 import { dataDirPaths } from '../../runner/data-dir.js';
-import { mountsUnder } from '../../runner/rootfs/overlay.js';
+import { mountsUnder } from '../../runner/rootfs/index.js';
 import { idPrefix } from '../../runner/runtime/ids.js';
 import { dataDirNetnsPrefix, dataDirOwnerPrefix } from '../../runner/runtime/network/names.js';
 

@@ -1,7 +1,6 @@
 import { dataDirPaths } from '../../runner/data-dir.js';
-import { pull } from '../../runner/oci/pull.js';
+import { openImageStore, pull } from '../../runner/oci/index.js';
 import { RegistryClient } from '../../runner/oci/registry/client.js';
-import { openImageStore } from '../../runner/oci/store/index.js';
 import { type BaseImageName, pushBaseImage } from './base-images.js';
 import { testRegistry } from './registry.js';
 

@@ -1,12 +1,6 @@
 import type { Command } from 'commander';
-import {
-  collect,
-  type HostFlags,
-  type LimitFlags,
-  parseCpusOption,
-  parseMemoryOption,
-  parsePidsOption,
-} from '../../flags.js';
+import { collect, parseCpusOption, parseMemoryOption, parsePidsOption } from '../../flags.js';
+import type { ExecOptions } from './run.js';
 
 /** `slipway exec [dir]`: runs a repository's pipeline locally on the real engine. */
 export function register(program: Command): void {
@@ -38,16 +32,4 @@ export function register(program: Command): void {
     .action(async (dir: string, opts: ExecOptions) => {
       process.exitCode = await (await import('./run.js')).execCommand(dir, opts);
     });
-}
-
-/** `slipway exec`'s options as commander gives them. */
-export interface ExecOptions extends LimitFlags, HostFlags {
-  job?: string[];
-  event: string;
-  branch?: string;
-  tag?: string;
-  secret?: string[];
-  runtime: string;
-  compatSyscalls?: boolean;
-  keepWorkspace?: boolean;
 }

@@ -1,10 +1,21 @@
 import { resolve } from 'node:path';
 import { openRunnerHost } from '../../../runner/host.js';
-import { defaultLimits } from '../../flags.js';
+import { defaultLimits, type HostFlags, type LimitFlags } from '../../flags.js';
 import { cancellableBySignals } from '../../local/cancel.js';
 import { loadRepository, runRepository } from '../../local/run-repository.js';
 import { formatDuration } from '../../local/terminal-reporter.js';
-import type { ExecOptions } from './index.js';
+
+/** `slipway exec`'s options as commander gives them. */
+export interface ExecOptions extends LimitFlags, HostFlags {
+  job?: string[];
+  event: string;
+  branch?: string;
+  tag?: string;
+  secret?: string[];
+  runtime: string;
+  compatSyscalls?: boolean;
+  keepWorkspace?: boolean;
+}
 
 /**
  * `slipway exec`: opens the runner host of the data dir, cleans up after a crashed earlier run

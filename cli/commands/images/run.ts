@@ -1,6 +1,5 @@
 import { openRunnerHost } from '../../../runner/host.js';
-import { listImages } from '../../../runner/oci/images.js';
-import { normalizeReference } from '../../../runner/oci/reference.js';
+import { listImages, normalizeReference } from '../../../runner/oci/index.js';
 import type { HostFlags } from '../../flags.js';
 import { formatBytes, reportFailure } from '../../output.js';
 

@@ -1,7 +1,7 @@
 /** `slipway lint [path]`: prints every error compiler-style; sets the exit code (2: nothing to read). */
 export async function lintCommand(path: string): Promise<void> {
-  const { loadPipelines } = await import('../../../pipelines/load.js');
-  const { formatError } = await import('../../../pipelines/parse/errors.js');
+  const { loadPipelines } = await import('../../../pipelines/index.js');
+  const { formatError } = await import('../../../pipelines/index.js');
   const loaded = await loadPipelines(path).catch((e: unknown) => {
     console.error(`slipway lint: cannot read ${path}: ${e instanceof Error ? e.message : String(e)}`);
     process.exit(2);

@@ -1,6 +1,5 @@
 import { dataDirPaths, defaultDataDir } from '../../../runner/data-dir.js';
-import { RegistryClient } from '../../../runner/oci/registry/client.js';
-import { normalizeRegistryHost, updateSlipwayAuth } from '../../../runner/oci/registry/slipway-auth.js';
+import { normalizeRegistryHost, openRegistryClient, updateSlipwayAuth } from '../../../runner/oci/index.js';
 import type { HostFlags } from '../../flags.js';
 import { reportFailure } from '../../output.js';
 
@@ -17,7 +16,7 @@ export async function loginCommand(host: string, opts: LoginOptions): Promise<vo
     if (!password) throw new Error('no password on standard input');
     const registry = normalizeRegistryHost(host);
     const credential = { username: opts.username, password };
-    const client = new RegistryClient({
+    const client = await openRegistryClient({
       insecure: opts.insecureRegistry ?? [],
       credentials: async (r) => (r === registry ? credential : undefined),
     });

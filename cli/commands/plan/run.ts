@@ -10,11 +10,9 @@ export interface PlanOptions {
 
 /** `slipway plan [path]`: prints the plan (or its JSON) for the event; sets the exit code. */
 export async function planCommand(path: string, opts: PlanOptions): Promise<void> {
-  const { loadPipelines } = await import('../../../pipelines/load.js');
-  const { formatError } = await import('../../../pipelines/parse/errors.js');
-  const { formatPlan, makeEvent, planRun, PlanEventSchema } = await import(
-    '../../../pipelines/plan/index.js'
-  );
+  const { loadPipelines } = await import('../../../pipelines/index.js');
+  const { formatError } = await import('../../../pipelines/index.js');
+  const { formatPlan, makeEvent, planRun, PlanEventSchema } = await import('../../../pipelines/index.js');
   const kind = opts.tag !== undefined && opts.event === 'push' ? 'tag' : opts.event;
   const [prNumber, prTarget] = (opts.pr ?? '').split(':');
   const partial = {

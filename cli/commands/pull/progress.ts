@@ -1,4 +1,4 @@
-import type { PullProgress } from '../../../runner/oci/pull.js';
+import type { PullProgress } from '../../../runner/oci/index.js';
 import { formatBytes } from '../../output.js';
 
 interface Row {

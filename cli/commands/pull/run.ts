@@ -1,5 +1,5 @@
 import { openRunnerHost } from '../../../runner/host.js';
-import { pull } from '../../../runner/oci/pull.js';
+import { pull } from '../../../runner/oci/index.js';
 import type { HostFlags } from '../../flags.js';
 import { reportFailure } from '../../output.js';
 import { pullProgressPrinter } from './progress.js';

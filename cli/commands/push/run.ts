@@ -1,5 +1,5 @@
 import { openRunnerHost } from '../../../runner/host.js';
-import { push } from '../../../runner/oci/push.js';
+import { push } from '../../../runner/oci/index.js';
 import type { HostFlags } from '../../flags.js';
 import { formatBytes, reportFailure } from '../../output.js';
 

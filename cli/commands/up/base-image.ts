@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildImage } from '../../../runner/builder/index.js';
 import type { RunnerHost } from '../../../runner/host.js';
-import { formatReference, parseReference } from '../../../runner/oci/reference.js';
+import { formatReference, parseReference } from '../../../runner/oci/index.js';
 import { makeBusyboxRootfs } from './busybox-rootfs.js';
 
 /**

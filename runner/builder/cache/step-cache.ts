@@ -1,4 +1,4 @@
-import type { ImageStore } from '../../oci/types.js';
+import type { ImageStore } from '../../oci/index.js';
 import type { ImportedCache } from './registry/import.js';
 import type { CacheEntry } from './store/entry.js';
 import type { LocalBuildCache } from './store/local.js';

@@ -3,8 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { log } from '../../../lib/log.js';
 import { dataDirPaths } from '../../data-dir.js';
-import type { RegistryClient } from '../../oci/registry/client.js';
-import type { JobHandle, Runtime } from '../../runtime/types.js';
+import { push, type RegistryClient } from '../../oci/index.js';
+import type { JobHandle, Runtime } from '../../runtime/index.js';
 import type { ImportedCache } from '../cache/registry/import.js';
 import { StepCache } from '../cache/step-cache.js';
 import { LocalBuildCache } from '../cache/store/local.js';
@@ -130,7 +130,6 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
     ctx.contextDigests.save();
     const committed = await commitImage(store, out, opts.tags ?? [], createdAt);
     if (opts.push) {
-      const { push } = await import('../../oci/push.js');
       for (const ref of committed.refs) {
         const pushed = await push(await registry(), store, ref);
         ctx.emit({ type: 'pushed', ref, digest: pushed.digest });

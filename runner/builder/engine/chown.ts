@@ -1,4 +1,4 @@
-import { parseGroup, parsePasswd, readImageFile } from '../../rootfs/users.js';
+import { parseGroup, parsePasswd, readImageFile } from '../../rootfs/index.js';
 import { BuildFailure } from './errors.js';
 
 /** Owner for COPY/ADD: `undefined` keeps the source's (only `--from`) or uses 0:0 (context). */

@@ -1,5 +1,4 @@
-import { normalizeReference } from '../../oci/reference.js';
-import { type Descriptor, type ImageStore, MediaType } from '../../oci/types.js';
+import { type Descriptor, type ImageStore, MediaType, normalizeReference } from '../../oci/index.js';
 import type { StageOutput } from './context.js';
 
 /**

@@ -1,6 +1,5 @@
-import type { RegistryClient } from '../../oci/registry/client.js';
-import type { ImageStore } from '../../oci/types.js';
-import type { JobHandle, Runtime } from '../../runtime/types.js';
+import type { ImageStore, RegistryClient } from '../../oci/index.js';
+import type { JobHandle, Runtime } from '../../runtime/index.js';
 import type { StepCache } from '../cache/step-cache.js';
 import type { StageConfigState } from '../config/apply.js';
 import type { ImageConfig } from '../config/types.js';

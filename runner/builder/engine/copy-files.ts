@@ -14,7 +14,7 @@ import {
   utimes,
 } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import { resolveInRoot } from '../../rootfs/root-path.js';
+import { resolveInRoot } from '../../rootfs/index.js';
 import type { Owner } from './chown.js';
 import { BuildFailure } from './errors.js';
 

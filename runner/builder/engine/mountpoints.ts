@@ -1,6 +1,6 @@
 import { lstat, readdir, rmdir, unlink } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import { resolveInRoot } from '../../rootfs/root-path.js';
+import { resolveInRoot } from '../../rootfs/index.js';
 
 /** Where runc mounts things in every container (it creates the mount points when missing). */
 export const RUNTIME_MOUNT_TARGETS = ['/proc', '/dev', '/sys', '/etc/hosts', '/etc/resolv.conf'];

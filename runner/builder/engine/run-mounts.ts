@@ -1,8 +1,8 @@
 import { chmod, chown, copyFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { runTool } from '../../../lib/proc.js';
-import { resolveInRoot } from '../../rootfs/root-path.js';
-import type { Mount as RuntimeMount } from '../../runtime/types.js';
+import { resolveInRoot } from '../../rootfs/index.js';
+import type { Mount as RuntimeMount } from '../../runtime/index.js';
 import { acquireCacheMounts } from '../cache/mounts.js';
 import { cleanContextPath, resolveInContext } from '../context/scoped-path.js';
 import type { Mount } from '../dockerfile/model.js';

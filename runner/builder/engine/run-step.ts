@@ -1,4 +1,4 @@
-import type { LogLine } from '../../runtime/types.js';
+import type { LogLine } from '../../runtime/index.js';
 import type { StageConfigState } from '../config/apply.js';
 import { DEFAULT_SHELL } from '../config/types.js';
 import type { EvaluatedStep } from '../dockerfile/evaluate.js';

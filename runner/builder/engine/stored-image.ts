@@ -1,5 +1,5 @@
-import { ensureImage, type RegistrySource } from '../../oci/image.js';
-import type { ImageStore } from '../../oci/types.js';
+import type { ImageStore } from '../../oci/index.js';
+import { ensureImage, type RegistrySource } from '../../oci/index.js';
 import type { ImageConfig } from '../config/types.js';
 import type { StoredImage } from './context.js';
 

@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { extract } from 'tar-stream';
-import { decompressed } from '../../oci/layer/decompress.js';
-import { normaliseEntryName } from '../../oci/layer/safe-tree.js';
+import { decompressed, normaliseEntryName } from '../../oci/index.js';
 import type { ArchiveKind } from '../context/archive.js';
 
 interface LinkHeader {

@@ -1,7 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Descriptor, Digest, ImageStore } from '../../oci/types.js';
-import { mountOverlay, unmountOverlay } from '../../rootfs/overlay.js';
+import { type Descriptor, type Digest, type ImageStore, packLayer } from '../../oci/index.js';
+import { mountOverlay, unmountOverlay } from '../../rootfs/index.js';
 
 /** A layer of a stage: the stored blob and its uncompressed digest. */
 export interface LayerRef {
@@ -87,7 +87,6 @@ export class BuildWorkspace {
    * unpacks the blob again. `dir` is consumed (moved, or left for the caller to remove).
    */
   async commitDir(dir: string, upper: boolean): Promise<LayerRef> {
-    const { packLayer } = await import('../../oci/layer/pack.js');
     const packed = await packLayer(dir, this.store.content, {
       upper,
       sourceDateEpoch: this.sourceDateEpoch,

@@ -29,8 +29,9 @@ export interface RegistryClientOptions {
   chunkBytes?: number;
 }
 
-/** Where a blob upload may come from: a fresh stream of its bytes for every attempt. */
-export type BlobSource = () => AsyncIterable<Uint8Array>;
+import type { BlobSource } from './upload.js';
+
+export type { BlobSource };
 
 /**
  * The distribution-spec client (the `Registry` seam of DESIGN.md). Stateless for callers: it

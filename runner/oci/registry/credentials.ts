@@ -6,18 +6,12 @@ import { z } from 'zod';
 import { SlipwayError } from '../../../lib/errors.js';
 import { log } from '../../../lib/log.js';
 import { dataDirPaths } from '../../data-dir.js';
+import type { Credential, CredentialLookup } from './credential.js';
 import { slipwayCredential } from './slipway-auth.js';
 
+export type { Credential, CredentialLookup } from './credential.js';
+
 const logger = log.child({ module: 'oci/credentials' });
-
-/** A username/password for one registry. */
-export interface Credential {
-  username: string;
-  password: string;
-}
-
-/** Looks up the credential for a registry host (`docker.io`, `127.0.0.1:5000`), if any. */
-export type CredentialLookup = (registry: string) => Promise<Credential | undefined>;
 
 const dockerConfigSchema = z.object({
   auths: z

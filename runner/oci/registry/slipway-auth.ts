@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { z } from 'zod';
 import { SlipwayError } from '../../../lib/errors.js';
 import { DEFAULT_REGISTRY, parseReference } from '../reference.js';
-import type { Credential } from './credentials.js';
+import type { Credential } from './credential.js';
 
 /**
  * Slipway's own registry credentials: `<data-dir>/auth.json`, written by `slipway login`

@@ -1,10 +1,12 @@
 import { SlipwayError } from '../../../lib/errors.js';
 import type { ImageReference } from '../reference.js';
 import type { Descriptor } from '../types.js';
-import type { BlobSource } from './client.js';
 import { responseError } from './errors.js';
 import type { HttpResponse } from './http.js';
 import type { RegistrySession } from './session.js';
+
+/** Where a blob upload may come from: a fresh stream of its bytes for every attempt. */
+export type BlobSource = () => AsyncIterable<Uint8Array>;
 
 const scopesFor = (repo: string, from?: string) => [
   `repository:${repo}:pull,push`,

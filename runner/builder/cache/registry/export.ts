@@ -1,8 +1,6 @@
 import { createReadStream } from 'node:fs';
-import { parseReference } from '../../../oci/reference.js';
-import type { RegistryClient } from '../../../oci/registry/client.js';
-import { digestOf } from '../../../oci/store/digest.js';
-import { type Descriptor, type ImageStore, MediaType } from '../../../oci/types.js';
+import type { RegistryClient } from '../../../oci/index.js';
+import { type Descriptor, digestOf, type ImageStore, MediaType, parseReference } from '../../../oci/index.js';
 import type { CacheEntry } from '../store/entry.js';
 import { CACHE_CONFIG_MEDIA_TYPE, serialiseCacheConfig } from './format.js';
 

@@ -1,13 +1,13 @@
 import { SlipwayError } from '../../../../lib/errors.js';
-import { parseManifest, verifyDigest } from '../../../oci/manifest.js';
+import type { Descriptor, ImageStore, RegistryClient } from '../../../oci/index.js';
 import {
   formatReference,
   type ImageReference,
   manifestSelector,
+  parseManifest,
   parseReference,
-} from '../../../oci/reference.js';
-import type { RegistryClient } from '../../../oci/registry/client.js';
-import type { Descriptor, ImageStore } from '../../../oci/types.js';
+  verifyDigest,
+} from '../../../oci/index.js';
 import type { CacheEntry } from '../store/entry.js';
 import { CACHE_CONFIG_MEDIA_TYPE, MAX_CACHE_CONFIG_BYTES, parseCacheConfig } from './format.js';
 

@@ -1,9 +1,7 @@
-import { ensureImage, type RegistrySource } from '../oci/image.js';
-import type { PullProgress } from '../oci/pull.js';
-import { formatReference, parseReference } from '../oci/reference.js';
-import type { ImageStore } from '../oci/types.js';
-import { imageRuntimeConfig } from '../runtime/image-config.js';
-import type { ImageRuntimeConfig } from '../runtime/types.js';
+import type { ImageStore, PullProgress } from './oci/index.js';
+import { ensureImage, formatReference, parseReference, type RegistrySource } from './oci/index.js';
+import type { ImageRuntimeConfig } from './runtime/index.js';
+import { imageRuntimeConfig } from './runtime/index.js';
 
 /** An image ready to be a container's root: its layer dirs held until `release()`. */
 export interface ResolvedImage {

@@ -1,0 +1,11 @@
+/**
+ * runner/executor — runs one JobSpec on this host: workspace, cache, services, steps in runc
+ * containers, a `build:`, artifacts (see execute-job.ts for the lifecycle). Its seam is the
+ * `Executor` function type: the worker and `slipway exec` depend on it, tests use a scripted
+ * fake. Results and events are the wire types of pipelines/spec.
+ */
+export { type ExecutorEvents, jobEvents } from './events.js';
+export { type ExecutorDeps, type ExecutorHost, executeJob } from './execute-job.js';
+export { createExecutor, type Executor } from './executor.js';
+export { runExitCode, runPlan, runPlanLocally } from './run-plan.js';
+export type { WorkspaceSource } from './workspace.js';
