@@ -87,3 +87,29 @@ export function parseJobResult(input: unknown): JobResultParse {
   });
   return r.ok ? { ok: true, result: r.value } : r;
 }
+
+/**
+ * A JobResult of the current version for job `job`: `status`, then what happened (`fields`;
+ * nothing ran by default). `allowedFailure` holds when a failure was allowed by `allowFailure`.
+ */
+export function makeJobResult(
+  job: { id: string; name: string },
+  status: JobStatus,
+  fields: Partial<Omit<JobResult, 'version' | 'jobId' | 'name' | 'status' | 'allowedFailure'>> & {
+    allowFailure?: boolean;
+  } = {},
+): JobResult {
+  const { allowFailure, ...rest } = fields;
+  return {
+    version: JOBRESULT_VERSION,
+    jobId: job.id,
+    name: job.name,
+    status,
+    allowedFailure: status === 'failure' && allowFailure === true,
+    attempts: 0,
+    steps: [],
+    durationMs: 0,
+    artifacts: [],
+    ...rest,
+  };
+}

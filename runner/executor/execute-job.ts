@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { log } from '../../lib/log.js';
 import {
-  JOBRESULT_VERSION,
   type JobError,
   type JobResult,
   type JobSpec,
+  makeJobResult,
   type StepResult,
 } from '../../pipelines/index.js';
 import { dataDirPaths } from '../data-dir.js';
@@ -196,12 +196,8 @@ async function executeAttempt(
   const cancelled = jobSignal.aborted;
   const failed = error !== undefined || steps.some((s) => s.status === 'failure');
   const status = cancelled ? 'cancelled' : failed ? 'failure' : 'success';
-  const result: JobResult = {
-    version: JOBRESULT_VERSION,
-    jobId: spec.job.id,
-    name: spec.job.name,
-    status,
-    allowedFailure: status === 'failure' && spec.allowFailure,
+  return makeJobResult(spec.job, status, {
+    allowFailure: spec.allowFailure,
     attempts: attempt,
     steps,
     durationMs: Date.now() - started,
@@ -209,6 +205,5 @@ async function executeAttempt(
     ...(artifacts.length ? { artifactsDir } : {}),
     ...(builtImage ? { image: builtImage } : {}),
     ...(error || cancelled ? { error: error ?? stoppedError(signal?.aborted === true, spec.timeoutMs) } : {}),
-  };
-  return result;
+  });
 }

@@ -1,6 +1,6 @@
 import {
-  JOBRESULT_VERSION,
   type JobResult,
+  makeJobResult,
   nextJobs,
   type PlannedJob,
   type RunPlan,
@@ -42,7 +42,7 @@ export async function runPlan(
     const job = [...next.ready, ...next.skipped].sort((a, b) => order(plan, a) - order(plan, b))[0];
     if (!job) break;
     if (opts.signal?.aborted || !next.ready.includes(job)) {
-      const skipped = notRun(job, opts.signal?.aborted ? 'cancelled' : 'skipped');
+      const skipped = makeJobResult(job, opts.signal?.aborted ? 'cancelled' : 'skipped');
       results.set(job.id, skipped);
       events.jobFinished?.(skipped);
       continue;
@@ -62,20 +62,6 @@ function selectJobs(plan: RunPlan, only: string[]): Set<string> {
 /** Layer, then place in the plan: the order nextJobs lists jobs in. */
 function order(plan: RunPlan, job: PlannedJob): number {
   return job.layer * plan.jobs.length + plan.jobs.indexOf(job);
-}
-
-function notRun(job: PlannedJob, status: 'skipped' | 'cancelled'): JobResult {
-  return {
-    version: JOBRESULT_VERSION,
-    jobId: job.id,
-    name: job.name,
-    status,
-    allowedFailure: false,
-    attempts: 0,
-    steps: [],
-    durationMs: 0,
-    artifacts: [],
-  };
 }
 
 /** The exit status of a local run: 0 when every job succeeded, was skipped or failed allowably. */

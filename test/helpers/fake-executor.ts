@@ -1,9 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  JOBRESULT_VERSION,
   type JobError,
-  type JobResult,
   type JobSpec,
+  makeJobResult,
   type StepResult,
   type StepSpec,
 } from '../../pipelines/index.js';
@@ -76,18 +75,13 @@ export function createFakeExecutor(script: Record<string, FakeJob> = {}): FakeEx
         events.log('setup', { stream: 'stdout', time: Date.now(), text });
         continue;
       }
-      const result: JobResult = {
-        version: JOBRESULT_VERSION,
-        jobId: spec.job.id,
-        name: spec.job.name,
-        status,
-        allowedFailure: status === 'failure' && spec.allowFailure,
+      const result = makeJobResult(spec.job, status, {
+        allowFailure: spec.allowFailure,
         attempts: attempt,
         steps,
         durationMs: Date.now() - started,
-        artifacts: [],
         ...(error ? { error } : {}),
-      };
+      });
       events.jobFinished?.(result);
       return result;
     }
