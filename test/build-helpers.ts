@@ -1,9 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { type BuildOptions, type BuildResult, buildImage } from '../runner/builder/index.js';
-import { dataDirPaths } from '../runner/data-dir.js';
 import { openRunnerHost } from '../runner/host.js';
-import { decompressed, openImageStore } from '../runner/oci/index.js';
+import { decompressed } from '../runner/oci/index.js';
 import { requireBinary, requireRoot } from './helpers/requirements.js';
 import { seedStore } from './helpers/seed-store.js';
 import { tempDir } from './helpers/tmp.js';
@@ -75,7 +74,7 @@ export interface StoredBuiltImage {
 
 /** Reads a built image back from a data dir's store: manifest, config and every layer unpacked. */
 export async function readStoredImage(dataDir: string, manifestDigest: string): Promise<StoredBuiltImage> {
-  const store = await openImageStore(dataDirPaths.images(dataDir));
+  const { store } = await openRunnerHost({ dataDir });
   const manifest = JSON.parse((await store.content.read(manifestDigest)).toString());
   const config = JSON.parse((await store.content.read(manifest.config.digest)).toString());
   const layerTars: Buffer[] = [];

@@ -1,11 +1,9 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runTool, tryTool } from '../../lib/proc.js';
-import { loadImage } from '../../runner/builder/engine/stored-image.js';
 import { buildImage } from '../../runner/builder/index.js';
 import { openRunnerHost, type RunnerHost } from '../../runner/host.js';
-import { formatReference, parseReference, pull } from '../../runner/oci/index.js';
-import { RegistryClient } from '../../runner/oci/registry/client.js';
+import { ensureImage, formatReference, parseReference, pull } from '../../runner/oci/index.js';
 import { baseImage } from '../../test/helpers/base-images.js';
 import type { Dockerd } from '../../test/helpers/dockerd.js';
 
@@ -46,9 +44,9 @@ export function slipwayBuilder(
       dataDir = await mkdtemp(join(scratch, 'slipway-'));
       host = await openRunnerHost({ dataDir });
       const store = host.store;
-      const pulled = await pull(new RegistryClient(), store, registryRef);
+      const pulled = await pull(await host.registry(), store, registryRef);
       await store.setRef(formatReference(parseReference(BASE_REF)), pulled.manifest);
-      const base = await loadImage(store, new RegistryClient(), BASE_REF);
+      const base = await ensureImage(store, host.registry, BASE_REF);
       for (const l of base.layers) await store.unpackLayer(l.descriptor, l.diffID);
     },
     async build() {

@@ -4,7 +4,6 @@ import { runTool } from '../../lib/proc.js';
 import { buildImage } from '../../runner/builder/index.js';
 import { dataDirPaths } from '../../runner/data-dir.js';
 import { openRunnerHost } from '../../runner/host.js';
-import { openImageStore } from '../../runner/oci/index.js';
 import type { BuiltImageSummary } from './docker-build.js';
 import { IMAGE_IGNORED_PATHS } from './docker-build.js';
 import { normaliseConfig } from './docker-build-config.js';
@@ -45,7 +44,7 @@ export async function slipwayImageSummary(
   dataDir: string,
   manifestDigest: string,
 ): Promise<BuiltImageSummary> {
-  const store = await openImageStore(dataDirPaths.images(dataDir));
+  const { store } = await openRunnerHost({ dataDir });
   const manifest = JSON.parse((await store.content.read(manifestDigest)).toString()) as {
     config: { digest: string };
     layers: Array<{ digest: string }>;

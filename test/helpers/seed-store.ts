@@ -1,6 +1,5 @@
-import { dataDirPaths } from '../../runner/data-dir.js';
-import { openImageStore, pull } from '../../runner/oci/index.js';
-import { RegistryClient } from '../../runner/oci/registry/client.js';
+import { openRunnerHost } from '../../runner/host.js';
+import { formatReference, parseReference, pull } from '../../runner/oci/index.js';
 import { type BaseImageName, pushBaseImage } from './base-images.js';
 import { testRegistry } from './registry.js';
 
@@ -16,9 +15,9 @@ export async function seedStore(
 ): Promise<string> {
   const registry = await testRegistry();
   const ref = await pushBaseImage(name, registry.host);
-  const store = await openImageStore(dataDirPaths.images(dataDir));
-  const pulled = await pull(new RegistryClient(), store, ref);
-  const { formatReference, parseReference } = await import('../../runner/oci/reference.js');
-  for (const alias of aliases) await store.setRef(formatReference(parseReference(alias)), pulled.manifest);
+  const host = await openRunnerHost({ dataDir });
+  const pulled = await pull(await host.registry(), host.store, ref);
+  for (const alias of aliases)
+    await host.store.setRef(formatReference(parseReference(alias)), pulled.manifest);
   return ref;
 }
