@@ -1,3 +1,4 @@
+import { chmod, mkdir, stat } from 'node:fs/promises';
 import type { Logger } from '../lib/log.js';
 import { dataDirPaths, defaultDataDir } from './data-dir.js';
 import { type DataDirLease, leaseDataDir } from './data-dir-lease.js';
@@ -60,6 +61,7 @@ export interface RunnerHost {
  */
 export async function openRunnerHost(opts: RunnerHostOptions = {}): Promise<RunnerHost> {
   const dataDir = opts.dataDir ?? defaultDataDir();
+  await ownDataDir(dataDir);
   const store = await openImageStore(dataDirPaths.images(dataDir), opts.store);
   let registry: Promise<RegistryClient> | undefined;
   const openRegistry = () =>
@@ -85,4 +87,15 @@ export async function openRunnerHost(opts: RunnerHostOptions = {}): Promise<Runn
     lease: () => leaseDataDir(dataDir),
     gc: (log) => gcRuntime(dataDir, log),
   };
+}
+
+/**
+ * Creates the data dir, and keeps it 0700 like Docker's root: steps run as real root and write
+ * into workspaces, caches and artifacts under it, and unpacked image layers hold setuid files,
+ * so no other local user may reach anything below it. A data dir of another owner is left alone.
+ */
+async function ownDataDir(dataDir: string): Promise<void> {
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const st = await stat(dataDir);
+  if (st.uid === process.getuid?.() && (st.mode & 0o077) !== 0) await chmod(dataDir, 0o700);
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { log } from '../../lib/log.js';
+import { scrubTree } from '../../lib/scrub-tree.js';
 import {
   type JobError,
   type JobResult,
@@ -111,12 +112,14 @@ async function executeAttempt(
   let builtImage: JobResult['image'];
   const artifactsDir = dataDirPaths.artifacts(deps.host.dataDir, safeKey);
   events.jobStarted?.(spec, attempt);
+  let cacheDir: string | undefined;
   try {
     await rm(workspaceDir, { recursive: true, force: true });
     await rm(artifactsDir, { recursive: true, force: true });
     await prepareWorkspace(source, workspaceDir);
     const cache = await resolveJobCache(spec, workspaceDir, deps.host.dataDir);
     if (cache) say(`cache ${cache.key}`);
+    cacheDir = cache?.dir;
     const env: Record<string, string> = { ...spec.env };
     for (const name of spec.secrets) {
       const value = deps.secret?.(name);
@@ -191,6 +194,8 @@ async function executeAttempt(
   } finally {
     if (handle) await deps.runtime.destroyJob(handle).catch((err) => log.error({ err }, 'destroyJob failed'));
     for (const img of held) await img.release().catch(() => {});
+    // The cache outlives the job: nothing a step planted in it may run as root or open a device.
+    if (cacheDir) scrubTree(cacheDir);
     if (!deps.keepWorkspace) await rm(workspaceDir, { recursive: true, force: true }).catch(() => {});
   }
   const cancelled = jobSignal.aborted;

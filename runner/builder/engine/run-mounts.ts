@@ -1,4 +1,5 @@
 import { chmod, chown, copyFile } from 'node:fs/promises';
+import { scrubTree } from '../../../lib/scrub-tree.js';
 import { join, posix } from 'node:path';
 import { runTool } from '../../../lib/proc.js';
 import { resolveInRoot } from '../../rootfs/index.js';
@@ -40,6 +41,8 @@ export async function withRunMounts<T>(
   try {
     return await withMounts(ctx, stage, mounts, workdir, cacheSet.dirs, fn);
   } finally {
+    // Cache mounts outlive the RUN: clear setuid/setgid bits, drop device nodes planted there.
+    for (const dir of cacheSet.dirs.values()) scrubTree(dir);
     await cacheSet.release();
   }
 }

@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { scrubTree } from './scrub-tree.js';
+
+test('scrubTree clears setuid/setgid bits, removes FIFOs (and device nodes as root), keeps files and links', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'scrub-'));
+  mkdirSync(join(dir, 'sub'));
+  writeFileSync(join(dir, 'sub', 'suid'), '#!/bin/sh\n');
+  chmodSync(join(dir, 'sub', 'suid'), 0o4755);
+  writeFileSync(join(dir, 'sgid'), 'x');
+  chmodSync(join(dir, 'sgid'), 0o2775);
+  chmodSync(join(dir, 'sub'), 0o2775);
+  writeFileSync(join(dir, 'plain'), 'y');
+  chmodSync(join(dir, 'plain'), 0o1755);
+  symlinkSync('/etc/passwd', join(dir, 'link'));
+  execFileSync('mkfifo', [join(dir, 'fifo')]);
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) execFileSync('mknod', [join(dir, 'sub', 'null'), 'c', '1', '3']);
+  const report = scrubTree(dir);
+  assert.equal(lstatSync(join(dir, 'sub', 'suid')).mode & 0o7777, 0o755);
+  assert.equal(lstatSync(join(dir, 'sgid')).mode & 0o7777, 0o775);
+  assert.equal(lstatSync(join(dir, 'sub')).mode & 0o7777, 0o775);
+  assert.equal(lstatSync(join(dir, 'plain')).mode & 0o7777, 0o1755, 'the sticky bit is harmless and kept');
+  assert.ok(lstatSync(join(dir, 'link')).isSymbolicLink(), 'links stay');
+  assert.equal(lstatSync(join(dir, 'fifo'), { throwIfNoEntry: false }), undefined);
+  if (asRoot) assert.equal(lstatSync(join(dir, 'sub', 'null'), { throwIfNoEntry: false }), undefined);
+  assert.deepEqual(report, { cleared: 3, removed: asRoot ? 2 : 1 });
+  assert.deepEqual(scrubTree(dir), { cleared: 0, removed: 0 }, 'idempotent');
+});
