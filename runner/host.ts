@@ -12,6 +12,7 @@ import {
   type RegistryClient,
 } from './oci/index.js';
 import {
+  type EgressPolicy,
   gcRuntime,
   openRuntime,
   type ResourceLimits,
@@ -29,6 +30,8 @@ export interface RunnerHostOptions {
   runtime?: { binary?: string; compatSyscalls?: boolean } | Runtime;
   /** Limits of every container whose pipeline sets none (`--memory`, `--cpus`, `--pids`). */
   limits?: ResourceLimits;
+  /** What jobs may reach outside their network (default: everything but link-local). */
+  egress?: EgressPolicy;
   /** Image store budget and GC grace. */
   store?: ImageStoreOptions;
   /** Called for each pulled blob when a job's image is pulled. */
@@ -77,6 +80,7 @@ export async function openRunnerHost(opts: RunnerHostOptions = {}): Promise<Runn
             ...(given?.binary ? { binary: given.binary } : {}),
             compatSyscalls: given?.compatSyscalls === true,
             ...(opts.limits ? { defaultLimits: opts.limits } : {}),
+            ...(opts.egress ? { egress: opts.egress } : {}),
           }));
   return {
     dataDir,

@@ -13,7 +13,7 @@ import {
 } from './container.js';
 import { execInContainer } from './exec-in.js';
 import { checkName, containerId } from './ids.js';
-import { createJobNetwork, type JobNetwork } from './network/index.js';
+import { createJobNetwork, type EgressPolicy, type JobNetwork } from './network/index.js';
 import type {
   ContainerSpec,
   ExecOptions,
@@ -42,6 +42,8 @@ export interface OciRuntimeOptions {
   compatSyscalls?: boolean;
   /** Limits for containers whose spec sets none (per field). */
   defaultLimits?: ResourceLimits;
+  /** What jobs may reach outside their network (default: everything but link-local). */
+  egress?: EgressPolicy;
   /** TERM→KILL grace when RunOptions gives none (default 2000 ms). */
   killGraceMs?: number;
   log?: Logger;
@@ -101,7 +103,12 @@ export class OciContainerRuntime implements Runtime {
       await this.hostReady;
     }
     if (opts.network === 'none') return new Job(opts.id);
-    const network = await createJobNetwork({ jobId: opts.id, dataDir: this.opts.dataDir, log: this.log });
+    const network = await createJobNetwork({
+      jobId: opts.id,
+      dataDir: this.opts.dataDir,
+      log: this.log,
+      ...(this.opts.egress ? { egress: this.opts.egress } : {}),
+    });
     return new Job(opts.id, network);
   }
 

@@ -28,6 +28,12 @@ export function register(program: Command): void {
     .option('--pids <n>', 'process limit where the pipeline sets none (default 1024)', parsePidsOption)
     .option('--data-dir <dir>', 'runner data directory (default: $SLIPWAY_DATA_DIR or /var/lib/slipway)')
     .option('--insecure-registry <host>', 'allow plain HTTP to this registry (repeatable)', collect)
+    .option('--egress-deny <cidr>', 'steps may not reach this IPv4 range (repeatable)', collect)
+    .option(
+      '--egress-allow <cidr>',
+      'steps may reach only these IPv4 ranges outside their job network (repeatable)',
+      collect,
+    )
     .option('--keep-workspace', 'keep each job workspace after the run')
     .action(async (dir: string, opts: ExecOptions) => {
       process.exitCode = await (await import('./run.js')).execCommand(dir, opts);

@@ -15,6 +15,8 @@ export interface ExecOptions extends LimitFlags, HostFlags {
   runtime: string;
   compatSyscalls?: boolean;
   keepWorkspace?: boolean;
+  egressDeny?: string[];
+  egressAllow?: string[];
 }
 
 /**
@@ -31,6 +33,9 @@ export async function execCommand(dir: string, opts: ExecOptions): Promise<numbe
     insecureRegistries: opts.insecureRegistry,
     runtime: { binary: opts.runtime, compatSyscalls: opts.compatSyscalls === true },
     limits: defaultLimits(opts),
+    ...(opts.egressDeny || opts.egressAllow
+      ? { egress: { deny: opts.egressDeny ?? [], ...(opts.egressAllow ? { allow: opts.egressAllow } : {}) } }
+      : {}),
     onPull: (ref, p) => {
       if (p.state === 'done' && p.kind === 'layer')
         console.log(`pulled ${ref} layer ${p.digest.slice(7, 19)}`);

@@ -1,7 +1,7 @@
 import { chmod, chown, copyFile } from 'node:fs/promises';
-import { scrubTree } from '../../../lib/scrub-tree.js';
 import { join, posix } from 'node:path';
 import { runTool } from '../../../lib/proc.js';
+import { scrubTree } from '../../../lib/scrub-tree.js';
 import { resolveInRoot } from '../../rootfs/index.js';
 import type { Mount as RuntimeMount } from '../../runtime/index.js';
 import { acquireCacheMounts } from '../cache/mounts.js';

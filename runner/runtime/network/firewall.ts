@@ -14,14 +14,22 @@ const NET_TOOL = { timeoutMs: 30_000 };
  *   connections the host opened (so the runner can probe a service); everything else is
  *   rejected — the gateway address, every other host address, any port.
  * - filter SLIPWAY-FORWARD (first in FORWARD): same-bridge traffic accepted (per job; matters
- *   with br_netfilter), bridge-to-bridge rejected, job-to-outside accepted, outside-to-job only
- *   as replies.
+ *   with br_netfilter), then the job's egress rules (per job: denied ranges rejected; with an
+ *   allow list, only those ranges accepted), link-local destinations (169.254.0.0/16: cloud
+ *   metadata endpoints) rejected, bridge-to-bridge rejected, job-to-outside accepted,
+ *   outside-to-job only as replies.
  * - nat SLIPWAY-POSTROUTING (first in POSTROUTING): per job, MASQUERADE of its subnet.
  * - ip6tables: nothing from or to a job bridge at all (jobs are IPv4-only).
  */
 const BR = `${BRIDGE_PREFIX}+`;
 type Rule = { table: 'filter' | 'nat'; chain: string; args: string[] };
 
+/** Cloud metadata endpoints (169.254.169.254 and friends) live here: never reachable from a job. */
+export const LINK_LOCAL = '169.254.0.0/16';
+/** Kept first among the static forward rules, even on a host whose chain predates them. */
+const FIRST_V4: Rule[] = [
+  { table: 'filter', chain: 'SLIPWAY-FORWARD', args: ['-i', BR, '-d', LINK_LOCAL, '-j', 'REJECT'] },
+];
 const STATIC_V4: Rule[] = [
   { table: 'filter', chain: 'SLIPWAY-INPUT', args: ['-i', BR, ...established('RETURN')] },
   { table: 'filter', chain: 'SLIPWAY-INPUT', args: ['-i', BR, '-j', 'REJECT'] },
@@ -54,11 +62,14 @@ async function has(bin: string, r: Rule): Promise<boolean> {
   return (await tryTool(bin, ['-w', '-t', r.table, '-C', r.chain, ...r.args], NET_TOOL)).code === 0;
 }
 
-async function ensureRules(bin: string, rules: Rule[], jumps: Rule[]): Promise<void> {
+async function ensureRules(bin: string, rules: Rule[], jumps: Rule[], first: Rule[] = []): Promise<void> {
   for (const c of SLIPWAY_CHAINS) {
     if (bin === 'ip6tables' && c.table === 'nat') continue;
     await tryTool(bin, ['-w', '-t', c.table, '-N', c.chain], NET_TOOL); // exit 1 when it exists: fine
   }
+  for (const r of first)
+    if (!(await has(bin, r)))
+      await runTool(bin, ['-w', '-t', r.table, '-I', r.chain, '1', ...r.args], NET_TOOL);
   for (const r of rules)
     if (!(await has(bin, r))) await runTool(bin, ['-w', '-t', r.table, '-A', r.chain, ...r.args], NET_TOOL);
   for (const j of jumps) {
@@ -73,19 +84,41 @@ async function ensureRules(bin: string, rules: Rule[], jumps: Rule[]): Promise<v
  * firewall is repaired before a job runs) and turns on IPv4 forwarding.
  */
 export async function ensureHostFirewall(): Promise<void> {
-  await ensureRules('iptables', STATIC_V4, JUMPS);
+  await ensureRules('iptables', STATIC_V4, JUMPS, FIRST_V4);
   await ensureRules('ip6tables', STATIC_V6, JUMPS);
   await writeFile('/proc/sys/net/ipv4/ip_forward', '1\n');
 }
 
-function jobRules(opts: { bridge: string; subnet: string; label: string }): Rule[] {
+/** What a job may reach outside its network (CIDRs). Default: everything but link-local. */
+export interface EgressPolicy {
+  /** Destinations rejected. */
+  deny?: readonly string[];
+  /** When given, the only destinations accepted (listing a link-local range opens it). */
+  allow?: readonly string[];
+}
+
+interface JobRuleOptions {
+  bridge: string;
+  subnet: string;
+  label: string;
+  egress?: EgressPolicy;
+}
+
+/** A job's filter rules in chain order, then its nat rule. */
+function jobRules(opts: JobRuleOptions): Rule[] {
   const comment = ['-m', 'comment', '--comment', opts.label];
+  const out = ['-i', opts.bridge, '!', '-o', opts.bridge];
+  const fwd = (match: string[], target: 'ACCEPT' | 'REJECT'): Rule => ({
+    table: 'filter',
+    chain: 'SLIPWAY-FORWARD',
+    args: [...match, ...comment, '-j', target],
+  });
+  const { deny = [], allow } = opts.egress ?? {};
   return [
-    {
-      table: 'filter',
-      chain: 'SLIPWAY-FORWARD',
-      args: ['-i', opts.bridge, '-o', opts.bridge, ...comment, '-j', 'ACCEPT'],
-    },
+    fwd(['-i', opts.bridge, '-o', opts.bridge], 'ACCEPT'),
+    ...deny.map((cidr) => fwd([...out, '-d', cidr], 'REJECT')),
+    ...(allow ?? []).map((cidr) => fwd([...out, '-d', cidr], 'ACCEPT')),
+    ...(allow ? [fwd(out, 'REJECT')] : []),
     {
       table: 'nat',
       chain: 'SLIPWAY-POSTROUTING',
@@ -94,18 +127,15 @@ function jobRules(opts: { bridge: string; subnet: string; label: string }): Rule
   ];
 }
 
-/** Adds a job's rules (before the static ones). Pair with `removeJobRules`. */
-export async function addJobRules(opts: { bridge: string; subnet: string; label: string }): Promise<void> {
-  for (const r of jobRules(opts))
+/** Adds a job's rules before the static ones, in order. Pair with `removeJobRules`. */
+export async function addJobRules(opts: JobRuleOptions): Promise<void> {
+  for (const r of jobRules(opts).reverse())
     await runTool('iptables', ['-w', '-t', r.table, '-I', r.chain, '1', ...r.args], NET_TOOL);
 }
 
-/** Removes a job's rules; idempotent (absent rules are fine). */
-export async function removeJobRules(opts: { bridge: string; subnet: string; label: string }): Promise<void> {
-  for (const r of jobRules(opts)) {
-    while (await has('iptables', r))
-      await runTool('iptables', ['-w', '-t', r.table, '-D', r.chain, ...r.args], NET_TOOL);
-  }
+/** Removes every rule of the job (by its owner label); idempotent (absent rules are fine). */
+export async function removeJobRules(opts: { label: string }): Promise<void> {
+  await removeRulesByLabel(opts.label);
 }
 
 /** Every rule in Slipway's chains whose comment starts with `labelPrefix`, as `iptables -S` lines. */

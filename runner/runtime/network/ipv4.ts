@@ -63,3 +63,8 @@ export const subnetPoolSchema = z
   .refine((s) => parseCidr(s) !== undefined, 'must be an IPv4 CIDR such as 10.89.0.0/16')
   .refine((s) => (parseCidr(s)?.prefix ?? 0) <= 24, 'must be /24 or larger: each job takes one /24')
   .refine((s) => (parseCidr(s)?.prefix ?? 0) >= 8, 'must be /8 or smaller');
+
+/** zod schema for an egress rule's destination: an IPv4 CIDR (`10.0.0.0/8`, `192.0.2.7/32`). */
+export const cidrSchema = z
+  .string()
+  .refine((s) => parseCidr(s) !== undefined, 'must be an IPv4 CIDR such as 10.0.0.0/8');

@@ -6,8 +6,8 @@ import { dataDirPaths } from '../../data-dir.js';
 import { claimBridge } from './bridge.js';
 import { bridgeConfig, invokeCni, loopbackConfig } from './cni.js';
 import { type HostsEntry, jobResolvConf, renderHostsFile } from './dns.js';
-import { addJobRules, ensureHostFirewall } from './firewall.js';
-import { type Cidr, formatCidr, nthAddress, parseCidr, subnetPoolSchema } from './ipv4.js';
+import { addJobRules, type EgressPolicy, ensureHostFirewall } from './firewall.js';
+import { type Cidr, cidrSchema, formatCidr, nthAddress, parseCidr, subnetPoolSchema } from './ipv4.js';
 import { cniNetworkName, netnsName, ownerLabel } from './names.js';
 import { addNetns, deleteNetns } from './netns.js';
 import { readJobRecord, teardownJob, writeJobRecord } from './teardown.js';
@@ -18,6 +18,9 @@ const optionsSchema = z.object({
   jobId: z.string().min(1).max(256),
   dataDir: z.string().min(1),
   subnetPool: subnetPoolSchema.default(DEFAULT_SUBNET_POOL),
+  egress: z
+    .object({ deny: z.array(cidrSchema).optional(), allow: z.array(cidrSchema).optional() })
+    .optional(),
 });
 /** A container name inside a job (a step or service id); also its first hostname. */
 const hostnameSchema = z
@@ -62,6 +65,8 @@ export async function createJobNetwork(opts: {
   jobId: string;
   dataDir: string;
   subnetPool?: string;
+  /** What the job may reach outside its network (default: all but link-local). */
+  egress?: EgressPolicy;
   log: Logger;
 }): Promise<JobNetwork> {
   const parsed = optionsSchema.safeParse(opts);
@@ -87,7 +92,12 @@ export async function createJobNetwork(opts: {
       label,
       beforeClaim: (bridge, subnet) => writeJobRecord(dataDir, { jobId, bridge, subnet: formatCidr(subnet) }),
     });
-    await addJobRules({ bridge: claimed.bridge, subnet: formatCidr(claimed.subnet), label });
+    await addJobRules({
+      bridge: claimed.bridge,
+      subnet: formatCidr(claimed.subnet),
+      label,
+      ...(parsed.data.egress ? { egress: parsed.data.egress } : {}),
+    });
   } catch (err) {
     const record = await readJobRecord(dataDir, jobId);
     if (record) await teardownJob(dataDir, record, log);

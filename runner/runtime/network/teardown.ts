@@ -66,7 +66,7 @@ export async function teardownJob(dataDir: string, record: JobRecord, log: Logge
     const prefix = jobNetnsPrefix(dataDir, record.jobId);
     for (const ns of await listNetns()) if (ns.startsWith(prefix)) await deleteNetns(ns);
   });
-  await attempt('iptables', () => removeJobRules({ bridge: record.bridge, subnet: record.subnet, label }));
+  await attempt('iptables', () => removeJobRules({ label }));
   await attempt('bridge', async () => {
     const found = (await listSlipwayBridges()).find((b) => b.bridge === record.bridge);
     if (found && (found.label === label || found.label === '')) await deleteBridge(record.bridge);
