@@ -4,6 +4,7 @@ import { dataDirPaths, defaultDataDir } from './data-dir.js';
 import { type DataDirLease, leaseDataDir } from './data-dir-lease.js';
 import { ImageResolver } from './job-images.js';
 import {
+  type HostOnlyPolicy,
   type ImageStore,
   type ImageStoreOptions,
   openImageStore,
@@ -26,6 +27,13 @@ export interface RunnerHostOptions {
   dataDir?: string;
   /** Registry hosts allowed over plain HTTP besides loopback ones (`--insecure-registry`). */
   insecureRegistries?: readonly string[];
+  /**
+   * Registries on loopback or link-local addresses the host may contact (`--allow-registry`;
+   * hosts in `insecureRegistries` count as named too). Default none: a job's `image:` naming
+   * `127.0.0.1:6379/x` fails clearly instead of reaching a host-local service. `'any'` for the
+   * operator's own commands (`slipway pull`, `push`, `build`).
+   */
+  hostRegistries?: HostOnlyPolicy;
   /** The OCI runtime binary and its options, or a ready Runtime (default: runc on the data dir). */
   runtime?: { binary?: string; compatSyscalls?: boolean } | Runtime;
   /** Limits of every container whose pipeline sets none (`--memory`, `--cpus`, `--pids`). */
@@ -68,7 +76,14 @@ export async function openRunnerHost(opts: RunnerHostOptions = {}): Promise<Runn
   const store = await openImageStore(dataDirPaths.images(dataDir), opts.store);
   let registry: Promise<RegistryClient> | undefined;
   const openRegistry = () =>
-    (registry ??= openRegistryClient({ insecure: opts.insecureRegistries ?? [], dataDir }));
+    (registry ??= openRegistryClient({
+      insecure: opts.insecureRegistries ?? [],
+      dataDir,
+      hostOnly:
+        opts.hostRegistries === 'any'
+          ? 'any'
+          : [...(opts.hostRegistries ?? []), ...(opts.insecureRegistries ?? [])],
+    }));
   let runtime: Promise<Runtime> | undefined;
   const given = opts.runtime;
   const openHostRuntime = () =>

@@ -50,7 +50,7 @@ test('sharing=locked: a second build waits until the first has finished with the
     contextDir: await makeContext({
       Dockerfile: `FROM busybox:latest\nRUN ${mount} echo "start B" >> /c/log; echo "end B" >> /c/log\n`,
     }),
-    host: await openRunnerHost({ dataDir }),
+    host: await openRunnerHost({ dataDir, hostRegistries: 'any' }),
     network: 'none',
     onProgress: (e: BuildEvent) => {
       if (e.type === 'step-start' && e.instruction.startsWith('RUN'))

@@ -38,7 +38,7 @@ export async function build(
   const { dataDir, ...rest } = opts;
   const r = await buildImage({
     network: 'none',
-    host: await openRunnerHost({ dataDir }),
+    host: await openRunnerHost({ dataDir, hostRegistries: 'any' }),
     ...rest,
     onProgress: (e) => {
       if (e.type === 'log') output.push(e.line.text);
@@ -74,7 +74,7 @@ export interface StoredBuiltImage {
 
 /** Reads a built image back from a data dir's store: manifest, config and every layer unpacked. */
 export async function readStoredImage(dataDir: string, manifestDigest: string): Promise<StoredBuiltImage> {
-  const { store } = await openRunnerHost({ dataDir });
+  const { store } = await openRunnerHost({ dataDir, hostRegistries: 'any' });
   const manifest = JSON.parse((await store.content.read(manifestDigest)).toString());
   const config = JSON.parse((await store.content.read(manifest.config.digest)).toString());
   const layerTars: Buffer[] = [];

@@ -80,7 +80,8 @@ test('a pipeline build job with push: true pushes every interpolated tag and rec
     makeEvent({ commit: { sha: 'feedc0de'.repeat(5), message: 'm', author: 'a' } }),
   );
   assert.ok(planned.ok, JSON.stringify(planned));
-  const host = await openRunnerHost({ dataDir });
+  // The test registry is on loopback: a runner reaches it only when configured to.
+  const host = await openRunnerHost({ dataDir, hostRegistries: [registry.host] });
   const logs: string[] = [];
   const results: JobResult[] = await runPlanLocally(
     planned.plan,

@@ -42,7 +42,7 @@ export function slipwayBuilder(
     async reset() {
       if (dataDir) await rm(dataDir, { recursive: true, force: true });
       dataDir = await mkdtemp(join(scratch, 'slipway-'));
-      host = await openRunnerHost({ dataDir });
+      host = await openRunnerHost({ dataDir, hostRegistries: 'any' });
       const store = host.store;
       const pulled = await pull(await host.registry(), store, registryRef);
       await store.setRef(formatReference(parseReference(BASE_REF)), pulled.manifest);

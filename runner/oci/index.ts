@@ -36,6 +36,7 @@ export {
 } from './reference.js';
 export type { RegistryClient, RegistryClientOptions } from './registry/client.js';
 export type { Credential, CredentialLookup } from './registry/credential.js';
+export type { HostOnlyPolicy } from './registry/host-only.js';
 export { normalizeRegistryHost, updateSlipwayAuth } from './registry/slipway-auth.js';
 export { digestOf } from './store/digest.js';
 export { type ImageStoreOptions, openImageStore } from './store/index.js';

@@ -44,7 +44,7 @@ export async function slipwayImageSummary(
   dataDir: string,
   manifestDigest: string,
 ): Promise<BuiltImageSummary> {
-  const { store } = await openRunnerHost({ dataDir });
+  const { store } = await openRunnerHost({ dataDir, hostRegistries: 'any' });
   const manifest = JSON.parse((await store.content.read(manifestDigest)).toString()) as {
     config: { digest: string };
     layers: Array<{ digest: string }>;
@@ -61,6 +61,10 @@ export async function slipwayImageSummary(
 /** Builds `contextDir` with Slipway (no network for RUN, like the Docker side) and summarises it. */
 export async function slipwayBuildSummary(contextDir: string): Promise<BuiltImageSummary> {
   const dataDir = await seededDataDir();
-  const result = await buildImage({ contextDir, host: await openRunnerHost({ dataDir }), network: 'none' });
+  const result = await buildImage({
+    contextDir,
+    host: await openRunnerHost({ dataDir, hostRegistries: 'any' }),
+    network: 'none',
+  });
   return await slipwayImageSummary(dataDir, result.manifestDigest);
 }

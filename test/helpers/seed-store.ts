@@ -15,7 +15,7 @@ export async function seedStore(
 ): Promise<string> {
   const registry = await testRegistry();
   const ref = await pushBaseImage(name, registry.host);
-  const host = await openRunnerHost({ dataDir });
+  const host = await openRunnerHost({ dataDir, hostRegistries: 'any' });
   const pulled = await pull(await host.registry(), host.store, ref);
   for (const alias of aliases)
     await host.store.setRef(formatReference(parseReference(alias)), pulled.manifest);

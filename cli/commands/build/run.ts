@@ -64,7 +64,11 @@ export async function buildCommand(context: string, opts: BuildCliOptions): Prom
     const secrets = parseSecrets(opts.secret);
     // The host loads the registry client (HTTP stack) and the runtime only when the build needs
     // them: a fully cached build needs neither.
-    const host = await openRunnerHost({ dataDir: opts.dataDir, insecureRegistries: opts.insecureRegistry });
+    const host = await openRunnerHost({
+      dataDir: opts.dataDir,
+      insecureRegistries: opts.insecureRegistry,
+      hostRegistries: 'any',
+    });
     const result = await buildImage({
       contextDir: resolve(context),
       dockerfile: opts.file ? resolve(opts.file) : undefined,

@@ -28,6 +28,11 @@ export function register(program: Command): void {
     .option('--pids <n>', 'process limit where the pipeline sets none (default 1024)', parsePidsOption)
     .option('--data-dir <dir>', 'runner data directory (default: $SLIPWAY_DATA_DIR or /var/lib/slipway)')
     .option('--insecure-registry <host>', 'allow plain HTTP to this registry (repeatable)', collect)
+    .option(
+      '--allow-registry <host>',
+      'let jobs pull from this registry although it is on a loopback or link-local address (repeatable)',
+      collect,
+    )
     .option('--egress-deny <cidr>', 'steps may not reach this IPv4 range (repeatable)', collect)
     .option(
       '--egress-allow <cidr>',

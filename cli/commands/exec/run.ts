@@ -15,6 +15,7 @@ export interface ExecOptions extends LimitFlags, HostFlags {
   runtime: string;
   compatSyscalls?: boolean;
   keepWorkspace?: boolean;
+  allowRegistry?: string[];
   egressDeny?: string[];
   egressAllow?: string[];
 }
@@ -31,6 +32,7 @@ export async function execCommand(dir: string, opts: ExecOptions): Promise<numbe
   const host = await openRunnerHost({
     dataDir: opts.dataDir,
     insecureRegistries: opts.insecureRegistry,
+    hostRegistries: opts.allowRegistry ?? [],
     runtime: { binary: opts.runtime, compatSyscalls: opts.compatSyscalls === true },
     limits: defaultLimits(opts),
     ...(opts.egressDeny || opts.egressAllow

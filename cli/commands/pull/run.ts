@@ -11,7 +11,11 @@ export interface PullOptions extends HostFlags {
 /** `slipway pull REF`: pulls `ref` into the host's store with per-layer progress; sets the exit code. */
 export async function pullCommand(ref: string, opts: PullOptions): Promise<void> {
   try {
-    const host = await openRunnerHost({ dataDir: opts.dataDir, insecureRegistries: opts.insecureRegistry });
+    const host = await openRunnerHost({
+      dataDir: opts.dataDir,
+      insecureRegistries: opts.insecureRegistry,
+      hostRegistries: 'any',
+    });
     const progress = pullProgressPrinter();
     const started = Date.now();
     const image = await pull(await host.registry(), host.store, ref, {

@@ -13,7 +13,11 @@ export async function pushCommand(src: string, dst: string | undefined, opts: Pu
   try {
     if (opts.format && opts.format !== 'oci' && opts.format !== 'docker')
       throw new Error(`--format must be oci or docker, not "${opts.format}"`);
-    const host = await openRunnerHost({ dataDir: opts.dataDir, insecureRegistries: opts.insecureRegistry });
+    const host = await openRunnerHost({
+      dataDir: opts.dataDir,
+      insecureRegistries: opts.insecureRegistry,
+      hostRegistries: 'any',
+    });
     const pushed = await push(await host.registry(), host.store, src, dst, {
       format: opts.format as 'oci' | 'docker' | undefined,
       tags: opts.tag ?? [],

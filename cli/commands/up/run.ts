@@ -50,7 +50,7 @@ export async function upCommand(opts: {
     console.log(
       `registry  ${registry.url}  (push with: slipway push busybox:latest ${registry.host}/busybox)`,
     );
-    const code = await runDemo(dataDir, opts.pipeline ?? DEMO);
+    const code = await runDemo(dataDir, opts.pipeline ?? DEMO, registry.host);
     if (opts.once) return code;
     console.log('\nSlipway is up. Press Ctrl-C to stop Redis and the registry.');
     await new Promise<void>((resolve) => {
@@ -64,8 +64,9 @@ export async function upCommand(opts: {
 }
 
 /** Makes sure the busybox base image is there, then runs the demo pipeline on the runner host. */
-async function runDemo(dataDir: string, repository: string): Promise<number> {
-  const host = await openRunnerHost({ dataDir });
+async function runDemo(dataDir: string, repository: string, ownRegistry: string): Promise<number> {
+  // Its own registry is on loopback: jobs may use it; no other host-local address.
+  const host = await openRunnerHost({ dataDir, hostRegistries: [ownRegistry] });
   const lease = await host.lease();
   try {
     if (lease.sole) await host.gc();

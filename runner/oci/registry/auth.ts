@@ -3,6 +3,7 @@ import { SlipwayError } from '../../../lib/errors.js';
 import type { Challenge } from './challenge.js';
 import type { Credential } from './credentials.js';
 import { isLoopbackHost, responseError } from './errors.js';
+import { httpRequest, type RequestGuard } from './http.js';
 
 const tokenResponseSchema = z.object({
   token: z.string().optional(),
@@ -12,6 +13,8 @@ const tokenResponseSchema = z.object({
 
 /** The lifetime the token spec gives a token whose reply has no `expires_in`. */
 const DEFAULT_TOKEN_SECONDS = 60;
+/** A token answer is a small JSON object; more than this is refused. */
+const TOKEN_BODY_MAX = 1 << 20;
 
 export function basicHeader(cred: Credential): string {
   return `Basic ${Buffer.from(`${cred.username}:${cred.password}`).toString('base64')}`;
@@ -28,6 +31,7 @@ export class TokenCache {
     private readonly registry: string,
     private readonly credential: Credential | undefined,
     private readonly allowHttp: (host: string) => boolean,
+    private readonly guard?: RequestGuard,
   ) {}
 
   /** `Bearer …` for `scopes` under `challenge` (realm, service). */
@@ -72,9 +76,9 @@ export class TokenCache {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.credential) headers.authorization = basicHeader(this.credential);
     const started = Date.now();
-    const res = await fetch(url, { headers });
+    const res = await httpRequest(url, { headers }, this.guard);
     if (res.status === 401 || res.status === 403) {
-      await res.body?.cancel();
+      await res.discard();
       throw new SlipwayError(
         this.credential
           ? `authentication to registry ${this.registry} failed for user "${this.credential.username}": wrong username or password (token server ${url.host} answered ${res.status})`
@@ -83,7 +87,12 @@ export class TokenCache {
       );
     }
     if (!res.ok) throw await responseError(res, `token request to ${url.host}`, this.registry);
-    const body = tokenResponseSchema.safeParse(await res.json().catch(() => undefined));
+    const body = tokenResponseSchema.safeParse(
+      await res
+        .bytes(TOKEN_BODY_MAX)
+        .then((b) => JSON.parse(b.toString('utf8')) as unknown)
+        .catch(() => undefined),
+    );
     const token = body.success ? (body.data.token ?? body.data.access_token) : undefined;
     if (!token || !body.success)
       throw new SlipwayError(`token server ${url.host} for registry ${this.registry} returned no token`);

@@ -15,6 +15,12 @@ import { uploadBlobTo } from './upload.js';
 const logger = log.child({ module: 'oci/registry' });
 
 export interface RegistryClientOptions {
+  /**
+   * Registries on loopback or link-local addresses this client may contact: `'any'` (default:
+   * the operator's own commands) or a list of `host[:port]`; everything else host-only is
+   * refused before a byte is sent. A runner host restricts the clients its jobs use.
+   */
+  hostOnly?: HostOnlyPolicy;
   /** Where credentials come from; default: Docker's config file. */
   credentials?: CredentialLookup;
   /** Registry hosts allowed over plain HTTP (loopback hosts always are). */
@@ -29,6 +35,8 @@ export interface RegistryClientOptions {
   chunkBytes?: number;
 }
 
+import { type HostOnlyPolicy, requestGuard } from './host-only.js';
+import type { RequestGuard } from './http.js';
 import type { BlobSource } from './upload.js';
 
 export type { BlobSource };
@@ -44,6 +52,7 @@ export class RegistryClient {
   private readonly retryPolicy: RetryPolicy;
   private readonly allowHttp: (host: string) => boolean;
   private readonly credentials: CredentialLookup;
+  private readonly guards = new Map<string, RequestGuard | undefined>();
 
   constructor(private readonly opts: RegistryClientOptions = {}) {
     this.retryPolicy = opts.retry ?? DEFAULT_RETRY;
@@ -54,7 +63,9 @@ export class RegistryClient {
   session(registry: string): RegistrySession {
     let s = this.sessions.get(registry);
     if (!s) {
-      s = new RegistrySession(registry, this.credentials, this.allowHttp);
+      if (!this.guards.has(registry))
+        this.guards.set(registry, requestGuard(this.opts.hostOnly ?? 'any', registry));
+      s = new RegistrySession(registry, this.credentials, this.allowHttp, this.guards.get(registry));
       this.sessions.set(registry, s);
     }
     return s;

@@ -23,9 +23,13 @@ export async function responseError(
     const text = (await res.text()).slice(0, 2000);
     try {
       const body = JSON.parse(text) as { errors?: Array<{ code?: string; message?: string }> };
-      detail = (body.errors ?? []).map((e) => [e.code, e.message].filter(Boolean).join(': ')).join('; ');
+      detail = excerpt(
+        (body.errors ?? []).map((e) => [e.code, e.message].filter(Boolean).join(': ')).join('; '),
+        300,
+      );
     } catch {
-      detail = text.trim().slice(0, 200);
+      // Not a registry's error JSON: whatever answered may be any service. Say little of it.
+      detail = excerpt(text, 80);
     }
   } catch {}
   const temporary = res.status === 429 || res.status >= 500;
@@ -54,4 +58,17 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
 export function isLoopbackHost(host: string): boolean {
   const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : (host.split(':')[0] ?? '');
   return name === 'localhost' || name === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(name);
+}
+
+/**
+ * Untrusted text made safe to quote in one line of a log or error: control characters and
+ * escape sequences become spaces, runs of blanks one space, and at most `max` characters stay.
+ */
+export function excerpt(text: string, max: number): string {
+  const clean = [...text]
+    .map((c) => (/\p{Cc}|\p{Zl}|\p{Zp}/u.test(c) ? ' ' : c))
+    .join('')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
 }

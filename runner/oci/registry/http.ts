@@ -1,4 +1,5 @@
 import { STATUS_CODES } from 'node:http';
+import type { LookupFunction } from 'node:net';
 import type { Readable } from 'node:stream';
 import { Agent, type Dispatcher, request } from 'undici';
 
@@ -9,13 +10,28 @@ import { Agent, type Dispatcher, request } from 'undici';
  * bodies). Redirects are NOT followed here: the session follows them by hand so
  * Authorization never reaches another host.
  */
-const agent = new Agent({
+const AGENT_OPTIONS = {
   keepAliveTimeout: 10_000,
   keepAliveMaxTimeout: 60_000,
   connectTimeout: 30_000,
   headersTimeout: 120_000,
   bodyTimeout: 300_000,
-});
+};
+const agent = new Agent(AGENT_OPTIONS);
+
+/**
+ * What a restricted client's requests go through: `check` refuses a URL before anything is
+ * sent, and `dispatcher` (a keep-alive Agent of its own) resolves names with a guarded lookup.
+ */
+export interface RequestGuard {
+  check(url: URL): void;
+  dispatcher: Dispatcher;
+}
+
+/** A keep-alive Agent whose sockets resolve names with `lookup` (see host-only.ts). */
+export function guardedAgent(lookup: LookupFunction): Dispatcher {
+  return new Agent({ ...AGENT_OPTIONS, connect: { lookup } });
+}
 
 /** Manifests, indexes and error bodies larger than this are refused (the spec's 4 MiB). */
 export const MAX_SMALL_BODY_BYTES = 4 * 1024 * 1024;
@@ -126,9 +142,14 @@ export class HttpResponse {
 }
 
 /** One HTTP request, no redirect following. Network failures reject with undici's errors. */
-export async function httpRequest(url: URL, init: HttpInit = {}): Promise<HttpResponse> {
+export async function httpRequest(
+  url: URL,
+  init: HttpInit = {},
+  guard?: RequestGuard,
+): Promise<HttpResponse> {
+  guard?.check(url);
   const data = await request(url, {
-    dispatcher: agent,
+    dispatcher: guard?.dispatcher ?? agent,
     method: (init.method ?? 'GET') as Dispatcher.HttpMethod,
     headers: init.headers,
     body: init.body as Dispatcher.DispatchOptions['body'],

@@ -5,7 +5,7 @@ import { basicHeader, TokenCache } from './auth.js';
 import { type Challenge, parseWwwAuthenticate } from './challenge.js';
 import type { Credential, CredentialLookup } from './credentials.js';
 import { responseError } from './errors.js';
-import { type HttpInit, type HttpResponse, httpRequest } from './http.js';
+import { type HttpInit, type HttpResponse, httpRequest, type RequestGuard } from './http.js';
 
 const logger = log.child({ module: 'oci/registry' });
 const MAX_REDIRECTS = 5;
@@ -25,6 +25,7 @@ export class RegistrySession {
     readonly registry: string,
     private readonly credentials: CredentialLookup,
     private readonly allowHttp: (host: string) => boolean,
+    private readonly guard?: RequestGuard,
   ) {}
 
   /** Pings `/v2/` once (https first; plain http only where allowed) and remembers the result. */
@@ -44,8 +45,10 @@ export class RegistrySession {
       const url = new URL(`${scheme}://${host}/v2/`);
       let res: HttpResponse;
       try {
-        res = await httpRequest(url);
+        res = await httpRequest(url, {}, this.guard);
       } catch (err) {
+        const refused = err instanceof SlipwayError ? err : (err as { cause?: unknown }).cause;
+        if (refused instanceof SlipwayError && refused.context.address) throw refused;
         lastErr = err;
         continue;
       }
@@ -73,7 +76,7 @@ export class RegistrySession {
   private async loadCredential(): Promise<void> {
     this.credentialLoaded ??= this.credentials(this.registry).then((c) => {
       this.credential = c;
-      this.tokens = new TokenCache(this.registry, c, this.allowHttp);
+      this.tokens = new TokenCache(this.registry, c, this.allowHttp, this.guard);
     });
     await this.credentialLoaded;
   }
@@ -148,7 +151,7 @@ export class RegistrySession {
     for (let hop = 0; ; hop++) {
       const headers = { ...init.headers };
       if (auth && current.host === origin) headers.authorization = auth;
-      const res = await httpRequest(current, { ...init, headers });
+      const res = await httpRequest(current, { ...init, headers }, this.guard);
       const location = res.headers.get('location');
       if (res.status < 300 || res.status >= 400 || !location || res.status === 304) return res;
       await res.discard();
