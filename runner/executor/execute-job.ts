@@ -41,6 +41,8 @@ export interface ExecutorDeps {
   secret?(name: string): string | undefined;
   /** Keep the workspace dir after the job (for debugging); default false. */
   keepWorkspace?: boolean;
+  /** Limit of one job's artifacts by apparent size (`--artifacts-limit`); default 1 GiB. */
+  artifactsLimitBytes?: number;
 }
 
 /**
@@ -184,9 +186,13 @@ async function executeAttempt(
       });
       builtImage = { digest: built.manifestDigest, refs: built.refs, pushed: built.pushed };
     }
-    artifacts = await collectArtifacts(workspaceDir, spec.artifacts, artifactsDir);
+    artifacts = await collectArtifacts(workspaceDir, spec.artifacts, artifactsDir, {
+      ...(deps.artifactsLimitBytes === undefined ? {} : { limitBytes: deps.artifactsLimitBytes }),
+      signal: jobSignal,
+    });
   } catch (err) {
-    error = jobError(err);
+    // once the job is stopped, what fails next is a consequence: the result says "timed out"/"cancelled"
+    if (!jobSignal.aborted) error = jobError(err);
     log.warn({ job: spec.job.name, err }, 'job setup failed');
   } finally {
     if (handle) await deps.runtime.destroyJob(handle).catch((err) => log.error({ err }, 'destroyJob failed'));

@@ -15,6 +15,7 @@ export interface ExecOptions extends LimitFlags, HostFlags {
   runtime: string;
   compatSyscalls?: boolean;
   keepWorkspace?: boolean;
+  artifactsLimit?: number;
 }
 
 /**
@@ -48,7 +49,13 @@ export async function execCommand(dir: string, opts: ExecOptions): Promise<numbe
     const runtime = await host.runtime();
     const { value: exit, cancelled } = await cancellableBySignals((signal) =>
       runRepository(root, loaded, {
-        deps: { host, runtime, secret: (n) => secrets.get(n), keepWorkspace: opts.keepWorkspace === true },
+        deps: {
+          host,
+          runtime,
+          secret: (n) => secrets.get(n),
+          keepWorkspace: opts.keepWorkspace === true,
+          ...(opts.artifactsLimit === undefined ? {} : { artifactsLimitBytes: opts.artifactsLimit }),
+        },
         event: opts,
         ...(opts.job ? { only: opts.job } : {}),
         signal,
