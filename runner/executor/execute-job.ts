@@ -118,7 +118,7 @@ async function executeAttempt(
     await rm(artifactsDir, { recursive: true, force: true });
     await prepareWorkspace(source, workspaceDir);
     const cache = await resolveJobCache(spec, workspaceDir, deps.host.dataDir);
-    if (cache) say(`cache ${cache.key}`);
+    if (cache) say(`cache ${cache.key}${cache.restoredFrom ? ` (restored from ${cache.restoredFrom})` : ''}`);
     const env: Record<string, string> = { ...spec.env };
     for (const name of spec.secrets) {
       const value = deps.secret?.(name);
@@ -178,6 +178,7 @@ async function executeAttempt(
       const { buildForJob } = await import('./build-step.js');
       const built = await buildForJob({
         build: spec.build,
+        cacheScope: `repo:${spec.repo.url}`,
         workspaceDir,
         env,
         host: { ...deps.host, runtime: async () => deps.runtime },
