@@ -27,10 +27,13 @@ export const dataDirPaths = {
   containers: (d: string) => join(d, 'runtime', 'c'),
   networkJobs: (d: string) => join(d, 'network', 'jobs'),
   networkIpam: (d: string) => join(d, 'network', 'ipam'),
+  workspaces: (d: string) => join(d, 'workspaces'),
   workspace: (d: string, jobKey: string) => join(d, 'workspaces', jobKey),
   artifacts: (d: string, jobKey: string) => join(d, 'artifacts', jobKey),
+  jobCaches: (d: string) => join(d, 'cache'),
   jobCache: (d: string, repoKey: string, ref: string, key: string) =>
     join(d, 'cache', repoKey, shortHash(ref), key),
+  buildScratchRoot: (d: string) => join(d, 'build'),
   buildScratch: (d: string, id: string) => join(d, 'build', id),
   buildCache: (d: string) => join(d, 'build-cache'),
   fileDigests: (d: string, contextKey: string) =>
