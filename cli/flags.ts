@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import { cpusProblem, memoryLimit, pidsProblem } from '../pipelines/index.js';
+import { cpusProblem, memoryLimit, parseSize, pidsProblem, SIZE_HINT } from '../pipelines/index.js';
 import type { ResourceLimits } from '../runner/runtime/index.js';
 
 /** Commander's accumulator for repeatable options (`--x a --x b` → `['a', 'b']`). */
@@ -63,4 +63,11 @@ export function defaultLimits(f: LimitFlags): ResourceLimits | undefined {
   if (f.cpus !== undefined) limits.cpus = f.cpus;
   if (f.pids !== undefined) limits.pids = f.pids;
   return Object.keys(limits).length > 0 ? limits : undefined;
+}
+
+/** A size flag (`--artifacts-limit 1G`): bytes, with the pipeline language's units. */
+export function parseSizeOption(value: string): number {
+  const bytes = parseSize(value);
+  if (bytes === undefined) throw new InvalidArgumentError(`invalid size "${value}": expected ${SIZE_HINT}`);
+  return bytes;
 }

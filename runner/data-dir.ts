@@ -12,10 +12,10 @@ import { join } from 'node:path';
  *   network/jobs, network/ipam  job network records and IPAM leases
  *   workspaces/<job>          a job's checked-out workspace (removed after the job)
  *   artifacts/<job>           a job's collected artifacts
- *   cache/<repo>/<key>        job `cache:` directories
+ *   cache/<repo>/<ref>/<key>  job `cache:` directories, by repository and branch/PR/tag
  *   build/<id>                per-build scratch (removed at the end of the build)
  *   build-cache/              builder cache entries; file-digests/ the context digest cache
- *   build-cache-mounts/       RUN --mount=type=cache directories
+ *   build-cache-mounts/<scope>/<id>  RUN --mount=type=cache directories, by cache scope (repository)
  *   owners/<pid>              the processes using the data dir
  *   auth.json                 registry credentials written by `slipway login`
  *   redis/, registry/         the daemons `slipway up` embeds
@@ -27,20 +27,30 @@ export const dataDirPaths = {
   containers: (d: string) => join(d, 'runtime', 'c'),
   networkJobs: (d: string) => join(d, 'network', 'jobs'),
   networkIpam: (d: string) => join(d, 'network', 'ipam'),
+  workspaces: (d: string) => join(d, 'workspaces'),
   workspace: (d: string, jobKey: string) => join(d, 'workspaces', jobKey),
   artifacts: (d: string, jobKey: string) => join(d, 'artifacts', jobKey),
-  jobCache: (d: string, repoKey: string, key: string) => join(d, 'cache', repoKey, key),
+  jobCaches: (d: string) => join(d, 'cache'),
+  jobCache: (d: string, repoKey: string, ref: string, key: string) =>
+    join(d, 'cache', repoKey, shortHash(ref), key),
+  buildScratchRoot: (d: string) => join(d, 'build'),
   buildScratch: (d: string, id: string) => join(d, 'build', id),
   buildCache: (d: string) => join(d, 'build-cache'),
   fileDigests: (d: string, contextKey: string) =>
     join(d, 'build-cache', 'file-digests', `${contextKey}.json`),
-  buildCacheMount: (d: string, id: string) =>
-    join(d, 'build-cache-mounts', createHash('sha256').update(id).digest('hex')),
+  buildCacheMounts: (d: string) => join(d, 'build-cache-mounts'),
+  buildCacheMount: (d: string, scope: string, id: string) =>
+    join(d, 'build-cache-mounts', shortHash(scope), createHash('sha256').update(id).digest('hex')),
   owners: (d: string) => join(d, 'owners'),
   auth: (d: string) => join(d, 'auth.json'),
   redis: (d: string) => join(d, 'redis'),
   registry: (d: string) => join(d, 'registry'),
 } as const;
+
+/** A path segment naming `text` (a ref, a scope): 16 hex digits of its sha256. */
+function shortHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
 
 /** The runner's data directory: `$SLIPWAY_DATA_DIR`, else `/var/lib/slipway`. */
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {

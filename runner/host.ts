@@ -1,6 +1,7 @@
 import { chmod, mkdir, stat } from 'node:fs/promises';
-import type { Logger } from '../lib/log.js';
+import { type Logger, log as rootLog } from '../lib/log.js';
 import { dataDirPaths, defaultDataDir } from './data-dir.js';
+import { type DataDirGcReport, gcDataDir } from './data-dir-gc.js';
 import { type DataDirLease, leaseDataDir } from './data-dir-lease.js';
 import { ImageResolver } from './job-images.js';
 import {
@@ -46,6 +47,9 @@ export interface RunnerHostOptions {
   onPull?: (ref: string, p: PullProgress) => void;
 }
 
+/** What `RunnerHost.gc()` removed. */
+export type HostGcReport = RuntimeGcReport & DataDirGcReport;
+
 /**
  * One runner host: the data dir and everything opened on it. The registry client and the
  * runtime are made on first use (a fully cached build loads neither the HTTP stack nor runc's),
@@ -61,8 +65,11 @@ export interface RunnerHost {
   readonly images: ImageResolver;
   /** Registers this process as a user of the data dir (see `leaseDataDir`). */
   lease(): Promise<DataDirLease>;
-  /** Removes what a crashed run of this data dir left (containers, mounts, networks). Only when `sole`. */
-  gc(log?: Logger): Promise<RuntimeGcReport>;
+  /**
+   * Removes what a crashed run of this data dir left: containers, mounts, networks, then
+   * workspaces, build scratch and cache-mount lock files. Only when `sole`.
+   */
+  gc(log?: Logger): Promise<HostGcReport>;
 }
 
 /**
@@ -104,7 +111,10 @@ export async function openRunnerHost(opts: RunnerHostOptions = {}): Promise<Runn
     runtime: openHostRuntime,
     images: new ImageResolver(store, openRegistry, opts.onPull),
     lease: () => leaseDataDir(dataDir),
-    gc: (log) => gcRuntime(dataDir, log),
+    gc: async (log = rootLog) => {
+      const runtimeReport = await gcRuntime(dataDir, log);
+      return { ...runtimeReport, ...(await gcDataDir(dataDir, log.child({ module: 'data-dir/gc' }))) };
+    },
   };
 }
 

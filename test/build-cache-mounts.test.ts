@@ -41,8 +41,9 @@ RUN --mount=type=cache,target=/cache echo "run with $(cat /stamp.txt)" >> /cache
   );
   assert.deepEqual(second.output, ['run with one', 'run with two']);
 
-  // the id defaults to the target; the dir is on the host under the data dir
-  const host = dataDirPaths.buildCacheMount(dataDir, '/cache');
+  // the id defaults to the target; the dir is on the host under the data dir, in the scope of
+  // the context dir (the default)
+  const host = dataDirPaths.buildCacheMount(dataDir, contextDir, '/cache');
   assert.equal(await readFile(join(host, 'log'), 'utf8'), 'run with one\nrun with two\n');
 
   const image = await readStoredImage(dataDir, second.manifestDigest);
@@ -56,4 +57,19 @@ RUN --mount=type=cache,target=/cache echo "run with $(cat /stamp.txt)" >> /cache
       `layer ${i} holds the cache mount`,
     );
   }
+});
+
+test('cache mounts are scoped: two repositories with the same id never see each other', async () => {
+  const id = `shared-id-${process.pid}`;
+  const run = (scope: string | undefined, cmd: string) =>
+    makeContext({
+      Dockerfile: `FROM busybox:latest\nRUN --mount=type=cache,id=${id},target=/c ${cmd}; echo "sees [$(ls -A /c | tr '\\n' ,)]"\n`,
+    }).then((contextDir) =>
+      build({ contextDir, dataDir, noCache: true, ...(scope ? { cacheScope: scope } : {}) }),
+    );
+  assert.deepEqual((await run('repo:a', 'echo token > /c/planted')).output, ['sees [planted,]']);
+  assert.deepEqual((await run('repo:b', 'true')).output, ['sees []'], "another repository's build");
+  assert.deepEqual((await run('repo:a', 'true')).output, ['sees [planted,]'], 'the same repository again');
+  // without a scope, each context dir is its own scope
+  assert.deepEqual((await run(undefined, 'true')).output, ['sees []'], 'a build with no scope');
 });

@@ -14,6 +14,8 @@ import { build, busyboxDataDir, makeContext, slipwayCli } from './build-helpers.
 // for a `release` file the test writes into the host cache dir), the other runs in this process.
 
 let dataDir: string;
+/** The cache scope every build of this file shares (cache mounts are scoped, see BuildOptions). */
+const SCOPE = `sharing-${randomBytes(4).toString('hex')}`;
 before(async () => {
   dataDir = await busyboxDataDir();
 });
@@ -31,13 +33,13 @@ async function waitForFile(path: string, timeoutMs = 60_000): Promise<void> {
 
 function cliBuild(dockerfile: string) {
   return makeContext({ Dockerfile: dockerfile }).then((ctx) =>
-    slipwayCli(['build', '--data-dir', dataDir, '--network', 'none', ctx]),
+    slipwayCli(['build', '--data-dir', dataDir, '--network', 'none', '--cache-scope', SCOPE, ctx]),
   );
 }
 
 test('sharing=locked: a second build waits until the first has finished with the cache', async () => {
   const id = `locked-${randomBytes(4).toString('hex')}`;
-  const host = dataDirPaths.buildCacheMount(dataDir, id);
+  const host = dataDirPaths.buildCacheMount(dataDir, SCOPE, id);
   const mount = `--mount=type=cache,id=${id},target=/c,sharing=locked`;
   const first = cliBuild(
     `FROM busybox:latest\nRUN ${mount} echo "start A" >> /c/log; ${WAIT_FOR_RELEASE}; echo "end A" >> /c/log\n`,
@@ -52,6 +54,7 @@ test('sharing=locked: a second build waits until the first has finished with the
     }),
     host: await openRunnerHost({ dataDir, hostRegistries: 'any' }),
     network: 'none',
+    cacheScope: SCOPE,
     onProgress: (e: BuildEvent) => {
       if (e.type === 'step-start' && e.instruction.startsWith('RUN'))
         released = sleep(3000).then(() => writeFile(join(host, 'release'), ''));
@@ -67,11 +70,11 @@ test('sharing=locked: a second build waits until the first has finished with the
 
 test('sharing=private: a build gets a fresh dir while another holds the cache, the cache otherwise', async () => {
   const id = `private-${randomBytes(4).toString('hex')}`;
-  const host = dataDirPaths.buildCacheMount(dataDir, id);
+  const host = dataDirPaths.buildCacheMount(dataDir, SCOPE, id);
   const mount = `--mount=type=cache,id=${id},target=/c,sharing=private`;
   const sees = (who: string) => `echo "${who} sees [$(ls -A /c | tr '\\n' ,)]"`;
   const seedCtx = await makeContext({ Dockerfile: `FROM busybox:latest\nRUN ${mount} echo s > /c/seed\n` });
-  await build({ contextDir: seedCtx, dataDir });
+  await build({ contextDir: seedCtx, dataDir, cacheScope: SCOPE });
 
   const first = cliBuild(
     `FROM busybox:latest\nRUN ${mount} ${sees('A')}; echo a > /c/a-was-here; ${WAIT_FOR_RELEASE}\n`,
@@ -82,6 +85,7 @@ test('sharing=private: a build gets a fresh dir while another holds the cache, t
       Dockerfile: `FROM busybox:latest\nRUN ${mount} ${sees('B')}; echo b > /c/b-was-here\n`,
     }),
     dataDir,
+    cacheScope: SCOPE,
   });
   assert.deepEqual(concurrent.output, ['B sees []'], 'an empty dir of its own');
   await writeFile(join(host, 'release'), '');
@@ -94,6 +98,7 @@ test('sharing=private: a build gets a fresh dir while another holds the cache, t
   const later = await build({
     contextDir: await makeContext({ Dockerfile: `FROM busybox:latest\nRUN ${mount} ${sees('C')}\n` }),
     dataDir,
+    cacheScope: SCOPE,
   });
   assert.deepEqual(later.output, ['C sees [a-was-here,release,seed,]']);
 });

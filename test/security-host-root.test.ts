@@ -81,13 +81,14 @@ describe('a Dockerfile cannot leave a way to root on the host', () => {
     const id = `plant-${Date.now()}`;
     await build({
       dataDir,
+      cacheScope: 'security-test',
       contextDir: await makeContext({
         Dockerfile: `FROM busybox:latest
 RUN --mount=type=cache,id=${id},target=/c cp /bin/busybox /c/rootsh && chmod 4755 /c/rootsh && mknod /c/mem c 1 1 && ls -l /c
 `,
       }),
     });
-    const saved = await walk(dataDirPaths.buildCacheMount(dataDir, id));
+    const saved = await walk(dataDirPaths.buildCacheMount(dataDir, 'security-test', id));
     assert.ok(
       saved.some((e) => e.path.endsWith('/rootsh')),
       'the cache mount was kept',

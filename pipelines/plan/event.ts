@@ -11,7 +11,7 @@ export const PlanEventSchema = z.strictObject({
   kind: z.enum(['push', 'pull_request', 'manual', 'tag']),
   branch: z.string().optional(),
   tag: z.string().optional(),
-  repo: z.strictObject({ name: z.string(), url: z.string() }),
+  repo: z.strictObject({ name: z.string(), url: z.string(), defaultBranch: z.string().min(1).optional() }),
   commit: z.strictObject({ sha: z.string().min(1), message: z.string(), author: z.string() }),
   changedPaths: z.array(z.string()).optional(),
   run: z.strictObject({ id: z.string().min(1), number: z.number().int().nonnegative() }),

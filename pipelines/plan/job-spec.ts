@@ -112,6 +112,8 @@ export function buildJobSpec(
       commit: event.commit.sha,
       ...(event.branch === undefined ? {} : { branch: event.branch }),
       ...(event.tag === undefined ? {} : { tag: event.tag }),
+      ...(event.repo.defaultBranch === undefined ? {} : { defaultBranch: event.repo.defaultBranch }),
+      ...(event.pullRequest === undefined ? {} : { pullRequest: event.pullRequest.number }),
     },
     ...(defaultImage === undefined ? {} : { image: defaultImage }),
     labels: job['runs-on'] ?? [],

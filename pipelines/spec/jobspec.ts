@@ -96,6 +96,10 @@ export const JobSpecSchema = z.strictObject({
     commit: z.string().min(1),
     branch: z.string().optional(),
     tag: z.string().optional(),
+    /** The repository's default branch (absent: "main"); job caches of other refs may read its cache. */
+    defaultBranch: z.string().min(1).optional(),
+    /** Set for pull request jobs: the number; such a job's cache is its own, never the branch's. */
+    pullRequest: z.number().int().positive().optional(),
   }),
   /** The job's default image (steps carry their resolved image); absent for build-only jobs. */
   image: name.optional(),

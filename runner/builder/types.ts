@@ -20,7 +20,7 @@ export interface BuildHost {
  *
  * Directories it writes: `<dataDir>/images` (blobs, refs, unpacked layers),
  * `<dataDir>/build/<id>` (per-build scratch, removed at the end), `<dataDir>/build-cache`
- * (cache entries), `<dataDir>/build-cache-mounts` (RUN --mount=type=cache dirs) and, through the
+ * (cache entries), `<dataDir>/build-cache-mounts` (RUN --mount=type=cache dirs, by `cacheScope`) and, through the
  * Runtime, `<dataDir>/runtime`. Nothing else.
  */
 export interface BuildOptions {
@@ -49,6 +49,12 @@ export interface BuildOptions {
   secrets?: Record<string, string>;
   /** The network of RUN instructions without --network (default 'bridge'; 'none' = loopback only). */
   network?: 'bridge' | 'none';
+  /**
+   * Who may share RUN --mount=type=cache dirs: builds of one scope see each other's dirs, no
+   * other build does. Default: the context dir's absolute path. A pipeline build passes its
+   * repository; `slipway build` `--cache-scope`.
+   */
+  cacheScope?: string;
   /** Progress events (synchronous, must not throw). */
   onProgress?: (event: BuildEvent) => void;
   signal?: AbortSignal;

@@ -48,6 +48,8 @@ function progressLines(write: (text: string) => void) {
  */
 export async function buildForJob(opts: {
   build: NonNullable<JobSpec['build']>;
+  /** The RUN --mount=type=cache scope: the job's repository. */
+  cacheScope: string;
   workspaceDir: string;
   env: Record<string, string>;
   host: BuildHost;
@@ -74,6 +76,7 @@ export async function buildForJob(opts: {
     cacheFrom: b.cache.from,
     cacheTo: b.cache.to,
     host: opts.host,
+    cacheScope: opts.cacheScope,
     sourceDateEpoch: await sourceDateEpoch(opts.env, opts.workspaceDir),
     onProgress: progressLines(write),
     signal: opts.signal,

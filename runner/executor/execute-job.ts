@@ -42,6 +42,8 @@ export interface ExecutorDeps {
   secret?(name: string): string | undefined;
   /** Keep the workspace dir after the job (for debugging); default false. */
   keepWorkspace?: boolean;
+  /** Limit of one job's artifacts by apparent size (`--artifacts-limit`); default 1 GiB. */
+  artifactsLimitBytes?: number;
 }
 
 /**
@@ -118,7 +120,7 @@ async function executeAttempt(
     await rm(artifactsDir, { recursive: true, force: true });
     await prepareWorkspace(source, workspaceDir);
     const cache = await resolveJobCache(spec, workspaceDir, deps.host.dataDir);
-    if (cache) say(`cache ${cache.key}`);
+    if (cache) say(`cache ${cache.key}${cache.restoredFrom ? ` (restored from ${cache.restoredFrom})` : ''}`);
     cacheDir = cache?.dir;
     const env: Record<string, string> = { ...spec.env };
     for (const name of spec.secrets) {
@@ -179,6 +181,7 @@ async function executeAttempt(
       const { buildForJob } = await import('./build-step.js');
       const built = await buildForJob({
         build: spec.build,
+        cacheScope: `repo:${spec.repo.url}`,
         workspaceDir,
         env,
         host: { ...deps.host, runtime: async () => deps.runtime },
@@ -187,9 +190,13 @@ async function executeAttempt(
       });
       builtImage = { digest: built.manifestDigest, refs: built.refs, pushed: built.pushed };
     }
-    artifacts = await collectArtifacts(workspaceDir, spec.artifacts, artifactsDir);
+    artifacts = await collectArtifacts(workspaceDir, spec.artifacts, artifactsDir, {
+      ...(deps.artifactsLimitBytes === undefined ? {} : { limitBytes: deps.artifactsLimitBytes }),
+      signal: jobSignal,
+    });
   } catch (err) {
-    error = jobError(err);
+    // once the job is stopped, what fails next is a consequence: the result says "timed out"/"cancelled"
+    if (!jobSignal.aborted) error = jobError(err);
     log.warn({ job: spec.job.name, err }, 'job setup failed');
   } finally {
     if (handle) await deps.runtime.destroyJob(handle).catch((err) => log.error({ err }, 'destroyJob failed'));

@@ -1,25 +1,53 @@
-import { createHash } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
+import { runTool } from '../../lib/proc.js';
 import type { JobSpec } from '../../pipelines/index.js';
 import { dataDirPaths } from '../data-dir.js';
 import type { Mount } from '../runtime/index.js';
 import { resolveCacheKey } from './hash-files.js';
 
-/** The cache of a job, resolved: its key and the bind mounts that put it in the workspace. */
+/** The cache of a job, resolved: its key, the bind mounts that put it in the workspace, where it came from. */
 export interface JobCache {
   key: string;
   dir: string;
   mounts: Mount[];
+  /** Set when the job's own ref had no cache for the key and the default branch's was copied. */
+  restoredFrom?: string;
 }
 
 /**
+ * The refs of a job's cache: `own` is the only one it writes (a pull request's is `pr/<n>`, even
+ * when its source branch has the default branch's name), `fallback` the default branch's, which
+ * it may read when it has none of its own (as GitHub Actions does).
+ */
+export function cacheRefs(repo: JobSpec['repo']): { own: string; fallback?: string } {
+  const fallback = `branch/${repo.defaultBranch ?? 'main'}`;
+  const own =
+    repo.pullRequest !== undefined
+      ? `pr/${repo.pullRequest}`
+      : repo.branch !== undefined
+        ? `branch/${repo.branch}`
+        : repo.tag !== undefined
+          ? `tag/${repo.tag}`
+          : `commit/${repo.commit}`;
+  return own === fallback ? { own } : { own, fallback };
+}
+
+const exists = (p: string) =>
+  stat(p).then(
+    () => true,
+    () => false,
+  );
+
+/**
  * Resolves the job's `cache` (key template with `{{ hashFiles … }}` against the checked-out
- * workspace) to a host directory `<dataDir>/cache/<repo>/<key>/` and one bind mount per path,
- * placed at `<workspace>/<path>` in every step. The directory persists across jobs and runs of
- * the same repository on this host: restoring is mounting it, saving is what the steps write.
- * Jobs sharing a key share the directory (like a shared GitLab cache). Returns undefined when
- * the job has no cache.
+ * workspace) to a host directory `<dataDir>/cache/<repo>/<ref>/<key>/` and one bind mount per
+ * path, placed at `<workspace>/<path>` in every step. The directory persists across jobs and
+ * runs of the same repository and ref on this host: restoring is mounting it, saving is what the
+ * steps write. When the job's ref has no cache for the key yet, the default branch's is copied
+ * into it first (never mounted: what the job writes stays its own). Returns undefined when the
+ * job has no cache.
  */
 export async function resolveJobCache(
   spec: JobSpec,
@@ -29,14 +57,38 @@ export async function resolveJobCache(
   if (!spec.cache) return undefined;
   const key = safeName(await resolveCacheKey(spec.cache.key, workspaceDir));
   const repo = createHash('sha256').update(spec.repo.url).digest('hex').slice(0, 16);
-  const dir = dataDirPaths.jobCache(dataDir, repo, key);
+  const refs = cacheRefs(spec.repo);
+  const dir = dataDirPaths.jobCache(dataDir, repo, refs.own, key);
+  let restoredFrom: string | undefined;
+  if (refs.fallback && !(await exists(dir))) {
+    const from = dataDirPaths.jobCache(dataDir, repo, refs.fallback, key);
+    if (await exists(from)) {
+      await copyCache(from, dir);
+      restoredFrom = refs.fallback;
+    }
+  }
   const mounts: Mount[] = [];
   for (const [i, path] of spec.cache.paths.entries()) {
     const source = join(dir, String(i));
     await mkdir(source, { recursive: true });
     mounts.push({ type: 'bind', source, target: posix.join(spec.workspace, path) });
   }
-  return { key, dir, mounts };
+  return { key, dir, mounts, ...(restoredFrom ? { restoredFrom } : {}) };
+}
+
+/** Copies `from` to `to` (owners, modes, symlinks as links) through a temp dir renamed into place. */
+async function copyCache(from: string, to: string): Promise<void> {
+  const tmp = `${to}.tmp-${randomBytes(4).toString('hex')}`;
+  await mkdir(join(to, '..'), { recursive: true });
+  try {
+    await runTool('cp', ['-a', '--reflink=auto', '--', from, tmp]);
+    // a concurrent job of the same ref may have won: then its dir is used and ours dropped
+    await rename(tmp, to).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EEXIST' && err.code !== 'ENOTEMPTY') throw err;
+    });
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
 }
 
 /** A key as a single safe path segment: no separators, no dot-dot, bounded length. */

@@ -21,6 +21,10 @@ export function register(program: Command): void {
     .option('--no-cache', 'run every instruction')
     .option('--secret <id=x,src=path>', 'a secret for RUN --mount=type=secret (repeatable)', collect)
     .option('--network <mode>', 'network of RUN instructions: bridge (default) or none')
+    .option(
+      '--cache-scope <name>',
+      'share RUN cache mounts with builds of this scope (default: the context dir)',
+    )
     .action(async (context: string, opts: BuildCliOptions) => {
       process.exitCode = await (await import('./run.js')).buildCommand(context, opts);
     });

@@ -14,6 +14,7 @@ export interface BuildCliOptions extends HostFlags {
   cache?: boolean;
   secret?: string[];
   network?: string;
+  cacheScope?: string;
 }
 
 /** `K=V` (or `K`, taking the value from the environment, as docker does). */
@@ -80,6 +81,7 @@ export async function buildCommand(context: string, opts: BuildCliOptions): Prom
       cacheTo: opts.cacheTo,
       push: opts.push ?? false,
       host,
+      ...(opts.cacheScope ? { cacheScope: opts.cacheScope } : {}),
       sourceDateEpoch: sde === undefined ? undefined : Number(sde),
       secrets,
       network: opts.network as 'bridge' | 'none' | undefined,

@@ -1,5 +1,11 @@
 import type { Command } from 'commander';
-import { collect, parseCpusOption, parseMemoryOption, parsePidsOption } from '../../flags.js';
+import {
+  collect,
+  parseCpusOption,
+  parseMemoryOption,
+  parsePidsOption,
+  parseSizeOption,
+} from '../../flags.js';
 import type { ExecOptions } from './run.js';
 
 /** `slipway exec [dir]`: runs a repository's pipeline locally on the real engine. */
@@ -40,6 +46,11 @@ export function register(program: Command): void {
       collect,
     )
     .option('--keep-workspace', 'keep each job workspace after the run')
+    .option(
+      '--artifacts-limit <size>',
+      "limit of one job's artifacts (apparent size; default 1G)",
+      parseSizeOption,
+    )
     .action(async (dir: string, opts: ExecOptions) => {
       process.exitCode = await (await import('./run.js')).execCommand(dir, opts);
     });

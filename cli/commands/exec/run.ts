@@ -18,6 +18,7 @@ export interface ExecOptions extends LimitFlags, HostFlags {
   allowRegistry?: string[];
   egressDeny?: string[];
   egressAllow?: string[];
+  artifactsLimit?: number;
 }
 
 /**
@@ -50,12 +51,22 @@ export async function execCommand(dir: string, opts: ExecOptions): Promise<numbe
       const gc = await host.gc();
       if (gc.containers || gc.rootfs)
         console.log(`removed ${gc.containers} container(s) left by a crashed earlier run`);
+      if (gc.workspaces || gc.buildScratch)
+        console.log(
+          `removed ${gc.workspaces} workspace(s) and ${gc.buildScratch} build scratch dir(s) left by a crashed earlier run`,
+        );
     }
     const secrets = secretValues(opts.secret ?? []);
     const runtime = await host.runtime();
     const { value: exit, cancelled } = await cancellableBySignals((signal) =>
       runRepository(root, loaded, {
-        deps: { host, runtime, secret: (n) => secrets.get(n), keepWorkspace: opts.keepWorkspace === true },
+        deps: {
+          host,
+          runtime,
+          secret: (n) => secrets.get(n),
+          keepWorkspace: opts.keepWorkspace === true,
+          ...(opts.artifactsLimit === undefined ? {} : { artifactsLimitBytes: opts.artifactsLimit }),
+        },
         event: opts,
         ...(opts.job ? { only: opts.job } : {}),
         signal,

@@ -31,7 +31,8 @@ async function makeDir(dir: string, m: CacheMount): Promise<void> {
 }
 
 /**
- * Picks and locks the host dirs of a RUN's cache mounts. Each cache id has a lock file
+ * Picks and locks the host dirs of a RUN's cache mounts, `<dataDir>/build-cache-mounts/<scope>/<id>`:
+ * only builds of one cache scope (a repository) see each other's dirs. Each cache id has a lock file
  * `<dir>.lock` (flock, so it holds across concurrent builds and processes):
  * - `shared`: a shared lock — any number of shared users at once; waits while a `locked` or
  *   `private` one has the dir;
@@ -43,6 +44,7 @@ async function makeDir(dir: string, m: CacheMount): Promise<void> {
  */
 export async function acquireCacheMounts(
   dataDir: string,
+  scope: string,
   ws: BuildWorkspace,
   mounts: CacheMount[],
   signal?: AbortSignal,
@@ -54,7 +56,11 @@ export async function acquireCacheMounts(
   const release = async () => {
     for (const l of held.splice(0)) await l.release();
   };
-  const ordered = [...byId].map(([id, ms]) => ({ id, ms, dir: dataDirPaths.buildCacheMount(dataDir, id) }));
+  const ordered = [...byId].map(([id, ms]) => ({
+    id,
+    ms,
+    dir: dataDirPaths.buildCacheMount(dataDir, scope, id),
+  }));
   ordered.sort((a, b) => (a.dir < b.dir ? -1 : 1));
   try {
     for (const { id, ms, dir } of ordered) {

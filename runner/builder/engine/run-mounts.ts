@@ -37,7 +37,8 @@ export async function withRunMounts<T>(
   for (const m of caches)
     if (m.from !== undefined || m.source !== undefined)
       throw new BuildFailure(`--mount=type=cache,from=/source= is not supported (id ${m.id})`);
-  const cacheSet = await acquireCacheMounts(ctx.opts.host.dataDir, ctx.ws, caches, ctx.opts.signal);
+  const scope = ctx.opts.cacheScope ?? ctx.contextDir;
+  const cacheSet = await acquireCacheMounts(ctx.opts.host.dataDir, scope, ctx.ws, caches, ctx.opts.signal);
   try {
     return await withMounts(ctx, stage, mounts, workdir, cacheSet.dirs, fn);
   } finally {
