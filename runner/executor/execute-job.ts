@@ -13,6 +13,7 @@ import type { ImageResolver, ResolvedImage } from '../job-images.js';
 import type { ImageStore, RegistrySource } from '../oci/index.js';
 import type { JobHandle, Runtime } from '../runtime/index.js';
 import { collectArtifacts } from './artifacts.js';
+import { untilAborted } from './bounded.js';
 import type { ExecutorEvents } from './events.js';
 import { resolveJobCache } from './job-cache.js';
 import { jobError, stoppedError } from './job-error.js';
@@ -50,6 +51,8 @@ export interface ExecutorDeps {
  * workspace, network and services up to `spec.retry` times; each attempt gets the full
  * `timeoutMs`, and the result is the last attempt's with `attempts` counting them all.
  * Never throws for job failures: the JobResult says what happened. `signal` cancels the job.
+ * The job's timeout and `signal` bound every phase (workspace, cache key, services, steps,
+ * build, artifacts): a phase that does not stop by itself is abandoned after a short grace.
  */
 export async function executeJob(
   spec: JobSpec,
@@ -89,6 +92,7 @@ async function executeAttempt(
   const safeKey = jobKey.replace(/[^A-Za-z0-9_.-]/g, '_').slice(-40);
   const workspaceDir = dataDirPaths.workspace(deps.host.dataDir, safeKey);
   const jobSignal = AbortSignal.any([AbortSignal.timeout(spec.timeoutMs), ...(signal ? [signal] : [])]);
+  const bounded = <T>(work: Promise<T>) => untilAborted(jobSignal, work);
   const setup = new ForwardingSink(events, 'setup');
   const say = (text: string) => setup.write({ stream: 'stdout', time: Date.now(), text });
   const held: ResolvedImage[] = [];
@@ -114,8 +118,8 @@ async function executeAttempt(
   try {
     await rm(workspaceDir, { recursive: true, force: true });
     await rm(artifactsDir, { recursive: true, force: true });
-    await prepareWorkspace(source, workspaceDir);
-    const cache = await resolveJobCache(spec, workspaceDir, deps.host.dataDir);
+    await bounded(prepareWorkspace(source, workspaceDir));
+    const cache = await bounded(resolveJobCache(spec, workspaceDir, deps.host.dataDir));
     if (cache) say(`cache ${cache.key}`);
     const env: Record<string, string> = { ...spec.env };
     for (const name of spec.secrets) {
@@ -130,7 +134,7 @@ async function executeAttempt(
         deps.runtime,
         handle,
         svc,
-        await image(svc.image),
+        await bounded(image(svc.image)),
         spec.env,
         new ForwardingSink(events, `service:${svc.name}`),
         spec.resources ? containerLimits(spec.resources) : undefined,
@@ -151,7 +155,7 @@ async function executeAttempt(
       env,
       mounts,
       extraHosts,
-      image,
+      image: (ref: string) => bounded(image(ref)),
       signal: jobSignal,
     };
     let failed = false;
@@ -174,17 +178,20 @@ async function executeAttempt(
     }
     if (spec.build && !failed && !jobSignal.aborted) {
       const { buildForJob } = await import('./build-step.js');
-      const built = await buildForJob({
-        build: spec.build,
-        workspaceDir,
-        env,
-        host: { ...deps.host, runtime: async () => deps.runtime },
-        log: (line) => events.log('build', line),
-        signal: jobSignal,
-      });
+      const built = await bounded(
+        buildForJob({
+          build: spec.build,
+          workspaceDir,
+          env,
+          host: { ...deps.host, runtime: async () => deps.runtime },
+          log: (line) => events.log('build', line),
+          signal: jobSignal,
+        }),
+      );
       builtImage = { digest: built.manifestDigest, refs: built.refs, pushed: built.pushed };
     }
-    artifacts = await collectArtifacts(workspaceDir, spec.artifacts, artifactsDir);
+    if (!jobSignal.aborted)
+      artifacts = await bounded(collectArtifacts(workspaceDir, spec.artifacts, artifactsDir));
   } catch (err) {
     error = jobError(err);
     log.warn({ job: spec.job.name, err }, 'job setup failed');
@@ -204,6 +211,11 @@ async function executeAttempt(
     artifacts,
     ...(artifacts.length ? { artifactsDir } : {}),
     ...(builtImage ? { image: builtImage } : {}),
-    ...(error || cancelled ? { error: error ?? stoppedError(signal?.aborted === true, spec.timeoutMs) } : {}),
+    // Past its timeout or cancelled, that is the reason, whatever the phase it cut threw.
+    ...(cancelled
+      ? { error: stoppedError(signal?.aborted === true, spec.timeoutMs) }
+      : error
+        ? { error }
+        : {}),
   });
 }
