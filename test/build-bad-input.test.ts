@@ -96,3 +96,16 @@ RUN --mount=type=cache,target=/escape/cache touch /escape/cache/x
     );
   assert.deepEqual(await readdir(join(dataDir, 'build')), [], 'the build scratch dir is removed');
 });
+
+test('an error quoting a 1.5 MB instruction quotes it once, cut to 200 characters', async () => {
+  const huge = `echo ${'x'.repeat(1_500_000)}`;
+  for (const [dockerfile, where] of [
+    [`FROM busybox:latest\nRUN ${huge}; exit 3\n`, /^Dockerfile:2: RUN echo x{191}… \(\d+ characters\)/],
+    [`FROM busybox:latest\nENV A=\${B:${'y'.repeat(1_500_000)}\n`, /^Dockerfile:2: /],
+  ] as const) {
+    const err = await fails({ Dockerfile: dockerfile }, where);
+    const text = `${err.message}\n${JSON.stringify(err.context)}\n${err.instruction ?? ''}`;
+    assert.ok(text.length < 5000, `the error is ${text.length} characters long`);
+    assert.ok((err.message.match(/x{150}|y{150}/g) ?? []).length <= 1, err.message.slice(0, 2000));
+  }
+});

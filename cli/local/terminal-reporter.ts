@@ -61,6 +61,9 @@ function jobLine(r: JobResult, paint: (s: Style, t: string) => string): string {
     case 'skipped':
       return paint('dim', `○ job ${r.name} skipped (its needs did not match when.status)`);
     case 'cancelled':
+      // Stopped by its own timeout, not by anyone: say so.
+      if (r.error?.context.timeoutMs !== undefined)
+        return paint('red', `✖ job ${r.name} ${r.error.message}`) + time;
       return paint('yellow', `■ job ${r.name} cancelled${err}`) + time;
     default:
       return r.allowedFailure

@@ -1,5 +1,6 @@
 import { isCollection, isPair, LineCounter, parseDocument, visit } from 'yaml';
 import { type Pipeline, PipelineSchema } from '../schema/pipeline.js';
+import { MAX_NESTING, tooDeepAt } from './depth.js';
 import { type PipelineError, sortErrors } from './errors.js';
 import { checkNeeds } from './graph-checks.js';
 import { issuesToErrors } from './issues.js';
@@ -21,11 +22,20 @@ export const MAX_PIPELINE_CHARS = 512 * 1024;
  */
 export function parsePipeline(text: string, file: string): ParseResult {
   const lines = new LineCounter();
-  const fail = (message: string, offset = 0): ParseResult => {
-    const source = new SourceMap(file, undefined, lines);
-    return { ok: false, errors: [{ file, ...source.at(offset), message }] };
+  const fail = (message: string, offset = 0, counted = lines): ParseResult => {
+    const source = new SourceMap(file, undefined, counted);
+    const at = source.at(offset);
+    return { ok: false, errors: [{ file, line: Math.max(1, at.line), col: Math.max(1, at.col), message }] };
   };
   if (text.length > MAX_PIPELINE_CHARS) return fail(`file is larger than ${MAX_PIPELINE_CHARS} characters`);
+  const deep = tooDeepAt(text);
+  if (deep !== undefined) {
+    const counted = new LineCounter();
+    counted.addNewLine(0);
+    for (let i = text.indexOf('\n'); i !== -1 && i < deep; i = text.indexOf('\n', i + 1))
+      counted.addNewLine(i + 1);
+    return fail(`nested too deeply: more than ${MAX_NESTING} levels of mappings and lists`, deep, counted);
+  }
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, merge: true, uniqueKeys: true });
   const source = new SourceMap(file, doc, lines);
   if (doc.errors.length > 0) {

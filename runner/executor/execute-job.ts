@@ -14,6 +14,7 @@ import type { ImageResolver, ResolvedImage } from '../job-images.js';
 import type { ImageStore, RegistrySource } from '../oci/index.js';
 import type { JobHandle, Runtime } from '../runtime/index.js';
 import { collectArtifacts } from './artifacts.js';
+import { untilAborted } from './bounded.js';
 import type { ExecutorEvents } from './events.js';
 import { resolveJobCache } from './job-cache.js';
 import { jobError, stoppedError } from './job-error.js';
@@ -53,6 +54,8 @@ export interface ExecutorDeps {
  * workspace, network and services up to `spec.retry` times; each attempt gets the full
  * `timeoutMs`, and the result is the last attempt's with `attempts` counting them all.
  * Never throws for job failures: the JobResult says what happened. `signal` cancels the job.
+ * The job's timeout and `signal` bound every phase (workspace, cache key, services, steps,
+ * build, artifacts): a phase that does not stop by itself is abandoned after a short grace.
  */
 export async function executeJob(
   spec: JobSpec,
@@ -92,6 +95,7 @@ async function executeAttempt(
   const safeKey = jobKey.replace(/[^A-Za-z0-9_.-]/g, '_').slice(-40);
   const workspaceDir = dataDirPaths.workspace(deps.host.dataDir, safeKey);
   const jobSignal = AbortSignal.any([AbortSignal.timeout(spec.timeoutMs), ...(signal ? [signal] : [])]);
+  const bounded = <T>(work: Promise<T>) => untilAborted(jobSignal, work);
   const setup = new ForwardingSink(events, 'setup');
   const say = (text: string) => setup.write({ stream: 'stdout', time: Date.now(), text });
   const held: ResolvedImage[] = [];
@@ -118,8 +122,8 @@ async function executeAttempt(
   try {
     await rm(workspaceDir, { recursive: true, force: true });
     await rm(artifactsDir, { recursive: true, force: true });
-    await prepareWorkspace(source, workspaceDir);
-    const cache = await resolveJobCache(spec, workspaceDir, deps.host.dataDir);
+    await bounded(prepareWorkspace(source, workspaceDir));
+    const cache = await bounded(resolveJobCache(spec, workspaceDir, deps.host.dataDir));
     if (cache) say(`cache ${cache.key}${cache.restoredFrom ? ` (restored from ${cache.restoredFrom})` : ''}`);
     cacheDir = cache?.dir;
     const env: Record<string, string> = { ...spec.env };
@@ -135,7 +139,7 @@ async function executeAttempt(
         deps.runtime,
         handle,
         svc,
-        await image(svc.image),
+        await bounded(image(svc.image)),
         spec.env,
         new ForwardingSink(events, `service:${svc.name}`),
         spec.resources ? containerLimits(spec.resources) : undefined,
@@ -156,7 +160,7 @@ async function executeAttempt(
       env,
       mounts,
       extraHosts,
-      image,
+      image: (ref: string) => bounded(image(ref)),
       signal: jobSignal,
     };
     let failed = false;
@@ -179,21 +183,26 @@ async function executeAttempt(
     }
     if (spec.build && !failed && !jobSignal.aborted) {
       const { buildForJob } = await import('./build-step.js');
-      const built = await buildForJob({
-        build: spec.build,
-        cacheScope: `repo:${spec.repo.url}`,
-        workspaceDir,
-        env,
-        host: { ...deps.host, runtime: async () => deps.runtime },
-        log: (line) => events.log('build', line),
-        signal: jobSignal,
-      });
+      const built = await bounded(
+        buildForJob({
+          build: spec.build,
+          cacheScope: `repo:${spec.repo.url}`,
+          workspaceDir,
+          env,
+          host: { ...deps.host, runtime: async () => deps.runtime },
+          log: (line) => events.log('build', line),
+          signal: jobSignal,
+        }),
+      );
       builtImage = { digest: built.manifestDigest, refs: built.refs, pushed: built.pushed };
     }
-    artifacts = await collectArtifacts(workspaceDir, spec.artifacts, artifactsDir, {
-      ...(deps.artifactsLimitBytes === undefined ? {} : { limitBytes: deps.artifactsLimitBytes }),
-      signal: jobSignal,
-    });
+    if (!jobSignal.aborted)
+      artifacts = await bounded(
+        collectArtifacts(workspaceDir, spec.artifacts, artifactsDir, {
+          ...(deps.artifactsLimitBytes === undefined ? {} : { limitBytes: deps.artifactsLimitBytes }),
+          signal: jobSignal,
+        }),
+      );
   } catch (err) {
     // once the job is stopped, what fails next is a consequence: the result says "timed out"/"cancelled"
     if (!jobSignal.aborted) error = jobError(err);
@@ -216,6 +225,11 @@ async function executeAttempt(
     artifacts,
     ...(artifacts.length ? { artifactsDir } : {}),
     ...(builtImage ? { image: builtImage } : {}),
-    ...(error || cancelled ? { error: error ?? stoppedError(signal?.aborted === true, spec.timeoutMs) } : {}),
+    // Past its timeout or cancelled, that is the reason, whatever the phase it cut threw.
+    ...(cancelled
+      ? { error: stoppedError(signal?.aborted === true, spec.timeoutMs) }
+      : error
+        ? { error }
+        : {}),
   });
 }

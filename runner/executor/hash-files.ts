@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
 import { glob } from 'tinyglobby';
+import { openRegular } from '../../lib/regular-file.js';
 
 /**
  * `hashFiles` for cache keys: sha256 over the sorted files of `root` matching any of
  * `patterns` (globs relative to root; matches outside root are ignored, symlinks not
- * followed). Each file contributes its path and content. No match → the hash of nothing, so a
+ * followed; a FIFO or device is never opened, and one swapped in for a matched file is an
+ * error, never a blocked read). Each file contributes its path and content. No match → the hash of nothing, so a
  * key stays stable (and still distinct from any real match).
  */
 export async function hashFiles(root: string, patterns: string[]): Promise<string> {
@@ -22,7 +23,12 @@ export async function hashFiles(root: string, patterns: string[]): Promise<strin
     const st = await lstat(abs);
     if (!st.isFile()) continue;
     hash.update(`${relative(base, abs)}\0${st.size}\0`);
-    for await (const chunk of createReadStream(abs)) hash.update(chunk as Buffer);
+    const fh = await openRegular(abs, 'hashFiles input');
+    try {
+      for await (const chunk of fh.createReadStream({ autoClose: false })) hash.update(chunk as Buffer);
+    } finally {
+      await fh.close();
+    }
   }
   return hash.digest('hex');
 }

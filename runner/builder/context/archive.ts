@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { openRegular } from '../../../lib/regular-file.js';
 
 export type ArchiveKind = 'tar' | 'gzip' | 'bzip2' | 'xz' | 'zstd';
 
@@ -8,7 +8,7 @@ export type ArchiveKind = 'tar' | 'gzip' | 'bzip2' | 'xz' | 'zstd';
  * Returns undefined for ordinary files (copied as is).
  */
 export async function detectArchive(path: string): Promise<ArchiveKind | undefined> {
-  const fh = await open(path, 'r');
+  const fh = await openRegular(path, 'ADD source');
   try {
     const buf = Buffer.alloc(512);
     const { bytesRead } = await fh.read(buf, 0, 512, 0);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
+import { openRegular, readRegularFileSync } from '../../../lib/regular-file.js';
 import type { FileDigestCache } from './digest-cache.js';
 import type { ResolvedSource } from './sources.js';
 import type { ContextEntry } from './walk.js';
@@ -17,9 +17,16 @@ export interface CopyAttributes {
 const SMALL_FILE = 256 * 1024;
 
 async function fileDigest(path: string, size: number): Promise<string> {
-  if (size <= SMALL_FILE) return createHash('sha256').update(readFileSync(path)).digest('hex');
+  // Regular files only, opened without blocking: a FIFO swapped in after the walk fails fast.
+  if (size <= SMALL_FILE)
+    return createHash('sha256').update(readRegularFileSync(path, 'COPY source')).digest('hex');
   const h = createHash('sha256');
-  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+  const fh = await openRegular(path, 'COPY source');
+  try {
+    for await (const chunk of fh.createReadStream({ autoClose: false })) h.update(chunk as Buffer);
+  } finally {
+    await fh.close();
+  }
   return h.digest('hex');
 }
 

@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import ignoreModule, { type Ignore } from '@balena/dockerignore';
+import { readRegularFile } from '../../../lib/regular-file.js';
 
 // The package is CommonJS (`module.exports = factory`) but its types declare a default export.
 type Factory = (opts?: { ignorecase?: boolean }) => Ignore;
@@ -21,7 +21,7 @@ export function ignoreMatcher(text: string): IgnoreMatcher {
 /**
  * Loads the context's ignore file: `<Dockerfile name>.dockerignore` next to the Dockerfile
  * (BuildKit's per-Dockerfile override) when present, else `.dockerignore` at the context root.
- * A missing file ignores nothing.
+ * A missing file ignores nothing; one that is a symlink, FIFO or device is refused unread.
  */
 export async function loadIgnore(contextDir: string, dockerfilePath?: string): Promise<IgnoreMatcher> {
   const candidates = dockerfilePath
@@ -32,9 +32,8 @@ export async function loadIgnore(contextDir: string, dockerfilePath?: string): P
     : [join(contextDir, '.dockerignore')];
   for (const file of candidates) {
     try {
-      const text = await readFile(file, 'utf8');
-      if (text.length > MAX_IGNORE_BYTES) throw new Error(`${file} is larger than 1 MiB`);
-      return ignoreMatcher(text);
+      const text = await readRegularFile(file, '.dockerignore', MAX_IGNORE_BYTES);
+      return ignoreMatcher(text.toString('utf8'));
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }

@@ -1,3 +1,4 @@
+import { excerpt } from '../../../lib/excerpt.js';
 /**
  * Variable substitution with the semantics of Docker's Dockerfile shell lexer: `$V`, `${V}`,
  * `${V:-w}`, `${V-w}`, `${V:+w}`, `${V+w}`, `${V:?msg}`, `${V?msg}`; single quotes are literal,
@@ -22,7 +23,7 @@ export function substitute(word: string, lookup: Lookup, opts: SubstituteOptions
   try {
     return { value: lexer.until(undefined), used: lexer.used };
   } catch (e) {
-    if (e instanceof LexError) return { error: `${e.message} in "${word}"` };
+    if (e instanceof LexError) return { error: `${e.message} in "${excerpt(word)}"` };
     throw e;
   }
 }

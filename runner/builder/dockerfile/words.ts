@@ -1,3 +1,4 @@
+import { excerpt } from '../../../lib/excerpt.js';
 /**
  * Word splitting as Docker's Dockerfile parser does it before variable substitution: words are
  * separated by unquoted whitespace; quotes and escapes are KEPT in the words (substitution
@@ -102,13 +103,14 @@ export function parseNameValues(
   const first = words[0]!;
   if (!first.includes('=')) {
     const rest = text.trimStart().slice(first.length).trim();
-    if (rest === '') return { error: `requires a value for "${first}" (use ${first}=value)` };
+    if (rest === '') return { error: `requires a value for "${excerpt(first)}" (use NAME=value)` };
     return { pairs: [{ key: first, value: rest }] };
   }
   const pairs: { key: string; value: string }[] = [];
   for (const w of words) {
     const eq = w.indexOf('=');
-    if (eq <= 0) return { error: `syntax error - can't find = in "${w}"; must be of the form name=value` };
+    if (eq <= 0)
+      return { error: `syntax error - can't find = in "${excerpt(w)}"; must be of the form name=value` };
     pairs.push({ key: w.slice(0, eq), value: w.slice(eq + 1) });
   }
   return { pairs };

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { log } from '../../../lib/log.js';
+import { readRegularFile } from '../../../lib/regular-file.js';
 import { dataDirPaths } from '../../data-dir.js';
 import { push, type RegistryClient } from '../../oci/index.js';
 import type { JobHandle, Runtime } from '../../runtime/index.js';
@@ -25,11 +25,13 @@ const logger = log.child({ module: 'build' });
 const MAX_DOCKERFILE_BYTES = 4 * 1024 * 1024;
 
 async function readDockerfile(path: string): Promise<string> {
-  const text = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
-    throw new BuildFailure(`cannot read the Dockerfile ${path}: ${err.code ?? err.message}`);
-  });
-  if (text.length > MAX_DOCKERFILE_BYTES) throw new BuildFailure(`${path} is larger than 4 MiB`);
-  return text;
+  // A regular file only, opened without blocking: a FIFO named Dockerfile fails at once.
+  const data = await readRegularFile(path, 'the Dockerfile', MAX_DOCKERFILE_BYTES).catch(
+    (err: NodeJS.ErrnoException) => {
+      throw new BuildFailure(err.code ? `cannot read the Dockerfile ${path}: ${err.code}` : err.message);
+    },
+  );
+  return data.toString('utf8');
 }
 
 /** See `buildImage` in ../index.ts. */
@@ -127,6 +129,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
     // Stages of one wave do not depend on each other: start them together.
     for (const wave of graph.value.waves) await Promise.all(wave.map((i) => ctx.stageOutput(i)));
     const out = await ctx.stageOutput(graph.value.target);
+    opts.signal?.throwIfAborted();
     ctx.contextDigests.save();
     const committed = await commitImage(store, out, opts.tags ?? [], createdAt);
     if (opts.push) {

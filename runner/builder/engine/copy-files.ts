@@ -1,4 +1,4 @@
-import { chmodSync, copyFileSync, lchownSync, lstatSync, type Stats, utimesSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, lchownSync, lstatSync, type Stats, utimesSync } from 'node:fs';
 import {
   chmod,
   copyFile,
@@ -14,6 +14,7 @@ import {
   utimes,
 } from 'node:fs/promises';
 import { join, posix } from 'node:path';
+import { openRegular, openRegularSync } from '../../../lib/regular-file.js';
 import { resolveInRoot } from '../../rootfs/index.js';
 import type { Owner } from './chown.js';
 import { BuildFailure } from './errors.js';
@@ -124,13 +125,25 @@ export class RootCopier {
     if (st.nlink > 1) this.links.set(inode, host);
     if (st.size <= SMALL_FILE) {
       // One small file is a few µs of syscalls: cheaper inline than five thread-pool round trips.
-      copyFileSync(src, host);
+      // The source is opened as a checked regular file (a FIFO swapped in cannot block) and
+      // copied through its descriptor, so what is copied is what was checked.
+      const fd = openRegularSync(src, 'COPY source');
+      try {
+        copyFileSync(`/proc/self/fd/${fd}`, host);
+      } finally {
+        closeSync(fd);
+      }
       lchownSync(host, owner.uid, owner.gid);
       chmodSync(host, this.mode(st));
       utimesSync(host, st.atime, st.mtime);
       return;
     }
-    await copyFile(src, host);
+    const fh = await openRegular(src, 'COPY source');
+    try {
+      await copyFile(`/proc/self/fd/${fh.fd}`, host);
+    } finally {
+      await fh.close();
+    }
     await lchown(host, owner.uid, owner.gid);
     await chmod(host, this.mode(st));
     await utimes(host, st.atime, st.mtime);

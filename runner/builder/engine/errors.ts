@@ -1,10 +1,12 @@
 import { SlipwayError } from '../../../lib/errors.js';
+import { excerpt } from '../../../lib/excerpt.js';
 import { type DockerfileProblem, formatProblem } from '../dockerfile/errors.js';
 
 /**
  * Why a build failed, with where: `file:line`, the instruction, and for a failed RUN its exit
  * code and the last lines of its output. Always a permanent error (re-running the same build
- * fails the same way) unless `category` says otherwise.
+ * fails the same way) unless `category` says otherwise. The instruction is kept as an excerpt
+ * (see lib/excerpt.ts): messages quote user text once and capped.
  */
 export class BuildFailure extends SlipwayError {
   readonly location: string | undefined;
@@ -27,12 +29,12 @@ export class BuildFailure extends SlipwayError {
       category: details.category ?? 'permanent',
       context: {
         ...(details.location ? { file: details.location } : {}),
-        ...(details.instruction ? { instruction: details.instruction } : {}),
+        ...(details.instruction ? { instruction: excerpt(details.instruction) } : {}),
       },
       cause: details.cause,
     });
     this.location = details.location;
-    this.instruction = details.instruction;
+    this.instruction = details.instruction === undefined ? undefined : excerpt(details.instruction);
     this.exitCode = details.exitCode;
     this.outputTail = details.outputTail ?? [];
   }
@@ -53,7 +55,7 @@ export function problemsFailure(problems: DockerfileProblem[]): BuildFailure {
 export function stepFailure(err: unknown, location: string, instruction: string): BuildFailure {
   if (err instanceof BuildFailure && err.location !== undefined) return err;
   if (err instanceof BuildFailure)
-    return new BuildFailure(`${location}: ${instruction}: ${err.message}`, {
+    return new BuildFailure(`${location}: ${excerpt(instruction)}: ${err.message}`, {
       location,
       instruction,
       exitCode: err.exitCode,
@@ -63,7 +65,7 @@ export function stepFailure(err: unknown, location: string, instruction: string)
     });
   const message = err instanceof Error ? err.message : String(err);
   const category = err instanceof SlipwayError ? err.category : 'internal';
-  return new BuildFailure(`${location}: ${instruction}: ${message}`, {
+  return new BuildFailure(`${location}: ${excerpt(instruction)}: ${message}`, {
     location,
     instruction,
     cause: err,

@@ -1,3 +1,4 @@
+import { excerpt } from '../../../lib/excerpt.js';
 import type { LogLine } from '../../runtime/index.js';
 import type { StageConfigState } from '../config/apply.js';
 import { DEFAULT_SHELL } from '../config/types.js';
@@ -83,7 +84,7 @@ export async function executeRun(
         if (result.exitCode !== 0 || result.cancelled || result.timedOut) {
           const what = result.message ?? `exit code ${result.exitCode}`;
           throw new BuildFailure(
-            `${location}: ${ins.original} failed: ${what}${tail.length ? `\n${tail.join('\n')}` : ''}`,
+            `${location}: ${excerpt(ins.original)} failed: ${what}${tail.length ? `\n${tail.join('\n')}` : ''}`,
             { location, instruction: ins.original, exitCode: result.exitCode, outputTail: [...tail] },
           );
         }

@@ -109,6 +109,8 @@ export async function buildStage(ctx: BuildContext, index: number): Promise<Stag
   let key = fromKey(base.identity);
   const nTriggers = parsedTriggers.value.length;
   for (const [i, step] of evaluated.value.entries()) {
+    // A cancelled or timed-out build stops before its next instruction.
+    ctx.opts.signal?.throwIfAborted();
     const isTrigger = i < nTriggers;
     const stepIndex = isTrigger ? first : first + 1 + (i - nTriggers);
     const ins = step.instruction;
