@@ -1,4 +1,5 @@
 import { SlipwayError } from '../../../lib/errors.js';
+import { excerpt, oneLine } from '../../../lib/excerpt.js';
 
 /** The part of a response (fetch's or HttpResponse) that responseError reads. */
 export interface ErrorResponse {
@@ -24,12 +25,12 @@ export async function responseError(
     try {
       const body = JSON.parse(text) as { errors?: Array<{ code?: string; message?: string }> };
       detail = excerpt(
-        (body.errors ?? []).map((e) => [e.code, e.message].filter(Boolean).join(': ')).join('; '),
+        oneLine((body.errors ?? []).map((e) => [e.code, e.message].filter(Boolean).join(': ')).join('; ')),
         300,
       );
     } catch {
       // Not a registry's error JSON: whatever answered may be any service. Say little of it.
-      detail = excerpt(text, 80);
+      detail = excerpt(oneLine(text), 80);
     }
   } catch {}
   const temporary = res.status === 429 || res.status >= 500;
@@ -58,17 +59,4 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
 export function isLoopbackHost(host: string): boolean {
   const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : (host.split(':')[0] ?? '');
   return name === 'localhost' || name === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(name);
-}
-
-/**
- * Untrusted text made safe to quote in one line of a log or error: control characters and
- * escape sequences become spaces, runs of blanks one space, and at most `max` characters stay.
- */
-export function excerpt(text: string, max: number): string {
-  const clean = [...text]
-    .map((c) => (/\p{Cc}|\p{Zl}|\p{Zp}/u.test(c) ? ' ' : c))
-    .join('')
-    .replace(/\s+/g, ' ')
-    .trim();
-  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
 }
