@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { log } from '../../../lib/log.js';
 import { dataDirPaths } from '../../data-dir.js';
@@ -11,6 +12,7 @@ import { LocalBuildCache } from '../cache/store/local.js';
 import { FileDigestCache } from '../context/digest-cache.js';
 import { loadIgnore } from '../context/ignore.js';
 import { evaluateGlobalArgs } from '../dockerfile/evaluate.js';
+import { DOCKERFILE_LIMITS, dockerfileTooLarge } from '../dockerfile/limits.js';
 import { parseDockerfile } from '../dockerfile/parse.js';
 import { buildStageGraph } from '../dockerfile/stages.js';
 import type { BuildOptions, BuildResult } from '../types.js';
@@ -22,14 +24,34 @@ import { loadImage } from './stored-image.js';
 import { BuildWorkspace } from './workspace.js';
 
 const logger = log.child({ module: 'build' });
-const MAX_DOCKERFILE_BYTES = 4 * 1024 * 1024;
 
+/** The Dockerfile's text; its size is checked before it is read (DOCKERFILE_LIMITS). */
 async function readDockerfile(path: string): Promise<string> {
-  const text = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
+  const cannot = (err: NodeJS.ErrnoException): never => {
     throw new BuildFailure(`cannot read the Dockerfile ${path}: ${err.code ?? err.message}`);
-  });
-  if (text.length > MAX_DOCKERFILE_BYTES) throw new BuildFailure(`${path} is larger than 4 MiB`);
-  return text;
+  };
+  const fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK).catch(cannot);
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw new BuildFailure(`the Dockerfile ${path} is not a regular file`);
+    const tooLarge = (size: number) => {
+      const message = dockerfileTooLarge(size);
+      if (message) throw new BuildFailure(`${path}: ${message}`);
+    };
+    tooLarge(st.size);
+    // Never more than the limit + 1 bytes, even if the file grows while it is read.
+    const buf = Buffer.alloc(DOCKERFILE_LIMITS.bytes + 1);
+    let n = 0;
+    while (n < buf.length) {
+      const { bytesRead } = await fh.read(buf, n, buf.length - n, n).catch(cannot);
+      if (bytesRead === 0) break;
+      n += bytesRead;
+    }
+    tooLarge(n);
+    return buf.subarray(0, n).toString('utf8');
+  } finally {
+    await fh.close();
+  }
 }
 
 /** See `buildImage` in ../index.ts. */
