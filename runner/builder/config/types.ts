@@ -45,6 +45,12 @@ export interface ImageConfig {
   history: HistoryEntry[];
 }
 
+/** A stage's config while it is built. `cmdSet`: a CMD was given in this stage (see ENTRYPOINT). */
+export interface StageConfigState {
+  image: ImageConfig;
+  cmdSet: boolean;
+}
+
 /** Docker's default PATH, given to stages built FROM scratch. */
 export const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 export const DEFAULT_SHELL = ['/bin/sh', '-c'];

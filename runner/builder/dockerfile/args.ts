@@ -53,16 +53,6 @@ export class VariableScope {
 
   lookup = (name: string): string | undefined => this.env.get(name) ?? this.args.get(name) ?? undefined;
 
-  /** Declared args that have a value, sorted by name (what RUN sees and the cache key records). */
-  definedArgs(): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const k of [...this.args.keys()].sort()) {
-      const v = this.args.get(k);
-      if (v !== undefined) out[k] = v;
-    }
-    return out;
-  }
-
   clone(): VariableScope {
     const c = new VariableScope(this.env);
     for (const [k, v] of this.args) c.args.set(k, v);

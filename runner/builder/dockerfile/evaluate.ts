@@ -82,18 +82,52 @@ export function evaluateStage(
   for (const [k, v] of Object.entries(opts.buildArgs)) if (PREDEFINED_PROXY_ARGS.has(k)) proxyArgs[k] = v;
   const steps: EvaluatedStep[] = [];
   const errors: DockerfileProblem[] = [];
+  // ARG assignments as a chain, newest first; each step keeps the chain as it was and turns it
+  // into its args only when asked (RUN asks). A copy of the args per step would make a stage of
+  // N ARGs cost O(N²) time and memory.
+  let chain: ArgChain | undefined;
   for (const ins of instructions) {
     try {
       const evaluated = evaluateOne(ins, scope, df.escapeChar, opts);
-      const args = scope.definedArgs();
-      const undeclared = Object.fromEntries(Object.entries(proxyArgs).filter(([k]) => !(k in args)));
-      steps.push({ instruction: evaluated, args, proxyArgs: undeclared });
+      if (evaluated.kind === 'ARG')
+        for (const a of evaluated.args) chain = { name: a.name, value: scope.args.get(a.name), prev: chain };
+      const at = chain;
+      let memo: Record<string, string> | undefined;
+      const args = (): Record<string, string> => (memo ??= argsOf(at));
+      steps.push({
+        instruction: evaluated,
+        get args() {
+          return args();
+        },
+        get proxyArgs() {
+          const defined = args();
+          return Object.fromEntries(Object.entries(proxyArgs).filter(([k]) => !(k in defined)));
+        },
+      });
     } catch (e) {
       if (!(e instanceof InstructionError)) throw e;
       errors.push({ file: df.file, line: ins.line, message: `${ins.kind}: ${e.message}` });
     }
   }
   return errors.length ? { ok: false, errors } : ok(steps);
+}
+
+interface ArgChain {
+  name: string;
+  value: string | undefined;
+  prev: ArgChain | undefined;
+}
+
+/** Declared args that have a value, sorted by name (the newest assignment of a name wins). */
+function argsOf(chain: ArgChain | undefined): Record<string, string> {
+  const seen = new Map<string, string | undefined>();
+  for (let c = chain; c; c = c.prev) if (!seen.has(c.name)) seen.set(c.name, c.value);
+  const out: Record<string, string> = {};
+  for (const k of [...seen.keys()].sort()) {
+    const v = seen.get(k);
+    if (v !== undefined) out[k] = v;
+  }
+  return out;
 }
 
 function evaluateOne(

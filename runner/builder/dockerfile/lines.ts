@@ -1,5 +1,6 @@
 import { DockerfileParser } from 'dockerfile-ast';
 import { type DockerfileProblem, fail, ok, type Result } from './errors.js';
+import { DOCKERFILE_LIMITS, formatLimit } from './limits.js';
 import { splitWords } from './words.js';
 
 /** A here-document body read after the instruction line that opened it. */
@@ -96,6 +97,13 @@ export function splitDockerfile(text: string, file: string): Result<SplitDockerf
       joined += c.text;
       more = c.more;
     }
+    const size = Buffer.byteLength(joined, 'utf8');
+    if (size > DOCKERFILE_LIMITS.instructionBytes)
+      return fail(
+        file,
+        start + 1,
+        `the instruction is ${size} bytes long; the limit is ${formatLimit(DOCKERFILE_LIMITS.instructionBytes)} (continuation lines joined, heredoc bodies apart)`,
+      );
     const m = /^(\S+)(\s*)([\s\S]*)$/.exec(joined);
     if (!m) continue;
     const keyword = m[1]!.toUpperCase();

@@ -1,24 +1,27 @@
-import { type DockerfileProblem, InstructionError, ok, type Result } from './errors.js';
+import { type DockerfileProblem, fail, InstructionError, ok, type Result } from './errors.js';
+import { DOCKERFILE_LIMITS, dockerfileTooLarge } from './limits.js';
 import { splitDockerfile } from './lines.js';
 import type { ArgInstruction, Dockerfile, Instruction, Stage } from './model.js';
 import { parseInstruction } from './parse-instruction.js';
 
-const MAX_DOCKERFILE_BYTES = 4 * 1024 * 1024;
-
 /**
  * Parses Dockerfile text into stages of typed instructions. Pure; never throws on bad input:
- * every problem comes back with `file:line` (all instruction errors are collected).
+ * every problem comes back with `file:line` (all instruction errors are collected). Enforces
+ * DOCKERFILE_LIMITS (size, instruction count, instruction length).
  */
 export function parseDockerfile(text: string, file = 'Dockerfile'): Result<Dockerfile> {
-  if (text.length > MAX_DOCKERFILE_BYTES) {
-    return {
-      ok: false,
-      errors: [{ file, line: 1, message: `Dockerfile is larger than ${MAX_DOCKERFILE_BYTES} bytes` }],
-    };
-  }
+  const tooLarge = dockerfileTooLarge(Buffer.byteLength(text, 'utf8'));
+  if (tooLarge) return fail(file, 1, tooLarge);
   const split = splitDockerfile(text, file);
   if (!split.ok) return split;
   const { escapeChar, lines } = split.value;
+  const max = DOCKERFILE_LIMITS.instructions;
+  if (lines.length > max)
+    return fail(
+      file,
+      lines[max]!.line,
+      `the Dockerfile has ${lines.length} instructions; the limit is ${max} (FROM and ARG included)`,
+    );
   const errors: DockerfileProblem[] = [];
   const globalArgs: ArgInstruction[] = [];
   const stages: Stage[] = [];
@@ -62,6 +65,9 @@ export function parseDockerfile(text: string, file = 'Dockerfile'): Result<Docke
  */
 export function parseOnbuildTriggers(triggers: string[], image: string): Result<Instruction[]> {
   const file = `${image} ONBUILD`;
+  const max = DOCKERFILE_LIMITS.instructions;
+  if (triggers.length > max)
+    return fail(file, max + 1, `the image has ${triggers.length} ONBUILD triggers; the limit is ${max}`);
   const out: Instruction[] = [];
   for (const [i, t] of triggers.entries()) {
     const r = parseDockerfile(`FROM scratch\n${t.replace(/\n/g, ' ')}`, file);

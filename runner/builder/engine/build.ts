@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { log } from '../../../lib/log.js';
-import { readRegularFile } from '../../../lib/regular-file.js';
+import { openRegular } from '../../../lib/regular-file.js';
 import { dataDirPaths } from '../../data-dir.js';
 import { push, type RegistryClient } from '../../oci/index.js';
 import type { JobHandle, Runtime } from '../../runtime/index.js';
@@ -11,6 +11,7 @@ import { LocalBuildCache } from '../cache/store/local.js';
 import { FileDigestCache } from '../context/digest-cache.js';
 import { loadIgnore } from '../context/ignore.js';
 import { evaluateGlobalArgs } from '../dockerfile/evaluate.js';
+import { DOCKERFILE_LIMITS, dockerfileTooLarge } from '../dockerfile/limits.js';
 import { parseDockerfile } from '../dockerfile/parse.js';
 import { buildStageGraph } from '../dockerfile/stages.js';
 import type { BuildOptions, BuildResult } from '../types.js';
@@ -22,16 +23,35 @@ import { loadImage } from './stored-image.js';
 import { BuildWorkspace } from './workspace.js';
 
 const logger = log.child({ module: 'build' });
-const MAX_DOCKERFILE_BYTES = 4 * 1024 * 1024;
 
+/** The Dockerfile's text; its size is checked before it is read (DOCKERFILE_LIMITS). */
 async function readDockerfile(path: string): Promise<string> {
-  // A regular file only, opened without blocking: a FIFO named Dockerfile fails at once.
-  const data = await readRegularFile(path, 'the Dockerfile', MAX_DOCKERFILE_BYTES).catch(
-    (err: NodeJS.ErrnoException) => {
-      throw new BuildFailure(err.code ? `cannot read the Dockerfile ${path}: ${err.code}` : err.message);
-    },
-  );
-  return data.toString('utf8');
+  // A regular file only, opened without blocking: a FIFO or symlink named Dockerfile fails at once.
+  const fh = await openRegular(path, 'the Dockerfile').catch((err: NodeJS.ErrnoException) => {
+    throw new BuildFailure(err.code ? `cannot read the Dockerfile ${path}: ${err.code}` : err.message);
+  });
+  const cannot = (err: NodeJS.ErrnoException): never => {
+    throw new BuildFailure(`cannot read the Dockerfile ${path}: ${err.code ?? err.message}`);
+  };
+  try {
+    const tooLarge = (size: number) => {
+      const message = dockerfileTooLarge(size);
+      if (message) throw new BuildFailure(`${path}: ${message}`);
+    };
+    tooLarge((await fh.stat()).size);
+    // Never more than the limit + 1 bytes, even if the file grows while it is read.
+    const buf = Buffer.alloc(DOCKERFILE_LIMITS.bytes + 1);
+    let n = 0;
+    while (n < buf.length) {
+      const { bytesRead } = await fh.read(buf, n, buf.length - n, n).catch(cannot);
+      if (bytesRead === 0) break;
+      n += bytesRead;
+    }
+    tooLarge(n);
+    return buf.subarray(0, n).toString('utf8');
+  } finally {
+    await fh.close();
+  }
 }
 
 /** See `buildImage` in ../index.ts. */

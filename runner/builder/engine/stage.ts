@@ -1,5 +1,7 @@
 import { type BaseIdentity, fromKey, type StepInputs, stepKey } from '../cache/keys.js';
-import { applyInstruction, type StageConfigState, startStage } from '../config/apply.js';
+import { startStage } from '../config/apply.js';
+import { describeChange } from '../config/change.js';
+import { StageConfig } from '../config/stage-config.js';
 import { type EvaluatedStep, evaluateStage } from '../dockerfile/evaluate.js';
 import type { CopyInstruction, Instruction } from '../dockerfile/model.js';
 import { parseOnbuildTriggers } from '../dockerfile/parse.js';
@@ -60,9 +62,9 @@ async function mountFromKeys(ctx: BuildContext, stage: number, step: EvaluatedSt
 
 /**
  * Builds one stage: its base (image, scratch or earlier stage), the base's ONBUILD triggers,
- * then every instruction — a cache hit reuses the stored layer and config state and runs
- * nothing; a miss executes (RUN, COPY/ADD, WORKDIR make layers; the rest is config only) and
- * stores the result under the instruction's key.
+ * then every instruction — a cache hit reuses the stored layer and applies the stored config
+ * change and runs nothing; a miss executes (RUN, COPY/ADD, WORKDIR make layers; the rest is
+ * config only) and stores the layer, change and history entry under the instruction's key.
  */
 export async function buildStage(ctx: BuildContext, index: number): Promise<StageOutput> {
   const stage = ctx.df.stages[index]!;
@@ -104,7 +106,7 @@ export async function buildStage(ctx: BuildContext, index: number): Promise<Stag
     durationMs: fromDuration,
   });
   ctx.emit({ type: 'step-done', index: first, cached: true, durationMs: fromDuration });
-  let state: StageConfigState = start;
+  const config = new StageConfig(start);
   const layers = [...base.layers];
   let key = fromKey(base.identity);
   const nTriggers = parsedTriggers.value.length;
@@ -123,7 +125,7 @@ export async function buildStage(ctx: BuildContext, index: number): Promise<Stag
       let inputs: StepInputs = await mountFromKeys(ctx, index, step);
       let origin: CopyOrigin | undefined;
       if (ins.kind === 'COPY' || ins.kind === 'ADD') {
-        const plan = await planCopy(ctx, index, ins as CopyInstruction, state.image.config.WorkingDir);
+        const plan = await planCopy(ctx, index, ins as CopyInstruction, config.state.image.config.WorkingDir);
         origin = plan.origin;
         inputs = { sourcesHash: plan.sourcesHash };
       }
@@ -132,27 +134,31 @@ export async function buildStage(ctx: BuildContext, index: number): Promise<Stag
       if (hit) {
         cached = true;
         ctx.emit({ type: 'step-cached', index: stepIndex });
-        state = hit.state;
+        config.apply(hit.change, hit.history, hit.layer?.diffID);
         if (hit.layer) layers.push(hit.layer);
       } else {
         let layer: LayerRef | undefined;
-        const workdir = state.image.config.WorkingDir;
+        const state = config.state;
         if (ins.kind === 'RUN')
           layer = await executeRun(ctx, index, stepIndex, layers, state, step, location);
         else if (ins.kind === 'COPY' || ins.kind === 'ADD')
-          layer = await executeCopy(ctx, layers, ins as CopyInstruction, origin!, workdir);
-        const applied = applyInstruction(state, ins, { created: ctx.created(), args: step.args });
-        if ('error' in applied) throw new Error(applied.error);
-        state = applied.state;
-        if (ins.kind === 'WORKDIR')
-          layer = await executeWorkdir(ctx, layers, state.image.config.WorkingDir ?? '/');
+          layer = await executeCopy(
+            ctx,
+            layers,
+            ins as CopyInstruction,
+            origin!,
+            state.image.config.WorkingDir,
+          );
+        const described = describeChange(state, ins, { created: ctx.created(), args: step.args });
+        if ('error' in described) throw new Error(described.error);
+        const { change, history } = described;
+        if (ins.kind === 'WORKDIR') layer = await executeWorkdir(ctx, layers, change.workingDir ?? '/');
         if (layer) {
-          const last = state.image.history.at(-1);
-          if (last) delete last.empty_layer;
-          state.image.rootfs.diff_ids = [...state.image.rootfs.diff_ids, layer.diffID];
+          delete history.empty_layer;
           layers.push(layer);
         }
-        await ctx.cache.put(key, { layer: layer ?? null, state });
+        config.apply(change, history, layer?.diffID);
+        await ctx.cache.put(key, { layer: layer ?? null, change, history });
       }
     } catch (err) {
       throw stepFailure(err, location, text);
@@ -161,7 +167,7 @@ export async function buildStage(ctx: BuildContext, index: number): Promise<Stag
     ctx.steps.push({ index: stepIndex, stage: index, instruction: text, cached, durationMs });
     ctx.emit({ type: 'step-done', index: stepIndex, cached, durationMs });
   }
-  return { state, layers, key };
+  return { state: config.state, layers, key };
 }
 
 async function evaluatedImage(ctx: BuildContext, index: number): Promise<string> {
