@@ -97,11 +97,16 @@ RUN --mount=type=cache,target=/escape/cache touch /escape/cache/x
   assert.deepEqual(await readdir(join(dataDir, 'build')), [], 'the build scratch dir is removed');
 });
 
-test('an error quoting a 1.5 MB instruction quotes it once, cut to 200 characters', async () => {
-  const huge = `echo ${'x'.repeat(1_500_000)}`;
+test('an error quoting a long instruction quotes it once, cut to 200 characters; a 1.5 MB one is refused unquoted', async () => {
+  // Under the 128 KiB instruction limit, but far longer than an error should quote.
+  const long = `: ${'x'.repeat(120_000)}`;
   for (const [dockerfile, where] of [
-    [`FROM busybox:latest\nRUN ${huge}; exit 3\n`, /^Dockerfile:2: RUN echo x{191}… \(\d+ characters\)/],
-    [`FROM busybox:latest\nENV A=\${B:${'y'.repeat(1_500_000)}\n`, /^Dockerfile:2: /],
+    [`FROM busybox:latest\nRUN ${long}; exit 3\n`, /^Dockerfile:2: RUN : x{194}… \(\d+ characters\)/],
+    [`FROM busybox:latest\nENV A=\${B:${'y'.repeat(120_000)}\n`, /^Dockerfile:2: /],
+    [
+      `FROM busybox:latest\nRUN echo ${'x'.repeat(1_500_000)}\n`,
+      /^Dockerfile:2: the instruction is \d+ bytes long; the limit is 128 KiB/,
+    ],
   ] as const) {
     const err = await fails({ Dockerfile: dockerfile }, where);
     const text = `${err.message}\n${JSON.stringify(err.context)}\n${err.instruction ?? ''}`;

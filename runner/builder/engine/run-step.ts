@@ -51,7 +51,8 @@ export async function executeRun(
   const tail: string[] = [];
   const sink = {
     write(line: LogLine) {
-      tail.push(line.text);
+      // The tail goes into the error message: each line cut, as the instruction is.
+      tail.push(excerpt(line.text, 500));
       if (tail.length > TAIL_LINES) tail.shift();
       ctx.emit({ type: 'log', index, line });
     },
