@@ -12,6 +12,11 @@ export interface LogLine {
   stream: 'stdout' | 'stderr';
   time: number;
   text: string;
+  /**
+   * Set on a piece cut from a line too long to keep in one piece: the next line of the same
+   * stream continues it (a consumer that matches text across pieces joins them).
+   */
+  partial?: true;
 }
 
 /**

@@ -14,7 +14,12 @@ export function register(program: Command): void {
     .option('--tag <name>', 'tag of the event (with --event tag)')
     .option(
       '--secret <NAME[=VALUE]>',
-      'grant a secret (value from the environment when omitted; repeatable)',
+      'grant a secret (value from the environment when omitted; repeatable; masked as *** in logs)',
+      collect,
+    )
+    .option(
+      '--secret-file <NAME=PATH>',
+      "grant a secret whose value is the file's content, one trailing newline dropped (repeatable)",
       collect,
     )
     .option('--runtime <binary>', 'OCI runtime: runc or crun', 'runc')
