@@ -58,7 +58,7 @@ export interface ImageRuntimeConfig {
 }
 
 export interface ResourceLimits {
-  /** Memory limit in bytes (cgroup memory; no swap beyond it). */
+  /** Memory limit in bytes (cgroup memory; no swap beyond it; default 2 GiB, at most half the host's). */
   memoryBytes?: number;
   /** CPU quota in cores (e.g. 1.5). */
   cpus?: number;

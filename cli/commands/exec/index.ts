@@ -26,7 +26,7 @@ export function register(program: Command): void {
     .option('--compat-syscalls', 'let steps make 32-bit (i386, x32) system calls, as Docker does')
     .option(
       '--memory <size>',
-      'memory limit of every step and service whose pipeline sets none (512M, 1G)',
+      'memory limit of every step and service whose pipeline sets none (512M, 1G; default 2G, at most half the host)',
       parseMemoryOption,
     )
     .option('--cpus <n>', 'CPU limit (cores, e.g. 1.5) where the pipeline sets none', parseCpusOption)
