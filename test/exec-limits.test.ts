@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
+import { defaultMemoryBytes } from '../runner/runtime/hardening.js';
 import { requireBinary, requireRoot } from './helpers/requirements.js';
 import { seedStore } from './helpers/seed-store.js';
 import { slipway } from './helpers/slipway-cli.js';
@@ -81,6 +82,53 @@ jobs:
     assert.match(res.out, /400M fitted/);
     assert.match(res.out, /✖ runner default: out of memory \(limit 256 MiB\)/);
     assert.doesNotMatch(res.out, /hog was not stopped/);
+  });
+
+  it('limits the memory of a step and a service that set none, with no flag too', async () => {
+    // The limit of the container's cgroup as the step sees it (v2: its own; v1: with its parents').
+    const LIMIT =
+      'echo "limit $(cat /sys/fs/cgroup/memory.max 2>/dev/null || awk \'$1 == "hierarchical_memory_limit" { print $2 }\' /sys/fs/cgroup/memory/memory.stat)"';
+    const repo = await repoWith(`image: busybox:latest
+jobs:
+  unset:
+    services:
+      - name: probe
+        image: busybox:latest
+        command: |
+          if ${HOG}; then says=unlimited; else says=limited; fi
+          while true; do echo "$says" | nc -l -p 7000; done
+        ready: { port: 7000, timeout: 20s }
+    steps:
+      - name: limit
+        run: |
+          ${LIMIT}
+      - name: service limit
+        run: echo "the service says $(nc probe 7000 </dev/null)"
+      - name: hog
+        run: ${HOG} && echo "hog was not stopped"
+`);
+    // The built-in default with no flag (checked, not filled: 2 GiB is too much to allocate here).
+    const plain = await slipway(['exec', repo, '--data-dir', dataDir]);
+    assert.match(plain.out, new RegExp(`\\blimit ${defaultMemoryBytes()}\\n`), plain.out);
+    // A small runner default, filled by a step and a service that set no resources.
+    requireBinary('crun', 'crun');
+    for (const runtime of ['runc', 'crun']) {
+      const small = await slipway([
+        'exec',
+        repo,
+        '--data-dir',
+        dataDir,
+        '--memory',
+        '96M',
+        '--runtime',
+        runtime,
+      ]);
+      assert.equal(small.code, 1, small.out);
+      assert.match(small.out, new RegExp(`\\blimit ${96 * 1024 * 1024}\\n`), small.out);
+      assert.match(small.out, /the service says limited/);
+      assert.match(small.out, /✖ hog: out of memory \(limit 96 MiB\)/);
+      assert.doesNotMatch(small.out, /hog was not stopped/);
+    }
   });
 
   it('gives a network: none step loopback only, while the next step reaches the service', async () => {

@@ -30,13 +30,14 @@ async function sourceDateEpoch(env: Record<string, string>, workspace: string): 
 
 /**
  * Formats build progress as log lines, BuildKit style: `[<stage> n/m] RUN …` (the stage's name,
- * or `stage-<index>`, and the instruction's number within that stage), `CACHED`, the output.
+ * or `stage-<index>`, and the instruction's number within that stage), `CACHED`, the output
+ * (its lines as the runtime cut them, so a masking sink can join the pieces of a long one).
  */
-function progressLines(write: (text: string) => void) {
+function progressLines(write: (text: string) => void, log: (line: LogLine) => void) {
   return (e: BuildEvent) => {
     if (e.type === 'step-start') write(`[${e.stageLabel} ${e.stageStep}/${e.stageSteps}] ${e.instruction}`);
     else if (e.type === 'step-cached') write(' ---> CACHED');
-    else if (e.type === 'log') write(e.line.text);
+    else if (e.type === 'log') log({ ...e.line, stream: 'stdout' });
     else if (e.type === 'pushed') write(`pushed ${e.ref} ${e.digest}`);
   };
 }
@@ -78,7 +79,7 @@ export async function buildForJob(opts: {
     host: opts.host,
     cacheScope: opts.cacheScope,
     sourceDateEpoch: await sourceDateEpoch(opts.env, opts.workspaceDir),
-    onProgress: progressLines(write),
+    onProgress: progressLines(write, opts.log),
     signal: opts.signal,
   });
   write(`built ${result.manifestDigest}`);

@@ -18,6 +18,7 @@ import { untilAborted } from './bounded.js';
 import type { ExecutorEvents } from './events.js';
 import { resolveJobCache } from './job-cache.js';
 import { jobError, stoppedError } from './job-error.js';
+import { MIN_MASKED_LENGTH, maskedEvents, SecretMasker } from './secret-mask.js';
 import { startService } from './services.js';
 import { ForwardingSink } from './sinks.js';
 import { containerLimits, runStep, stepShouldRun } from './steps.js';
@@ -56,20 +57,25 @@ export interface ExecutorDeps {
  * Never throws for job failures: the JobResult says what happened. `signal` cancels the job.
  * The job's timeout and `signal` bound every phase (workspace, cache key, services, steps,
  * build, artifacts): a phase that does not stop by itself is abandoned after a short grace.
+ * The values of the job's granted secrets are masked (`***`) in every log line, step result and
+ * the JobResult, before anything leaves the executor (see SecretMasker).
  */
 export async function executeJob(
   spec: JobSpec,
   source: WorkspaceSource,
   deps: ExecutorDeps,
-  events: ExecutorEvents,
+  unmasked: ExecutorEvents,
   signal?: AbortSignal,
 ): Promise<JobResult> {
   const started = Date.now();
+  const secrets = grantedSecrets(spec, deps);
+  const masker = new SecretMasker(Object.values(secrets));
+  const events = maskedEvents(unmasked, masker);
   for (let attempt = 1; ; attempt++) {
-    const result = await executeAttempt(spec, source, deps, events, attempt, signal);
+    const result = await executeAttempt(spec, source, deps, events, attempt, { secrets, masker }, signal);
     const again = result.status === 'failure' && !spec.allowFailure && attempt <= spec.retry;
     if (!again || signal?.aborted) {
-      const final = { ...result, durationMs: Date.now() - started };
+      const final = masker.result({ ...result, durationMs: Date.now() - started });
       events.jobFinished?.(final);
       return final;
     }
@@ -81,6 +87,16 @@ export async function executeJob(
   }
 }
 
+/** The values of the secrets `spec` lists that `deps` has, by name. */
+function grantedSecrets(spec: JobSpec, deps: ExecutorDeps): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of spec.secrets) {
+    const value = deps.secret?.(name);
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}
+
 /** One attempt of a job; see executeJob. Reports jobStarted but leaves jobFinished to the caller. */
 async function executeAttempt(
   spec: JobSpec,
@@ -88,6 +104,7 @@ async function executeAttempt(
   deps: ExecutorDeps,
   events: ExecutorEvents,
   attempt: number,
+  { secrets, masker }: { secrets: Record<string, string>; masker: SecretMasker },
   signal?: AbortSignal,
 ): Promise<JobResult> {
   const started = Date.now();
@@ -96,7 +113,7 @@ async function executeAttempt(
   const workspaceDir = dataDirPaths.workspace(deps.host.dataDir, safeKey);
   const jobSignal = AbortSignal.any([AbortSignal.timeout(spec.timeoutMs), ...(signal ? [signal] : [])]);
   const bounded = <T>(work: Promise<T>) => untilAborted(jobSignal, work);
-  const setup = new ForwardingSink(events, 'setup');
+  const setup = new ForwardingSink(events, 'setup', masker);
   const say = (text: string) => setup.write({ stream: 'stdout', time: Date.now(), text });
   const held: ResolvedImage[] = [];
   const cachedImages = new Map<string, Promise<ResolvedImage>>();
@@ -126,11 +143,9 @@ async function executeAttempt(
     const cache = await bounded(resolveJobCache(spec, workspaceDir, deps.host.dataDir));
     if (cache) say(`cache ${cache.key}${cache.restoredFrom ? ` (restored from ${cache.restoredFrom})` : ''}`);
     cacheDir = cache?.dir;
-    const env: Record<string, string> = { ...spec.env };
-    for (const name of spec.secrets) {
-      const value = deps.secret?.(name);
-      if (value !== undefined) env[name] = value;
-    }
+    const env: Record<string, string> = { ...spec.env, ...secrets };
+    if (masker.skipped)
+      say(`${masker.skipped} secret(s) shorter than ${MIN_MASKED_LENGTH} characters are not masked in logs`);
     handle = await deps.runtime.prepareJob({ id: safeKey, network: 'bridge' });
     const extraHosts: Array<{ name: string; ip: string }> = [];
     for (const svc of spec.services) {
@@ -141,7 +156,7 @@ async function executeAttempt(
         svc,
         await bounded(image(svc.image)),
         spec.env,
-        new ForwardingSink(events, `service:${svc.name}`),
+        new ForwardingSink(events, `service:${svc.name}`, masker),
         spec.resources ? containerLimits(spec.resources) : undefined,
         jobSignal,
       );
@@ -161,6 +176,7 @@ async function executeAttempt(
       mounts,
       extraHosts,
       image: (ref: string) => bounded(image(ref)),
+      masker,
       signal: jobSignal,
     };
     let failed = false;
@@ -183,6 +199,7 @@ async function executeAttempt(
     }
     if (spec.build && !failed && !jobSignal.aborted) {
       const { buildForJob } = await import('./build-step.js');
+      const buildLog = new ForwardingSink(events, 'build', masker);
       const built = await bounded(
         buildForJob({
           build: spec.build,
@@ -190,7 +207,7 @@ async function executeAttempt(
           workspaceDir,
           env,
           host: { ...deps.host, runtime: async () => deps.runtime },
-          log: (line) => events.log('build', line),
+          log: (line) => buildLog.write(line),
           signal: jobSignal,
         }),
       );
@@ -205,8 +222,8 @@ async function executeAttempt(
       );
   } catch (err) {
     // once the job is stopped, what fails next is a consequence: the result says "timed out"/"cancelled"
-    if (!jobSignal.aborted) error = jobError(err);
-    log.warn({ job: spec.job.name, err }, 'job setup failed');
+    if (!jobSignal.aborted) error = masker.error(jobError(err));
+    log.warn({ job: spec.job.name, error }, 'job setup failed');
   } finally {
     if (handle) await deps.runtime.destroyJob(handle).catch((err) => log.error({ err }, 'destroyJob failed'));
     for (const img of held) await img.release().catch(() => {});

@@ -1,23 +1,41 @@
 import type { LogLine, LogSink } from '../runtime/index.js';
 import type { ExecutorEvents } from './events.js';
+import type { SecretMasker } from './secret-mask.js';
 
 /**
- * A LogSink that forwards every line to the executor's events under `source` and keeps the
- * last `keep` lines for error messages (a failing service, a failing step's output tail).
+ * A LogSink that forwards every line to the executor's events under `source`, with the job's
+ * secrets masked, and keeps the last `keep` (masked) lines for error messages (a failing
+ * service, a failing step's output tail). A line the runtime cut into pieces (`partial`) is
+ * re-cut so that no secret is split between two pieces: the end of a piece that could begin a
+ * secret is held back and joined to the next piece of the same stream.
  */
 export class ForwardingSink implements LogSink {
   private readonly last: string[] = [];
+  private readonly held: Record<LogLine['stream'], string> = { stdout: '', stderr: '' };
 
   constructor(
     private readonly events: ExecutorEvents,
     private readonly source: string,
+    private readonly masker?: SecretMasker,
     private readonly keep = 20,
   ) {}
 
   write(line: LogLine): void {
-    this.last.push(line.text);
+    const m = this.masker;
+    let text = this.held[line.stream] + line.text;
+    this.held[line.stream] = '';
+    if (m?.active) {
+      if (line.partial) {
+        const cut = m.safeCut(text, text.length - m.longest + 1);
+        this.held[line.stream] = text.slice(cut);
+        text = text.slice(0, cut);
+        if (!text) return;
+      }
+      text = m.mask(text);
+    }
+    this.last.push(text);
     if (this.last.length > this.keep) this.last.shift();
-    this.events.log(this.source, line);
+    this.events.log(this.source, { stream: line.stream, time: line.time, text });
   }
 
   tail(): string {

@@ -2,6 +2,7 @@ import type { JobSpec, ResourcesSpec, StepResult, StepSpec } from '../../pipelin
 import type { ResolvedImage } from '../job-images.js';
 import type { JobHandle, Mount, ResourceLimits, Runtime } from '../runtime/index.js';
 import type { ExecutorEvents } from './events.js';
+import type { SecretMasker } from './secret-mask.js';
 import { ForwardingSink } from './sinks.js';
 
 export interface StepContext {
@@ -14,6 +15,8 @@ export interface StepContext {
   mounts: Mount[];
   extraHosts: Array<{ name: string; ip: string }>;
   image(ref: string): Promise<ResolvedImage>;
+  /** Masks the job's secrets in the step's output. */
+  masker: SecretMasker;
   signal: AbortSignal;
 }
 
@@ -42,7 +45,7 @@ export function stepShouldRun(step: StepSpec, failedSoFar: boolean): boolean {
  */
 export async function runStep(ctx: StepContext, step: StepSpec, index: number): Promise<StepResult> {
   const started = Date.now();
-  const sink = new ForwardingSink(ctx.events, step.name);
+  const sink = new ForwardingSink(ctx.events, step.name, ctx.masker);
   let attempts = 0;
   let last: StepResult = { name: step.name, status: 'failure', attempts: 0, durationMs: 0 };
   while (attempts <= step.retry) {

@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { totalmem } from 'node:os';
+import type { ResourceLimits } from './types.js';
 
 /**
  * Docker's default confinement, shared by every container Slipway starts (no privileged mode).
@@ -105,5 +107,36 @@ export function defaultRlimits(): Array<{ type: string; hard: number; soft: numb
 }
 
 export const DEFAULT_PIDS_LIMIT = 1024;
+
+const MiB = 1024 * 1024;
+
+/** The memory default's ceiling: a container gets 2 GiB unless its pipeline or runner says otherwise. */
+export const DEFAULT_MEMORY_BYTES = 2048 * MiB;
+
+/**
+ * A container's memory limit when neither its pipeline nor the runner sets one: 2 GiB, but at
+ * most half of the host's memory (whole MiB), so one step alone can never drive the host into
+ * its OOM killer; the container's own cgroup kills it instead.
+ */
+export function defaultMemoryBytes(hostBytes: number = totalmem()): number {
+  return Math.min(DEFAULT_MEMORY_BYTES, Math.max(64 * MiB, Math.floor(hostBytes / 2 / MiB) * MiB));
+}
+
+/**
+ * The limits a container runs with: its own (`spec`, from the pipeline) field by field over the
+ * runner's (`runner`, `--memory`/`--cpus`/`--pids`), over the built-in memory default.
+ * (The pids default, DEFAULT_PIDS_LIMIT, is applied in the bundle.)
+ */
+export function effectiveLimits(
+  spec: ResourceLimits | undefined,
+  runner: ResourceLimits | undefined,
+  memoryDefault: number = defaultMemoryBytes(),
+): ResourceLimits {
+  const out: ResourceLimits = { memoryBytes: memoryDefault };
+  for (const l of [runner, spec])
+    for (const [k, v] of Object.entries(l ?? {}) as Array<[keyof ResourceLimits, number | undefined]>)
+      if (v !== undefined) out[k] = v;
+  return out;
+}
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';

@@ -36,3 +36,21 @@ test('pipeLines cuts overlong lines instead of buffering without bound', async (
     [65536, 65536, 150 * 1024 - 131072],
   );
 });
+
+test('pipeLines marks the cut pieces of a long line and never cuts inside a character', async () => {
+  const sink = new MemoryLogSink();
+  const src = new PassThrough();
+  const done = pipeLines(src, 'stdout', sink);
+  src.write(`${'a'.repeat(65535)}é${'b'.repeat(10)}`);
+  src.end('\nshort');
+  await done;
+  assert.deepEqual(
+    sink.lines.map((l) => [l.text.length, l.partial]),
+    [
+      [65535, true],
+      [11, undefined],
+      [5, undefined],
+    ],
+  );
+  assert.equal(sink.lines[1]?.text, `é${'b'.repeat(10)}`);
+});

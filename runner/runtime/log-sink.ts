@@ -21,14 +21,28 @@ export class MemoryLogSink implements LogSink {
 /** Longest line kept in one piece; longer lines are split so one process cannot exhaust memory. */
 const MAX_LINE_BYTES = 64 * 1024;
 
+/** `at`, moved back to the start of the UTF-8 character it falls inside (never to 0). */
+function charBoundary(buf: Buffer, at: number): number {
+  let i = at;
+  while (i > at - 3 && ((buf[i] as number) & 0xc0) === 0x80) i--;
+  return i > 0 ? i : at;
+}
+
 /**
  * Reads `source` to its end, writing each '\n'-terminated line (without the '\n') to `sink`
- * with the time it was read. A final unterminated line is flushed at the end. Resolves when the
- * stream has ended or errored.
+ * with the time it was read. A line over 64 KiB is cut into pieces (on UTF-8 character
+ * boundaries), each but the last marked `partial`. A final unterminated line is flushed at the
+ * end. Resolves when the stream has ended or errored.
  */
 export function pipeLines(source: Readable, stream: LogLine['stream'], sink: LogSink): Promise<void> {
   let pending: Buffer = Buffer.alloc(0);
-  const emit = (buf: Buffer) => sink.write({ stream, time: Date.now(), text: buf.toString('utf8') });
+  const emit = (buf: Buffer, partial = false) =>
+    sink.write({
+      stream,
+      time: Date.now(),
+      text: buf.toString('utf8'),
+      ...(partial ? { partial: true as const } : {}),
+    });
   return new Promise((resolve) => {
     source.on('data', (chunk: Buffer) => {
       let data = pending.length ? Buffer.concat([pending, chunk]) : chunk;
@@ -39,8 +53,9 @@ export function pipeLines(source: Readable, stream: LogLine['stream'], sink: Log
         nl = data.indexOf(10);
       }
       while (data.length > MAX_LINE_BYTES) {
-        emit(data.subarray(0, MAX_LINE_BYTES));
-        data = data.subarray(MAX_LINE_BYTES);
+        const cut = charBoundary(data, MAX_LINE_BYTES);
+        emit(data.subarray(0, cut), true);
+        data = data.subarray(cut);
       }
       pending = Buffer.from(data);
     });

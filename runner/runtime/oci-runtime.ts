@@ -12,6 +12,7 @@ import {
   startContainer,
 } from './container.js';
 import { execInContainer } from './exec-in.js';
+import { effectiveLimits } from './hardening.js';
 import { checkName, containerId } from './ids.js';
 import { createJobNetwork, type EgressPolicy, type JobNetwork } from './network/index.js';
 import type {
@@ -40,7 +41,10 @@ export interface OciRuntimeOptions {
    * 32-bit system call kills the process with SIGSYS, and runc loads the smaller filter faster.
    */
   compatSyscalls?: boolean;
-  /** Limits for containers whose spec sets none (per field). */
+  /**
+   * Limits for containers whose spec sets none (per field). Memory defaults to 2 GiB (at most
+   * half the host's memory) when this does not set it, processes to 1024.
+   */
   defaultLimits?: ResourceLimits;
   /** What jobs may reach outside their network (default: everything but link-local). */
   egress?: EgressPolicy;
@@ -124,8 +128,7 @@ export class OciContainerRuntime implements Runtime {
   }
 
   private withDefaults(spec: ContainerSpec): ContainerSpec {
-    const d = this.opts.defaultLimits;
-    return d ? { ...spec, limits: { ...d, ...spec.limits } } : spec;
+    return { ...spec, limits: effectiveLimits(spec.limits, this.opts.defaultLimits) };
   }
 
   /**

@@ -12,6 +12,11 @@ export interface LogLine {
   stream: 'stdout' | 'stderr';
   time: number;
   text: string;
+  /**
+   * Set on a piece cut from a line too long to keep in one piece: the next line of the same
+   * stream continues it (a consumer that matches text across pieces joins them).
+   */
+  partial?: true;
 }
 
 /**
@@ -53,7 +58,7 @@ export interface ImageRuntimeConfig {
 }
 
 export interface ResourceLimits {
-  /** Memory limit in bytes (cgroup memory; no swap beyond it). */
+  /** Memory limit in bytes (cgroup memory; no swap beyond it; default 2 GiB, at most half the host's). */
   memoryBytes?: number;
   /** CPU quota in cores (e.g. 1.5). */
   cpus?: number;

@@ -20,14 +20,19 @@ export function register(program: Command): void {
     .option('--tag <name>', 'tag of the event (with --event tag)')
     .option(
       '--secret <NAME[=VALUE]>',
-      'grant a secret (value from the environment when omitted; repeatable)',
+      'grant a secret (value from the environment when omitted; repeatable; masked as *** in logs)',
+      collect,
+    )
+    .option(
+      '--secret-file <NAME=PATH>',
+      "grant a secret whose value is the file's content, one trailing newline dropped (repeatable)",
       collect,
     )
     .option('--runtime <binary>', 'OCI runtime: runc or crun', 'runc')
     .option('--compat-syscalls', 'let steps make 32-bit (i386, x32) system calls, as Docker does')
     .option(
       '--memory <size>',
-      'memory limit of every step and service whose pipeline sets none (512M, 1G)',
+      'memory limit of every step and service whose pipeline sets none (512M, 1G; default 2G, at most half the host)',
       parseMemoryOption,
     )
     .option('--cpus <n>', 'CPU limit (cores, e.g. 1.5) where the pipeline sets none', parseCpusOption)

@@ -4,6 +4,7 @@ import { defaultLimits, type HostFlags, type LimitFlags } from '../../flags.js';
 import { cancellableBySignals } from '../../local/cancel.js';
 import { loadRepository, runRepository } from '../../local/run-repository.js';
 import { formatDuration } from '../../local/terminal-reporter.js';
+import { secretValues } from './secrets.js';
 
 /** `slipway exec`'s options as commander gives them. */
 export interface ExecOptions extends LimitFlags, HostFlags {
@@ -12,6 +13,7 @@ export interface ExecOptions extends LimitFlags, HostFlags {
   branch?: string;
   tag?: string;
   secret?: string[];
+  secretFile?: string[];
   runtime: string;
   compatSyscalls?: boolean;
   keepWorkspace?: boolean;
@@ -30,6 +32,13 @@ export async function execCommand(dir: string, opts: ExecOptions): Promise<numbe
   const root = resolve(dir);
   const loaded = await loadRepository(root);
   if (!loaded) return 1;
+  let secrets: Map<string, string>;
+  try {
+    secrets = await secretValues(opts.secret ?? [], opts.secretFile ?? []);
+  } catch (err) {
+    console.error(`error: ${(err as Error).message}`);
+    return 1;
+  }
   const host = await openRunnerHost({
     dataDir: opts.dataDir,
     insecureRegistries: opts.insecureRegistry,
@@ -56,7 +65,6 @@ export async function execCommand(dir: string, opts: ExecOptions): Promise<numbe
           `removed ${gc.workspaces} workspace(s) and ${gc.buildScratch} build scratch dir(s) left by a crashed earlier run`,
         );
     }
-    const secrets = secretValues(opts.secret ?? []);
     const runtime = await host.runtime();
     const { value: exit, cancelled } = await cancellableBySignals((signal) =>
       runRepository(root, loaded, {
@@ -81,16 +89,4 @@ export async function execCommand(dir: string, opts: ExecOptions): Promise<numbe
   } finally {
     await lease.release();
   }
-}
-
-/** `--secret NAME=VALUE` or `--secret NAME` (the value from the environment). */
-function secretValues(specs: string[]): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const s of specs) {
-    const eq = s.indexOf('=');
-    const name = eq === -1 ? s : s.slice(0, eq);
-    const value = eq === -1 ? process.env[name] : s.slice(eq + 1);
-    if (value !== undefined) out.set(name, value);
-  }
-  return out;
 }
