@@ -8,5 +8,5 @@ export { type LoadedPipeline, loadPipelines } from './load.js';
 export * from './parse/index.js';
 export * from './plan/index.js';
 export type { Pipeline } from './schema/pipeline.js';
-export { cpusProblem, memoryLimit, pidsProblem } from './schema/resources.js';
+export { cpusProblem, diskLimit, memoryLimit, pidsProblem } from './schema/resources.js';
 export * from './spec/index.js';
