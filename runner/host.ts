@@ -28,6 +28,8 @@ export interface RunnerHostOptions {
   runtime?: { binary?: string; compatSyscalls?: boolean } | Runtime;
   /** Limits of every container whose pipeline sets none (`--memory`, `--cpus`, `--pids`). */
   limits?: ResourceLimits;
+  /** A job's disk where its pipeline sets none (`--disk`; default 10 GiB, see DEFAULT_JOB_DISK_BYTES). */
+  jobDiskBytes?: number;
   /** Image store budget and GC grace. */
   store?: ImageStoreOptions;
   /** Called for each pulled blob when a job's image is pulled. */
@@ -42,6 +44,8 @@ export interface RunnerHostOptions {
 export interface RunnerHost {
   readonly dataDir: string;
   readonly store: ImageStore;
+  /** A job's disk where its pipeline sets none (the executor's default). */
+  readonly jobDiskBytes?: number;
   /** The registry client: credentials from `<dataDir>/auth.json`, then Docker's config. */
   registry(): Promise<RegistryClient>;
   runtime(): Promise<Runtime>;
@@ -79,6 +83,7 @@ export async function openRunnerHost(opts: RunnerHostOptions = {}): Promise<Runn
   return {
     dataDir,
     store,
+    ...(opts.jobDiskBytes ? { jobDiskBytes: opts.jobDiskBytes } : {}),
     registry: openRegistry,
     runtime: openHostRuntime,
     images: new ImageResolver(store, openRegistry, opts.onPull),

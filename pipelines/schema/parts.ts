@@ -69,12 +69,10 @@ export const TriggersSchema = z.preprocess(
   }),
 );
 
-const disk = z
-  .union([z.string(), z.number()], { error: `expected ${SIZE_HINT}` })
-  .superRefine((v, ctx) => {
-    const r = diskLimit(v);
-    if ('problem' in r) ctx.addIssue({ code: 'custom', message: r.problem });
-  });
+const disk = z.union([z.string(), z.number()], { error: `expected ${SIZE_HINT}` }).superRefine((v, ctx) => {
+  const r = diskLimit(v);
+  if ('problem' in r) ctx.addIssue({ code: 'custom', message: r.problem });
+});
 
 /** `resources` of a step: limits of its container (per field; `disk` is the job's only). */
 export const StepResourcesSchema = strict({

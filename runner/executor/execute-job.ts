@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { cp, rm } from 'node:fs/promises';
 import { log } from '../../lib/log.js';
 import {
   type JobError,
@@ -11,7 +11,7 @@ import {
 import { dataDirPaths } from '../data-dir.js';
 import type { ImageResolver, ResolvedImage } from '../job-images.js';
 import type { ImageStore, RegistrySource } from '../oci/index.js';
-import type { JobHandle, Runtime } from '../runtime/index.js';
+import { DEFAULT_JOB_DISK_BYTES, type JobHandle, type Runtime } from '../runtime/index.js';
 import { collectArtifacts } from './artifacts.js';
 import type { ExecutorEvents } from './events.js';
 import { resolveJobCache } from './job-cache.js';
@@ -31,6 +31,8 @@ export interface ExecutorHost {
   store: ImageStore;
   registry: RegistrySource;
   images: ImageResolver;
+  /** A job's disk (workspace and container writes) where its JobSpec sets none; default 10 GiB. */
+  jobDiskBytes?: number;
 }
 
 /** The executor's dependencies: a host, its opened runtime, and per-run settings. */
@@ -87,7 +89,9 @@ async function executeAttempt(
   const started = Date.now();
   const jobKey = `${spec.run.id}-${createHash('sha256').update(`${spec.run.id}/${spec.job.id}`).digest('hex').slice(0, 10)}`;
   const safeKey = jobKey.replace(/[^A-Za-z0-9_.-]/g, '_').slice(-40);
-  const workspaceDir = dataDirPaths.workspace(deps.host.dataDir, safeKey);
+  // The workspace is on the job's disk (the runtime's handle.workDir); kept here on request.
+  const keptWorkspaceDir = dataDirPaths.workspace(deps.host.dataDir, safeKey);
+  let workspaceDir = keptWorkspaceDir;
   const jobSignal = AbortSignal.any([AbortSignal.timeout(spec.timeoutMs), ...(signal ? [signal] : [])]);
   const setup = new ForwardingSink(events, 'setup');
   const say = (text: string) => setup.write({ stream: 'stdout', time: Date.now(), text });
@@ -112,8 +116,11 @@ async function executeAttempt(
   const artifactsDir = dataDirPaths.artifacts(deps.host.dataDir, safeKey);
   events.jobStarted?.(spec, attempt);
   try {
-    await rm(workspaceDir, { recursive: true, force: true });
+    await rm(keptWorkspaceDir, { recursive: true, force: true });
     await rm(artifactsDir, { recursive: true, force: true });
+    const diskBytes = spec.resources?.diskBytes ?? deps.host.jobDiskBytes ?? DEFAULT_JOB_DISK_BYTES;
+    handle = await deps.runtime.prepareJob({ id: safeKey, network: 'bridge', diskBytes });
+    workspaceDir = handle.workDir ?? workspaceDir;
     await prepareWorkspace(source, workspaceDir);
     const cache = await resolveJobCache(spec, workspaceDir, deps.host.dataDir);
     if (cache) say(`cache ${cache.key}`);
@@ -122,7 +129,6 @@ async function executeAttempt(
       const value = deps.secret?.(name);
       if (value !== undefined) env[name] = value;
     }
-    handle = await deps.runtime.prepareJob({ id: safeKey, network: 'bridge' });
     const extraHosts: Array<{ name: string; ip: string }> = [];
     for (const svc of spec.services) {
       say(`starting service ${svc.name} (${svc.image})`);
@@ -189,6 +195,8 @@ async function executeAttempt(
     error = jobError(err);
     log.warn({ job: spec.job.name, err }, 'job setup failed');
   } finally {
+    if (deps.keepWorkspace && workspaceDir !== keptWorkspaceDir)
+      await cp(workspaceDir, keptWorkspaceDir, { recursive: true, verbatimSymlinks: true }).catch(() => {});
     if (handle) await deps.runtime.destroyJob(handle).catch((err) => log.error({ err }, 'destroyJob failed'));
     for (const img of held) await img.release().catch(() => {});
     if (!deps.keepWorkspace) await rm(workspaceDir, { recursive: true, force: true }).catch(() => {});

@@ -31,6 +31,7 @@ export async function execCommand(dir: string, opts: ExecOptions): Promise<numbe
     insecureRegistries: opts.insecureRegistry,
     runtime: { binary: opts.runtime, compatSyscalls: opts.compatSyscalls === true },
     limits: defaultLimits(opts),
+    ...(opts.disk ? { jobDiskBytes: opts.disk } : {}),
     onPull: (ref, p) => {
       if (p.state === 'done' && p.kind === 'layer')
         console.log(`pulled ${ref} layer ${p.digest.slice(7, 19)}`);
