@@ -111,8 +111,27 @@ jobs:
   });
 }
 
-describe("slipway exec: a killed run's job disk", () => {
-  it('is unmounted and removed by the next start (GC)', async () => {
+describe("slipway exec: a job disk's setup and teardown", () => {
+  it('a source bigger than the disk fails the job with the limit, before any step', async () => {
+    requireRoot();
+    requireBinary('runc', 'runc');
+    const dataDir = await tempDir('exec-disk-source');
+    const repo = await repoWith(`image: busybox:latest
+jobs:
+  big:
+    resources: { disk: 16M }
+    steps:
+      - run: echo "step ran"
+`);
+    await writeFile(join(repo, 'blob'), Buffer.alloc(24 * MiB, 1));
+    const res = await slipway(['exec', repo, '--data-dir', dataDir]);
+    assert.equal(res.code, 1, res.out);
+    assert.match(res.out, /the source does not fit in the job's disk: disk limit \(16 MiB\) reached/);
+    assert.doesNotMatch(res.out, /step ran/);
+    assert.deepEqual(await dataDirLeftovers(dataDir), []);
+  });
+
+  it("a killed run's disk is unmounted and removed by the next start (GC)", async () => {
     requireRoot();
     requireBinary('runc', 'runc');
     const dataDir = await tempDir('exec-disk-crash');

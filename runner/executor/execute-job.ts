@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { cp, rm } from 'node:fs/promises';
+import { SlipwayError } from '../../lib/errors.js';
 import { log } from '../../lib/log.js';
 import {
   type JobError,
@@ -11,7 +12,7 @@ import {
 import { dataDirPaths } from '../data-dir.js';
 import type { ImageResolver, ResolvedImage } from '../job-images.js';
 import type { ImageStore, RegistrySource } from '../oci/index.js';
-import { DEFAULT_JOB_DISK_BYTES, type JobHandle, type Runtime } from '../runtime/index.js';
+import { DEFAULT_JOB_DISK_BYTES, diskLimitMessage, type JobHandle, type Runtime } from '../runtime/index.js';
 import { collectArtifacts } from './artifacts.js';
 import type { ExecutorEvents } from './events.js';
 import { resolveJobCache } from './job-cache.js';
@@ -121,7 +122,13 @@ async function executeAttempt(
     const diskBytes = spec.resources?.diskBytes ?? deps.host.jobDiskBytes ?? DEFAULT_JOB_DISK_BYTES;
     handle = await deps.runtime.prepareJob({ id: safeKey, network: 'bridge', diskBytes });
     workspaceDir = handle.workDir ?? workspaceDir;
-    await prepareWorkspace(source, workspaceDir);
+    await prepareWorkspace(source, workspaceDir).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOSPC' && !/No space left on device/.test(err.message)) throw err;
+      throw new SlipwayError(`the source does not fit in the job's disk: ${diskLimitMessage(diskBytes)}`, {
+        category: 'permanent',
+        cause: err,
+      });
+    });
     const cache = await resolveJobCache(spec, workspaceDir, deps.host.dataDir);
     if (cache) say(`cache ${cache.key}`);
     const env: Record<string, string> = { ...spec.env };

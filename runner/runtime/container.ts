@@ -15,8 +15,9 @@ import {
   termCannotEnd,
   wasOomKilled,
 } from './cgroups.js';
+import { diskLimitMessage } from './defaults.js';
 import { DEFAULT_CAPS } from './hardening.js';
-import { diskLimitMessage, type JobDisk, jobDiskFull } from './job-disk.js';
+import { type JobDisk, jobDiskFull } from './job-disk.js';
 import { pipeLines } from './log-sink.js';
 import {
   type DockerSeccompProfile,

@@ -27,18 +27,6 @@ export interface JobDisk {
 }
 
 const MiB = 2 ** 20;
-const GiB = 2 ** 30;
-
-/** "10 GiB", "64 MiB", "1.5 GiB". */
-function formatSize(n: number): string {
-  if (n >= GiB) return n % GiB === 0 ? `${n / GiB} GiB` : `${(n / GiB).toFixed(1)} GiB`;
-  return n % MiB === 0 ? `${n / MiB} MiB` : `${(n / MiB).toFixed(1)} MiB`;
-}
-
-/** The reason a step gives when it ended on a full job disk. */
-export function diskLimitMessage(bytes: number): string {
-  return `disk limit (${formatSize(bytes)}) reached`;
-}
 
 /**
  * Whether the job's disk is (nearly) full: free space under 1% of its size (at least 1 MiB, at
