@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { runTool } from '../lib/proc.js';
 import { buildBundleConfig, hostsFile } from '../runner/runtime/bundle.js';
 import { DEFAULT_CAPS } from '../runner/runtime/hardening.js';
-import { gcRuntime, MemoryLogSink } from '../runner/runtime/index.js';
+import { DEFAULT_JOB_DISK_BYTES, gcRuntime, MemoryLogSink } from '../runner/runtime/index.js';
 import { createRuntime } from '../runner/runtime/oci-runtime.js';
 import {
   dockerToOciSeccomp,
@@ -59,12 +59,13 @@ async function runtimeContender(
   dir: string,
   rootfs: string,
   compatSyscalls = false,
+  diskBytes?: number,
 ): Promise<Contender & { close(): Promise<void> }> {
-  const dataDir = join(dir, `data-${binary}${compatSyscalls ? '-compat' : ''}`);
+  const dataDir = join(dir, `data-${binary}${compatSyscalls ? '-compat' : ''}${diskBytes ? '-disk' : ''}`);
   const rt = createRuntime({ dataDir, binary, compatSyscalls });
-  const job = await rt.prepareJob({ id: 'bench', network: 'none' });
+  const job = await rt.prepareJob({ id: 'bench', network: 'none', ...(diskBytes ? { diskBytes } : {}) });
   return {
-    label: `Runtime (${binary}${compatSyscalls ? ', compat syscalls' : ''})`,
+    label: `Runtime (${binary}${compatSyscalls ? ', compat syscalls' : ''}${diskBytes ? ', job disk' : ''})`,
     times: [],
     once: async (i) => {
       const r = await rt.run(
@@ -169,6 +170,10 @@ try {
     closers.push(c.close);
     contenders.push(c);
   }
+  // Upper dirs on the job's disk (a loop-mounted ext4), as `slipway exec` runs steps.
+  const onDisk = await runtimeContender('runc', dir, rootfs, false, DEFAULT_JOB_DISK_BYTES);
+  closers.push(onDisk.close);
+  contenders.push(onDisk);
   const docker = await dockerContender(dir, rootfs);
   if (docker) {
     closers.push(docker.close);
@@ -192,6 +197,9 @@ try {
     `Runtime(runc) / bare runc, runc spec       = ${(viaRunc / bareSpec).toFixed(2)}x   (that bundle has no seccomp, no cgroupns)`,
   );
   console.log(`Runtime(crun) / bare runc, same bundle     = ${(viaCrun / bare).toFixed(2)}x`);
+  console.log(
+    `Runtime(runc, job disk) / Runtime(runc)    = ${(get('Runtime (runc, job disk)') / viaRunc).toFixed(2)}x`,
+  );
   const dockerMedian = m.get('docker run --rm --network none');
   if (dockerMedian !== undefined) {
     console.log(

@@ -1,5 +1,12 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import { cpusProblem, memoryLimit, parseSize, pidsProblem, SIZE_HINT } from '../pipelines/index.js';
+import {
+  cpusProblem,
+  diskLimit,
+  memoryLimit,
+  parseSize,
+  pidsProblem,
+  SIZE_HINT,
+} from '../pipelines/index.js';
 import type { ResourceLimits } from '../runner/runtime/index.js';
 
 /** Commander's accumulator for repeatable options (`--x a --x b` → `['a', 'b']`). */
@@ -32,10 +39,19 @@ export interface LimitFlags {
   memory?: number;
   cpus?: number;
   pids?: number;
+  /** `--disk`: per job (workspace and container writes), not per container; see openRunnerHost. */
+  disk?: number;
 }
 
 export function parseMemoryOption(value: string): number {
   const r = memoryLimit(value);
+  if ('problem' in r) throw new InvalidArgumentError(r.problem);
+  return r.bytes;
+}
+
+/** `--disk SIZE`: a job's disk where its pipeline sets none, checked as `resources.disk` is. */
+export function parseDiskOption(value: string): number {
+  const r = diskLimit(value);
   if ('problem' in r) throw new InvalidArgumentError(r.problem);
   return r.bytes;
 }

@@ -8,5 +8,12 @@ export { type LoadedPipeline, loadPipelines } from './load.js';
 export * from './parse/index.js';
 export * from './plan/index.js';
 export type { Pipeline } from './schema/pipeline.js';
-export { cpusProblem, memoryLimit, parseSize, pidsProblem, SIZE_HINT } from './schema/resources.js';
+export {
+  cpusProblem,
+  diskLimit,
+  memoryLimit,
+  parseSize,
+  pidsProblem,
+  SIZE_HINT,
+} from './schema/resources.js';
 export * from './spec/index.js';

@@ -9,6 +9,7 @@ import { join } from 'node:path';
  *   images/                   the ImageStore: blobs, refs, unpacked layers, holds
  *   runtime/state-<binary>    the OCI runtime's private --root
  *   runtime/c/<id>            one container: bundle, overlay dirs, hosts, resolv.conf
+ *   runtime/disks/<job>.img   a job's disk: a sparse ext4 image, loop-mounted at runtime/disks/<job>
  *   network/jobs, network/ipam  job network records and IPAM leases
  *   workspaces/<job>          a job's checked-out workspace (removed after the job)
  *   artifacts/<job>           a job's collected artifacts
@@ -25,6 +26,9 @@ export const dataDirPaths = {
   runtime: (d: string) => join(d, 'runtime'),
   runtimeState: (d: string, binary: string) => join(d, 'runtime', `state-${binary.split('/').pop()}`),
   containers: (d: string) => join(d, 'runtime', 'c'),
+  jobDisks: (d: string) => join(d, 'runtime', 'disks'),
+  jobDisk: (d: string, jobId: string) => join(d, 'runtime', 'disks', jobId),
+  jobDiskImage: (d: string, jobId: string) => join(d, 'runtime', 'disks', `${jobId}.img`),
   networkJobs: (d: string) => join(d, 'network', 'jobs'),
   networkIpam: (d: string) => join(d, 'network', 'ipam'),
   workspaces: (d: string) => join(d, 'workspaces'),

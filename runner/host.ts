@@ -41,6 +41,8 @@ export interface RunnerHostOptions {
   limits?: ResourceLimits;
   /** What jobs may reach outside their network (default: everything but link-local). */
   egress?: EgressPolicy;
+  /** A job's disk where its pipeline sets none (`--disk`; default 10 GiB, see DEFAULT_JOB_DISK_BYTES). */
+  jobDiskBytes?: number;
   /** Image store budget and GC grace. */
   store?: ImageStoreOptions;
   /** Called for each pulled blob when a job's image is pulled. */
@@ -58,6 +60,8 @@ export type HostGcReport = RuntimeGcReport & DataDirGcReport;
 export interface RunnerHost {
   readonly dataDir: string;
   readonly store: ImageStore;
+  /** A job's disk where its pipeline sets none (the executor's default). */
+  readonly jobDiskBytes?: number;
   /** The registry client: credentials from `<dataDir>/auth.json`, then Docker's config. */
   registry(): Promise<RegistryClient>;
   runtime(): Promise<Runtime>;
@@ -107,6 +111,7 @@ export async function openRunnerHost(opts: RunnerHostOptions = {}): Promise<Runn
   return {
     dataDir,
     store,
+    ...(opts.jobDiskBytes ? { jobDiskBytes: opts.jobDiskBytes } : {}),
     registry: openRegistry,
     runtime: openHostRuntime,
     images: new ImageResolver(store, openRegistry, opts.onPull),

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages Slipway and its test suite use (DESIGN.md's table).
+# e2fsprogs (mkfs.ext4) and mount (losetup, loop mounts) make the per-job disks.
 # Idempotent; needs root. Peers (docker.io, buildah, skopeo, umoci) are for interop tests and
 # benchmarks only — Slipway itself never calls them.
 set -euo pipefail
 packages=(
   redis-server runc crun containernetworking-plugins golang-github-containers-common
   docker-registry git iptables iproute2 attr zstd busybox-static debootstrap
+  e2fsprogs mount
   skopeo umoci docker.io buildah ca-certificates openssl gcc
 )
 missing=()

@@ -83,7 +83,7 @@ for (const binary of ['runc', 'crun'] as const) {
       }
       assert.ok(!execFileSync('cat', ['/proc/mounts'], { encoding: 'utf8' }).includes(dataDir));
       // GC of a clean data dir is a no-op.
-      assert.deepEqual(await gcRuntime(dataDir), { containers: 0, rootfs: 0 });
+      assert.deepEqual(await gcRuntime(dataDir), { containers: 0, rootfs: 0, disks: 0 });
     });
   });
 }

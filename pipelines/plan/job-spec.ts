@@ -83,7 +83,7 @@ export function buildJobSpec(
   for (const [i, step] of (job.steps ?? []).entries()) {
     if (whenMismatch(step.when, event) !== undefined) continue;
     const sAt = [...at, 'steps', i];
-    const resources = mergeResources(jobResources, resourcesSpec(step.resources));
+    const resources = mergeResources(jobResources, resourcesSpec(step.resources as Resources | undefined));
     steps.push({
       name: step.name ?? `step ${i + 1}`,
       image: step.image ? ip.image(step.image, [...sAt, 'image']) : (defaultImage ?? ''),
@@ -148,14 +148,18 @@ function resourcesSpec(r: Resources | undefined): ResourcesSpec | undefined {
   const out: ResourcesSpec = {};
   const memoryBytes = r?.memory === undefined ? undefined : parseSize(r.memory);
   if (memoryBytes !== undefined) out.memoryBytes = memoryBytes;
+  const diskBytes = r?.disk === undefined ? undefined : parseSize(r.disk);
+  if (diskBytes !== undefined) out.diskBytes = diskBytes;
   if (r?.cpus !== undefined) out.cpus = r.cpus;
   if (r?.pids !== undefined) out.pids = r.pids;
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
-/** A step's limits: its own fields over the job's. */
+/** A step's limits: its own fields over the job's (whose disk is the job's alone). */
 function mergeResources(job?: ResourcesSpec, step?: ResourcesSpec): ResourcesSpec | undefined {
-  return job || step ? { ...job, ...step } : undefined;
+  const { diskBytes: _, ...forSteps } = job ?? {};
+  const merged = { ...forSteps, ...step };
+  return Object.keys(merged).length > 0 ? merged : undefined;
 }
 
 function serviceSpec(name: string, svc: Service | InlineService, at: Path, ip: Interpolator): ServiceSpec {

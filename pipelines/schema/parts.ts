@@ -18,7 +18,7 @@ import {
   user,
   workdir,
 } from './common.js';
-import { cpusProblem, memoryLimit, pidsProblem, SIZE_HINT } from './resources.js';
+import { cpusProblem, diskLimit, memoryLimit, pidsProblem, SIZE_HINT } from './resources.js';
 
 /** `when`: conditions on a job or step. `status` is decided at run time, the rest at plan time. */
 export const STATUSES = ['success', 'failure', 'always'] as const;
@@ -69,8 +69,13 @@ export const TriggersSchema = z.preprocess(
   }),
 );
 
-/** `resources`: limits of a job's containers (steps and services) or of one step (per field). */
-export const ResourcesSchema = strict({
+const disk = z.union([z.string(), z.number()], { error: `expected ${SIZE_HINT}` }).superRefine((v, ctx) => {
+  const r = diskLimit(v);
+  if ('problem' in r) ctx.addIssue({ code: 'custom', message: r.problem });
+});
+
+/** `resources` of a step: limits of its container (per field; `disk` is the job's only). */
+export const StepResourcesSchema = strict({
   memory: z
     .union([z.string(), z.number()], { error: `expected ${SIZE_HINT}` })
     .superRefine((v, ctx) => {
@@ -92,7 +97,22 @@ export const ResourcesSchema = strict({
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     })
     .optional(),
+  disk: z
+    .unknown()
+    .superRefine((_, ctx) =>
+      ctx.addIssue({
+        code: 'custom',
+        message: "disk is shared by the job's workspace and containers: set it in the job's resources",
+      }),
+    )
+    .optional(),
 });
+
+/**
+ * `resources` of a job: limits of its containers (steps and services), and `disk`, the size of
+ * the job's own filesystem (its workspace and every container's writes).
+ */
+export const ResourcesSchema = StepResourcesSchema.extend({ disk: disk.optional() });
 
 /** `network` of a step: `job` (default) joins the job network; `none` gives it only loopback. */
 export const STEP_NETWORKS = ['job', 'none'] as const;
@@ -132,7 +152,7 @@ export const StepSchema = strict({
   timeout: duration.optional(),
   retry: retry.optional(),
   when: WhenSchema.optional(),
-  resources: ResourcesSchema.optional(),
+  resources: StepResourcesSchema.optional(),
   network: z.enum(STEP_NETWORKS, { error: `expected a network: ${STEP_NETWORKS.join(', ')}` }).optional(),
 });
 

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { MAX_CPUS, MAX_PIDS, MIN_MEMORY_BYTES, MIN_PIDS } from '../schema/resources.js';
+import {
+  MAX_CPUS,
+  MAX_DISK_BYTES,
+  MAX_PIDS,
+  MIN_DISK_BYTES,
+  MIN_MEMORY_BYTES,
+  MIN_PIDS,
+} from '../schema/resources.js';
 import { parseVersioned } from './versioned.js';
 
 /**
@@ -33,6 +40,8 @@ export const ResourcesSpecSchema = z.strictObject({
   memoryBytes: z.number().int().min(MIN_MEMORY_BYTES).optional(),
   cpus: z.number().positive().max(MAX_CPUS).optional(),
   pids: z.number().int().min(MIN_PIDS).max(MAX_PIDS).optional(),
+  /** The job's disk (its workspace and every container's writes); on the job's resources only. */
+  diskBytes: z.number().int().min(MIN_DISK_BYTES).max(MAX_DISK_BYTES).optional(),
 });
 
 /** A service container: started before the steps, reachable from steps by `name`. */

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { cp, rm } from 'node:fs/promises';
+import { SlipwayError } from '../../lib/errors.js';
 import { log } from '../../lib/log.js';
 import { scrubTree } from '../../lib/scrub-tree.js';
 import {
@@ -12,7 +13,7 @@ import {
 import { dataDirPaths } from '../data-dir.js';
 import type { ImageResolver, ResolvedImage } from '../job-images.js';
 import type { ImageStore, RegistrySource } from '../oci/index.js';
-import type { JobHandle, Runtime } from '../runtime/index.js';
+import { DEFAULT_JOB_DISK_BYTES, diskLimitMessage, type JobHandle, type Runtime } from '../runtime/index.js';
 import { collectArtifacts } from './artifacts.js';
 import { untilAborted } from './bounded.js';
 import type { ExecutorEvents } from './events.js';
@@ -34,6 +35,8 @@ export interface ExecutorHost {
   store: ImageStore;
   registry: RegistrySource;
   images: ImageResolver;
+  /** A job's disk (workspace and container writes) where its JobSpec sets none; default 10 GiB. */
+  jobDiskBytes?: number;
 }
 
 /** The executor's dependencies: a host, its opened runtime, and per-run settings. */
@@ -110,7 +113,9 @@ async function executeAttempt(
   const started = Date.now();
   const jobKey = `${spec.run.id}-${createHash('sha256').update(`${spec.run.id}/${spec.job.id}`).digest('hex').slice(0, 10)}`;
   const safeKey = jobKey.replace(/[^A-Za-z0-9_.-]/g, '_').slice(-40);
-  const workspaceDir = dataDirPaths.workspace(deps.host.dataDir, safeKey);
+  // The workspace is on the job's disk (the runtime's handle.workDir); kept here on request.
+  const keptWorkspaceDir = dataDirPaths.workspace(deps.host.dataDir, safeKey);
+  let workspaceDir = keptWorkspaceDir;
   const jobSignal = AbortSignal.any([AbortSignal.timeout(spec.timeoutMs), ...(signal ? [signal] : [])]);
   const bounded = <T>(work: Promise<T>) => untilAborted(jobSignal, work);
   const setup = new ForwardingSink(events, 'setup', masker);
@@ -137,16 +142,24 @@ async function executeAttempt(
   events.jobStarted?.(spec, attempt);
   let cacheDir: string | undefined;
   try {
-    await rm(workspaceDir, { recursive: true, force: true });
+    await rm(keptWorkspaceDir, { recursive: true, force: true });
     await rm(artifactsDir, { recursive: true, force: true });
-    await bounded(prepareWorkspace(source, workspaceDir));
+    const diskBytes = spec.resources?.diskBytes ?? deps.host.jobDiskBytes ?? DEFAULT_JOB_DISK_BYTES;
+    handle = await bounded(deps.runtime.prepareJob({ id: safeKey, network: 'bridge', diskBytes }));
+    workspaceDir = handle.workDir ?? workspaceDir;
+    await bounded(prepareWorkspace(source, workspaceDir)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOSPC' && !/No space left on device/.test(err.message)) throw err;
+      throw new SlipwayError(`the source does not fit in the job's disk: ${diskLimitMessage(diskBytes)}`, {
+        category: 'permanent',
+        cause: err,
+      });
+    });
     const cache = await bounded(resolveJobCache(spec, workspaceDir, deps.host.dataDir));
     if (cache) say(`cache ${cache.key}${cache.restoredFrom ? ` (restored from ${cache.restoredFrom})` : ''}`);
     cacheDir = cache?.dir;
     const env: Record<string, string> = { ...spec.env, ...secrets };
     if (masker.skipped)
       say(`${masker.skipped} secret(s) shorter than ${MIN_MASKED_LENGTH} characters are not masked in logs`);
-    handle = await deps.runtime.prepareJob({ id: safeKey, network: 'bridge' });
     const extraHosts: Array<{ name: string; ip: string }> = [];
     for (const svc of spec.services) {
       say(`starting service ${svc.name} (${svc.image})`);
@@ -225,6 +238,8 @@ async function executeAttempt(
     if (!jobSignal.aborted) error = masker.error(jobError(err));
     log.warn({ job: spec.job.name, error }, 'job setup failed');
   } finally {
+    if (deps.keepWorkspace && workspaceDir !== keptWorkspaceDir)
+      await cp(workspaceDir, keptWorkspaceDir, { recursive: true, verbatimSymlinks: true }).catch(() => {});
     if (handle) await deps.runtime.destroyJob(handle).catch((err) => log.error({ err }, 'destroyJob failed'));
     for (const img of held) await img.release().catch(() => {});
     // The cache outlives the job: nothing a step planted in it may run as root or open a device.

@@ -1,7 +1,7 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readlinkSync, symlinkSync } from 'node:fs';
 import { mkdir, readFile, rm, symlink } from 'node:fs/promises';
 import { constants as osConstants, release } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { SlipwayError } from '../../lib/errors.js';
 import { runTool } from '../../lib/proc.js';
 import { MOUNT_DATA_MAX, mountOverlaySyscall, umountSyscall } from './syscalls.js';
@@ -18,7 +18,8 @@ function errnoName(errno: number): string {
  * all inside the container's own state dir `dir`:
  *   dir/l/<n>  short symlinks to the layer dirs (keeps the mount options far below the
  *              one-page limit of mount(2): ~6 bytes per layer instead of a long absolute path)
- *   dir/u dir/w  upper and work dir (the container's writes; removed with the container)
+ *   dir/u dir/w  upper and work dir (the container's writes; removed with the container), or
+ *              symlinks to them on another filesystem (a job's disk: `upperIn`)
  *   dir/m      the merged mount point (runc's root.path)
  */
 export interface OverlayRoot {
@@ -27,19 +28,34 @@ export interface OverlayRoot {
 }
 
 /**
- * Mounts the overlay. `lowerDirs` are BOTTOM FIRST (image diff_ids order). When the options
+ * Mounts the overlay. `lowerDirs` are BOTTOM FIRST (image diff_ids order). With `upperIn`, the
+ * upper and work dirs are made there (a fresh dir on the filesystem that should hold the
+ * container's writes) and `dir/u`, `dir/w` link to them; unmountOverlay removes `upperIn` too.
+ * When the options
  * with absolute paths fit in a page (and no path holds ':' or ','), mount(2) is called
  * in-process; otherwise `mount` runs with `dir` as cwd and the lowerdir option holds only
  * short relative `l/<n>` symlinks. On failure nothing stays mounted; the caller still owns
  * `dir` and removes it with unmountOverlay.
  */
-export async function mountOverlay(dir: string, lowerDirs: readonly string[]): Promise<OverlayRoot> {
+export async function mountOverlay(
+  dir: string,
+  lowerDirs: readonly string[],
+  upperIn?: string,
+): Promise<OverlayRoot> {
   if (lowerDirs.length === 0)
     throw new SlipwayError('an image needs at least one layer', { category: 'permanent' });
   if (lowerDirs.length > 500)
     throw new SlipwayError(`image has ${lowerDirs.length} layers; at most 500 are supported`);
   mkdirSync(dir, { recursive: true });
-  for (const sub of ['u', 'w', 'm']) mkdirSync(join(dir, sub));
+  mkdirSync(join(dir, 'm'));
+  if (upperIn) mkdirSync(upperIn, { mode: 0o700 });
+  for (const sub of ['u', 'w']) {
+    if (!upperIn) mkdirSync(join(dir, sub));
+    else {
+      mkdirSync(join(upperIn, sub));
+      symlinkSync(join(upperIn, sub), join(dir, sub));
+    }
+  }
   const merged = join(dir, 'm');
   // volatile: no syncs of the upper dir — it is thrown away with the container (and by GC after
   // a crash), so durability buys nothing; it also makes unmounting much cheaper.
@@ -86,10 +102,11 @@ export async function mountsUnder(prefix: string): Promise<string[]> {
 }
 
 /**
- * Unmounts whatever is mounted under `dir` and removes `dir` (upper dir included). Idempotent;
- * never removes files through a mount that is still in place.
+ * Unmounts whatever is mounted under `dir` and removes `dir` (upper dir included, also one made
+ * in mountOverlay's `upperIn`). Idempotent; never removes files through a mount still in place.
  */
 export async function unmountOverlay(dir: string): Promise<void> {
+  const upperIn = upperDirElsewhere(dir);
   for (const point of await mountsUnder(dir)) {
     const errno = umountSyscall(point);
     if (errno === 0) continue;
@@ -99,5 +116,16 @@ export async function unmountOverlay(dir: string): Promise<void> {
   const left = await mountsUnder(dir);
   if (left.length)
     throw new SlipwayError(`cannot unmount ${left.join(', ')}`, { category: 'internal', context: { dir } });
+  if (upperIn) await rm(upperIn, { recursive: true, force: true });
   await rm(dir, { recursive: true, force: true });
+}
+
+/** mountOverlay's `upperIn` when `dir/u` links there (the link is the runtime's, never a container's). */
+function upperDirElsewhere(dir: string): string | undefined {
+  try {
+    const target = readlinkSync(join(dir, 'u'));
+    return target.startsWith('/') && target.endsWith('/u') ? dirname(target) : undefined;
+  } catch {
+    return undefined;
+  }
 }

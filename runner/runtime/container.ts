@@ -15,7 +15,9 @@ import {
   termCannotEnd,
   wasOomKilled,
 } from './cgroups.js';
+import { diskLimitMessage } from './defaults.js';
 import { DEFAULT_CAPS } from './hardening.js';
+import { type JobDisk, jobDiskFull } from './job-disk.js';
 import { pipeLines } from './log-sink.js';
 import {
   type DockerSeccompProfile,
@@ -122,12 +124,13 @@ async function prepareBundle(
   dir: string,
   spec: ContainerSpec,
   net: ContainerNetworkAttachment | undefined,
+  disk: JobDisk | undefined,
 ): Promise<void> {
   // Independent setup steps run concurrently: root fs, cgroup, seccomp profile, host resolv.conf.
   const [merged, { runcSetsMemory }, profile, hostResolv] = await allSettledOrThrow([
     spec.rootfs
       ? mkdir(dir, { recursive: true }).then(() => spec.rootfs as string)
-      : mountOverlay(dir, spec.lowerDirs).then((r) => r.merged),
+      : mountOverlay(dir, spec.lowerDirs, disk && join(disk.layersDir, id)).then((r) => r.merged),
     createContainerCgroup(id, spec.limits?.memoryBytes),
     loadDockerSeccompProfile(rt.seccompProfile),
     net ? Promise.resolve('') : hostResolvConf(),
@@ -176,7 +179,8 @@ function signalName(exitCode: number): string | undefined {
  * Prepares the bundle in `dir` and starts `runc run` in the foreground with stdin closed and
  * stdout/stderr piped into `sink`. Setup failures throw (after cleaning up); once started, every
  * outcome is reported through `done`; `cleaned` follows once the root fs, cgroups and runc state
- * are gone.
+ * are gone. With `disk` (the job's), the container's writes go to the job's disk, and a
+ * failure on a full disk says "disk limit (N GiB) reached".
  */
 export async function startContainer(
   rt: OciRuntime,
@@ -185,13 +189,20 @@ export async function startContainer(
   spec: ContainerSpec,
   sink: LogSink,
   net?: ContainerNetworkAttachment,
+  disk?: JobDisk,
 ): Promise<RunningContainer> {
   // A leftover of the same id (a crashed run, a cleanup still under way) goes first.
   if (existsSync(dir) || existsSync(join(rt.stateDir, id))) await removeContainer(rt, id, dir);
   try {
-    await prepareBundle(rt, id, dir, spec, net);
+    await prepareBundle(rt, id, dir, spec, net, disk);
   } catch (err) {
+    const full = disk && jobDiskFull(disk);
     await removeContainer(rt, id, dir).catch(() => {});
+    if (full)
+      throw new SlipwayError(diskLimitMessage(disk.bytes), {
+        category: 'permanent',
+        context: { step: spec.name },
+      });
     throw err instanceof SlipwayError
       ? err
       : new SlipwayError(`cannot prepare container ${spec.name}: ${(err as Error).message}`, {
@@ -244,6 +255,7 @@ export async function startContainer(
     if (oomKilled) result.message = `out of memory (limit ${formatBytes(spec.limits?.memoryBytes ?? 0)})`;
     else if (stopReason === 'timeout') result.message = 'timed out';
     else if (stopReason === 'cancel') result.message = 'cancelled';
+    else if (disk && exitCode !== 0 && jobDiskFull(disk)) result.message = diskLimitMessage(disk.bytes);
     else if (startError) result.message = startError.message;
     else if (signal === 'SIGSYS') result.message = sigsysReason(rt);
     return result;

@@ -6,23 +6,26 @@ import { mountsUnder, unmountOverlay } from '../rootfs/index.js';
 import { gcCgroups } from './cgroups.js';
 import { ociCommand } from './container.js';
 import { idPrefix } from './ids.js';
+import { gcJobDisks } from './job-disk.js';
 import { gcNetworks } from './network/index.js';
 
 export interface RuntimeGcReport {
   containers: number;
   rootfs: number;
+  /** Job disks (runner/runtime/job-disk.ts) unmounted and removed. */
+  disks: number;
 }
 
 /**
  * Removes everything a crashed earlier run of this data dir left behind: runc/crun containers
- * (killed, then deleted), overlay mounts and upper dirs, cgroups, and — through the network
+ * (killed, then deleted), overlay mounts and upper dirs, job disks, cgroups, and — through the network
  * module — netns, bridges, firewall rules and IPAM leases. Call it on runner start, before any
  * job runs; it must not run while this data dir's jobs are running. Other data dirs' containers
  * are never touched.
  */
 export async function gcRuntime(dataDir: string, log: Logger = rootLog): Promise<RuntimeGcReport> {
   const glog = log.child({ module: 'runtime/gc' });
-  const report: RuntimeGcReport = { containers: 0, rootfs: 0 };
+  const report: RuntimeGcReport = { containers: 0, rootfs: 0, disks: 0 };
   const prefix = idPrefix(dataDir);
   for (const binary of ['runc', 'crun']) {
     const rt = { binary, stateDir: dataDirPaths.runtimeState(dataDir, binary) };
@@ -51,12 +54,15 @@ export async function gcRuntime(dataDir: string, log: Logger = rootLog): Promise
     );
     report.rootfs++;
   }
+  // Job disks hold the containers' upper dirs: only now that those are unmounted.
+  report.disks = await gcJobDisks(dataDir, glog);
   // Mounts whose dirs vanished (should not happen, but never leave one behind).
   for (const point of await mountsUnder(dataDirPaths.runtime(dataDir))) {
     await unmountOverlay(point).catch(() => {});
   }
   await gcCgroups(prefix);
   await gcNetworks(dataDir, glog).catch((err) => glog.warn({ err }, 'network gc failed'));
-  if (report.containers || report.rootfs) glog.info(report, 'removed leftovers of an earlier run');
+  if (report.containers || report.rootfs || report.disks)
+    glog.info(report, 'removed leftovers of an earlier run');
   return report;
 }

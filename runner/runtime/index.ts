@@ -8,6 +8,7 @@ import type { RuntimeGcReport } from './gc.js';
 import type { OciRuntimeOptions } from './oci-runtime.js';
 import type { Runtime } from './types.js';
 
+export { DEFAULT_JOB_DISK_BYTES, diskLimitMessage } from './defaults.js';
 export type { RuntimeGcReport } from './gc.js';
 export { imageRuntimeConfig } from './image-config.js';
 export { MemoryLogSink } from './log-sink.js';

@@ -14,6 +14,7 @@ import {
 import { execInContainer } from './exec-in.js';
 import { effectiveLimits } from './hardening.js';
 import { checkName, containerId } from './ids.js';
+import { createJobDisk, type JobDisk, removeJobDisk } from './job-disk.js';
 import { createJobNetwork, type EgressPolicy, type JobNetwork } from './network/index.js';
 import type {
   ContainerSpec,
@@ -61,11 +62,14 @@ class Job implements JobHandle {
   readonly starting = new Map<string, Promise<unknown>>();
   destroyed = false;
   network?: { subnet: string; gateway: string };
+  workDir?: string;
   constructor(
     readonly id: string,
     readonly jobNetwork?: JobNetwork,
+    readonly disk?: JobDisk,
   ) {
     if (jobNetwork) this.network = { subnet: jobNetwork.subnet, gateway: jobNetwork.gateway };
+    if (disk) this.workDir = disk.workDir;
   }
 }
 
@@ -106,14 +110,25 @@ export class OciContainerRuntime implements Runtime {
       this.hostReady ??= ensureHybridCgroupsForCrun();
       await this.hostReady;
     }
-    if (opts.network === 'none') return new Job(opts.id);
-    const network = await createJobNetwork({
-      jobId: opts.id,
-      dataDir: this.opts.dataDir,
-      log: this.log,
-      ...(this.opts.egress ? { egress: this.opts.egress } : {}),
-    });
-    return new Job(opts.id, network);
+    // The disk and the network are independent: made side by side, and both undone on failure.
+    const [disk, network] = await Promise.allSettled([
+      opts.diskBytes ? createJobDisk(this.opts.dataDir, opts.id, opts.diskBytes) : undefined,
+      opts.network === 'none'
+        ? undefined
+        : createJobNetwork({
+            jobId: opts.id,
+            dataDir: this.opts.dataDir,
+            log: this.log,
+            ...(this.opts.egress ? { egress: this.opts.egress } : {}),
+          }),
+    ]);
+    if (disk.status === 'rejected' || network.status === 'rejected') {
+      if (disk.status === 'fulfilled' && disk.value)
+        await removeJobDisk(this.opts.dataDir, opts.id).catch(() => {});
+      if (network.status === 'fulfilled') await network.value?.destroy().catch(() => {});
+      throw disk.status === 'rejected' ? disk.reason : (network as PromiseRejectedResult).reason;
+    }
+    return new Job(opts.id, network.value, disk.value);
   }
 
   private job(handle: JobHandle): Job {
@@ -183,7 +198,7 @@ export class OciContainerRuntime implements Runtime {
     };
     let started: RunningContainer;
     try {
-      started = await startContainer(this.rt, id, dir, this.withDefaults(spec), sink, attachment);
+      started = await startContainer(this.rt, id, dir, this.withDefaults(spec), sink, attachment, job.disk);
     } catch (err) {
       await detach();
       throw err;
@@ -286,7 +301,11 @@ export class OciContainerRuntime implements Runtime {
     for (const c of running) c.stop('stop', Math.min(this.grace, 1000));
     await Promise.allSettled(running.map((c) => c.done));
     await Promise.allSettled([...handle.cleanups.values()]);
-    await handle.jobNetwork?.destroy();
+    const results = await Promise.allSettled([
+      handle.jobNetwork?.destroy(),
+      handle.disk && removeJobDisk(this.opts.dataDir, handle.id),
+    ]);
+    for (const r of results) if (r.status === 'rejected') throw r.reason;
   }
 }
 

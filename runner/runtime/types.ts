@@ -33,11 +33,20 @@ export interface PrepareJobOptions {
   id: string;
   /** 'none': every container gets its own empty netns (loopback only). 'bridge': one job network. */
   network: 'none' | 'bridge';
+  /**
+   * The job's disk limit in bytes: the job gets its own filesystem of this size holding its
+   * `workDir` and every container's writable layer (a write past it fails with ENOSPC; the
+   * step's message says "disk limit (N GiB) reached"). Absent: no job disk (containers write
+   * to the data dir's filesystem; the builder, benches).
+   */
+  diskBytes?: number;
 }
 
 /** Handle of a prepared job; pass it to run/startService/destroyJob. */
 export interface JobHandle {
   readonly id: string;
+  /** With `diskBytes`: an empty dir on the job's disk for the caller's files (the workspace); destroyJob removes it. */
+  readonly workDir?: string;
   /** Present when the job was prepared with network 'bridge': the job's subnet and gateway. */
   readonly network?: { subnet: string; gateway: string };
 }

@@ -28,7 +28,8 @@ export async function runtimeLeftovers(dataDir: string, binary: 'runc' | 'crun')
 
 /**
  * Everything of a data dir's runtime still on the host, as readable strings (should be empty
- * after a run): runc containers, mounts under it, netns, links and IPAM leases of its networks.
+ * after a run): runc containers, mounts under it, netns, links and IPAM leases of its networks,
+ * job disks (images, mount points) and loop devices backed by files under it.
  */
 export async function dataDirLeftovers(dataDir: string): Promise<string[]> {
   const found: string[] = [];
@@ -50,5 +51,9 @@ export async function dataDirLeftovers(dataDir: string): Promise<string[]> {
   for (const net of await readdir(ipam).catch(() => [] as string[]))
     for (const f of await readdir(join(ipam, net)).catch(() => [] as string[]))
       if (/^\d+\.\d+\.\d+\.\d+$/.test(f)) found.push(`lease ${net}/${f}`);
+  for (const f of await readdir(dataDirPaths.jobDisks(dataDir)).catch(() => [] as string[]))
+    found.push(`job disk ${f}`);
+  const loops = await runTool('losetup', ['--list', '--noheadings', '--output', 'NAME,BACK-FILE']);
+  for (const line of loops.split('\n')) if (line.includes(` ${dataDir}/`)) found.push(`loop ${line.trim()}`);
   return found;
 }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import {
   collect,
   parseCpusOption,
+  parseDiskOption,
   parseMemoryOption,
   parsePidsOption,
   parseSizeOption,
@@ -34,6 +35,11 @@ export function register(program: Command): void {
       '--memory <size>',
       'memory limit of every step and service whose pipeline sets none (512M, 1G; default 2G, at most half the host)',
       parseMemoryOption,
+    )
+    .option(
+      '--disk <size>',
+      "disk of every job whose pipeline sets none: its workspace plus its containers' writes (default 10G)",
+      parseDiskOption,
     )
     .option('--cpus <n>', 'CPU limit (cores, e.g. 1.5) where the pipeline sets none', parseCpusOption)
     .option('--pids <n>', 'process limit where the pipeline sets none (default 1024)', parsePidsOption)

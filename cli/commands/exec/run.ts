@@ -48,6 +48,7 @@ export async function execCommand(dir: string, opts: ExecOptions): Promise<numbe
     ...(opts.egressDeny || opts.egressAllow
       ? { egress: { deny: opts.egressDeny ?? [], ...(opts.egressAllow ? { allow: opts.egressAllow } : {}) } }
       : {}),
+    ...(opts.disk ? { jobDiskBytes: opts.disk } : {}),
     onPull: (ref, p) => {
       if (p.state === 'done' && p.kind === 'layer')
         console.log(`pulled ${ref} layer ${p.digest.slice(7, 19)}`);
