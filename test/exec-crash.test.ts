@@ -28,21 +28,7 @@ describe('a crashed slipway exec leaves nothing behind after the next start', ()
       join(repo, '.slipway.yml'),
       'image: busybox:latest\njobs:\n  long:\n    steps:\n      - name: wait\n        run: echo started; sleep 1000\n',
     );
-    const child = spawn(process.execPath, [slipwayBin, 'exec', repo, '--data-dir', dataDir], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, NO_COLOR: '1', SLIPWAY_LOG_LEVEL: 'warn' },
-    });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('step never started')), 60_000);
-      child.stdout.on('data', (b: Buffer) => {
-        if (b.toString().includes('started')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-    });
-    child.kill('SIGKILL');
-    await new Promise((r) => child.once('exit', r));
+    await killWhenStarted(repo, dataDir);
     const before = await dataDirLeftovers(dataDir);
     assert.ok(
       before.some((l) => l.startsWith('container')),
@@ -69,7 +55,7 @@ describe('a crashed slipway exec leaves nothing behind after the next start', ()
     assert.deepEqual(await dataDirLeftovers(dataDir), []);
   });
 
-  it('kill -9 mid-build, then a new run removes the workspace, the build scratch and cache-mount locks', async () => {
+  it('kill -9 mid-build, then a new run removes the job disk with its workspace, the build scratch and cache-mount locks', async () => {
     const repo = await tempDir('crash-build-repo');
     await writeFile(join(repo, '.slipway.yml'), 'jobs:\n  image:\n    build: { context: . }\n');
     await writeFile(
@@ -79,7 +65,11 @@ describe('a crashed slipway exec leaves nothing behind after the next start', ()
     );
     await killWhenStarted(repo, dataDir);
     const ls = (dir: string) => readdir(dir).catch(() => [] as string[]);
-    assert.equal((await ls(dataDirPaths.workspaces(dataDir))).length, 1, 'a workspace was left');
+    // The workspace lives on the job's disk (runtime/disks/<job>, an image file and its mount).
+    assert.ok(
+      (await ls(dataDirPaths.jobDisks(dataDir))).some((f) => f.endsWith('.img')),
+      'a job disk (holding the workspace) was left',
+    );
     assert.equal((await ls(dataDirPaths.buildScratchRoot(dataDir))).length, 1, 'build scratch was left');
     const locks = async () => {
       const root = dataDirPaths.buildCacheMounts(dataDir);
@@ -97,12 +87,14 @@ describe('a crashed slipway exec leaves nothing behind after the next start', ()
     const stdout = await runTool(process.execPath, [slipwayBin, 'exec', repo, '--data-dir', dataDir], {
       env: { ...process.env, NO_COLOR: '1', SLIPWAY_LOG_LEVEL: 'warn' },
     });
+    assert.match(stdout, /removed 1 job disk\(s\) left by a crashed earlier run/);
     assert.match(
       stdout,
-      /removed 1 workspace\(s\) and 1 build scratch dir\(s\) left by a crashed earlier run/,
+      /removed 0 workspace\(s\) and 1 build scratch dir\(s\) left by a crashed earlier run/,
     );
     assert.match(stdout, /fine/);
     assert.deepEqual(await ls(dataDirPaths.workspaces(dataDir)), []);
+    assert.deepEqual(await ls(dataDirPaths.jobDisks(dataDir)), []);
     assert.deepEqual(await ls(dataDirPaths.buildScratchRoot(dataDir)), []);
     assert.deepEqual(await locks(), []);
     assert.deepEqual(await dataDirLeftovers(dataDir), []);

@@ -61,6 +61,7 @@ export async function execCommand(dir: string, opts: ExecOptions): Promise<numbe
       const gc = await host.gc();
       if (gc.containers || gc.rootfs)
         console.log(`removed ${gc.containers} container(s) left by a crashed earlier run`);
+      if (gc.disks) console.log(`removed ${gc.disks} job disk(s) left by a crashed earlier run`);
       if (gc.workspaces || gc.buildScratch)
         console.log(
           `removed ${gc.workspaces} workspace(s) and ${gc.buildScratch} build scratch dir(s) left by a crashed earlier run`,
