@@ -1,7 +1,7 @@
 /**
  * Import rules (npm test runs `depcruise`): no cycles (type-only imports included), each
  * module's public face is its index.ts, the pipeline language stands alone, the runner never
- * reaches into the server or the CLI, and the builder knows nothing of JobSpecs.
+ * reaches into the server or the CLI, webhooks neither, and the builder knows nothing of JobSpecs.
  * Modules: runner/{oci,runtime,executor,builder,rootfs}, pipelines, server/<area>.
  * Tests and benches may reach into a module (they test its internals); cycles are banned there too.
  */
@@ -43,6 +43,13 @@ module.exports = {
       comment: 'The runner runs on build hosts: it may not depend on the server or the CLI.',
       from: { path: '^runner/' },
       to: { path: '^(server|cli)/' },
+    },
+    {
+      name: 'webhooks-pure',
+      severity: 'error',
+      comment: 'server/webhooks turns deliveries into events: it may not depend on the runner or the CLI.',
+      from: { path: '^server/webhooks/' },
+      to: { path: '^(runner|cli)/' },
     },
     {
       name: 'builder-knows-no-jobspec',
