@@ -1,0 +1,14 @@
+/**
+ * Webhooks: one handler per forge endpoint turns a delivery (headers + raw body) into a run
+ * event, an ignored delivery or a rejection. Pure apart from logging; the HTTP route and the
+ * redelivery check live elsewhere.
+ */
+export {
+  MAX_BODY_BYTES,
+  type WebhookEvent,
+  WebhookEventSchema,
+  type WebhookHandler,
+  type WebhookOutcome,
+  WebhookOutcomeSchema,
+} from './event.js';
+export { githubWebhook } from './github.js';
