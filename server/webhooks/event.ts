@@ -78,9 +78,9 @@ export const PushCommitSchema = z.object({
   id: z.string().min(1),
   message: z.string(),
   author: z.object({ name: z.string(), email: z.string() }),
-  added: z.array(z.string()).optional(),
-  modified: z.array(z.string()).optional(),
-  removed: z.array(z.string()).optional(),
+  added: z.array(z.string()).nullish(),
+  modified: z.array(z.string()).nullish(),
+  removed: z.array(z.string()).nullish(),
 });
 export type PushCommit = z.infer<typeof PushCommitSchema>;
 
