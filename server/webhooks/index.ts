@@ -1,7 +1,7 @@
 /**
- * Webhooks: one handler per forge endpoint turns a delivery (headers + raw body) into a run
- * event, an ignored delivery or a rejection. Pure apart from logging; the HTTP route and the
- * redelivery check live elsewhere.
+ * Webhooks: one handler per forge endpoint (githubWebhook; giteaWebhook for Gitea and Forgejo)
+ * turns a delivery (headers + raw body) into a run event, an ignored delivery or a rejection.
+ * Pure apart from logging; the HTTP route and the redelivery check live elsewhere.
  */
 export {
   MAX_BODY_BYTES,
@@ -11,4 +11,5 @@ export {
   type WebhookOutcome,
   WebhookOutcomeSchema,
 } from './event.js';
+export { giteaWebhook } from './gitea.js';
 export { githubWebhook } from './github.js';
