@@ -10,6 +10,14 @@ import { tempDir } from './helpers/tmp.js';
 
 /** Allocates a 400 MiB buffer: fits in 1 GiB, not in 256 MiB. */
 const HOG = 'dd if=/dev/zero of=/dev/null bs=400M count=1';
+/** A service that says on port 7000 whether a 400M allocation fitted in its own limit. */
+const PROBE_SERVICE = `      - name: probe
+        image: busybox:latest
+        command: |
+          if ${HOG}; then says=unlimited; else says=limited; fi
+          while true; do echo "$says" | nc -l -p 7000; done
+        ready: { port: 7000, timeout: 20s }
+`;
 /** Starts up to 100 background sleepers and says how many it could fork. */
 const FORKS = 'n=0; while [ $n -lt 100 ] && (sleep 5 &) 2>/dev/null; do n=$((n + 1)); done; echo "forked $n"';
 
@@ -34,13 +42,7 @@ jobs:
   limits:
     resources: { memory: 200M }
     services:
-      - name: probe
-        image: busybox:latest
-        command: |
-          if ${HOG}; then says=unlimited; else says=limited; fi
-          while true; do echo "$says" | nc -l -p 7000; done
-        ready: { port: 7000, timeout: 20s }
-    steps:
+${PROBE_SERVICE}    steps:
       - name: service limit
         run: echo "the service says $(nc probe 7000 </dev/null)"
       - name: roomy
@@ -92,13 +94,7 @@ jobs:
 jobs:
   unset:
     services:
-      - name: probe
-        image: busybox:latest
-        command: |
-          if ${HOG}; then says=unlimited; else says=limited; fi
-          while true; do echo "$says" | nc -l -p 7000; done
-        ready: { port: 7000, timeout: 20s }
-    steps:
+${PROBE_SERVICE}    steps:
       - name: limit
         run: |
           ${LIMIT}

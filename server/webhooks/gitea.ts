@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { log } from '../../lib/log.js';
 import { authenticate, type SignatureScheme } from './authenticate.js';
 import { header, ignored, rejected, type WebhookHandler, type WebhookOutcome } from './event.js';
-import { normalisePush, RepositorySchema, repoFields } from './push.js';
+import { normalisePush, pullRequestRun, RepositorySchema } from './push.js';
 
 const logger = log.child({ module: 'server/webhooks', forge: 'gitea' });
 
@@ -63,18 +63,13 @@ function pullRequest(deliveryId: string, body: unknown): WebhookOutcome {
   if (!parsed.success) return rejected(400, `pull_request payload: ${z.prettifyError(parsed.error)}`);
   const { action, number, pull_request: pr, repository } = parsed.data;
   if (!PR_ACTIONS.has(action)) return ignored(`pull_request action ${action}`);
-  const { repo, eventRepo } = repoFields(repository);
-  return {
-    kind: 'run',
-    deliveryId,
-    repo,
+  return pullRequestRun(deliveryId, repository, {
+    number,
+    headRef: pr.head.ref,
+    headSha: pr.head.sha,
+    baseRef: pr.base.ref,
+    title: pr.title,
+    author: pr.user.login,
     fromFork: pr.head.repo_id !== pr.base.repo_id,
-    event: {
-      kind: 'pull_request',
-      branch: pr.head.ref,
-      repo: eventRepo,
-      commit: { sha: pr.head.sha, message: pr.title, author: pr.user.login },
-      pullRequest: { number, targetBranch: pr.base.ref },
-    },
-  };
+  });
 }

@@ -74,3 +74,36 @@ export function normalisePush(
     },
   };
 }
+
+/** What a forge's pull request payload says, in one shape. */
+export interface PullRequestFacts {
+  number: number;
+  headRef: string;
+  headSha: string;
+  baseRef: string;
+  title: string;
+  author: string;
+  fromFork: boolean;
+}
+
+/** The run a pull request opened or updated starts (every forge: same event, same fields). */
+export function pullRequestRun(
+  deliveryId: string,
+  repository: Repository,
+  pr: PullRequestFacts,
+): WebhookOutcome {
+  const { repo, eventRepo } = repoFields(repository);
+  return {
+    kind: 'run',
+    deliveryId,
+    repo,
+    fromFork: pr.fromFork,
+    event: {
+      kind: 'pull_request',
+      branch: pr.headRef,
+      repo: eventRepo,
+      commit: { sha: pr.headSha, message: pr.title, author: pr.author },
+      pullRequest: { number: pr.number, targetBranch: pr.baseRef },
+    },
+  };
+}
