@@ -2,3 +2,4 @@
 export * from './job-events.js';
 export * from './job-result.js';
 export * from './jobspec.js';
+export * from './wire.js';

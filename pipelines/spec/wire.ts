@@ -1,0 +1,161 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { JobEventSchema } from './job-events.js';
+import { JobSpecSchema } from './jobspec.js';
+import { type Parsed, parseVersioned } from './versioned.js';
+
+/**
+ * What travels between the server and its runners through Redis, beside the JobSpec itself:
+ * the queued job, the runner's reports, the log stream, and the names of the queues and keys
+ * both sides use. Pure: names and schemas only; server/ and runner/worker do the I/O.
+ */
+export const WIRE_VERSION = 1 as const;
+
+/** Every Redis key Slipway owns starts with this; BullMQ queues use it as their prefix. */
+export const KEY_PREFIX = 'slipway';
+
+/** A job's id across the whole system: `<run id>-<n>`, n its place in the run (URL- and key-safe). */
+export const GlobalJobIdSchema = z.string().regex(/^[a-z0-9]{4,32}-[0-9]{1,4}$/);
+
+/**
+ * One BullMQ job on a label queue. `jobId` is the global id (also the BullMQ job id, so queuing
+ * twice is a no-op). `secrets` is present when the job names secrets and may have them (never
+ * for a pull request from a fork): a job-scoped bearer token, valid only while the job is queued
+ * or running, to GET `url` once for the values. No secret value is ever in the queue.
+ */
+export const QueuedJobSchema = z.strictObject({
+  version: z.literal(WIRE_VERSION),
+  jobId: GlobalJobIdSchema,
+  runId: z.string().min(1),
+  spec: JobSpecSchema,
+  secrets: z.strictObject({ url: z.url(), token: z.string().min(20) }).optional(),
+});
+export type QueuedJob = z.infer<typeof QueuedJobSchema>;
+
+/**
+ * A runner's report about a job it runs: every JobEvent but `log` (lines go to the log stream),
+ * with the runner's name and the BullMQ attempt. Sent on the reports queue; the server applies
+ * each once in effect (applying one twice, or late, changes nothing).
+ */
+export const RunnerReportSchema = z.strictObject({
+  version: z.literal(WIRE_VERSION),
+  jobId: GlobalJobIdSchema,
+  runner: z.string().min(1),
+  /** BullMQ's attempt of this job (1-based): a report of an older attempt than the record's is stale. */
+  attempt: z.number().int().positive(),
+  event: JobEventSchema.refine((e) => e.type !== 'log', { error: 'log lines go to the log stream' }),
+});
+export type RunnerReport = z.infer<typeof RunnerReportSchema>;
+
+export function parseQueuedJob(input: unknown): Parsed<QueuedJob> {
+  return parseVersioned(input, {
+    what: 'queued job',
+    reader: 'runner',
+    version: WIRE_VERSION,
+    schema: QueuedJobSchema,
+  });
+}
+
+export function parseRunnerReport(input: unknown): Parsed<RunnerReport> {
+  return parseVersioned(input, {
+    what: 'runner report',
+    reader: 'server',
+    version: WIRE_VERSION,
+    schema: RunnerReportSchema,
+  });
+}
+
+/** The queue (BullMQ name) of the runners' reports, consumed by every server. */
+export const REPORTS_QUEUE = 'reports';
+
+/**
+ * The BullMQ queue of a label set: `jobs-<12 hex>` of the sorted, deduplicated labels (any
+ * label text is safe in it). A runner serves every queue whose label set is a subset of its own;
+ * `labelSetsKey` maps queue names to their labels so runners can find them.
+ */
+export function jobQueueName(labels: readonly string[]): string {
+  const set = normalizeLabels(labels);
+  return `jobs-${createHash('sha256').update(JSON.stringify(set)).digest('hex').slice(0, 12)}`;
+}
+
+/** Sorted and deduplicated: the canonical form of a label set. */
+export function normalizeLabels(labels: readonly string[]): string[] {
+  return [...new Set(labels)].sort();
+}
+
+/** Redis keys shared by server and runners (all under KEY_PREFIX). */
+export const wireKeys = {
+  /** Hash: job queue name → JSON array of its labels (written by the server when it first queues there). */
+  labelSets: `${KEY_PREFIX}:label-sets`,
+  /** Hash: runner name → JSON RunnerHeartbeat. */
+  runners: `${KEY_PREFIX}:runners`,
+  /** String set while a job is to be cancelled (the runner polls it; the channel only wakes it). */
+  cancel: (jobId: string) => `${KEY_PREFIX}:cancel:${jobId}`,
+  /** Pub/sub channel carrying job ids to cancel: a wake-up only, the key above is the truth. */
+  cancelChannel: `${KEY_PREFIX}:cancel`,
+  /** Stream of a job's log lines (see LogEntry). */
+  log: (jobId: string) => `${KEY_PREFIX}:log:${jobId}`,
+} as const;
+
+/**
+ * A runner's liveness record, rewritten every few seconds. A runner is online while
+ * `lastSeen` is younger than RUNNER_OFFLINE_MS.
+ */
+export const RunnerHeartbeatSchema = z.strictObject({
+  name: z.string().min(1),
+  labels: z.array(z.string()),
+  concurrency: z.number().int().positive(),
+  /** Global ids of the jobs it runs now. */
+  running: z.array(z.string()),
+  lastSeen: z.number(),
+  /** True once it stopped taking jobs (SIGTERM, draining). */
+  draining: z.boolean(),
+});
+export type RunnerHeartbeat = z.infer<typeof RunnerHeartbeatSchema>;
+export const RUNNER_HEARTBEAT_MS = 3_000;
+export const RUNNER_OFFLINE_MS = 15_000;
+
+/**
+ * One line of a job's log stream. Stream entry ids are `0-<n>`, n the 1-based line number the
+ * runner assigns, so a resent batch is refused by Redis instead of doubling lines, and `n` is
+ * the SSE event id a reader resumes from. Fields: `s` source (step name, `service:<name>`,
+ * `build`, `setup`), `o` 1 for stderr, `t` ms since epoch, `x` the text (secrets masked).
+ */
+export const LogEntrySchema = z.strictObject({
+  n: z.number().int().positive(),
+  source: z.string().min(1),
+  stream: z.enum(['stdout', 'stderr']),
+  time: z.number(),
+  text: z.string(),
+});
+export type LogEntry = z.infer<typeof LogEntrySchema>;
+
+/** The fields of a stream entry for `entry` (XADD key `0-<n>` …fields). */
+export function logEntryFields(entry: LogEntry): string[] {
+  return [
+    's',
+    entry.source,
+    'o',
+    entry.stream === 'stderr' ? '1' : '0',
+    't',
+    String(entry.time),
+    'x',
+    entry.text,
+  ];
+}
+
+/** A stream entry (id `0-<n>`, flat field list) back to a LogEntry; undefined when malformed. */
+export function logEntryFrom(id: string, fields: readonly string[]): LogEntry | undefined {
+  const m = /^0-([1-9][0-9]*)$/.exec(id);
+  if (!m) return undefined;
+  const f = new Map<string, string>();
+  for (let i = 0; i + 1 < fields.length; i += 2) f.set(fields[i] as string, fields[i + 1] as string);
+  const parsed = LogEntrySchema.safeParse({
+    n: Number(m[1]),
+    source: f.get('s'),
+    stream: f.get('o') === '1' ? 'stderr' : 'stdout',
+    time: Number(f.get('t')),
+    text: f.get('x'),
+  });
+  return parsed.success ? parsed.data : undefined;
+}
