@@ -1,0 +1,74 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import {
+  jobQueueName,
+  KEY_PREFIX,
+  normalizeLabels,
+  type QueuedJob,
+  wireKeys,
+} from '../../pipelines/index.js';
+
+/**
+ * The JobQueue seam: where the server puts jobs for runners. `enqueue` is idempotent (the
+ * BullMQ job id is the global job id, so a second enqueue of one job is a no-op), `remove`
+ * takes a job that no runner has taken yet off its queue, `cancel` tells the runner running it
+ * to stop (a key it polls, plus a pub/sub wake-up). The caller owns the queue and closes it.
+ */
+export interface JobQueue {
+  enqueue(job: QueuedJob): Promise<void>;
+  /** True when the job was still waiting and is now gone; false when a runner holds it or it is unknown. */
+  remove(jobId: string, labels: readonly string[]): Promise<boolean>;
+  cancel(jobId: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Retries of a job a runner could not finish for a temporary reason (registry down, runner gone). */
+export const JOB_ATTEMPTS = 3;
+
+/** The BullMQ JobQueue: one queue per label set, registered in `wireKeys.labelSets` for runners. */
+export function bullJobQueue(redis: Redis): JobQueue {
+  const queues = new Map<string, Queue>();
+  const queueFor = async (labels: readonly string[]): Promise<Queue> => {
+    const name = jobQueueName(labels);
+    let q = queues.get(name);
+    if (!q) {
+      await redis.hset(wireKeys.labelSets, name, JSON.stringify(normalizeLabels(labels)));
+      q = new Queue(name, { connection: redis, prefix: KEY_PREFIX });
+      queues.set(name, q);
+    }
+    return q;
+  };
+  return {
+    async enqueue(job) {
+      const q = await queueFor(job.spec.labels);
+      await q.add(job.spec.job.name, job, {
+        jobId: job.jobId,
+        attempts: JOB_ATTEMPTS,
+        backoff: { type: 'exponential', delay: 2_000 },
+        removeOnComplete: { age: 24 * 3600 },
+        removeOnFail: { age: 7 * 24 * 3600 },
+      });
+    },
+    async remove(jobId, labels) {
+      const q = await queueFor(labels);
+      const job = await q.getJob(jobId);
+      if (!job) return false;
+      const state = await job.getState();
+      if (
+        state !== 'waiting' &&
+        state !== 'delayed' &&
+        state !== 'prioritized' &&
+        state !== 'waiting-children'
+      )
+        return false;
+      return (await q.remove(jobId)) === 1;
+    },
+    async cancel(jobId) {
+      await redis.set(wireKeys.cancel(jobId), '1', 'EX', 24 * 3600);
+      await redis.publish(wireKeys.cancelChannel, jobId);
+    },
+    async close() {
+      await Promise.all([...queues.values()].map((q) => q.close()));
+    },
+  };
+}
