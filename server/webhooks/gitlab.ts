@@ -41,7 +41,7 @@ const projectName = (body: unknown): string | undefined => {
  * POST /hooks/gitlab: checks size and `X-Gitlab-Token` against the secret of the payload's
  * `project.path_with_namespace`, then Push Hook, Tag Push Hook and Merge Request Hook become
  * one run event. The delivery id is `Idempotency-Key` (the same on every retry of one event),
- * else `X-Gitlab-Event-UUID` (GitLab before 17.4). System Hook deliveries are ignored.
+ * else `X-Gitlab-Event-UUID` (older GitLab). System Hook deliveries are ignored.
  */
 export const gitlabWebhook: WebhookHandler = async (headers, rawBody, secretFor) => {
   const auth = await authenticate(rawBody, header(headers, TOKEN.header), TOKEN, secretFor, projectName);
