@@ -1,56 +1,30 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { makeEvent } from '../../pipelines/index.js';
 import { giteaWebhook, githubWebhook, WebhookOutcomeSchema } from './index.js';
 
 /**
- * Gitea deliveries built in the shape of Gitea's webhook structs (PushPayload, CreatePayload,
- * PullRequestPayload), with the headers Gitea 1.2x sends: X-Gitea-*, X-Gogs-*, X-GitHub-*,
- * X-Gitea-Signature and X-Hub-Signature-256 over the same body.
+ * Gitea's documented push example (testdata/gitea/SOURCE.md), delivered byte for byte, and
+ * variants of it; pull request and create payloads, which Gitea does not document, built in
+ * the shape of its webhook structs around the documented repository. Headers as Gitea 1.2x
+ * sends them: X-Gitea-*, X-Gogs-*, X-GitHub-*, X-Gitea-Signature and X-Hub-Signature-256.
  */
 type Json = Record<string, unknown>;
+const DOCUMENTED = readFileSync(new URL('./testdata/gitea/push.json', import.meta.url));
+const documented = () => JSON.parse(DOCUMENTED.toString('utf8')) as Json;
 const SECRET = 'gitea secret';
 const FULL = 'gitea/webhooks';
 const SHA = 'bffeb74224043ba2feb48d137756c8a9331c449a';
 const ZERO = '0000000000000000000000000000000000000000';
-const person = { name: 'Gitea', email: 'someone@gitea.io', username: 'gitea' };
-const repository = {
-  id: 140,
-  owner: { id: 1, login: 'gitea', full_name: '', email: 'someone@gitea.io' },
-  name: 'webhooks',
-  full_name: FULL,
-  private: false,
-  fork: false,
-  html_url: 'http://localhost:3000/gitea/webhooks',
-  ssh_url: 'ssh://gitea@localhost:2222/gitea/webhooks.git',
-  clone_url: 'http://localhost:3000/gitea/webhooks.git',
-  default_branch: 'main',
-};
-const commit = (files: Json) => ({
-  id: SHA,
-  message: 'Webhooks Yay!\n',
-  url: `http://localhost:3000/gitea/webhooks/commit/${SHA}`,
-  author: person,
-  committer: person,
-  verification: null,
-  timestamp: '2017-03-13T13:52:11-04:00',
-  added: [],
-  removed: [],
-  modified: [],
-  ...files,
-});
+const repository = documented().repository as Json;
+const [documentedCommit] = documented().commits as Json[];
+/** The documented commit with the file lists real Gitea deliveries carry (the example omits them). */
+const commit = (files: Json) => ({ ...documentedCommit, added: [], removed: [], modified: [], ...files });
 const push = (over: Json = {}): Json => ({
-  ref: 'refs/heads/develop',
-  before: '28e1879d029cb852e4844d9c718537df08844e03',
-  after: SHA,
-  compare_url: `http://localhost:3000/gitea/webhooks/compare/28e1879d029cb852e4844d9c718537df08844e03...${SHA}`,
+  ...documented(),
   commits: [commit({ added: ['docs/a.md'], modified: ['README.md'] })],
-  total_commits: 1,
-  head_commit: commit({ added: ['docs/a.md'], modified: ['README.md'] }),
-  repository,
-  pusher: { id: 1, login: 'gitea' },
-  sender: { id: 1, login: 'gitea' },
   ...over,
 });
 const branchInfo = (ref: string, repoId: number, sha: string) => ({
@@ -94,8 +68,8 @@ function giteaHeaders(event: string, body: Buffer, over: Record<string, string |
   };
 }
 
-async function deliver(event: string, payload: Json, over: Record<string, string | undefined> = {}) {
-  const body = Buffer.from(JSON.stringify(payload));
+async function deliver(event: string, payload: Json | Buffer, over: Record<string, string | undefined> = {}) {
+  const body = Buffer.isBuffer(payload) ? payload : Buffer.from(JSON.stringify(payload));
   const outcome = await giteaWebhook(giteaHeaders(event, body, over), body, (n) =>
     n === FULL ? SECRET : undefined,
   );
@@ -106,13 +80,20 @@ async function deliver(event: string, payload: Json, over: Record<string, string
 
 const REPO_OUT = { fullName: FULL, cloneUrl: repository.clone_url, defaultBranch: 'main' };
 const EVENT_REPO = { name: FULL, url: repository.clone_url, defaultBranch: 'main' };
-const COMMIT = { sha: SHA, message: 'Webhooks Yay!\n', author: 'Gitea <someone@gitea.io>' };
+const COMMIT = { sha: SHA, message: 'Webhooks Yay!', author: 'Gitea <someone@gitea.io>' };
 const base = {
   kind: 'run',
   deliveryId: 'f6266f16-1bf3-46a5-9ea4-602e06ead473',
   repo: REPO_OUT,
   fromFork: false,
 };
+
+test('the documented Gitea push runs on its branch; its commits list no files, so paths are unknown', async () => {
+  assert.deepEqual(await deliver('push', DOCUMENTED), {
+    ...base,
+    event: { kind: 'push', branch: 'develop', repo: EVENT_REPO, commit: COMMIT },
+  });
+});
 
 test('a Gitea branch push becomes a push event with its changed paths', async () => {
   assert.deepEqual(await deliver('push', push()), {
@@ -129,7 +110,8 @@ test('a Gitea branch push becomes a push event with its changed paths', async ()
 
 test('a new-branch push (before all zeros, no commits) runs with unknown changed paths', async () => {
   for (const commits of [[], null]) {
-    const outcome = await deliver('push', push({ before: ZERO, commits, total_commits: 0 }));
+    const head_commit = commit({});
+    const outcome = await deliver('push', push({ before: ZERO, commits, total_commits: 0, head_commit }));
     assert.deepEqual(outcome, {
       ...base,
       event: { kind: 'push', branch: 'develop', repo: EVENT_REPO, commit: COMMIT },
@@ -138,7 +120,10 @@ test('a new-branch push (before all zeros, no commits) runs with unknown changed
 });
 
 test('a tag push arrives as push and create: one run, the create ignored', async () => {
-  const tagPush = await deliver('push', push({ ref: 'refs/tags/v1.0.0', before: ZERO, commits: [] }));
+  const tagPush = await deliver(
+    'push',
+    push({ ref: 'refs/tags/v1.0.0', before: ZERO, commits: [], head_commit: commit({}) }),
+  );
   const create = await deliver('create', {
     sha: SHA,
     ref: 'v1.0.0',

@@ -166,3 +166,17 @@ test('ping, other pull request actions and other events are ignored', async () =
     reason: 'unhandled event star',
   });
 });
+
+test('repository timestamps run in either form: integers (push) and ISO strings (pull_request)', async () => {
+  const push = branchPush();
+  const repo = push.repository as Json;
+  assert.equal(typeof repo.pushed_at, 'number');
+  const iso = { ...repo, created_at: '2019-05-15T15:19:25Z', pushed_at: '2019-05-15T15:20:57Z' };
+  assert.equal((await deliver('push', push)).outcome.kind, 'run');
+  assert.equal((await deliver('push', { ...push, repository: iso })).outcome.kind, 'run');
+  const opened = pr('opened');
+  const asInts = { ...(opened.repository as Json), created_at: 1557933565, pushed_at: 1557933632 };
+  assert.equal(typeof (opened.repository as Json).pushed_at, 'string');
+  assert.equal((await deliver('pull_request', opened)).outcome.kind, 'run');
+  assert.equal((await deliver('pull_request', { ...opened, repository: asInts })).outcome.kind, 'run');
+});
