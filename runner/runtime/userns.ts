@@ -8,7 +8,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { chmod, chown, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { SlipwayError } from '../../lib/errors.js';
 import { spawnOwned } from '../../lib/proc.js';
 import { dataDirPaths } from '../data-dir.js';
@@ -67,6 +67,7 @@ export function checkUsernsMapping(m: UsernsMapping): void {
  */
 export async function openUserns(dataDir: string, m: UsernsMapping): Promise<UsernsContext> {
   checkUsernsMapping(m);
+  await checkAncestorsSearchable(dataDir);
   for (const dir of [dataDir, dataDirPaths.runtime(dataDir), dataDirPaths.containers(dataDir)]) {
     const st = await stat(dir);
     if (st.uid !== 0) continue; // not ours to change (a data dir of another owner)
@@ -93,6 +94,19 @@ export async function openUserns(dataDir: string, m: UsernsMapping): Promise<Use
     });
   } finally {
     await child.stop(0);
+  }
+}
+
+/** Every dir above the data dir must let others search it (as /var/lib does), or runc cannot reach a root fs. */
+async function checkAncestorsSearchable(dataDir: string): Promise<void> {
+  for (let dir = dirname(resolve(dataDir)); ; dir = dirname(dir)) {
+    const st = await stat(dir);
+    if ((st.mode & 0o001) === 0)
+      throw new SlipwayError(
+        `--userns: ${dir} (above the data dir) is mode ${(st.mode & 0o777).toString(8)}, so the steps' mapped root cannot reach their root fs; make it searchable (chmod o+x, e.g. 0711) or use a data dir under /var/lib`,
+        { category: 'permanent' },
+      );
+    if (dir === '/') return;
   }
 }
 
