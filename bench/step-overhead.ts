@@ -2,8 +2,9 @@
 // of a prepared bundle vs `docker run --rm` on a private dockerd. Prints median times and ratios.
 // The Runtime's default seccomp filter covers the native (x86_64) ABI only; `compat syscalls`
 // also loads the i386/x32 rules as Docker does, which costs runc ~15-20 ms per container.
+// `userns` rows run with --userns (root mapped to host 100000+65536: idmapped image layers).
 // Usage (as root): npx tsx bench/step-overhead.ts [--steps 50]
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runTool } from '../lib/proc.js';
@@ -19,6 +20,8 @@ import {
 import { baseRootfs } from '../test/helpers/base-images.js';
 import { startDockerd } from '../test/helpers/dockerd.js';
 
+/** The --userns default range (runner/runtime/userns.ts). */
+const USERNS = { hostId: 100000, size: 65536 };
 const steps = Number(process.argv[process.argv.indexOf('--steps') + 1]) || 50;
 const WARMUP = 3;
 
@@ -60,12 +63,23 @@ async function runtimeContender(
   rootfs: string,
   compatSyscalls = false,
   diskBytes?: number,
+  extra: { userns?: boolean; network?: 'bridge' } = {},
 ): Promise<Contender & { close(): Promise<void> }> {
-  const dataDir = join(dir, `data-${binary}${compatSyscalls ? '-compat' : ''}${diskBytes ? '-disk' : ''}`);
-  const rt = createRuntime({ dataDir, binary, compatSyscalls });
-  const job = await rt.prepareJob({ id: 'bench', network: 'none', ...(diskBytes ? { diskBytes } : {}) });
+  const tags = [
+    ...(compatSyscalls ? ['compat syscalls'] : []),
+    ...(diskBytes ? ['job disk'] : []),
+    ...(extra.network ? ['bridge'] : []),
+    ...(extra.userns ? ['userns'] : []),
+  ];
+  const dataDir = join(dir, `data-${[binary, ...tags].join('-').replace(/ /g, '')}`);
+  const rt = createRuntime({ dataDir, binary, compatSyscalls, ...(extra.userns ? { userns: USERNS } : {}) });
+  const job = await rt.prepareJob({
+    id: `bench${tags.length}`,
+    network: extra.network ?? 'none',
+    ...(diskBytes ? { diskBytes } : {}),
+  });
   return {
-    label: `Runtime (${binary}${compatSyscalls ? ', compat syscalls' : ''}${diskBytes ? ', job disk' : ''})`,
+    label: `Runtime (${[binary, ...tags].join(', ')})`,
     times: [],
     once: async (i) => {
       const r = await rt.run(
@@ -151,6 +165,7 @@ async function dockerContender(
 }
 
 const dir = await mkdtemp(join(tmpdir(), 'slipway-bench-steps-'));
+await chmod(dir, 0o711); // --userns: the mapped root must search the dirs above a data dir
 const closers: Array<() => Promise<void>> = [];
 try {
   const rootfs = await baseRootfs('busybox');
@@ -174,6 +189,17 @@ try {
   const onDisk = await runtimeContender('runc', dir, rootfs, false, DEFAULT_JOB_DISK_BYTES);
   closers.push(onDisk.close);
   contenders.push(onDisk);
+  // --userns: idmapped layers (no shifted copy); with a bridge, the job netns's sysfs is mounted too.
+  for (const [binary, disk, extra] of [
+    ['runc', undefined, { userns: true }],
+    ['crun', undefined, { userns: true }],
+    ['runc', DEFAULT_JOB_DISK_BYTES, { network: 'bridge' }],
+    ['runc', DEFAULT_JOB_DISK_BYTES, { network: 'bridge', userns: true }],
+  ] as const) {
+    const c = await runtimeContender(binary, dir, rootfs, false, disk, extra);
+    closers.push(c.close);
+    contenders.push(c);
+  }
   const docker = await dockerContender(dir, rootfs);
   if (docker) {
     closers.push(docker.close);
@@ -199,6 +225,15 @@ try {
   console.log(`Runtime(crun) / bare runc, same bundle     = ${(viaCrun / bare).toFixed(2)}x`);
   console.log(
     `Runtime(runc, job disk) / Runtime(runc)    = ${(get('Runtime (runc, job disk)') / viaRunc).toFixed(2)}x`,
+  );
+  console.log(
+    `Runtime(runc, userns) / Runtime(runc)      = ${(get('Runtime (runc, userns)') / viaRunc).toFixed(2)}x`,
+  );
+  console.log(
+    `Runtime(crun, userns) / Runtime(crun)      = ${(get('Runtime (crun, userns)') / viaCrun).toFixed(2)}x`,
+  );
+  console.log(
+    `with job disk + bridge: userns / without   = ${(get('Runtime (runc, job disk, bridge, userns)') / get('Runtime (runc, job disk, bridge)')).toFixed(2)}x   (as slipway exec runs steps)`,
   );
   const dockerMedian = m.get('docker run --rm --network none');
   if (dockerMedian !== undefined) {

@@ -20,6 +20,7 @@ import {
   type ResourceLimits,
   type Runtime,
   type RuntimeGcReport,
+  type UsernsMapping,
 } from './runtime/index.js';
 
 /** How to open a runner host. Every field has a default. */
@@ -36,7 +37,7 @@ export interface RunnerHostOptions {
    */
   hostRegistries?: HostOnlyPolicy;
   /** The OCI runtime binary and its options, or a ready Runtime (default: runc on the data dir). */
-  runtime?: { binary?: string; compatSyscalls?: boolean } | Runtime;
+  runtime?: { binary?: string; compatSyscalls?: boolean; userns?: UsernsMapping } | Runtime;
   /** Limits of every container whose pipeline sets none (`--memory`, `--cpus`, `--pids`). */
   limits?: ResourceLimits;
   /** What jobs may reach outside their network (default: everything but link-local). */
@@ -105,6 +106,7 @@ export async function openRunnerHost(opts: RunnerHostOptions = {}): Promise<Runn
             dataDir,
             ...(given?.binary ? { binary: given.binary } : {}),
             compatSyscalls: given?.compatSyscalls === true,
+            ...(given?.userns ? { userns: given.userns } : {}),
             ...(opts.limits ? { defaultLimits: opts.limits } : {}),
             ...(opts.egress ? { egress: opts.egress } : {}),
           }));
@@ -126,10 +128,14 @@ export async function openRunnerHost(opts: RunnerHostOptions = {}): Promise<Runn
 /**
  * Creates the data dir, and keeps it 0700 like Docker's root: steps run as real root and write
  * into workspaces, caches and artifacts under it, and unpacked image layers hold setuid files,
- * so no other local user may reach anything below it. A data dir of another owner is left alone.
+ * so no other local user may reach anything below it. A data dir of another owner is left alone,
+ * and so is 0710 with a non-root group: a `--userns` runtime's, letting only its mapped root
+ * traverse to the container root fses (runner/runtime/userns.ts).
  */
 async function ownDataDir(dataDir: string): Promise<void> {
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const st = await stat(dataDir);
-  if (st.uid === process.getuid?.() && (st.mode & 0o077) !== 0) await chmod(dataDir, 0o700);
+  const usernsTraverse = (st.mode & 0o077) === 0o010 && st.gid !== 0;
+  if (st.uid === process.getuid?.() && (st.mode & 0o077) !== 0 && !usernsTraverse)
+    await chmod(dataDir, 0o700);
 }

@@ -1,10 +1,10 @@
-import { mkdirSync, readlinkSync, symlinkSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readlinkSync, statSync, symlinkSync } from 'node:fs';
 import { mkdir, readFile, rm, symlink } from 'node:fs/promises';
 import { constants as osConstants, release } from 'node:os';
 import { dirname, join } from 'node:path';
 import { SlipwayError } from '../../lib/errors.js';
 import { runTool } from '../../lib/proc.js';
-import { MOUNT_DATA_MAX, mountOverlaySyscall, umountSyscall } from './syscalls.js';
+import { idmapMountSyscall, MOUNT_DATA_MAX, mountOverlaySyscall, umountSyscall } from './syscalls.js';
 
 const MNT_DETACH = 2;
 
@@ -41,6 +41,7 @@ export async function mountOverlay(
   dir: string,
   lowerDirs: readonly string[],
   upperIn?: string,
+  idmap?: OverlayIdmap,
 ): Promise<OverlayRoot> {
   if (lowerDirs.length === 0)
     throw new SlipwayError('an image needs at least one layer', { category: 'permanent' });
@@ -57,6 +58,7 @@ export async function mountOverlay(
     }
   }
   const merged = join(dir, 'm');
+  if (idmap) return mountIdmapped(dir, lowerDirs, idmap);
   // volatile: no syncs of the upper dir — it is thrown away with the container (and by GC after
   // a crash), so durability buys nothing; it also makes unmounting much cheaper.
   const volatile = VOLATILE ? ',volatile' : '';
@@ -79,6 +81,53 @@ export async function mountOverlay(
   const options = `lowerdir=${lower.join(':')},upperdir=u,workdir=w${volatile}`;
   await runTool('mount', ['-t', 'overlay', 'overlay', '-o', options, 'm'], { cwd: dir });
   return { dir, merged };
+}
+
+/**
+ * A user namespace to see the layers through: with it, mountOverlay mounts each layer idmapped
+ * at `dir/l/<n>` (a file owned by N on disk appears owned by the namespace's N) and gives the
+ * upper dir's root to `rootUid`/`rootGid`, so the container's writes are stored as its ids.
+ */
+export interface OverlayIdmap {
+  usernsFd: number;
+  rootUid: number;
+  rootGid: number;
+}
+
+async function mountIdmapped(
+  dir: string,
+  lowerDirs: readonly string[],
+  m: OverlayIdmap,
+): Promise<OverlayRoot> {
+  mkdirSync(join(dir, 'l'));
+  lowerDirs.forEach((layer, i) => {
+    const target = join(dir, 'l', String(i));
+    mkdirSync(target);
+    const errno = idmapMountSyscall(layer, target, m.usernsFd);
+    if (errno !== 0)
+      throw new SlipwayError(
+        `cannot mount image layer ${layer} idmapped (user namespaces need Linux 5.19+): ${errno === undefined ? 'koffi unavailable' : errnoName(errno)}`,
+        { category: 'internal', context: { dir } },
+      );
+  });
+  // The merged root's owner and mode are the upper dir's: the top layer's, shifted.
+  const top = statSync(join(dir, 'l', String(lowerDirs.length - 1)));
+  chownSync(join(dir, 'u'), m.rootUid, m.rootGid);
+  chmodSync(join(dir, 'u'), top.mode & 0o7777);
+  const lower = lowerDirs.map((_, i) => `l/${i}`).reverse();
+  const volatile = VOLATILE ? ',volatile' : '';
+  const options = `lowerdir=${lower.join(':')},upperdir=u,workdir=w${volatile}`;
+  const topFirst = lowerDirs.map((_, i) => join(dir, 'l', String(i))).reverse();
+  const absolute = `lowerdir=${topFirst.join(':')},upperdir=${join(dir, 'u')},workdir=${join(dir, 'w')}${volatile}`;
+  const errno = /[:,]/.test(dir) ? undefined : mountOverlaySyscall(join(dir, 'm'), absolute);
+  if (errno === undefined)
+    await runTool('mount', ['-t', 'overlay', 'overlay', '-o', options, 'm'], { cwd: dir });
+  else if (errno !== 0)
+    throw new SlipwayError(`cannot mount the idmapped overlay root fs in ${dir}: ${errnoName(errno)}`, {
+      category: 'internal',
+      context: { dir },
+    });
+  return { dir, merged: join(dir, 'm') };
 }
 
 /** overlayfs learned `volatile` in Linux 5.10. */

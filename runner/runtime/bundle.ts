@@ -29,6 +29,13 @@ export interface BundleInputs {
   netnsPath?: string;
   seccomp: OciSeccomp;
   runcSetsMemory: boolean;
+  /** Run in a user namespace mapping container ids 0..size-1 to host hostId.. (see userns.ts). */
+  userns?: { hostId: number; size: number };
+  /**
+   * A sysfs the runner mounted (read-only) for the joined netns, bound at /sys instead of a
+   * fresh one: in a user namespace, sysfs can be mounted only in a netns that namespace owns.
+   */
+  sysfsBind?: string;
 }
 
 /** The argv of a spec (see ContainerSpec). Throws a permanent error when there is nothing to run. */
@@ -117,6 +124,8 @@ export function buildBundleConfig(i: BundleInputs): Record<string, unknown> {
     { type: 'cgroup' },
     i.netnsPath ? { type: 'network', path: i.netnsPath } : { type: 'network' },
   ];
+  const idMap = i.userns && [{ containerID: 0, hostID: i.userns.hostId, size: i.userns.size }];
+  if (idMap) namespaces.push({ type: 'user' });
   return {
     ociVersion: '1.0.2',
     process: {
@@ -132,7 +141,18 @@ export function buildBundleConfig(i: BundleInputs): Record<string, unknown> {
     root: { path: i.rootfs, readonly: false },
     hostname: i.hostname,
     mounts: [
-      ...DEFAULT_MOUNTS,
+      ...(i.sysfsBind
+        ? DEFAULT_MOUNTS.map((m) =>
+            m.destination === '/sys'
+              ? {
+                  ...m,
+                  type: 'bind',
+                  source: i.sysfsBind as string,
+                  options: ['rbind', ...(m.options ?? [])],
+                }
+              : m,
+          )
+        : DEFAULT_MOUNTS),
       {
         destination: '/etc/hosts',
         type: 'bind',
@@ -149,6 +169,7 @@ export function buildBundleConfig(i: BundleInputs): Record<string, unknown> {
     ],
     linux: {
       namespaces,
+      ...(idMap ? { uidMappings: idMap, gidMappings: idMap } : {}),
       cgroupsPath: i.cgroupsPath,
       resources,
       seccomp: i.seccomp,

@@ -28,6 +28,7 @@ import {
 } from './seccomp.js';
 import { runtimeLogArgs, runtimeStartError } from './start-error.js';
 import type { ContainerSpec, LogSink, RunResult } from './types.js';
+import { shiftIntoRange, type UsernsContext } from './userns.js';
 
 const log = rootLog.child({ module: 'runtime/container' });
 
@@ -40,6 +41,8 @@ export interface OciRuntime {
   seccompProfile?: string;
   /** Admit 32-bit (i386, x32) system calls, as Docker does; default: native ABI only. */
   compatSyscalls?: boolean;
+  /** Remap containers' ids into this host range (`--userns`); containers on a caller's root fs are not remapped. */
+  userns?: UsernsContext;
 }
 
 export function ociCommand(rt: OciRuntime, args: string[]): Promise<string> {
@@ -125,12 +128,16 @@ async function prepareBundle(
   spec: ContainerSpec,
   net: ContainerNetworkAttachment | undefined,
   disk: JobDisk | undefined,
+  shifted: Set<string> | undefined,
 ): Promise<void> {
+  // A caller's root fs (the builder's) holds host ids and becomes a layer: never remapped.
+  const userns = spec.rootfs ? undefined : rt.userns;
+  const idmap = userns && { usernsFd: userns.fd, rootUid: userns.hostId, rootGid: userns.hostId };
   // Independent setup steps run concurrently: root fs, cgroup, seccomp profile, host resolv.conf.
   const [merged, { runcSetsMemory }, profile, hostResolv] = await allSettledOrThrow([
     spec.rootfs
       ? mkdir(dir, { recursive: true }).then(() => spec.rootfs as string)
-      : mountOverlay(dir, spec.lowerDirs, disk && join(disk.layersDir, id)).then((r) => r.merged),
+      : mountOverlay(dir, spec.lowerDirs, disk && join(disk.layersDir, id), idmap).then((r) => r.merged),
     createContainerCgroup(id, spec.limits?.memoryBytes),
     loadDockerSeccompProfile(rt.seccompProfile),
     net ? Promise.resolve('') : hostResolvConf(),
@@ -142,7 +149,10 @@ async function prepareBundle(
   const resolvPath = join(dir, 'resolv.conf');
   const own = hostsFile(hostname, net?.ip, spec.extraHosts);
   // Small files: synchronous writes beat thread-pool round trips on the container start path.
-  await mkdirInRoot(merged, cwd, { uid: user.uid, gid: user.gid });
+  const shift = userns ? userns.hostId : 0;
+  await mkdirInRoot(merged, cwd, { uid: user.uid + shift, gid: user.gid + shift });
+  if (userns) shiftBindSources(spec, userns, shifted);
+  const sysfsBind = userns && net ? await mountJobSysfs(dir, net.netnsPath) : undefined;
   // The job's file already has localhost and every container of the job; add ours and the extras.
   writeFileSync(hostsPath, net ? `${net.hosts}${own.split('\n').slice(2).join('\n')}` : own);
   writeFileSync(resolvPath, net ? net.resolv : resolvConf(hostResolv, []));
@@ -159,8 +169,32 @@ async function prepareBundle(
     netnsPath: net?.netnsPath,
     seccomp,
     runcSetsMemory,
+    ...(userns ? { userns: { hostId: userns.hostId, size: userns.size } } : {}),
+    ...(sysfsBind ? { sysfsBind } : {}),
   });
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+}
+
+/**
+ * Gives the container's root what the runner wrote into its writable bind sources (workspace,
+ * caches): once per source and job (`shifted`), when the first container mounting it starts,
+ * so no container that could swap a dir for a symlink runs during the walk.
+ */
+function shiftBindSources(spec: ContainerSpec, userns: UsernsContext, shifted = new Set<string>()): void {
+  for (const m of spec.mounts ?? []) {
+    if (m.type !== 'bind' || m.readonly || shifted.has(m.source)) continue;
+    shiftIntoRange(m.source, userns);
+    shifted.add(m.source);
+  }
+}
+
+/** The job netns's sysfs, read-only at `dir/sys` (unmounted with the container's dir). */
+async function mountJobSysfs(dir: string, netnsPath: string): Promise<string> {
+  const target = join(dir, 'sys');
+  await mkdir(target);
+  const opts = 'ro,nosuid,nodev,noexec';
+  await runTool('nsenter', [`--net=${netnsPath}`, 'mount', '-t', 'sysfs', '-o', opts, 'sysfs', target]);
+  return target;
 }
 
 /** Why a process died of SIGSYS: almost always the seccomp filter refusing a system call. */
@@ -190,11 +224,12 @@ export async function startContainer(
   sink: LogSink,
   net?: ContainerNetworkAttachment,
   disk?: JobDisk,
+  shifted?: Set<string>,
 ): Promise<RunningContainer> {
   // A leftover of the same id (a crashed run, a cleanup still under way) goes first.
   if (existsSync(dir) || existsSync(join(rt.stateDir, id))) await removeContainer(rt, id, dir);
   try {
-    await prepareBundle(rt, id, dir, spec, net, disk);
+    await prepareBundle(rt, id, dir, spec, net, disk, shifted);
   } catch (err) {
     const full = disk && jobDiskFull(disk);
     await removeContainer(rt, id, dir).catch(() => {});

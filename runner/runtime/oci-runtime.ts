@@ -29,6 +29,7 @@ import type {
   Runtime,
   ServiceHandle,
 } from './types.js';
+import { openUserns, type UsernsMapping } from './userns.js';
 
 export interface OciRuntimeOptions {
   /** The runner's data dir; runtime state lives in <dataDir>/runtime. One runner per data dir. */
@@ -49,6 +50,11 @@ export interface OciRuntimeOptions {
   defaultLimits?: ResourceLimits;
   /** What jobs may reach outside their network (default: everything but link-local). */
   egress?: EgressPolicy;
+  /**
+   * Remap every container's uid/gid 0..size-1 to this host range (`slipway exec --userns`;
+   * userns.ts). Default off: containers' root is the host's root (confined as README says).
+   */
+  userns?: UsernsMapping;
   /** TERM→KILL grace when RunOptions gives none (default 2000 ms). */
   killGraceMs?: number;
   log?: Logger;
@@ -60,6 +66,8 @@ class Job implements JobHandle {
   readonly cleanups = new Map<string, Promise<void>>();
   /** Containers between the start request and being registered, by name (destroyJob waits). */
   readonly starting = new Map<string, Promise<unknown>>();
+  /** Bind sources already given to the user namespace's ids (see shiftBindSources). */
+  readonly shifted = new Set<string>();
   destroyed = false;
   network?: { subnet: string; gateway: string };
   workDir?: string;
@@ -89,6 +97,7 @@ export class OciContainerRuntime implements Runtime {
   private readonly log: Logger;
   private readonly grace: number;
   private hostReady?: Promise<void>;
+  private usernsReady?: Promise<void>;
 
   constructor(private readonly opts: OciRuntimeOptions) {
     const binary = opts.binary ?? 'runc';
@@ -109,6 +118,13 @@ export class OciContainerRuntime implements Runtime {
     if (this.rt.binary.endsWith('crun')) {
       this.hostReady ??= ensureHybridCgroupsForCrun();
       await this.hostReady;
+    }
+    const userns = this.opts.userns;
+    if (userns) {
+      this.usernsReady ??= openUserns(this.opts.dataDir, userns).then((ctx) => {
+        this.rt.userns = ctx;
+      });
+      await this.usernsReady;
     }
     // The disk and the network are independent: made side by side, and both undone on failure.
     const [disk, network] = await Promise.allSettled([
@@ -198,7 +214,16 @@ export class OciContainerRuntime implements Runtime {
     };
     let started: RunningContainer;
     try {
-      started = await startContainer(this.rt, id, dir, this.withDefaults(spec), sink, attachment, job.disk);
+      started = await startContainer(
+        this.rt,
+        id,
+        dir,
+        this.withDefaults(spec),
+        sink,
+        attachment,
+        job.disk,
+        job.shifted,
+      );
     } catch (err) {
       await detach();
       throw err;

@@ -6,7 +6,7 @@ import { makeEvent, parsePipeline, planRun } from '../../pipelines/index.js';
 import type { WorkspaceSource } from '../../runner/executor/index.js';
 import { type ExecutorDeps, executeJob } from '../../runner/executor/index.js';
 import { openRunnerHost } from '../../runner/host.js';
-import { gcRuntime } from '../../runner/runtime/index.js';
+import { gcRuntime, type UsernsMapping } from '../../runner/runtime/index.js';
 import { requireBinary, requireRoot } from './requirements.js';
 import { runtimeLeftovers } from './runtime-leftovers.js';
 import { seedStore } from './seed-store.js';
@@ -30,10 +30,14 @@ export interface ExecutorFixture {
 }
 
 /**
- * Call inside a describe: an executor on runc over a private data dir seeded with busybox. After
- * the suite it checks that no container, mount or cgroup of the data dir is left (then GCs).
+ * Call inside a describe: an executor on runc (or `opts.binary`, with `opts.userns`) over a
+ * private data dir seeded with busybox. After the suite it checks that no container, mount or
+ * cgroup of the data dir is left (then GCs).
  */
-export function useExecutorFixture(): ExecutorFixture {
+export function useExecutorFixture(
+  opts: { binary?: 'runc' | 'crun'; userns?: UsernsMapping } = {},
+): ExecutorFixture {
+  const binary = opts.binary ?? 'runc';
   const f: ExecutorFixture = {
     dataDir: '',
     deps: undefined as unknown as ExecutorDeps,
@@ -61,16 +65,19 @@ export function useExecutorFixture(): ExecutorFixture {
   };
   before(async () => {
     requireRoot();
-    requireBinary('runc', 'runc');
+    requireBinary(binary, binary);
     requireBinary('ip', 'iproute2');
     f.dataDir = await tempDir('exec-data');
     await seedStore(f.dataDir, 'busybox', ['busybox:latest']);
-    const host = await openRunnerHost({ dataDir: f.dataDir });
+    const host = await openRunnerHost({
+      dataDir: f.dataDir,
+      runtime: { binary, ...(opts.userns ? { userns: opts.userns } : {}) },
+    });
     f.deps = { host, runtime: await host.runtime() };
   });
   after(async () => {
     if (!f.dataDir) return;
-    const left = await runtimeLeftovers(f.dataDir, 'runc');
+    const left = await runtimeLeftovers(f.dataDir, binary);
     await gcRuntime(f.dataDir);
     assert.deepEqual(left, { containers: [], mounts: [], cgroups: [] }, 'nothing left after the jobs');
   });

@@ -30,6 +30,10 @@ export function register(program: Command): void {
       collect,
     )
     .option('--runtime <binary>', 'OCI runtime: runc or crun', 'runc')
+    .option(
+      '--userns [hostid:size]',
+      "map steps' root to an unprivileged host id range (default: the slipway user's /etc/subuid range, else 100000:65536)",
+    )
     .option('--compat-syscalls', 'let steps make 32-bit (i386, x32) system calls, as Docker does')
     .option(
       '--memory <size>',

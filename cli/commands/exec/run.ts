@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { openRunnerHost } from '../../../runner/host.js';
+import { defaultUsernsMapping, type UsernsMapping } from '../../../runner/runtime/index.js';
 import { defaultLimits, type HostFlags, type LimitFlags } from '../../flags.js';
 import { cancellableBySignals } from '../../local/cancel.js';
 import { loadRepository, runRepository } from '../../local/run-repository.js';
@@ -16,11 +17,22 @@ export interface ExecOptions extends LimitFlags, HostFlags {
   secretFile?: string[];
   runtime: string;
   compatSyscalls?: boolean;
+  /** `--userns` (the default range) or `--userns HOSTID:SIZE`. */
+  userns?: boolean | string;
   keepWorkspace?: boolean;
   allowRegistry?: string[];
   egressDeny?: string[];
   egressAllow?: string[];
   artifactsLimit?: number;
+}
+
+/** `--userns` as a mapping: absent → none; no value → the default range; `HOSTID:SIZE`. */
+function usernsOption(flag: boolean | string | undefined): UsernsMapping | undefined {
+  if (flag === undefined || flag === false) return undefined;
+  if (flag === true) return defaultUsernsMapping();
+  const m = /^(\d+):(\d+)$/.exec(flag);
+  if (!m) throw new Error(`--userns takes HOSTID:SIZE (e.g. 100000:65536), got ${JSON.stringify(flag)}`);
+  return { hostId: Number(m[1]), size: Number(m[2]) };
 }
 
 /**
@@ -39,11 +51,22 @@ export async function execCommand(dir: string, opts: ExecOptions): Promise<numbe
     console.error(`error: ${(err as Error).message}`);
     return 1;
   }
+  let userns: UsernsMapping | undefined;
+  try {
+    userns = usernsOption(opts.userns);
+  } catch (err) {
+    console.error(`error: ${(err as Error).message}`);
+    return 1;
+  }
   const host = await openRunnerHost({
     dataDir: opts.dataDir,
     insecureRegistries: opts.insecureRegistry,
     hostRegistries: opts.allowRegistry ?? [],
-    runtime: { binary: opts.runtime, compatSyscalls: opts.compatSyscalls === true },
+    runtime: {
+      binary: opts.runtime,
+      compatSyscalls: opts.compatSyscalls === true,
+      ...(userns ? { userns } : {}),
+    },
     limits: defaultLimits(opts),
     ...(opts.egressDeny || opts.egressAllow
       ? { egress: { deny: opts.egressDeny ?? [], ...(opts.egressAllow ? { allow: opts.egressAllow } : {}) } }
