@@ -87,3 +87,19 @@ export function parseSizeOption(value: string): number {
   if (bytes === undefined) throw new InvalidArgumentError(`invalid size "${value}": expected ${SIZE_HINT}`);
   return bytes;
 }
+
+/** `--server` and `--token`: how the API commands (repo, token) reach a Slipway server. */
+export interface ServerFlags {
+  server?: string;
+  token?: string;
+}
+
+/** Adds `--server URL` (default $SLIPWAY_SERVER, else http://127.0.0.1:8080) and `--token T` ($SLIPWAY_TOKEN). */
+export function addServerFlags(cmd: Command): Command {
+  return cmd
+    .option('--server <url>', 'Slipway server (default: $SLIPWAY_SERVER or http://127.0.0.1:8080)')
+    .option(
+      '--token <token>',
+      'API token (default: $SLIPWAY_TOKEN; prefer the variable, argv is visible in ps)',
+    );
+}

@@ -20,6 +20,7 @@ import { join } from 'node:path';
  *   owners/<pid>              the processes using the data dir
  *   auth.json                 registry credentials written by `slipway login`
  *   redis/, registry/         the daemons `slipway up` embeds
+ *   secret.key                a server's key for secrets at rest (0600; made on first start)
  */
 export const dataDirPaths = {
   images: (d: string) => join(d, 'images'),
@@ -49,6 +50,7 @@ export const dataDirPaths = {
   auth: (d: string) => join(d, 'auth.json'),
   redis: (d: string) => join(d, 'redis'),
   registry: (d: string) => join(d, 'registry'),
+  secretKey: (d: string) => join(d, 'secret.key'),
 } as const;
 
 /** A path segment naming `text` (a ref, a scope): 16 hex digits of its sha256. */

@@ -29,7 +29,7 @@ test('slipway --help lists every command of the README table, each with a descri
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^Usage: slipway \[options\] \[command\]\n/);
   const commands = r.stdout.slice(r.stdout.indexOf('\nCommands:\n'));
-  const listed = [...commands.matchAll(/^ {2}([a-z][a-z-]*)\b.*?\S {2,}\S/gm)].map((m) => m[1] ?? '');
+  const listed = [...commands.matchAll(/^ {2}([a-z][a-z-]*)\b.*? {2,}\S/gm)].map((m) => m[1] ?? '');
   assert.deepEqual(listed.filter((c) => c !== 'help').sort(), expected);
 });
 

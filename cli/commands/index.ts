@@ -7,6 +7,8 @@ import * as login from './login/index.js';
 import * as plan from './plan/index.js';
 import * as pull from './pull/index.js';
 import * as push from './push/index.js';
+import * as repo from './repo/index.js';
+import * as token from './token/index.js';
 import * as up from './up/index.js';
 
 /** Every `slipway` subcommand, in help order. Add a new command module here. */
@@ -20,4 +22,6 @@ export const commands: Array<{ register(program: Command): void }> = [
   login,
   images,
   up,
+  repo,
+  token,
 ];

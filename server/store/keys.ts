@@ -25,4 +25,6 @@ export const keys = {
   apiTokens: `${KEY_PREFIX}:api-tokens`,
   /** String with a TTL: sha256 of a job-scoped token → the global job id it opens. */
   jobToken: (tokenHash: string) => `${KEY_PREFIX}:job-token:${tokenHash}`,
+  /** String with the same TTL: the sha256 of a job's current job-scoped token (to revoke it by job id). */
+  jobTokenOf: (jobId: string) => `${KEY_PREFIX}:job-token-of:${jobId}`,
 } as const;

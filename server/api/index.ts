@@ -1,0 +1,18 @@
+/**
+ * The JSON API, one file per noun, and what every route shares: the `{error, message}` error
+ * shape and its handlers, zod-checked input, API-token auth and read access to repositories.
+ */
+export { type ApiEnv, type AuthDeps, bearerToken, optionalToken, readAccess, requireToken } from './auth.js';
+export {
+  ApiError,
+  errorResponse,
+  jsonBody,
+  MAX_JSON_BYTES,
+  onApiError,
+  onApiNotFound,
+  queryOf,
+  validate,
+} from './errors.js';
+export { type JobSecretsDeps, jobSecretRoutes } from './job-secrets.js';
+export { fullNameOf, repoRoutes } from './repos.js';
+export { tokenRoutes } from './tokens.js';

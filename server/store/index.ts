@@ -1,0 +1,27 @@
+/**
+ * The server's state in Redis: records and key names, repositories with their sealed material
+ * (RepoStore), API and job-scoped tokens, and the server key for secrets at rest.
+ */
+export * from './keys.js';
+export * from './records.js';
+export {
+  CloneUrlSchema,
+  type RepoInput,
+  RepoInputSchema,
+  SecretNameSchema,
+  SecretValueSchema,
+} from './repo-input.js';
+export { RepoStore } from './repos.js';
+export { type Keyring, keyId, makeKeyring, open, seal } from './sealed.js';
+export { loadServerKey, parseKey } from './server-key.js';
+export {
+  type ApiTokenInfo,
+  createApiToken,
+  issueJobToken,
+  jobForToken,
+  listApiTokens,
+  revokeApiToken,
+  revokeJobToken,
+  TokenNameSchema,
+  verifyApiToken,
+} from './tokens.js';
