@@ -4,7 +4,7 @@
  * loadPipelines (load.ts), which reads the pipeline files of a repository.
  */
 
-export { type LoadedPipeline, loadPipelines } from './load.js';
+export { type LoadedPipeline, loadPipelines, MAX_PIPELINE_BYTES } from './load.js';
 export * from './parse/index.js';
 export * from './plan/index.js';
 export type { Pipeline } from './schema/pipeline.js';

@@ -21,6 +21,9 @@ import { join } from 'node:path';
  *   auth.json                 registry credentials written by `slipway login`
  *   redis/, registry/         the daemons `slipway up` embeds
  *   secret.key                a server's key for secrets at rest (0600; made on first start)
+ *   git/server/<repo>.git     a server's bare mirror of a repository (pipeline files are read from it)
+ *   git/runner/<url>.git      a runner's bare mirror of a clone URL (job workspaces are checked out from it)
+ *   logs/<job>.jsonl.gz       a server's archived job logs (the default LogArchive)
  */
 export const dataDirPaths = {
   images: (d: string) => join(d, 'images'),
@@ -51,6 +54,8 @@ export const dataDirPaths = {
   redis: (d: string) => join(d, 'redis'),
   registry: (d: string) => join(d, 'registry'),
   secretKey: (d: string) => join(d, 'secret.key'),
+  serverMirror: (d: string, repo: string) => join(d, 'git', 'server', `${shortHash(repo)}.git`),
+  runnerMirror: (d: string, url: string) => join(d, 'git', 'runner', `${shortHash(url)}.git`),
 } as const;
 
 /** A path segment naming `text` (a ref, a scope): 16 hex digits of its sha256. */

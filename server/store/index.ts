@@ -25,3 +25,17 @@ export {
   TokenNameSchema,
   verifyApiToken,
 } from './tokens.js';
+export { readJson, readJsonMany, updateJson } from './json-keys.js';
+export {
+  createRun,
+  getJob,
+  getJobs,
+  getRun,
+  listRuns,
+  type NewRun,
+  newRunId,
+  nextRunNumber,
+  type RunListQuery,
+  updateJob,
+  updateRun,
+} from './runs.js';

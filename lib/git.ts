@@ -1,0 +1,99 @@
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { type SimpleGit, simpleGit } from 'simple-git';
+import { SlipwayError } from './errors.js';
+
+/** `url` with any user/password replaced by `***`, for messages and stored remotes. */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1***@');
+}
+
+/** `message` with `url` and the credentials it carries replaced by their redacted form. */
+export function redactMessage(message: string, url: string): string {
+  const creds = /^[a-z][a-z0-9+.-]*:\/\/([^/@]*)@/i.exec(url)?.[1];
+  const text = message.split(url).join(redactUrl(url));
+  return creds ? text.split(creds).join('***') : text;
+}
+
+/** Host variables git may see: the PATH to find it, and proxies to reach the repository. */
+const PASSED = ['PATH', 'http_proxy', 'https_proxy', 'no_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY'];
+
+/**
+ * The environment git runs with: nothing of this process's environment but PATH and proxies
+ * (no editor, pager, askpass or GIT_* settings); the host's git config (system and global),
+ * credential helpers and ssh agent are not used, and git never prompts, so only what the URL
+ * itself carries is sent.
+ */
+export function gitEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const k of PASSED) {
+    const v = process.env[k];
+    if (v !== undefined) env[k] = v;
+  }
+  // A HOME without files: no ~/.gitconfig, ~/.git-credentials or ~/.ssh keys are used.
+  return { ...env, HOME: '/nonexistent', LC_ALL: 'C', GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0' };
+}
+
+/** simple-git in `dir` with gitEnv(). */
+export function sandboxedGit(dir: string): SimpleGit {
+  return simpleGit({ baseDir: dir, allowEnvironment: ['GIT_CONFIG_NOSYSTEM', 'GIT_TERMINAL_PROMPT'] }).env(gitEnv());
+}
+
+const COMMIT = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
+
+/** Per mirror path, the fetch under way: one fetch at a time per mirror in this process. */
+const fetching = new Map<string, Promise<unknown>>();
+
+/**
+ * Makes sure the bare mirror at `mirror` (created on first use) holds `commit` of `url`:
+ * nothing is fetched when it already does; otherwise an incremental fetch of every branch and
+ * tag, then of the commit itself (a commit no ref points at). Returns the mirror's path.
+ * A missing commit is a permanent error naming the commit and the (redacted) remote; a failed
+ * fetch a temporary one. Fetches into one mirror are serialised within the process; git's own
+ * ref locks keep concurrent processes safe.
+ */
+export async function mirrorCommit(mirror: string, url: string, commit: string): Promise<string> {
+  const shown = redactUrl(url);
+  const fail = (why: string, category: 'permanent' | 'temporary') =>
+    new SlipwayError(`could not fetch commit ${commit} from ${shown}: ${why}`, {
+      category,
+      context: { repo: shown, commit },
+    });
+  if (!COMMIT.test(commit)) throw fail('not a full commit sha', 'permanent');
+  if (url.startsWith('-') || url.trim() === '') throw fail('not a repository URL', 'permanent');
+  const previous = fetching.get(mirror) ?? Promise.resolve();
+  const run = previous.catch(() => undefined).then(() => fetchInto(mirror, url, commit, fail));
+  fetching.set(mirror, run);
+  try {
+    await run;
+  } finally {
+    if (fetching.get(mirror) === run) fetching.delete(mirror);
+  }
+  return mirror;
+}
+
+async function fetchInto(
+  mirror: string,
+  url: string,
+  commit: string,
+  fail: (why: string, category: 'permanent' | 'temporary') => SlipwayError,
+): Promise<void> {
+  await mkdir(dirname(mirror), { recursive: true, mode: 0o700 });
+  await mkdir(mirror, { recursive: true, mode: 0o700 });
+  const git = sandboxedGit(mirror);
+  if (!(await git.revparse(['--is-bare-repository']).catch(() => ''))) await git.init(true);
+  const has = () =>
+    git.catFile(['-e', `${commit}^{commit}`]).then(
+      () => true,
+      () => false,
+    );
+  if (await has()) return;
+  try {
+    await git.fetch([url, '--prune', '+refs/heads/*:refs/heads/*', '+refs/tags/*:refs/tags/*']);
+  } catch (err) {
+    throw fail(redactMessage((err as Error).message, url), 'temporary');
+  }
+  if (await has()) return;
+  await git.fetch([url, commit]).catch(() => undefined);
+  if (!(await has())) throw fail('no such commit in the repository', 'permanent');
+}
