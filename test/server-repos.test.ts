@@ -212,6 +212,7 @@ describe('job-scoped secrets', () => {
       id,
       runId,
       planId: 'job',
+      layer: 0,
       name: 'job',
       state: 'running',
       spec,

@@ -106,6 +106,8 @@ export const JobRecordSchema = z.strictObject({
   runId: z.string(),
   planId: z.string(),
   name: z.string(),
+  /** Its DAG layer in the plan (0: needs nothing). */
+  layer: z.number().int().nonnegative(),
   state: JobStateSchema,
   spec: JobSpecSchema,
   steps: z.array(StepRecordSchema),

@@ -34,7 +34,7 @@ export interface NewRun {
   problems: RunRecord['problems'];
   rerunOf?: string;
   /** The planned jobs in plan order; they start `waiting`. */
-  jobs: { planId: string; name: string; spec: JobSpec }[];
+  jobs: { planId: string; name: string; layer: number; spec: JobSpec }[];
 }
 
 /**
@@ -48,6 +48,7 @@ export async function createRun(redis: Redis, run: NewRun): Promise<RunRecord> {
     runId: run.id,
     planId: j.planId,
     name: j.name,
+    layer: j.layer,
     state: 'waiting',
     spec: j.spec,
     steps: j.spec.steps.map((s) => ({ name: s.name, status: 'waiting', attempt: 0 })),

@@ -1,0 +1,14 @@
+/**
+ * server/runs — the orchestration: an event becomes runs (mirror fetch, pipeline files at the
+ * commit, plan), ready jobs are queued, runner reports are applied once in effect and move the
+ * run on (nextJobs of pipelines/plan), runs are cancelled and re-run, and every waiting job
+ * says why it waits. All state is in Redis; any number of servers may run this side by side.
+ */
+export { advanceRun, runOutcome } from './advance.js';
+export { applyReport } from './apply-report.js';
+export { cancelRun } from './cancel.js';
+export type { RunsDeps } from './deps.js';
+export { reportRunStatus } from './forge-status.js';
+export { pendingReason } from './pending.js';
+export { pipelinesAtCommit } from './pipeline-files.js';
+export { type RunRequest, startRuns } from './start.js';

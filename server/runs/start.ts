@@ -1,0 +1,129 @@
+import { mirrorCommit } from '../../lib/git.js';
+import { log } from '../../lib/log.js';
+import { type LoadedPipeline, type PlanEvent, planRun } from '../../pipelines/index.js';
+import { dataDirPaths } from '../../runner/data-dir.js';
+import type { WebhookEvent } from '../webhooks/index.js';
+import {
+  createRun,
+  newRunId,
+  nextRunNumber,
+  type Repo,
+  type RunRecord,
+  type RunTrigger,
+} from '../store/index.js';
+import { advanceRun } from './advance.js';
+import type { RunsDeps } from './deps.js';
+import { reportRunStatus } from './forge-status.js';
+import { pipelinesAtCommit } from './pipeline-files.js';
+
+const logger = log.child({ module: 'server/runs' });
+
+/** What starts runs: a webhook's event (or a manual trigger), whether it is from a fork, its delivery. */
+export interface RunRequest {
+  event: WebhookEvent;
+  fromFork: boolean;
+  deliveryId?: string;
+  /** Only this pipeline file (a re-run). */
+  file?: string;
+  rerunOf?: string;
+}
+
+/**
+ * Starts one run per pipeline file of the event's commit that the event triggers: fetches the
+ * commit into the repository's mirror (always from the registered clone URL), reads and plans
+ * the pipeline files, stores the runs and queues their first jobs. An unreachable commit or an
+ * invalid pipeline file becomes a run in `error` carrying the messages; a pipeline whose
+ * triggers do not match starts nothing (logged). Returns the runs made, in file order.
+ */
+export async function startRuns(deps: RunsDeps, repo: Repo, req: RunRequest): Promise<RunRecord[]> {
+  const sha = req.event.commit.sha;
+  const trigger: RunTrigger = {
+    kind: req.event.kind,
+    ...(req.event.branch !== undefined ? { branch: req.event.branch } : {}),
+    ...(req.event.tag !== undefined ? { tag: req.event.tag } : {}),
+    commit: req.event.commit,
+    ...(req.event.changedPaths ? { changedPaths: req.event.changedPaths } : {}),
+    ...(req.event.pullRequest ? { pullRequest: req.event.pullRequest } : {}),
+    fromFork: req.fromFork,
+    ...(req.deliveryId ? { deliveryId: req.deliveryId } : {}),
+  };
+  let loaded: LoadedPipeline[];
+  try {
+    const mirror = await mirrorCommit(dataDirPaths.serverMirror(deps.dataDir, repo.fullName), repo.cloneUrl, sha);
+    loaded = await pipelinesAtCommit(mirror, sha);
+  } catch (err) {
+    const message = (err as Error).message;
+    logger.warn({ repo: repo.fullName, commit: sha, error: message }, 'commit not readable');
+    return [await errorRun(deps, repo, trigger, '', [{ file: '', line: 0, col: 0, message }], req.rerunOf)];
+  }
+  if (req.file !== undefined) loaded = loaded.filter((l) => l.file === req.file);
+  if (loaded.length === 0) logger.info({ repo: repo.fullName, commit: sha }, 'no pipeline files: nothing to run');
+  const event = (run: PlanEvent['run']): PlanEvent => ({
+    ...req.event,
+    repo: { name: repo.fullName, url: repo.cloneUrl, defaultBranch: repo.defaultBranch },
+    run,
+  });
+  const runs: RunRecord[] = [];
+  for (const { file, result } of loaded) {
+    if (!result.ok) {
+      runs.push(await errorRun(deps, repo, trigger, file, result.errors, req.rerunOf));
+      continue;
+    }
+    const probe = planRun(result, event({ id: 'probe', number: 1 }));
+    if (!probe.ok) {
+      runs.push(await errorRun(deps, repo, trigger, file, probe.errors, req.rerunOf, result.name));
+      continue;
+    }
+    if (!probe.plan.triggered) {
+      logger.info({ repo: repo.fullName, file, reason: probe.plan.reason }, 'pipeline not triggered');
+      continue;
+    }
+    const id = newRunId();
+    const number = await nextRunNumber(deps.redis, repo.fullName);
+    const planned = planRun(result, event({ id, number }));
+    if (!planned.ok) {
+      runs.push(await errorRun(deps, repo, trigger, file, planned.errors, req.rerunOf, result.name));
+      continue;
+    }
+    const run = await createRun(deps.redis, {
+      id,
+      repo: repo.fullName,
+      number,
+      pipeline: planned.plan.pipeline,
+      file,
+      status: 'pending',
+      trigger,
+      problems: [],
+      ...(req.rerunOf ? { rerunOf: req.rerunOf } : {}),
+      jobs: planned.plan.jobs.map((j) => ({ planId: j.id, name: j.name, layer: j.layer, spec: j.spec })),
+    });
+    logger.info({ repo: repo.fullName, run: id, number, file, jobs: run.jobs.length }, 'run started');
+    runs.push((await advanceRun(deps, id)) ?? run);
+  }
+  return runs;
+}
+
+async function errorRun(
+  deps: RunsDeps,
+  repo: Repo,
+  trigger: RunTrigger,
+  file: string,
+  problems: RunRecord['problems'],
+  rerunOf: string | undefined,
+  pipeline = file,
+): Promise<RunRecord> {
+  const run = await createRun(deps.redis, {
+    id: newRunId(),
+    repo: repo.fullName,
+    number: await nextRunNumber(deps.redis, repo.fullName),
+    pipeline,
+    file,
+    status: 'error',
+    trigger,
+    problems,
+    ...(rerunOf ? { rerunOf } : {}),
+    jobs: [],
+  });
+  void reportRunStatus(deps, run, 'error');
+  return run;
+}
