@@ -36,7 +36,9 @@ export function gitEnv(): Record<string, string> {
 
 /** simple-git in `dir` with gitEnv(). */
 export function sandboxedGit(dir: string): SimpleGit {
-  return simpleGit({ baseDir: dir, allowEnvironment: ['GIT_CONFIG_NOSYSTEM', 'GIT_TERMINAL_PROMPT'] }).env(gitEnv());
+  return simpleGit({ baseDir: dir, allowEnvironment: ['GIT_CONFIG_NOSYSTEM', 'GIT_TERMINAL_PROMPT'] }).env(
+    gitEnv(),
+  );
 }
 
 const COMMIT = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;

@@ -13,6 +13,7 @@ const logger = log.child({ module: 'server/queue/reports' });
  * used for anything that changes state. Close the returned worker to stop consuming.
  */
 export function consumeReports(redis: Redis, apply: (report: RunnerReport) => Promise<void>): Worker {
+  const connection = redis.duplicate();
   const worker = new Worker(
     REPORTS_QUEUE,
     async (job) => {
@@ -23,10 +24,11 @@ export function consumeReports(redis: Redis, apply: (report: RunnerReport) => Pr
       }
       await apply(parsed.value);
     },
-    { connection: redis.duplicate(), prefix: KEY_PREFIX, concurrency: 8, removeOnComplete: { age: 3600 } },
+    { connection, prefix: KEY_PREFIX, concurrency: 8, removeOnComplete: { age: 3600 } },
   );
   worker.on('failed', (job, err) =>
     logger.warn({ err, report: job?.id }, 'applying a runner report failed; retrying'),
   );
+  worker.on('closed', () => connection.disconnect());
   return worker;
 }

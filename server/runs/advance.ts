@@ -36,13 +36,21 @@ export async function advanceRun(deps: RunsDeps, runId: string): Promise<RunReco
     if (FINAL_JOB_STATES.includes(j.state))
       results.set(j.planId, { status: j.state as JobOutcome['status'], allowedFailure: j.allowedFailure });
   const byPlanId = new Map(jobs.map((j) => [j.planId, j]));
-  const planned: PlannedJob[] = jobs.map((j) => ({ id: j.planId, job: j.name, name: j.name, layer: j.layer, spec: j.spec }));
+  const planned: PlannedJob[] = jobs.map((j) => ({
+    id: j.planId,
+    job: j.name,
+    name: j.name,
+    layer: j.layer,
+    spec: j.spec,
+  }));
   const progress = nextJobs({ jobs: planned }, results);
   for (const p of progress.skipped) {
     const job = byPlanId.get(p.id);
     if (job?.state === 'waiting')
       await updateJob(deps.redis, job.id, (j) =>
-        j.state === 'waiting' ? { ...j, state: 'skipped', finishedAt: Date.now(), steps: skippedSteps(j) } : undefined,
+        j.state === 'waiting'
+          ? { ...j, state: 'skipped', finishedAt: Date.now(), steps: skippedSteps(j) }
+          : undefined,
       );
   }
   for (const p of progress.ready) {

@@ -71,7 +71,9 @@ function change(job: JobRecord, report: RunnerReport, now: number): JobRecord | 
         ...job,
         ...attempt,
         steps: job.steps.map((s) =>
-          s.name === e.result.name ? { ...s, status: e.result.status, attempt: e.result.attempts, result: e.result } : s,
+          s.name === e.result.name
+            ? { ...s, status: e.result.status, attempt: e.result.attempts, result: e.result }
+            : s,
         ),
       };
     case 'job-finished': {

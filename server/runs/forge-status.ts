@@ -35,7 +35,8 @@ export async function reportRunStatus(deps: RunsDeps, run: RunRecord, state: Run
       description: `Run #${run.number} ${DESCRIPTIONS[state]}`,
       targetUrl: `${deps.publicUrl}/api/runs/${run.id}`,
     });
-    if (!report.ok && 'error' in report) logger.warn({ run: run.id, error: report.error }, 'commit status not sent');
+    if (!report.ok && 'error' in report)
+      logger.warn({ run: run.id, error: report.error }, 'commit status not sent');
   } catch (err) {
     logger.warn({ err, run: run.id }, 'commit status not sent');
   }

@@ -1,4 +1,4 @@
-import { type RunnerHeartbeat, RUNNER_OFFLINE_MS } from '../../pipelines/index.js';
+import { RUNNER_OFFLINE_MS, type RunnerHeartbeat } from '../../pipelines/index.js';
 import type { JobRecord } from '../store/index.js';
 
 /**
@@ -14,7 +14,10 @@ export function pendingReason(
   if (job.state === 'waiting') {
     const open = job.spec.needs
       .map((id) => jobs.find((j) => j.planId === id))
-      .filter((j): j is JobRecord => j !== undefined && !['success', 'failure', 'skipped', 'cancelled'].includes(j.state));
+      .filter(
+        (j): j is JobRecord =>
+          j !== undefined && !['success', 'failure', 'skipped', 'cancelled'].includes(j.state),
+      );
     if (open.length > 0) return `waiting for jobs ${open.map((j) => j.name).join(', ')}`;
     return 'about to be queued';
   }
@@ -25,6 +28,7 @@ export function pendingReason(
   if (matching.length === 0)
     return labels.length === 0 ? 'no runner online' : `no runner online with labels [${labels.join(', ')}]`;
   const free = matching.filter((r) => r.running.length < r.concurrency);
-  if (free.length === 0) return `all ${matching.length} matching runner${matching.length === 1 ? '' : 's'} busy`;
+  if (free.length === 0)
+    return `all ${matching.length} matching runner${matching.length === 1 ? '' : 's'} busy`;
   return `waiting for one of ${free.length} idle matching runner${free.length === 1 ? '' : 's'} to take it`;
 }

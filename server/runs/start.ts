@@ -2,7 +2,6 @@ import { mirrorCommit } from '../../lib/git.js';
 import { log } from '../../lib/log.js';
 import { type LoadedPipeline, type PlanEvent, planRun } from '../../pipelines/index.js';
 import { dataDirPaths } from '../../runner/data-dir.js';
-import type { WebhookEvent } from '../webhooks/index.js';
 import {
   createRun,
   newRunId,
@@ -11,6 +10,7 @@ import {
   type RunRecord,
   type RunTrigger,
 } from '../store/index.js';
+import type { WebhookEvent } from '../webhooks/index.js';
 import { advanceRun } from './advance.js';
 import type { RunsDeps } from './deps.js';
 import { reportRunStatus } from './forge-status.js';
@@ -49,7 +49,11 @@ export async function startRuns(deps: RunsDeps, repo: Repo, req: RunRequest): Pr
   };
   let loaded: LoadedPipeline[];
   try {
-    const mirror = await mirrorCommit(dataDirPaths.serverMirror(deps.dataDir, repo.fullName), repo.cloneUrl, sha);
+    const mirror = await mirrorCommit(
+      dataDirPaths.serverMirror(deps.dataDir, repo.fullName),
+      repo.cloneUrl,
+      sha,
+    );
     loaded = await pipelinesAtCommit(mirror, sha);
   } catch (err) {
     const message = (err as Error).message;
@@ -57,7 +61,8 @@ export async function startRuns(deps: RunsDeps, repo: Repo, req: RunRequest): Pr
     return [await errorRun(deps, repo, trigger, '', [{ file: '', line: 0, col: 0, message }], req.rerunOf)];
   }
   if (req.file !== undefined) loaded = loaded.filter((l) => l.file === req.file);
-  if (loaded.length === 0) logger.info({ repo: repo.fullName, commit: sha }, 'no pipeline files: nothing to run');
+  if (loaded.length === 0)
+    logger.info({ repo: repo.fullName, commit: sha }, 'no pipeline files: nothing to run');
   const event = (run: PlanEvent['run']): PlanEvent => ({
     ...req.event,
     repo: { name: repo.fullName, url: repo.cloneUrl, defaultBranch: repo.defaultBranch },

@@ -2,6 +2,8 @@
  * The server's state in Redis: records and key names, repositories with their sealed material
  * (RepoStore), API and job-scoped tokens, and the server key for secrets at rest.
  */
+
+export { readJson, readJsonMany, updateJson } from './json-keys.js';
 export * from './keys.js';
 export * from './records.js';
 export {
@@ -12,20 +14,6 @@ export {
   SecretValueSchema,
 } from './repo-input.js';
 export { RepoStore } from './repos.js';
-export { type Keyring, keyId, makeKeyring, open, seal } from './sealed.js';
-export { loadServerKey, parseKey } from './server-key.js';
-export {
-  type ApiTokenInfo,
-  createApiToken,
-  issueJobToken,
-  jobForToken,
-  listApiTokens,
-  revokeApiToken,
-  revokeJobToken,
-  TokenNameSchema,
-  verifyApiToken,
-} from './tokens.js';
-export { readJson, readJsonMany, updateJson } from './json-keys.js';
 export {
   createRun,
   getJob,
@@ -39,3 +27,16 @@ export {
   updateJob,
   updateRun,
 } from './runs.js';
+export { type Keyring, keyId, makeKeyring, open, seal } from './sealed.js';
+export { loadServerKey, parseKey } from './server-key.js';
+export {
+  type ApiTokenInfo,
+  createApiToken,
+  issueJobToken,
+  jobForToken,
+  listApiTokens,
+  revokeApiToken,
+  revokeJobToken,
+  TokenNameSchema,
+  verifyApiToken,
+} from './tokens.js';

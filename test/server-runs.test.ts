@@ -1,0 +1,175 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Worker } from 'bullmq';
+import { connectRedis, type Redis } from '../lib/redis.js';
+import {
+  JOB_EVENT_VERSION,
+  jobQueueName,
+  KEY_PREFIX,
+  makeJobResult,
+  type QueuedJob,
+  WIRE_VERSION,
+} from '../pipelines/index.js';
+import { reportSender } from '../runner/worker/reports.js';
+import { bullJobQueue, consumeReports } from '../server/queue/index.js';
+import { applyReport, cancelRun, pendingReason, type RunsDeps, startRuns } from '../server/runs/index.js';
+import { getJobs, getRun, makeKeyring, type Repo, RepoStore, type RunRecord } from '../server/store/index.js';
+import { onCleanup } from './helpers/cleanup.js';
+import { testGitRepo } from './helpers/git-repo.js';
+import { testRedis } from './helpers/redis.js';
+import { tempDir } from './helpers/tmp.js';
+
+/**
+ * The orchestration over real Redis, BullMQ and git: pushes become runs, jobs follow their DAG
+ * on a scripted runner (no containers: this is about ordering, skips and states), reports come
+ * back over the reports queue, invalid pipelines and unknown commits become `error` runs, a job
+ * no runner can take says why, and a cancel removes what is queued.
+ */
+let redis: Redis;
+let deps: RunsDeps;
+
+/** What the scripted runner does per job name: how long it takes and how it ends. */
+const script = new Map<string, { ms: number; status: 'success' | 'failure' }>();
+const spans = new Map<string, { start: number; end: number }>();
+
+before(async () => {
+  const server = await testRedis();
+  redis = connectRedis(server.url, 'test');
+  onCleanup(() => redis.quit());
+  const repos = new RepoStore(redis, makeKeyring(randomBytes(32)));
+  const queue = bullJobQueue(redis);
+  onCleanup(() => queue.close());
+  deps = { redis, queue, repos, dataDir: await tempDir('server'), publicUrl: 'http://127.0.0.1:9' };
+  const consumer = consumeReports(redis, (r) => applyReport(deps, r));
+  onCleanup(() => consumer.close());
+  const sender = reportSender(redis);
+  onCleanup(() => sender.close());
+  const runnerConnection = redis.duplicate();
+  onCleanup(() => runnerConnection.disconnect());
+  const runner = new Worker(
+    jobQueueName([]),
+    async (bull) => {
+      const job = bull.data as QueuedJob;
+      const plan = script.get(job.spec.job.name) ?? { ms: 10, status: 'success' as const };
+      const base = {
+        version: WIRE_VERSION,
+        jobId: job.jobId,
+        runner: 'scripted',
+        attempt: bull.attemptsMade + 1,
+      };
+      const ev = { version: JOB_EVENT_VERSION, jobId: job.spec.job.id };
+      const start = Date.now();
+      await sender.send({ ...base, event: { ...ev, type: 'job-started', attempt: 1 } });
+      await sleep(plan.ms);
+      spans.set(`${job.runId}/${job.spec.job.name}`, { start, end: Date.now() });
+      const result = makeJobResult(job.spec.job, plan.status, { attempts: 1, durationMs: plan.ms });
+      await sender.send({ ...base, event: { ...ev, type: 'job-finished', result } });
+    },
+    { connection: runnerConnection, prefix: KEY_PREFIX, concurrency: 2 },
+  );
+  onCleanup(() => runner.close());
+});
+
+async function repoWith(pipeline: string): Promise<{ repo: Repo; sha: string }> {
+  const git = await testGitRepo({ '.slipway.yml': pipeline });
+  const fullName = `acme/r${randomBytes(4).toString('hex')}`;
+  const { repo } = await deps.repos.add({ fullName, forge: 'github', cloneUrl: git.dir });
+  return { repo, sha: git.sha };
+}
+
+function push(repo: Repo, sha: string) {
+  return startRuns(deps, repo, {
+    event: {
+      kind: 'push',
+      branch: 'main',
+      repo: { name: repo.fullName, url: 'https://example.invalid/not-used.git' },
+      commit: { sha, message: 'change', author: 'Ada <ada@example.com>' },
+    },
+    fromFork: false,
+  });
+}
+
+async function settled(run: RunRecord, timeoutMs = 20_000): Promise<RunRecord> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const now = await getRun(redis, run.id);
+    if (now && !['pending', 'running'].includes(now.status)) return now;
+    if (Date.now() > until) assert.fail(`run ${run.id} still ${now?.status} after ${timeoutMs} ms`);
+    await sleep(50);
+  }
+}
+
+const job = (name: string, extra = '') =>
+  `  ${name}:\n    image: busybox\n${extra}    steps:\n      - run: echo ${name}\n`;
+
+describe('runs from pushes', () => {
+  it('a diamond: the middle jobs run at the same time, the last after both; the run succeeds', async () => {
+    for (const n of ['b', 'c']) script.set(n, { ms: 600, status: 'success' });
+    const { repo, sha } = await repoWith(
+      `jobs:\n${job('a')}${job('b', '    needs: a\n')}${job('c', '    needs: a\n')}${job('d', '    needs: [b, c]\n')}`,
+    );
+    const [run] = await push(repo, sha);
+    assert.ok(run);
+    assert.equal(run.number, 1);
+    const done = await settled(run);
+    assert.equal(done.status, 'success');
+    const s = (n: string) => spans.get(`${run.id}/${n}`) ?? assert.fail(`job ${n} never ran`);
+    assert.ok(s('b').start >= s('a').end && s('c').start >= s('a').end, 'b and c start after a');
+    assert.ok(s('b').start < s('c').end && s('c').start < s('b').end, 'b and c overlap');
+    assert.ok(s('d').start >= Math.max(s('b').end, s('c').end), 'd starts after b and c');
+    const jobs = await getJobs(redis, done.jobs);
+    assert.deepEqual(
+      jobs.map((j) => j.state),
+      ['success', 'success', 'success', 'success'],
+    );
+    assert.ok(jobs.every((j) => j.runner === 'scripted' && j.attempts === 1));
+  });
+
+  it('a failing job skips its dependents and fails the run; a when: failure job runs', async () => {
+    script.set('broken', { ms: 10, status: 'failure' });
+    const { repo, sha } = await repoWith(
+      `jobs:\n${job('broken')}${job('after', '    needs: broken\n')}${job('alarm', '    needs: broken\n    when:\n      status: [failure]\n')}`,
+    );
+    const [run] = await push(repo, sha);
+    assert.ok(run);
+    const done = await settled(run);
+    assert.equal(done.status, 'failure');
+    const states = Object.fromEntries((await getJobs(redis, done.jobs)).map((j) => [j.name, j.state]));
+    assert.deepEqual(states, { broken: 'failure', after: 'skipped', alarm: 'success' });
+  });
+
+  it('an invalid pipeline is a run in error with positioned messages; run numbers go on', async () => {
+    const { repo, sha } = await repoWith('jobs:\n  a:\n    image: busybox\n    stepz: []\n');
+    const [run] = await push(repo, sha);
+    assert.equal(run?.status, 'error');
+    const problem = run?.problems[0];
+    assert.ok(problem && problem.file === '.slipway.yml' && problem.line >= 1, JSON.stringify(run?.problems));
+    const [again] = await push(repo, sha);
+    assert.equal(again?.number, 2);
+  });
+
+  it('a commit the repository does not have is a run in error naming the commit', async () => {
+    const { repo } = await repoWith(`jobs:\n${job('a')}`);
+    const missing = 'f'.repeat(40);
+    const [run] = await push(repo, missing);
+    assert.equal(run?.status, 'error');
+    assert.match(run?.problems[0]?.message ?? '', new RegExp(`commit ${missing}`));
+  });
+
+  it('a job needing a label no runner has waits and says so; cancel removes it from its queue', async () => {
+    const { repo, sha } = await repoWith(`jobs:\n${job('gpu', '    runs-on: [linux, gpu]\n')}`);
+    const [run] = await push(repo, sha);
+    assert.ok(run);
+    const [queued] = await getJobs(redis, run.jobs);
+    assert.equal(queued?.state, 'queued');
+    assert.equal(pendingReason(queued as never, [], []), 'no runner online with labels [linux, gpu]');
+    const cancelled = await cancelRun(deps, run.id);
+    assert.equal(cancelled?.status, 'cancelled');
+    const [after] = await getJobs(redis, run.jobs);
+    assert.equal(after?.state, 'cancelled');
+    const waiting = await redis.llen(`${KEY_PREFIX}:${jobQueueName(['linux', 'gpu'])}:wait`);
+    assert.equal(waiting, 0, 'the queued job is gone from its queue');
+  });
+});
