@@ -13,6 +13,7 @@ export {
   queryOf,
   validate,
 } from './errors.js';
+export { type HookDeps, hookRoutes } from './hooks.js';
 export { type JobSecretsDeps, jobSecretRoutes } from './job-secrets.js';
 export { fullNameOf, repoRoutes } from './repos.js';
 export { tokenRoutes } from './tokens.js';

@@ -33,7 +33,7 @@ export async function authenticate(
   rawBody: Buffer,
   signature: string | undefined,
   scheme: SignatureScheme,
-  secretFor: (repoFullName: string) => string | undefined,
+  secretFor: (repoFullName: string) => string | undefined | Promise<string | undefined>,
   repoName: (body: unknown) => string | undefined = repositoryFullName,
 ): Promise<Authenticated> {
   const no = (outcome: WebhookOutcome): Authenticated => ({ ok: false, outcome });
@@ -44,7 +44,7 @@ export async function authenticate(
   if (body === undefined) return no(rejected(400, 'body is not UTF-8 JSON'));
   const name = repoName(body);
   if (name === undefined) return no(rejected(401, UNAUTHORIZED));
-  const secret = secretFor(name);
+  const secret = await secretFor(name);
   const valid = await scheme.check(secret ?? DECOY_SECRET, rawBody, signature);
   if (secret === undefined || !valid) return no(rejected(401, UNAUTHORIZED));
   return { ok: true, body };

@@ -45,7 +45,7 @@ export type WebhookOutcome = z.infer<typeof WebhookOutcomeSchema>;
 export type WebhookHandler = (
   headers: Record<string, string | undefined>,
   rawBody: Buffer,
-  secretFor: (repoFullName: string) => string | undefined,
+  secretFor: (repoFullName: string) => string | undefined | Promise<string | undefined>,
 ) => Promise<WebhookOutcome>;
 
 /** One reason for both an unknown repository and a bad signature, so a 401 tells nothing more. */
