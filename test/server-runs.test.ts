@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Worker } from 'bullmq';
 import { connectRedis, type Redis } from '../lib/redis.js';
 import {
   JOB_EVENT_VERSION,
@@ -12,27 +11,30 @@ import {
   type QueuedJob,
   WIRE_VERSION,
 } from '../pipelines/index.js';
-import { reportSender } from '../runner/worker/reports.js';
+import { startRunnerWorker } from '../runner/worker/runner-worker.js';
 import { bullJobQueue, consumeReports } from '../server/queue/index.js';
 import { applyReport, cancelRun, pendingReason, type RunsDeps, startRuns } from '../server/runs/index.js';
 import { getJobs, getRun, makeKeyring, type Repo, RepoStore, type RunRecord } from '../server/store/index.js';
 import { onCleanup } from './helpers/cleanup.js';
+import { createFakeExecutor } from './helpers/fake-executor.js';
 import { testGitRepo } from './helpers/git-repo.js';
 import { testRedis } from './helpers/redis.js';
 import { tempDir } from './helpers/tmp.js';
 
 /**
  * The orchestration over real Redis, BullMQ and git: pushes become runs, jobs follow their DAG
- * on a scripted runner (no containers: this is about ordering, skips and states), reports come
+ * on two runners with a scripted executor (no containers: this is about ordering, skips and states), reports come
  * back over the reports queue, invalid pipelines and unknown commits become `error` runs, a job
  * no runner can take says why, and a cancel removes what is queued.
  */
 let redis: Redis;
 let deps: RunsDeps;
 
-/** What the scripted runner does per job name: how long it takes and how it ends. */
-const script = new Map<string, { ms: number; status: 'success' | 'failure' }>();
-const spans = new Map<string, { start: number; end: number }>();
+const executor = createFakeExecutor({
+  b: { steps: { work: { durationMs: 600 } } },
+  c: { steps: { work: { durationMs: 600 } } },
+  broken: { steps: { work: { exitCode: 1 } } },
+});
 
 before(async () => {
   const server = await testRedis();
@@ -44,32 +46,24 @@ before(async () => {
   deps = { redis, queue, repos, dataDir: await tempDir('server'), publicUrl: 'http://127.0.0.1:9' };
   const consumer = consumeReports(redis, (r) => applyReport(deps, r));
   onCleanup(() => consumer.close());
-  const sender = reportSender(redis);
-  onCleanup(() => sender.close());
-  const runnerConnection = redis.duplicate();
-  onCleanup(() => runnerConnection.disconnect());
-  const runner = new Worker(
-    jobQueueName([]),
-    async (bull) => {
-      const job = bull.data as QueuedJob;
-      const plan = script.get(job.spec.job.name) ?? { ms: 10, status: 'success' as const };
-      const base = {
-        version: WIRE_VERSION,
-        jobId: job.jobId,
-        runner: 'scripted',
-        attempt: bull.attemptsMade + 1,
-      };
-      const ev = { version: JOB_EVENT_VERSION, jobId: job.spec.job.id };
-      const start = Date.now();
-      await sender.send({ ...base, event: { ...ev, type: 'job-started', attempt: 1 } });
-      await sleep(plan.ms);
-      spans.set(`${job.runId}/${job.spec.job.name}`, { start, end: Date.now() });
-      const result = makeJobResult(job.spec.job, plan.status, { attempts: 1, durationMs: plan.ms });
-      await sender.send({ ...base, event: { ...ev, type: 'job-finished', result } });
-    },
-    { connection: runnerConnection, prefix: KEY_PREFIX, concurrency: 2 },
-  );
-  onCleanup(() => runner.close());
+  // Two runners with one slot each, as in a small fleet; the executor is scripted (no root).
+  for (const name of ['r1', 'r2']) {
+    const runner = await startRunnerWorker({
+      redis,
+      name,
+      labels: ['linux'],
+      concurrency: 1,
+      dataDir: await tempDir(name),
+      executorFor: () => executor,
+      openLog: async () => ({
+        write: () => undefined,
+        flush: async () => undefined,
+        close: async () => undefined,
+      }),
+      discoverMs: 100,
+    });
+    onCleanup(() => runner.stop(1_000));
+  }
 });
 
 async function repoWith(pipeline: string): Promise<{ repo: Repo; sha: string }> {
@@ -102,11 +96,10 @@ async function settled(run: RunRecord, timeoutMs = 20_000): Promise<RunRecord> {
 }
 
 const job = (name: string, extra = '') =>
-  `  ${name}:\n    image: busybox\n${extra}    steps:\n      - run: echo ${name}\n`;
+  `  ${name}:\n    image: busybox\n${extra}    steps:\n      - name: work\n        run: echo ${name}\n`;
 
 describe('runs from pushes', () => {
   it('a diamond: the middle jobs run at the same time, the last after both; the run succeeds', async () => {
-    for (const n of ['b', 'c']) script.set(n, { ms: 600, status: 'success' });
     const { repo, sha } = await repoWith(
       `jobs:\n${job('a')}${job('b', '    needs: a\n')}${job('c', '    needs: a\n')}${job('d', '    needs: [b, c]\n')}`,
     );
@@ -115,20 +108,26 @@ describe('runs from pushes', () => {
     assert.equal(run.number, 1);
     const done = await settled(run);
     assert.equal(done.status, 'success');
-    const s = (n: string) => spans.get(`${run.id}/${n}`) ?? assert.fail(`job ${n} never ran`);
-    assert.ok(s('b').start >= s('a').end && s('c').start >= s('a').end, 'b and c start after a');
-    assert.ok(s('b').start < s('c').end && s('c').start < s('b').end, 'b and c overlap');
-    assert.ok(s('d').start >= Math.max(s('b').end, s('c').end), 'd starts after b and c');
     const jobs = await getJobs(redis, done.jobs);
     assert.deepEqual(
       jobs.map((j) => j.state),
       ['success', 'success', 'success', 'success'],
     );
-    assert.ok(jobs.every((j) => j.runner === 'scripted' && j.attempts === 1));
+    const span = (n: string) => {
+      const j = jobs.find((x) => x.name === n);
+      return { start: j?.startedAt ?? Number.NaN, end: j?.finishedAt ?? Number.NaN };
+    };
+    const [a, b, c, d] = ['a', 'b', 'c', 'd'].map(span) as Array<ReturnType<typeof span>>;
+    assert.ok(a && b && c && d);
+    assert.ok(b.start >= a.end && c.start >= a.end, 'b and c start after a');
+    assert.ok(b.start < c.end && c.start < b.end, 'b and c run at the same time');
+    assert.ok(d.start >= Math.max(b.end, c.end), 'd starts after b and c');
+    const middle = jobs.filter((j) => j.name === 'b' || j.name === 'c').map((j) => j.runner);
+    assert.deepEqual(new Set(middle), new Set(['r1', 'r2']), 'one middle job on each runner');
+    assert.ok(jobs.every((j) => j.attempts === 1));
   });
 
   it('a failing job skips its dependents and fails the run; a when: failure job runs', async () => {
-    script.set('broken', { ms: 10, status: 'failure' });
     const { repo, sha } = await repoWith(
       `jobs:\n${job('broken')}${job('after', '    needs: broken\n')}${job('alarm', '    needs: broken\n    when:\n      status: [failure]\n')}`,
     );

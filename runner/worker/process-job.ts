@@ -1,0 +1,121 @@
+import type { Job } from 'bullmq';
+import { DelayedError, UnrecoverableError } from 'bullmq';
+import { SlipwayError } from '../../lib/errors.js';
+import { mirrorCommit } from '../../lib/git.js';
+import { log } from '../../lib/log.js';
+import {
+  JOB_EVENT_VERSION,
+  type JobEvent,
+  type JobResult,
+  type LogLine,
+  makeJobResult,
+  parseQueuedJob,
+  type QueuedJob,
+  WIRE_VERSION,
+} from '../../pipelines/index.js';
+import { dataDirPaths } from '../data-dir.js';
+import { type Executor, jobEvents } from '../executor/index.js';
+import { fetchJobSecrets } from './job-secrets.js';
+import type { ReportSender } from './reports.js';
+
+const logger = log.child({ module: 'runner/worker' });
+
+/** A job's log stream as the worker needs it (runner/worker/log-writer.ts in a runner). */
+export interface JobLog {
+  write(source: string, line: LogLine): void;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface ProcessDeps {
+  name: string;
+  dataDir: string;
+  reports: ReportSender;
+  /** The executor for one job, with that job's secret values. */
+  executorFor(secrets: Record<string, string>): Executor;
+  openLog(jobId: string): Promise<JobLog>;
+  /** The job's cancel signal (cancel from the server, or a drain past its grace: see `drained`). */
+  signal: AbortSignal;
+  /** True when the signal fired because the runner is going away: the job is handed back. */
+  drained(): boolean;
+}
+
+/**
+ * Runs one BullMQ job of a label queue to its end and reports it. The QueuedJob is validated
+ * first (invalid: UnrecoverableError, never retried). The workspace comes from the runner's
+ * mirror of the clone URL (incremental fetch). Reports go out in order on the reports queue;
+ * `job-finished` only after every log line is in Redis, and only for the last attempt: a
+ * temporary failure (registry or server unreachable) throws so BullMQ retries it with backoff.
+ * A job the runner gives up while draining goes back to its queue without a report.
+ */
+export async function processJob(bull: Job, token: string | undefined, deps: ProcessDeps): Promise<void> {
+  const parsed = parseQueuedJob(bull.data);
+  if (!parsed.ok) throw new UnrecoverableError(parsed.error);
+  const job = parsed.value;
+  const attempt = bull.attemptsMade + 1;
+  const lastAttempt = attempt >= (bull.opts.attempts ?? 1);
+  let chain: Promise<void> = Promise.resolve();
+  const report = (event: Exclude<JobEvent, { type: 'log' }>) => {
+    chain = chain.then(() =>
+      deps.reports.send({ version: WIRE_VERSION, jobId: job.jobId, runner: deps.name, attempt, event }),
+    );
+    return chain;
+  };
+  const finish = (result: JobResult) =>
+    report({ version: JOB_EVENT_VERSION, jobId: job.spec.job.id, type: 'job-finished', result });
+  const failed = (e: unknown) => {
+    const err =
+      e instanceof SlipwayError ? e : new SlipwayError((e as Error).message, { category: 'temporary' });
+    return makeJobResult(job.spec.job, 'failure', {
+      allowFailure: job.spec.allowFailure,
+      attempts: 1,
+      error: {
+        message: err.message,
+        category: err.category === 'temporary' ? 'temporary' : 'permanent',
+        context: {},
+      },
+    });
+  };
+  if (deps.signal.aborted && !deps.drained()) return finish(makeJobResult(job.spec.job, 'cancelled'));
+  const log = await deps.openLog(job.jobId);
+  let result: JobResult;
+  try {
+    const secrets = await fetchJobSecrets(job);
+    const mirror = await mirrorCommit(
+      dataDirPaths.runnerMirror(deps.dataDir, job.spec.repo.url),
+      job.spec.repo.url,
+      job.spec.repo.commit,
+    );
+    result = await deps.executorFor(secrets)(
+      job.spec,
+      { kind: 'git', url: mirror, commit: job.spec.repo.commit },
+      {
+        ...jobEvents(job.spec.job.id, (e) => {
+          if (e.type !== 'log' && e.type !== 'job-finished') void report(e);
+        }),
+        log: (source, line) => log.write(source, line),
+        jobFinished: undefined,
+      },
+      deps.signal,
+    );
+  } catch (err) {
+    result = failed(err);
+  }
+  await chain;
+  await log.close();
+  if (deps.drained()) return handBack(bull, token, job);
+  if (result.status === 'failure' && result.error?.category === 'temporary' && !lastAttempt) {
+    logger.warn(
+      { job: job.jobId, attempt, error: result.error.message },
+      'temporary failure: the job will be retried',
+    );
+    throw new Error(result.error.message);
+  }
+  await finish(result);
+}
+
+async function handBack(bull: Job, token: string | undefined, job: QueuedJob): Promise<never> {
+  logger.info({ job: job.jobId }, 'runner stopping: the job goes back to its queue');
+  await bull.moveToDelayed(Date.now(), token);
+  throw new DelayedError();
+}

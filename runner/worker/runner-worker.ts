@@ -1,0 +1,131 @@
+import { DelayedError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { log } from '../../lib/log.js';
+import { KEY_PREFIX, RUNNER_HEARTBEAT_MS, type RunnerHeartbeat, wireKeys } from '../../pipelines/index.js';
+import type { Executor } from '../executor/index.js';
+import { cancelWatcher } from './job-control.js';
+import { type JobLog, processJob } from './process-job.js';
+import { reportSender } from './reports.js';
+
+const logger = log.child({ module: 'runner/worker' });
+
+export interface RunnerWorkerOptions {
+  redis: Redis;
+  /** Unique among the runners of one Redis (the heartbeat key). */
+  name: string;
+  labels: string[];
+  /** Jobs run at once, across every queue served. */
+  concurrency: number;
+  dataDir: string;
+  executorFor(secrets: Record<string, string>): Executor;
+  openLog(jobId: string): Promise<JobLog>;
+  /** How often the label sets are re-read to find new queues (default 1 s). */
+  discoverMs?: number;
+}
+
+/** A started runner; `stop(graceMs)` drains it (see startRunnerWorker). */
+export interface RunnerWorker {
+  readonly running: readonly string[];
+  stop(graceMs: number): Promise<void>;
+}
+
+/**
+ * Starts a runner: a BullMQ Worker for every label queue whose labels are all among this
+ * runner's (found in `wireKeys.labelSets`, re-read every `discoverMs`), `concurrency` jobs at
+ * once in all (a job taken while every slot is busy goes straight back, delayed 200 ms), a
+ * heartbeat every RUNNER_HEARTBEAT_MS, cancels honoured within about a second. BullMQ renews
+ * each job's lock while it runs; a runner killed outright leaves its jobs stalled, and BullMQ
+ * gives them to another runner. `stop(grace)` takes no new job, lets running ones finish for
+ * up to `grace` ms, then aborts them and hands them back to their queues.
+ */
+export async function startRunnerWorker(opts: RunnerWorkerOptions): Promise<RunnerWorker> {
+  const reports = reportSender(opts.redis);
+  const cancels = cancelWatcher(opts.redis);
+  const workers = new Map<string, { worker: Worker; connection: Redis }>();
+  let draining = false;
+  let active = 0;
+  const heartbeat = async () => {
+    const beat: RunnerHeartbeat = {
+      name: opts.name,
+      labels: opts.labels,
+      concurrency: opts.concurrency,
+      running: cancels.running,
+      lastSeen: Date.now(),
+      draining,
+    };
+    await opts.redis.hset(wireKeys.runners, opts.name, JSON.stringify(beat));
+  };
+  const serve = (queue: string) => {
+    const connection = opts.redis.duplicate();
+    const worker = new Worker(
+      queue,
+      async (bull, token) => {
+        if (active >= opts.concurrency || draining) {
+          await bull.moveToDelayed(Date.now() + 200, token);
+          throw new DelayedError();
+        }
+        active++;
+        const jobId = String(bull.id);
+        const controller = await cancels.watch(jobId);
+        void heartbeat().catch(() => undefined);
+        try {
+          await processJob(bull, token, {
+            name: opts.name,
+            dataDir: opts.dataDir,
+            reports,
+            executorFor: opts.executorFor,
+            openLog: opts.openLog,
+            signal: controller.signal,
+            drained: () => draining && controller.signal.reason?.message === 'drained',
+          });
+        } finally {
+          cancels.unwatch(jobId);
+          active--;
+          void heartbeat().catch(() => undefined);
+        }
+      },
+      { connection, prefix: KEY_PREFIX, concurrency: opts.concurrency, lockDuration: 30_000 },
+    );
+    worker.on('failed', (job, err) => logger.warn({ job: job?.id, err: err.message }, 'job attempt failed'));
+    workers.set(queue, { worker, connection });
+    logger.info({ queue }, 'serving queue');
+  };
+  const discover = async () => {
+    if (draining) return;
+    const sets = await opts.redis.hgetall(wireKeys.labelSets);
+    for (const [queue, json] of Object.entries(sets)) {
+      if (workers.has(queue)) continue;
+      const labels = JSON.parse(json) as string[];
+      if (labels.every((l) => opts.labels.includes(l))) serve(queue);
+    }
+  };
+  await heartbeat();
+  await discover();
+  const timers = [
+    setInterval(
+      () => void heartbeat().catch((err) => logger.warn({ err }, 'heartbeat failed')),
+      RUNNER_HEARTBEAT_MS,
+    ),
+    setInterval(
+      () => void discover().catch((err) => logger.warn({ err }, 'queue discovery failed')),
+      opts.discoverMs ?? 1_000,
+    ),
+  ];
+  return {
+    get running() {
+      return cancels.running;
+    },
+    async stop(graceMs) {
+      draining = true;
+      await heartbeat().catch(() => undefined);
+      const grace = setTimeout(() => cancels.abortAll(new Error('drained')), graceMs);
+      await Promise.all([...workers.values()].map((w) => w.worker.close()));
+      clearTimeout(grace);
+      for (const t of timers) clearInterval(t);
+      cancels.close();
+      for (const w of workers.values()) w.connection.disconnect();
+      await reports.close();
+      await opts.redis.hdel(wireKeys.runners, opts.name);
+    },
+  };
+}
