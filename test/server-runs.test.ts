@@ -3,14 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connectRedis, type Redis } from '../lib/redis.js';
-import {
-  JOB_EVENT_VERSION,
-  jobQueueName,
-  KEY_PREFIX,
-  makeJobResult,
-  type QueuedJob,
-  WIRE_VERSION,
-} from '../pipelines/index.js';
+import { jobQueueName, KEY_PREFIX } from '../pipelines/index.js';
 import { startRunnerWorker } from '../runner/worker/runner-worker.js';
 import { bullJobQueue, consumeReports } from '../server/queue/index.js';
 import { applyReport, cancelRun, pendingReason, type RunsDeps, startRuns } from '../server/runs/index.js';
