@@ -105,11 +105,14 @@ export async function createLogWriter(
     inFlight = (async () => {
       while (buffer.length > 0 || droppedRun > 0) {
         marker(Date.now());
+        const batch: Pending[] = [];
         let size = 0;
-        let i = 0;
-        while (i < buffer.length && (i === 0 || size < batchBytes)) size += (buffer[i++] as Pending).bytes;
-        const batch = buffer.slice(0, i);
-        buffer = buffer.slice(i);
+        for (const p of buffer) {
+          if (batch.length > 0 && size >= batchBytes) break;
+          batch.push(p);
+          size += p.bytes;
+        }
+        buffer = batch.length === buffer.length ? [] : buffer.slice(batch.length);
         buffered -= size;
         await send(batch);
       }
