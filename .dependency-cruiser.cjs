@@ -5,7 +5,7 @@
  * Modules: runner/{oci,runtime,executor,builder,rootfs}, pipelines, server/<area>.
  * Tests and benches may reach into a module (they test its internals); cycles are banned there too.
  */
-const MODULES = '(runner/(?:oci|runtime|executor|builder|rootfs)|pipelines|server/[^/]+)';
+const MODULES = '(runner/(?:oci|runtime|executor|builder|rootfs|worker)|pipelines|server/[^/]+)';
 module.exports = {
   forbidden: [
     {

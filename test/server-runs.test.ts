@@ -4,7 +4,7 @@ import { before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connectRedis, type Redis } from '../lib/redis.js';
 import { jobQueueName, KEY_PREFIX } from '../pipelines/index.js';
-import { startRunnerWorker } from '../runner/worker/runner-worker.js';
+import { startRunnerWorker } from '../runner/worker/index.js';
 import { bullJobQueue, consumeReports } from '../server/queue/index.js';
 import { applyReport, cancelRun, pendingReason, type RunsDeps, startRuns } from '../server/runs/index.js';
 import { getJobs, getRun, makeKeyring, type Repo, RepoStore, type RunRecord } from '../server/store/index.js';

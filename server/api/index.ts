@@ -15,5 +15,6 @@ export {
 } from './errors.js';
 export { type HookDeps, hookRoutes } from './hooks.js';
 export { type JobSecretsDeps, jobSecretRoutes } from './job-secrets.js';
+export { apiLine, type LogRouteDeps, logRoutes } from './logs.js';
 export { fullNameOf, repoRoutes } from './repos.js';
 export { tokenRoutes } from './tokens.js';
