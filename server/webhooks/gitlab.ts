@@ -3,7 +3,6 @@ import { z } from 'zod';
 import { log } from '../../lib/log.js';
 import { authenticate, type SignatureScheme } from './authenticate.js';
 import {
-  authorOf,
   changedPaths,
   header,
   ignored,
@@ -16,7 +15,7 @@ import {
 } from './event.js';
 import { mergeRequest } from './gitlab-merge-request.js';
 import { GitLabProjectSchema, gitlabRepo } from './gitlab-project.js';
-import { repoFields } from './push.js';
+import { pushRun } from './push.js';
 
 const logger = log.child({ module: 'server/webhooks', forge: 'gitlab' });
 
@@ -89,18 +88,5 @@ function push(deliveryId: string, body: unknown): WebhookOutcome {
   const head = p.commits.find((c) => c.id === sha);
   const complete = p.total_commits_count <= p.commits.length;
   const paths = complete ? changedPaths(p.commits) : undefined;
-  const { repo, eventRepo } = repoFields(gitlabRepo(p.project));
-  return {
-    kind: 'run',
-    deliveryId,
-    repo,
-    fromFork: false,
-    event: {
-      kind: ref.kind === 'tag' ? 'tag' : 'push',
-      ...(ref.kind === 'tag' ? { tag: ref.name } : { branch: ref.name }),
-      repo: eventRepo,
-      commit: { sha, message: head?.message ?? '', author: head ? authorOf(head) : '' },
-      ...(paths === undefined ? {} : { changedPaths: paths }),
-    },
-  };
+  return pushRun(deliveryId, gitlabRepo(p.project), ref, sha, head, paths);
 }

@@ -59,7 +59,23 @@ export function normalisePush(
   if (ref.kind === 'other') return ignored(`push to ${p.ref}`);
   const head = p.head_commit?.id === p.after ? p.head_commit : commits.find((c) => c.id === p.after);
   const paths = !p.forced && commits.length < maxCommits ? changedPaths(commits) : undefined;
-  const { repo, eventRepo } = repoFields(p.repository);
+  return pushRun(deliveryId, p.repository, ref, p.after, head, paths);
+}
+
+/** What a forge's pull request payload says, in one shape. */
+/**
+ * The run of a branch or tag push at commit `sha` (`head`: that commit's entry in the payload,
+ * for its message and author; `paths` undefined when the commit lists are incomplete).
+ */
+export function pushRun(
+  deliveryId: string,
+  repository: Repository,
+  ref: { kind: 'branch' | 'tag'; name: string },
+  sha: string,
+  head: { message: string; author: { name: string; email: string } } | undefined,
+  paths: string[] | undefined,
+): WebhookOutcome {
+  const { repo, eventRepo } = repoFields(repository);
   return {
     kind: 'run',
     deliveryId,
@@ -69,13 +85,12 @@ export function normalisePush(
       kind: ref.kind === 'tag' ? 'tag' : 'push',
       ...(ref.kind === 'tag' ? { tag: ref.name } : { branch: ref.name }),
       repo: eventRepo,
-      commit: { sha: p.after, message: head?.message ?? '', author: head ? authorOf(head) : '' },
+      commit: { sha, message: head?.message ?? '', author: head ? authorOf(head) : '' },
       ...(paths === undefined ? {} : { changedPaths: paths }),
     },
   };
 }
 
-/** What a forge's pull request payload says, in one shape. */
 export interface PullRequestFacts {
   number: number;
   headRef: string;
