@@ -4,15 +4,12 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { before, describe, it } from 'node:test';
 import { Hono } from 'hono';
-import { connectRedis, type Redis } from '../lib/redis.js';
+import type { Redis } from '../lib/redis.js';
 import { hookRoutes, onApiError, onApiNotFound } from '../server/api/index.js';
-import { bullJobQueue } from '../server/queue/index.js';
-import { type RunsDeps, startRuns } from '../server/runs/index.js';
-import { listRuns, makeKeyring, RepoStore } from '../server/store/index.js';
-import { onCleanup } from './helpers/cleanup.js';
+import { startRuns } from '../server/runs/index.js';
+import { listRuns } from '../server/store/index.js';
 import { testGitRepo } from './helpers/git-repo.js';
-import { testRedis } from './helpers/redis.js';
-import { tempDir } from './helpers/tmp.js';
+import { testRunsDeps } from './helpers/runs-deps.js';
 
 /**
  * `POST /hooks/*` over real Redis and git: a signed GitHub push of a registered repository starts
@@ -35,24 +32,14 @@ let app: Hono;
 let sha: string;
 
 before(async () => {
-  const server = await testRedis();
-  redis = connectRedis(server.url, 'test');
-  onCleanup(() => redis.quit());
-  const repos = new RepoStore(redis, makeKeyring(randomBytes(32)));
-  const queue = bullJobQueue(redis);
-  onCleanup(() => queue.close());
+  const deps = await testRunsDeps();
+  redis = deps.redis;
+  const { repos } = deps;
   const git = await testGitRepo({
     '.slipway.yml': 'jobs:\n  test:\n    image: busybox\n    steps:\n      - run: echo ok\n',
   });
   sha = git.sha;
   await repos.add({ fullName: FULL_NAME, forge: 'github', cloneUrl: git.dir, webhookSecret: SECRET });
-  const deps: RunsDeps = {
-    redis,
-    queue,
-    repos,
-    dataDir: await tempDir('server'),
-    publicUrl: 'http://127.0.0.1:9',
-  };
   app = new Hono().route(
     '/hooks',
     hookRoutes({

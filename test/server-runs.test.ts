@@ -2,16 +2,16 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { connectRedis, type Redis } from '../lib/redis.js';
+import type { Redis } from '../lib/redis.js';
 import { jobQueueName, KEY_PREFIX } from '../pipelines/index.js';
 import { startRunnerWorker } from '../runner/worker/index.js';
-import { bullJobQueue, consumeReports } from '../server/queue/index.js';
+import { consumeReports } from '../server/queue/index.js';
 import { applyReport, cancelRun, pendingReason, type RunsDeps, startRuns } from '../server/runs/index.js';
-import { getJobs, getRun, makeKeyring, type Repo, RepoStore, type RunRecord } from '../server/store/index.js';
+import { getJobs, getRun, type Repo, type RunRecord } from '../server/store/index.js';
 import { onCleanup } from './helpers/cleanup.js';
 import { createFakeExecutor } from './helpers/fake-executor.js';
 import { testGitRepo } from './helpers/git-repo.js';
-import { testRedis } from './helpers/redis.js';
+import { testRunsDeps } from './helpers/runs-deps.js';
 import { tempDir } from './helpers/tmp.js';
 
 /**
@@ -30,13 +30,8 @@ const executor = createFakeExecutor({
 });
 
 before(async () => {
-  const server = await testRedis();
-  redis = connectRedis(server.url, 'test');
-  onCleanup(() => redis.quit());
-  const repos = new RepoStore(redis, makeKeyring(randomBytes(32)));
-  const queue = bullJobQueue(redis);
-  onCleanup(() => queue.close());
-  deps = { redis, queue, repos, dataDir: await tempDir('server'), publicUrl: 'http://127.0.0.1:9' };
+  deps = await testRunsDeps();
+  redis = deps.redis;
   const consumer = consumeReports(redis, (r) => applyReport(deps, r));
   onCleanup(() => consumer.close());
   // Two runners with one slot each, as in a small fleet; the executor is scripted (no root).
