@@ -1,8 +1,10 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import {
   cpusProblem,
+  DURATION_HINT,
   diskLimit,
   memoryLimit,
+  parseDuration,
   parseSize,
   pidsProblem,
   SIZE_HINT,
@@ -102,4 +104,19 @@ export function addServerFlags(cmd: Command): Command {
       '--token <token>',
       'API token (default: $SLIPWAY_TOKEN; prefer the variable, argv is visible in ps)',
     );
+}
+
+/** A duration flag (`--grace 10m`): milliseconds, with the pipeline language's `45s`/`10m`/`1h30m`. */
+export function parseDurationOption(value: string): number {
+  const ms = parseDuration(value);
+  if (ms === undefined)
+    throw new InvalidArgumentError(`invalid duration "${value}": expected ${DURATION_HINT}`);
+  return ms;
+}
+
+/** A positive whole number flag (`--concurrency 4`). */
+export function parseCountOption(value: string): number {
+  const n = /^\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
+  if (!(n >= 1 && n <= 1000)) throw new InvalidArgumentError(`expected a whole number from 1 to 1000`);
+  return n;
 }

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { SlipwayError } from './errors.js';
 
 /** The Redis URL a command uses: its flag, else $REDIS_URL, else the local default. */
 export function redisUrl(flag?: string): string {
@@ -19,3 +20,21 @@ export function connectRedis(url: string, name: string): Redis {
 }
 
 export type { Redis };
+
+/** Resolves once `redis` answers PING; rejects naming `url` when it does not within `timeoutMs`. */
+export async function pingRedis(redis: Redis, url: string, timeoutMs = 10_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      redis.ping(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new SlipwayError(`cannot reach Redis at ${url} within ${timeoutMs / 1000} s`)),
+          timeoutMs,
+        );
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -7,6 +7,7 @@
 export { type LoadedPipeline, loadPipelines, MAX_PIPELINE_BYTES } from './load.js';
 export * from './parse/index.js';
 export * from './plan/index.js';
+export { DURATION_HINT, parseDuration } from './schema/duration.js';
 export type { Pipeline } from './schema/pipeline.js';
 export {
   cpusProblem,

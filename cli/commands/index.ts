@@ -8,6 +8,8 @@ import * as plan from './plan/index.js';
 import * as pull from './pull/index.js';
 import * as push from './push/index.js';
 import * as repo from './repo/index.js';
+import * as runner from './runner/index.js';
+import * as server from './server/index.js';
 import * as token from './token/index.js';
 import * as up from './up/index.js';
 
@@ -22,6 +24,8 @@ export const commands: Array<{ register(program: Command): void }> = [
   login,
   images,
   up,
+  server,
+  runner,
   repo,
   token,
 ];

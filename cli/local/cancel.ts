@@ -37,3 +37,16 @@ export async function cancellableBySignals<T>(
     process.off('SIGTERM', onSignal);
   }
 }
+
+/** Resolves with the first SIGINT or SIGTERM (for long-running commands that stop on either). */
+export function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (sig: NodeJS.Signals) => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      resolve(sig);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}

@@ -23,7 +23,7 @@ export interface RunnerWorkerOptions {
   discoverMs?: number;
 }
 
-/** A started runner; `stop(graceMs)` drains it (see startRunnerWorker). */
+/** A started runner; `stop(graceMs)` drains it (see startRunnerWorker); calling it again with 0 hands the running jobs back at once. */
 export interface RunnerWorker {
   readonly running: readonly string[];
   stop(graceMs: number): Promise<void>;
@@ -43,6 +43,7 @@ export async function startRunnerWorker(opts: RunnerWorkerOptions): Promise<Runn
   const cancels = cancelWatcher(opts.redis);
   const workers = new Map<string, { worker: Worker; connection: Redis }>();
   let draining = false;
+  let stopping: Promise<void> | undefined;
   let active = 0;
   const heartbeat = async () => {
     const beat: RunnerHeartbeat = {
@@ -115,17 +116,25 @@ export async function startRunnerWorker(opts: RunnerWorkerOptions): Promise<Runn
     get running() {
       return cancels.running;
     },
-    async stop(graceMs) {
-      draining = true;
-      await heartbeat().catch(() => undefined);
-      const grace = setTimeout(() => cancels.abortAll(new Error('drained')), graceMs);
-      await Promise.all([...workers.values()].map((w) => w.worker.close()));
-      clearTimeout(grace);
-      for (const t of timers) clearInterval(t);
-      cancels.close();
-      for (const w of workers.values()) w.connection.disconnect();
-      await reports.close();
-      await opts.redis.hdel(wireKeys.runners, opts.name);
+    stop(graceMs) {
+      if (stopping) {
+        // Stopping already: a shorter grace cuts the wait (a second Ctrl-C hands jobs back now).
+        if (graceMs === 0) cancels.abortAll(new Error('drained'));
+        return stopping;
+      }
+      stopping = (async () => {
+        draining = true;
+        await heartbeat().catch(() => undefined);
+        const grace = setTimeout(() => cancels.abortAll(new Error('drained')), graceMs);
+        await Promise.all([...workers.values()].map((w) => w.worker.close()));
+        clearTimeout(grace);
+        for (const t of timers) clearInterval(t);
+        cancels.close();
+        for (const w of workers.values()) w.connection.disconnect();
+        await reports.close();
+        await opts.redis.hdel(wireKeys.runners, opts.name);
+      })();
+      return stopping;
     },
   };
 }

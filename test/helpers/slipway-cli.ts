@@ -13,10 +13,10 @@ export interface SlipwayProcess {
   exited: Promise<{ code: number; at: number }>;
 }
 
-/** Starts `slipway ...args` from this checkout's sources. The caller waits for `exited`. */
-export function spawnSlipway(args: string[]): SlipwayProcess {
+/** Starts `slipway ...args` from this checkout's sources (`env` added). The caller waits for `exited`. */
+export function spawnSlipway(args: string[], env: Record<string, string> = {}): SlipwayProcess {
   const child = spawn(process.execPath, [slipwayBin, ...args], {
-    env: { ...process.env, NO_COLOR: '1', SLIPWAY_LOG_LEVEL: 'warn' },
+    env: { ...process.env, NO_COLOR: '1', SLIPWAY_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -53,8 +53,11 @@ export function spawnSlipway(args: string[]): SlipwayProcess {
  * warn; resolves with the exit code and stdout and stderr interleaved as they arrived. Never
  * rejects on a non-zero exit: the code is the result.
  */
-export async function slipway(args: string[]): Promise<{ code: number; out: string }> {
-  const p = spawnSlipway(args);
+export async function slipway(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; out: string }> {
+  const p = spawnSlipway(args, env);
   const { code } = await p.exited;
   return { code, out: p.output() };
 }

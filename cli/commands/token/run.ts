@@ -1,4 +1,4 @@
-import { connectRedis } from '../../../lib/redis.js';
+import { connectRedis, pingRedis } from '../../../lib/redis.js';
 import { createApiToken } from '../../../server/store/index.js';
 import type { ServerFlags } from '../../flags.js';
 import { reportFailure } from '../../output.js';
@@ -8,8 +8,6 @@ export interface TokenCreateOptions extends ServerFlags {
   name: string;
   redis?: string;
 }
-
-const REDIS_TIMEOUT_MS = 10_000;
 
 /** `slipway token create`: prints the new token alone on stdout (through the API, or Redis). */
 export async function tokenCreate(opts: TokenCreateOptions): Promise<void> {
@@ -30,18 +28,10 @@ async function online(opts: TokenCreateOptions): Promise<string> {
 async function offline(url: string, name: string): Promise<string> {
   const redis = connectRedis(url, 'token-create');
   redis.on('error', () => {});
-  let timer: NodeJS.Timeout | undefined;
   try {
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`cannot reach Redis at ${url} within ${REDIS_TIMEOUT_MS / 1000} s`)),
-        REDIS_TIMEOUT_MS,
-      );
-    });
-    await Promise.race([redis.ping(), timeout]);
+    await pingRedis(redis, url);
     return await createApiToken(redis, name);
   } finally {
-    clearTimeout(timer);
     redis.disconnect();
   }
 }

@@ -1,0 +1,93 @@
+import { arch, hostname } from 'node:os';
+import { connectRedis, pingRedis, redisUrl } from '../../../lib/redis.js';
+import { createExecutor } from '../../../runner/executor/index.js';
+import { openRunnerHost } from '../../../runner/host.js';
+import { createLogWriter, startRunnerWorker } from '../../../runner/worker/index.js';
+import { defaultLimits, type HostFlags, type LimitFlags } from '../../flags.js';
+import { untilSignal } from '../../local/cancel.js';
+
+export interface RunnerCommandOptions extends HostFlags, LimitFlags {
+  redis?: string;
+  labels?: string;
+  concurrency: number;
+  name?: string;
+  grace: number;
+  runtime: string;
+  allowRegistry?: string[];
+}
+
+/** `linux,amd64`-style default labels of this host. */
+export function defaultLabels(): string[] {
+  const names: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', riscv64: 'riscv64' };
+  return ['linux', names[arch()] ?? arch()];
+}
+
+/**
+ * `slipway runner`: opens the runner host (collecting what a crashed earlier runner left when
+ * it is the data dir's only user), serves the label queues, and on SIGINT/SIGTERM drains: no
+ * new jobs, running ones get `--grace` to finish, then go back to their queues. A second
+ * signal hands them back at once.
+ */
+export async function runnerCommand(opts: RunnerCommandOptions): Promise<number> {
+  const url = redisUrl(opts.redis);
+  const labels = opts.labels
+    ? opts.labels
+        .split(',')
+        .map((l) => l.trim())
+        .filter(Boolean)
+    : defaultLabels();
+  const name = opts.name ?? hostname();
+  const redis = connectRedis(url, `runner-${name}`);
+  redis.on('error', () => undefined);
+  try {
+    await pingRedis(redis, url);
+  } catch (err) {
+    redis.disconnect();
+    console.error(`error: ${(err as Error).message}`);
+    return 1;
+  }
+  const host = await openRunnerHost({
+    dataDir: opts.dataDir,
+    insecureRegistries: opts.insecureRegistry,
+    hostRegistries: opts.allowRegistry ?? [],
+    runtime: { binary: opts.runtime },
+    limits: defaultLimits(opts),
+    ...(opts.disk ? { jobDiskBytes: opts.disk } : {}),
+  });
+  const lease = await host.lease();
+  try {
+    if (lease.sole) {
+      const gc = await host.gc();
+      if (gc.containers || gc.workspaces)
+        console.log(
+          `removed ${gc.containers} container(s) and ${gc.workspaces} workspace(s) left by a crashed runner`,
+        );
+    }
+    const runtime = await host.runtime();
+    const registry = await host.registry();
+    const worker = await startRunnerWorker({
+      redis,
+      name,
+      labels,
+      concurrency: opts.concurrency,
+      dataDir: host.dataDir,
+      executorFor: (secrets) =>
+        createExecutor({ host: { ...host, registry }, runtime, secret: (n) => secrets[n] }),
+      openLog: (jobId) => createLogWriter(redis, jobId),
+    });
+    console.log(
+      `slipway runner ${name} [${labels.join(', ')}] taking jobs from ${url} (${opts.concurrency} at once)`,
+    );
+    const sig = await untilSignal();
+    console.log(
+      `${sig}: finishing ${worker.running.length} running job(s), at most ${opts.grace / 1000}s; again to hand them back now`,
+    );
+    const stopped = worker.stop(opts.grace);
+    void untilSignal().then(() => worker.stop(0));
+    await stopped;
+  } finally {
+    await lease.release();
+    await redis.quit().catch(() => redis.disconnect());
+  }
+  return 0;
+}

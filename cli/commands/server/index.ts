@@ -1,0 +1,19 @@
+import type { Command } from 'commander';
+import type { ServerCommandOptions } from './run.js';
+
+/** `slipway server`: webhooks, the JSON API with live logs, and the orchestration of runs. */
+export function register(program: Command): void {
+  program
+    .command('server')
+    .description('run the CI server: forge webhooks, the API and live logs, orchestration over Redis')
+    .option('--listen <host:port>', 'address to serve HTTP on', '127.0.0.1:8080')
+    .option('--redis <url>', 'Redis URL (default: $REDIS_URL or redis://127.0.0.1:6379)')
+    .option('--data-dir <dir>', 'data directory (default: $SLIPWAY_DATA_DIR or /var/lib/slipway)')
+    .option(
+      '--public-url <url>',
+      'base URL runners and forges reach this server at (default: $SLIPWAY_PUBLIC_URL, else http://<listen>)',
+    )
+    .action(async (opts: ServerCommandOptions) => {
+      process.exitCode = await (await import('./run.js')).serverCommand(opts);
+    });
+}

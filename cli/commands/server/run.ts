@@ -1,0 +1,35 @@
+import { redisUrl } from '../../../lib/redis.js';
+import { defaultDataDir } from '../../../runner/data-dir.js';
+import { startServer } from '../../../server/main.js';
+import { untilSignal } from '../../local/cancel.js';
+
+export interface ServerCommandOptions {
+  listen: string;
+  redis?: string;
+  dataDir?: string;
+  publicUrl?: string;
+}
+
+/** `slipway server`: serves until SIGINT/SIGTERM, then closes cleanly. Returns the exit code. */
+export async function serverCommand(opts: ServerCommandOptions): Promise<number> {
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer({
+      listen: opts.listen,
+      redisUrl: redisUrl(opts.redis),
+      dataDir: opts.dataDir ?? defaultDataDir(),
+      ...(opts.publicUrl || process.env.SLIPWAY_PUBLIC_URL
+        ? { publicUrl: opts.publicUrl ?? process.env.SLIPWAY_PUBLIC_URL }
+        : {}),
+      onWarning: (problem) => console.error(`WARNING: ${problem}`),
+    });
+  } catch (err) {
+    console.error(`error: ${(err as Error).message}`);
+    return 1;
+  }
+  console.log(`slipway server listening on ${server.url}`);
+  const sig = await untilSignal();
+  console.log(`${sig}: stopping`);
+  await server.close();
+  return 0;
+}

@@ -1,0 +1,103 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { SlipwayError } from '../lib/errors.js';
+import { log } from '../lib/log.js';
+import { connectRedis, pingRedis } from '../lib/redis.js';
+import { createApp } from './app.js';
+import { bullJobQueue, consumeReports } from './queue/index.js';
+import { redisProblems } from './redis-check.js';
+import { applyReport, type RunsDeps } from './runs/index.js';
+import { createCommitStatusReporter } from './statuses/index.js';
+import { archiveJobLog, fileLogArchive, type LogArchive, loadServerKey, RepoStore } from './store/index.js';
+
+const logger = log.child({ module: 'server' });
+
+/** How to start a server; see `slipway server`. */
+export interface ServerOptions {
+  /** `host:port` to listen on (port 0: any free port). */
+  listen: string;
+  redisUrl: string;
+  /** The server's data dir: the secret key file, the repositories' mirrors, the log archive. */
+  dataDir: string;
+  /** Base URL runners and forges reach this server at (default: `http://<listen>`). */
+  publicUrl?: string;
+  /** Where finished logs go (default: the data dir, `fileLogArchive`). */
+  archive?: LogArchive;
+  /** Told each Redis configuration problem (they are also logged as warnings). */
+  onWarning?(problem: string): void;
+}
+
+/** A started server. `close()` stops taking requests and reports, then closes its connections. */
+export interface RunningServer {
+  /** The base URL it listens on. */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a Slipway server: checks Redis (reachable; AOF and noeviction, warned about loudly
+ * otherwise), opens the secret keyring, consumes runner reports (exactly once in effect, so
+ * several servers may share a Redis), reports commit statuses and serves the HTTP app.
+ */
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const { hostname, port } = parseListen(opts.listen);
+  const redis = connectRedis(opts.redisUrl, 'server');
+  redis.on('error', (err) => logger.warn({ err: err.message }, 'Redis connection error'));
+  await pingRedis(redis, opts.redisUrl).catch((err) => {
+    redis.disconnect();
+    throw err;
+  });
+  for (const problem of await redisProblems(redis)) {
+    logger.warn({ redis: opts.redisUrl }, `WARNING: ${problem}`);
+    opts.onWarning?.(problem);
+  }
+  const repos = new RepoStore(redis, await loadServerKey(opts.dataDir));
+  const archive = opts.archive ?? fileLogArchive(opts.dataDir);
+  const queue = bullJobQueue(redis);
+  const http = serve({ fetch: (req) => app.fetch(req), hostname, port }) as Server;
+  await new Promise<void>((resolve, reject) => {
+    http.once('listening', resolve);
+    http.once('error', (err) =>
+      reject(new SlipwayError(`cannot listen on ${opts.listen}: ${err.message}`, { cause: err })),
+    );
+  });
+  const bound = http.address() as AddressInfo;
+  const url = `http://${hostname.includes(':') ? `[${hostname}]` : hostname}:${bound.port}`;
+  const deps: RunsDeps = {
+    redis,
+    queue,
+    repos,
+    dataDir: opts.dataDir,
+    publicUrl: (opts.publicUrl ?? url).replace(/\/+$/, ''),
+    statuses: createCommitStatusReporter(),
+    onJobFinished: (jobId) => archiveJobLog(redis, archive, jobId),
+  };
+  const app = createApp({ ...deps, archive });
+  const reports = consumeReports(redis, (report) => applyReport(deps, report));
+  logger.info({ url, publicUrl: deps.publicUrl, dataDir: opts.dataDir }, 'server listening');
+  return {
+    url,
+    async close() {
+      const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+      http.closeIdleConnections();
+      // Live log streams never end by themselves: give them a moment, then cut them.
+      const cut = setTimeout(() => http.closeAllConnections(), 1_000);
+      await reports.close();
+      await closed;
+      clearTimeout(cut);
+      await queue.close();
+      await redis.quit().catch(() => redis.disconnect());
+      logger.info({ url }, 'server stopped');
+    },
+  };
+}
+
+/** `host:port`, `[v6]:port` or `:port` (all interfaces). */
+export function parseListen(listen: string): { hostname: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(listen.trim());
+  const port = m ? Number(m[3]) : Number.NaN;
+  if (!m || port > 65535)
+    throw new SlipwayError(`--listen takes HOST:PORT (e.g. 127.0.0.1:8080), got ${JSON.stringify(listen)}`);
+  return { hostname: m[1] ?? (m[2] || '0.0.0.0'), port };
+}

@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { before, describe, it } from 'node:test';
+import { runTool } from '../lib/proc.js';
+import { getJobs, getRun, listRuns, type RunRecord } from '../server/store/index.js';
+import { type CiSystem, startCiSystem } from './helpers/ci-system.js';
+import { git, testGitRepo } from './helpers/git-repo.js';
+import { allRedisValues } from './helpers/redis-dump.js';
+
+/**
+ * The whole system from a real `git push`: a bare repository whose post-receive hook sends a
+ * signed GitHub webhook to `slipway server`; `slipway runner` runs the jobs in runc containers;
+ * the build job pushes its image to the registry under the interpolated tag.
+ */
+const SECRET_VALUE = `s3cr3t-${randomBytes(12).toString('hex')}`;
+const WEBHOOK_SECRET = `wh-${randomBytes(8).toString('hex')}`;
+
+let ci: CiSystem;
+
+before(async () => {
+  ci = await startCiSystem();
+  await ci.startRunner('e2e-1', ['--labels', 'linux']);
+});
+
+/** Waits until the repository has `count` runs and all are final; returns them newest first. */
+async function finishedRuns(repo: string, count: number, timeoutMs = 120_000): Promise<RunRecord[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const runs = await listRuns(ci.redis, repo);
+    if (
+      runs.length >= count &&
+      runs.every((r) => ['success', 'failure', 'cancelled', 'error'].includes(r.status))
+    )
+      return runs;
+    if (Date.now() > deadline)
+      throw new Error(
+        `runs of ${repo} not finished: ${JSON.stringify(runs.map((r) => r.status))}\n${ci.server.output()}`,
+      );
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('git push → GitHub webhook → run on a runner', () => {
+  it('runs test, a job with a secret and an image build, pushes the image, and leaks the secret nowhere', async () => {
+    const name = 'acme/app';
+    const bare = await ci.bareRepo('github', name, WEBHOOK_SECRET);
+    const added = await ci.cli([
+      'repo',
+      'add',
+      name,
+      '--clone-url',
+      bare,
+      '--forge',
+      'github',
+      '--webhook-secret',
+      WEBHOOK_SECRET,
+    ]);
+    assert.equal(added.code, 0, added.out);
+    const secret = await ci.cli(['repo', 'secret', 'set', name, 'DEPLOY_TOKEN', '--value-from-env', 'V'], {
+      V: SECRET_VALUE,
+    });
+    assert.equal(secret.code, 0, secret.out);
+    const work = await testGitRepo({
+      '.slipway.yml': `image: busybox:latest
+jobs:
+  test:
+    steps:
+      - name: greet
+        run: echo "hello from commit \${CI_COMMIT_SHORT_SHA}"
+  deploy:
+    needs: test
+    secrets: [DEPLOY_TOKEN]
+    steps:
+      - name: use-secret
+        run: |
+          echo "the token is $DEPLOY_TOKEN"
+          printf %s "$DEPLOY_TOKEN" | sha256sum
+  build:
+    needs: test
+    build:
+      context: .
+      dockerfile: Dockerfile
+      tags: ["${ci.registry.host}/acme/app:\${CI_COMMIT_SHORT_SHA}"]
+      push: true
+`,
+      Dockerfile: 'FROM busybox:latest\nRUN echo built > /built.txt\n',
+    });
+    const pushed = git(work.dir, 'push', '-q', bare, 'main');
+    const short = work.sha.slice(0, 8);
+    const [run] = await finishedRuns(name, 1);
+    assert.ok(run);
+    const jobs = await getJobs(ci.redis, run.jobs);
+    assert.equal(
+      run.status,
+      'success',
+      `${JSON.stringify(jobs.map((j) => [j.name, j.state, j.error]))}\n${pushed}`,
+    );
+    assert.equal(run.trigger.commit.sha, work.sha);
+    assert.deepEqual(jobs.map((j) => [j.name, j.state]).sort(), [
+      ['build', 'success'],
+      ['deploy', 'success'],
+      ['test', 'success'],
+    ]);
+
+    const image = `${ci.registry.host}/acme/app:${short}`;
+    const inspected = JSON.parse(
+      await runTool('skopeo', ['inspect', '--tls-verify=false', `docker://${image}`]),
+    ) as {
+      Digest: string;
+    };
+    assert.match(inspected.Digest, /^sha256:[0-9a-f]{64}$/);
+    assert.equal(jobs.find((j) => j.name === 'build')?.image?.digest, inspected.Digest);
+
+    const log = async (job: string) => {
+      const id = jobs.find((j) => j.name === job)?.id;
+      const res = await fetch(`${ci.url}/api/jobs/${id}/log`, {
+        headers: { authorization: `Bearer ${ci.token}` },
+      });
+      assert.equal(res.status, 200);
+      return res.text();
+    };
+    assert.match(await log('test'), new RegExp(`hello from commit ${short}`));
+    const deployLog = await log('deploy');
+    const digest = createHash('sha256').update(SECRET_VALUE).digest('hex');
+    assert.match(deployLog, /the token is \*\*\*/);
+    assert.ok(deployLog.includes(digest), `the step got the secret's value:\n${deployLog}`);
+
+    for (const job of ['test', 'deploy', 'build']) assert.ok(!(await log(job)).includes(SECRET_VALUE));
+    const values = await allRedisValues(ci.redis);
+    assert.ok(values.length > 20, `only ${values.length} Redis values scanned`);
+    for (const { key, value } of values)
+      assert.ok(!value.includes(SECRET_VALUE), `the secret is in Redis key ${key}`);
+    assert.ok(!ci.server.output().includes(SECRET_VALUE));
+    assert.equal((await getRun(ci.redis, run.id))?.status, 'success');
+    assert.equal(git(work.dir, 'rev-parse', 'HEAD'), work.sha);
+  });
+});

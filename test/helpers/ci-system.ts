@@ -1,0 +1,134 @@
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { freePort } from '../../lib/net.js';
+import { connectRedis, type Redis } from '../../lib/redis.js';
+import { createApiToken } from '../../server/store/index.js';
+import { onCleanup } from './cleanup.js';
+import { git } from './git-repo.js';
+import { testRedis } from './redis.js';
+import { type TestRegistry, testRegistry } from './registry.js';
+import { requireBinary, requireRoot } from './requirements.js';
+import { seedStore } from './seed-store.js';
+import { type SlipwayProcess, slipway, spawnSlipway } from './slipway-cli.js';
+import { tempDir } from './tmp.js';
+
+const HOOK = new URL('../fixtures/hooks/post-receive.mjs', import.meta.url).pathname;
+
+/** A whole Slipway CI system of real processes: Redis, a registry, `slipway server`, runners. */
+export interface CiSystem {
+  redisUrl: string;
+  /** A connection for the test's own reads (closed after the file). */
+  redis: Redis;
+  registry: TestRegistry;
+  /** The server's base URL. */
+  url: string;
+  /** An admin API token. */
+  token: string;
+  server: SlipwayProcess;
+  /** Starts `slipway runner` over a fresh data dir with busybox:latest in its store. */
+  startRunner(name: string, args?: string[]): Promise<SlipwayProcess & { dataDir: string }>;
+  /** `slipway repo add …` (and more CLI) against this server with the admin token. */
+  cli(args: string[], env?: Record<string, string>): Promise<{ code: number; out: string }>;
+  /** GET/POST the API with the admin token; resolves with status and parsed body. */
+  api(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }>;
+  /**
+   * A bare repository served as a forge: its post-receive hook sends `forge`'s push webhook for
+   * `fullName`, signed with `secret`, to this server. Returns its path (the clone URL).
+   */
+  bareRepo(forge: 'github' | 'gitlab' | 'gitea', fullName: string, secret: string): Promise<string>;
+}
+
+/**
+ * Starts the CI system for one test file (everything stopped after it). Needs root, runc,
+ * redis-server, docker-registry, git and skopeo; fails naming what is missing.
+ */
+export async function startCiSystem(): Promise<CiSystem> {
+  requireRoot();
+  for (const [bin, pkg] of [
+    ['runc', 'runc'],
+    ['git', 'git'],
+    ['skopeo', 'skopeo'],
+    ['ip', 'iproute2'],
+  ] as const)
+    requireBinary(bin, pkg);
+  const redisServer = await testRedis();
+  const redis = connectRedis(redisServer.url, 'test');
+  onCleanup(() => redis.quit());
+  const registry = await testRegistry();
+  const token = await createApiToken(redis, 'admin');
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const server = spawnSlipway([
+    'server',
+    '--listen',
+    `127.0.0.1:${port}`,
+    '--redis',
+    redisServer.url,
+    '--data-dir',
+    await tempDir('ci-server'),
+  ]);
+  onCleanup(() => stop(server));
+  await server.waitFor(/listening on/, 30_000);
+  const env = { SLIPWAY_SERVER: url, SLIPWAY_TOKEN: token };
+  return {
+    redisUrl: redisServer.url,
+    redis,
+    registry,
+    url,
+    token,
+    server,
+    async startRunner(name, args = []) {
+      const dataDir = await tempDir(`ci-runner-${name}`);
+      await seedStore(dataDir, 'busybox', ['busybox:latest']);
+      const runner = spawnSlipway([
+        'runner',
+        '--redis',
+        redisServer.url,
+        '--data-dir',
+        dataDir,
+        '--name',
+        name,
+        '--allow-registry',
+        registry.host,
+        '--grace',
+        '5s',
+        ...args,
+      ]);
+      onCleanup(() => stop(runner));
+      await runner.waitFor(/taking jobs/, 60_000);
+      return Object.assign(runner, { dataDir });
+    },
+    cli: (args, more = {}) => slipway(args, { ...env, ...more }),
+    async api(method, path, body) {
+      const res = await fetch(`${url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? (JSON.parse(text) as unknown) : undefined };
+    },
+    async bareRepo(forge, fullName, secret) {
+      const dir = join(await tempDir('ci-forge'), `${fullName.replaceAll('/', '_')}.git`);
+      await mkdir(dir);
+      git(dir, 'init', '-q', '--bare', '-b', 'main');
+      const hook = join(dir, 'hooks', 'post-receive');
+      const args = [HOOK, forge, `${url}/hooks/${forge}`, secret, fullName, dir].map(shellQuote);
+      await writeFile(hook, `#!/bin/sh\nexec ${shellQuote(process.execPath)} ${args.join(' ')}\n`);
+      await chmod(hook, 0o755);
+      return dir;
+    },
+  };
+}
+
+async function stop(p: SlipwayProcess): Promise<void> {
+  if (p.child.exitCode !== null || p.child.signalCode !== null) return;
+  p.child.kill('SIGTERM');
+  const killed = setTimeout(() => p.child.kill('SIGKILL'), 15_000);
+  await p.exited;
+  clearTimeout(killed);
+}
+
+function shellQuote(s: string): string {
+  return `'${s.replaceAll("'", `'\\''`)}'`;
+}
