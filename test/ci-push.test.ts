@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { before, describe, it } from 'node:test';
 import { runTool } from '../lib/proc.js';
-import { getJobs, getRun, listRuns, type RunRecord } from '../server/store/index.js';
+import { getJobs, getRun } from '../server/store/index.js';
 import { type CiSystem, startCiSystem } from './helpers/ci-system.js';
 import { git, testGitRepo } from './helpers/git-repo.js';
 import { allRedisValues } from './helpers/redis-dump.js';
@@ -13,7 +13,6 @@ import { allRedisValues } from './helpers/redis-dump.js';
  * the build job pushes its image to the registry under the interpolated tag.
  */
 const SECRET_VALUE = `s3cr3t-${randomBytes(12).toString('hex')}`;
-const WEBHOOK_SECRET = `wh-${randomBytes(8).toString('hex')}`;
 
 let ci: CiSystem;
 
@@ -22,44 +21,10 @@ before(async () => {
   await ci.startRunner('e2e-1', ['--labels', 'linux']);
 });
 
-/** Waits until the repository has `count` runs and all are final; returns them newest first. */
-async function finishedRuns(repo: string, count: number, timeoutMs = 120_000): Promise<RunRecord[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const runs = await listRuns(ci.redis, repo);
-    if (
-      runs.length >= count &&
-      runs.every((r) => ['success', 'failure', 'cancelled', 'error'].includes(r.status))
-    )
-      return runs;
-    if (Date.now() > deadline)
-      throw new Error(
-        `runs of ${repo} not finished: ${JSON.stringify(runs.map((r) => r.status))}\n${ci.server.output()}`,
-      );
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 describe('git push → GitHub webhook → run on a runner', () => {
   it('runs test, a job with a secret and an image build, pushes the image, and leaks the secret nowhere', async () => {
     const name = 'acme/app';
-    const bare = await ci.bareRepo('github', name, WEBHOOK_SECRET);
-    const added = await ci.cli([
-      'repo',
-      'add',
-      name,
-      '--clone-url',
-      bare,
-      '--forge',
-      'github',
-      '--webhook-secret',
-      WEBHOOK_SECRET,
-    ]);
-    assert.equal(added.code, 0, added.out);
-    const secret = await ci.cli(['repo', 'secret', 'set', name, 'DEPLOY_TOKEN', '--value-from-env', 'V'], {
-      V: SECRET_VALUE,
-    });
-    assert.equal(secret.code, 0, secret.out);
+    const { bare } = await ci.addRepo('github', name, { DEPLOY_TOKEN: SECRET_VALUE });
     const work = await testGitRepo({
       '.slipway.yml': `image: busybox:latest
 jobs:
@@ -87,7 +52,7 @@ jobs:
     });
     const pushed = git(work.dir, 'push', '-q', bare, 'main');
     const short = work.sha.slice(0, 8);
-    const [run] = await finishedRuns(name, 1);
+    const [run] = await ci.finishedRuns(name, 1);
     assert.ok(run);
     const jobs = await getJobs(ci.redis, run.jobs);
     assert.equal(

@@ -1,8 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { freePort } from '../../lib/net.js';
 import { connectRedis, type Redis } from '../../lib/redis.js';
-import { createApiToken } from '../../server/store/index.js';
+import { createApiToken, FINAL_RUN_STATUSES, listRuns, type RunRecord } from '../../server/store/index.js';
 import { onCleanup } from './cleanup.js';
 import { git } from './git-repo.js';
 import { testRedis } from './redis.js';
@@ -35,8 +36,21 @@ export interface CiSystem {
    * A bare repository served as a forge: its post-receive hook sends `forge`'s push webhook for
    * `fullName`, signed with `secret`, to this server. Returns its path (the clone URL).
    */
-  bareRepo(forge: 'github' | 'gitlab' | 'gitea', fullName: string, secret: string): Promise<string>;
+  bareRepo(forge: Forge, fullName: string, secret: string): Promise<string>;
+  /**
+   * Registers `fullName` (through `slipway repo add`, and `repo secret set` for `secrets`) with
+   * a fresh webhook secret, served by a bare repository as bareRepo makes it.
+   */
+  addRepo(
+    forge: Forge,
+    fullName: string,
+    secrets?: Record<string, string>,
+  ): Promise<{ bare: string; webhookSecret: string }>;
+  /** Waits until `repo` has at least `count` runs, all final; returns them newest first. */
+  finishedRuns(repo: string, count: number, timeoutMs?: number): Promise<RunRecord[]>;
 }
+
+type Forge = 'github' | 'gitlab' | 'gitea';
 
 /**
  * Starts the CI system for one test file (everything stopped after it). Needs root, runc,
@@ -70,7 +84,7 @@ export async function startCiSystem(): Promise<CiSystem> {
   onCleanup(() => stop(server));
   await server.waitFor(/listening on/, 30_000);
   const env = { SLIPWAY_SERVER: url, SLIPWAY_TOKEN: token };
-  return {
+  const ci: CiSystem = {
     redisUrl: redisServer.url,
     redis,
     registry,
@@ -118,7 +132,45 @@ export async function startCiSystem(): Promise<CiSystem> {
       await chmod(hook, 0o755);
       return dir;
     },
+    async addRepo(forge, fullName, secrets = {}) {
+      const webhookSecret = `wh-${randomBytes(8).toString('hex')}`;
+      const bare = await ci.bareRepo(forge, fullName, webhookSecret);
+      const add = [
+        'repo',
+        'add',
+        fullName,
+        '--clone-url',
+        bare,
+        '--forge',
+        forge,
+        '--webhook-secret',
+        webhookSecret,
+      ];
+      if (forge === 'gitea') add.push('--api-url', 'http://127.0.0.1:9/api/v1');
+      const added = await ci.cli(add);
+      if (added.code !== 0) throw new Error(`slipway repo add failed:\n${added.out}`);
+      for (const [name, value] of Object.entries(secrets)) {
+        const set = await ci.cli(['repo', 'secret', 'set', fullName, name, '--value-from-env', 'V'], {
+          V: value,
+        });
+        if (set.code !== 0) throw new Error(`slipway repo secret set failed:\n${set.out}`);
+      }
+      return { bare, webhookSecret };
+    },
+    async finishedRuns(repo, count, timeoutMs = 120_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const runs = await listRuns(redis, repo);
+        if (runs.length >= count && runs.every((r) => FINAL_RUN_STATUSES.includes(r.status))) return runs;
+        if (Date.now() > deadline)
+          throw new Error(
+            `runs of ${repo}: ${JSON.stringify(runs.map((r) => r.status))}\n${server.output()}`,
+          );
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
   };
+  return ci;
 }
 
 async function stop(p: SlipwayProcess): Promise<void> {
