@@ -334,7 +334,13 @@ describe('manual triggers', () => {
     const noCommit = await call('POST', path, { token: admin, body: { commit: 'e'.repeat(40) } });
     assert.equal(noCommit.status, 404);
     assert.match(noCommit.json.message, /commit e{40}/);
-    for (const body of [{ commit: 'abc' }, { colour: 'red' }, { branch: '--upload-pack=x' }, 'main']) {
+    for (const body of [
+      { commit: 'abc' },
+      { colour: 'red' },
+      { branch: '--upload-pack=x' },
+      { branch: 'a..b' },
+      'main',
+    ]) {
       const bad = await call('POST', path, { token: admin, body });
       assert.equal(bad.status, 400, JSON.stringify(body));
       assert.deepEqual(Object.keys(bad.json), ['error', 'message']);
