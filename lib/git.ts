@@ -95,10 +95,13 @@ export async function branchHead(mirror: string, url: string, branch: string): P
   if (url.startsWith('-') || url.trim() === '')
     throw new SlipwayError(`could not read branch ${branch} of ${shown}: not a repository URL`);
   const git = await openMirror(mirror);
-  const valid = await git.raw(['check-ref-format', ref]).then(
-    () => !branch.startsWith('-'),
-    () => false,
-  );
+  // `--branch` prints the name back, or fails on stderr (plain check-ref-format only sets its exit code).
+  const valid =
+    !branch.startsWith('-') &&
+    (await git.raw(['check-ref-format', '--branch', branch]).then(
+      (out) => out.trim() === branch,
+      () => false,
+    ));
   if (!valid) throw new SlipwayError(`${JSON.stringify(branch)} is not a valid branch name`);
   let out: string;
   try {
