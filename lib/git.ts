@@ -74,16 +74,63 @@ export async function mirrorCommit(mirror: string, url: string, commit: string):
   return mirror;
 }
 
+/** The bare repository at `mirror`, created (with its parents, owner-only) if absent. */
+async function openMirror(mirror: string): Promise<SimpleGit> {
+  await mkdir(dirname(mirror), { recursive: true, mode: 0o700 });
+  await mkdir(mirror, { recursive: true, mode: 0o700 });
+  const git = sandboxedGit(mirror);
+  if (!(await git.revparse(['--is-bare-repository']).catch(() => ''))) await git.init(true);
+  return git;
+}
+
+/**
+ * The commit branch `branch` of `url` points at now (`git ls-remote`, run from the bare mirror
+ * at `mirror`, which is created if absent; nothing is fetched), or undefined when the remote has
+ * no such branch. A name git refuses as a branch is a permanent error; an unreachable remote a
+ * temporary one naming the (redacted) remote.
+ */
+export async function branchHead(mirror: string, url: string, branch: string): Promise<string | undefined> {
+  const shown = redactUrl(url);
+  const ref = `refs/heads/${branch}`;
+  if (url.startsWith('-') || url.trim() === '')
+    throw new SlipwayError(`could not read branch ${branch} of ${shown}: not a repository URL`);
+  const git = await openMirror(mirror);
+  // `--branch` prints the name back, or fails on stderr (plain check-ref-format only sets its exit code).
+  const valid =
+    !branch.startsWith('-') &&
+    (await git.raw(['check-ref-format', '--branch', branch]).then(
+      (out) => out.trim() === branch,
+      () => false,
+    ));
+  if (!valid) throw new SlipwayError(`${JSON.stringify(branch)} is not a valid branch name`);
+  let out: string;
+  try {
+    out = await git.raw(['ls-remote', '--heads', url, ref]);
+  } catch (err) {
+    throw new SlipwayError(
+      `could not read branch ${branch} of ${shown}: ${redactMessage((err as Error).message, url)}`,
+      { category: 'temporary', context: { repo: shown, branch } },
+    );
+  }
+  for (const line of out.split('\n')) {
+    const [sha, name] = line.trim().split('\t');
+    if (name === ref && sha && COMMIT.test(sha)) return sha;
+  }
+  return undefined;
+}
+
+/** The subject (first line of the message) of `commit` in the repository at `dir`. */
+export async function commitSubject(dir: string, commit: string): Promise<string> {
+  return (await sandboxedGit(dir).raw(['log', '-1', '--format=%s', commit, '--'])).trim();
+}
+
 async function fetchInto(
   mirror: string,
   url: string,
   commit: string,
   fail: (why: string, category: 'permanent' | 'temporary') => SlipwayError,
 ): Promise<void> {
-  await mkdir(dirname(mirror), { recursive: true, mode: 0o700 });
-  await mkdir(mirror, { recursive: true, mode: 0o700 });
-  const git = sandboxedGit(mirror);
-  if (!(await git.revparse(['--is-bare-repository']).catch(() => ''))) await git.init(true);
+  const git = await openMirror(mirror);
   const has = () =>
     git.catFile(['-e', `${commit}^{commit}`]).then(
       () => true,

@@ -50,12 +50,20 @@ export function validate<S extends z.ZodType>(
   throw new ApiError(400, 'invalid_input', problems.join('; '));
 }
 
-/** The request's JSON body (at most MAX_JSON_BYTES) checked against `schema`. */
-export async function jsonBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
+/**
+ * The request's JSON body (at most MAX_JSON_BYTES) checked against `schema`. With `empty`, a
+ * request without a body counts as that value (`{}` for routes whose body is all optional).
+ */
+export async function jsonBody<S extends z.ZodType>(
+  c: Context,
+  schema: S,
+  opts: { empty?: unknown } = {},
+): Promise<z.infer<S>> {
   const declared = Number(c.req.header('content-length') ?? 0);
   if (declared > MAX_JSON_BYTES) throw tooLarge();
   const raw = await c.req.arrayBuffer();
   if (raw.byteLength > MAX_JSON_BYTES) throw tooLarge();
+  if (raw.byteLength === 0 && 'empty' in opts) return validate(schema, opts.empty, 'body');
   let data: unknown;
   try {
     data = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));

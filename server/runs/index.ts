@@ -7,8 +7,12 @@
 export { advanceRun, runOutcome } from './advance.js';
 export { applyReport } from './apply-report.js';
 export { cancelRun } from './cancel.js';
+export { carriedJobs, carryJobs } from './carry.js';
 export type { RunsDeps } from './deps.js';
 export { reportRunStatus } from './forge-status.js';
 export { pendingReason } from './pending.js';
 export { pipelinesAtCommit } from './pipeline-files.js';
+export { type RerunOutcome, rerunRun } from './rerun.js';
+export { runnerHeartbeats } from './runners.js';
 export { type RunRequest, startRuns } from './start.js';
+export { type ManualTrigger, type TriggerOutcome, triggerRuns } from './trigger.js';

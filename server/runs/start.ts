@@ -4,6 +4,7 @@ import { type LoadedPipeline, type PlanEvent, planRun } from '../../pipelines/in
 import { dataDirPaths } from '../../runner/data-dir.js';
 import {
   createRun,
+  type JobRecord,
   newRunId,
   nextRunNumber,
   type Repo,
@@ -12,6 +13,7 @@ import {
 } from '../store/index.js';
 import type { WebhookEvent } from '../webhooks/index.js';
 import { advanceRun } from './advance.js';
+import { carryJobs } from './carry.js';
 import type { RunsDeps } from './deps.js';
 import { reportRunStatus } from './forge-status.js';
 import { pipelinesAtCommit } from './pipeline-files.js';
@@ -26,6 +28,11 @@ export interface RunRequest {
   /** Only this pipeline file (a re-run). */
   file?: string;
   rerunOf?: string;
+  /**
+   * Finished jobs of an earlier run whose results the new run takes over instead of running
+   * them (a failed-jobs re-run), by plan id; see carryJobs.
+   */
+  carry?: ReadonlyMap<string, JobRecord>;
 }
 
 /**
@@ -102,6 +109,7 @@ export async function startRuns(deps: RunsDeps, repo: Repo, req: RunRequest): Pr
       ...(req.rerunOf ? { rerunOf: req.rerunOf } : {}),
       jobs: planned.plan.jobs.map((j) => ({ planId: j.id, name: j.name, layer: j.layer, spec: j.spec })),
     });
+    if (req.carry) await carryJobs(deps.redis, run, req.carry);
     logger.info({ repo: repo.fullName, run: id, number, file, jobs: run.jobs.length }, 'run started');
     runs.push((await advanceRun(deps, id)) ?? run);
   }

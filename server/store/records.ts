@@ -118,6 +118,8 @@ export const JobRecordSchema = z.strictObject({
   allowedFailure: z.boolean(),
   error: JobErrorSchema.optional(),
   image: z.strictObject({ digest: z.string(), refs: z.array(z.string()), pushed: z.boolean() }).optional(),
+  /** Set on a job a failed-jobs re-run carried over: the id of the job whose result it shows (never executed again). */
+  reusedFrom: z.string().optional(),
   queuedAt: z.number().optional(),
   startedAt: z.number().optional(),
   finishedAt: z.number().optional(),
