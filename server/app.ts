@@ -2,11 +2,15 @@ import { type Context, Hono } from 'hono';
 import {
   bearerToken,
   hookRoutes,
+  jobRoutes,
   jobSecretRoutes,
   logRoutes,
   onApiError,
   onApiNotFound,
   repoRoutes,
+  repoRunRoutes,
+  runnerRoutes,
+  runRoutes,
   tokenRoutes,
 } from './api/index.js';
 import { type RunsDeps, startRuns } from './runs/index.js';
@@ -41,9 +45,13 @@ export function createApp(deps: AppDeps): Hono {
     }),
   );
   app.route('/api/repos', repoRoutes(deps));
+  app.route('/api/repos', repoRunRoutes(deps));
+  app.route('/api/runs', runRoutes(deps));
+  app.route('/api/runners', runnerRoutes(deps));
   app.route('/api/tokens', tokenRoutes(deps));
   const job = (id: string) => getJob(deps.redis, id);
   app.route('/api/jobs', jobSecretRoutes({ ...deps, job, run: (id) => getRun(deps.redis, id) }));
+  app.route('/api/jobs', jobRoutes(deps));
   app.route(
     '/api/jobs',
     logRoutes({ redis: deps.redis, archive: deps.archive, job, canRead: canReadJob(deps) }),

@@ -126,7 +126,9 @@ describe('jobs on real runners', () => {
       return j?.steps[0]?.status === 'running' ? j : undefined;
     });
     const dataDir = runners.get(job.runner ?? '')?.dataDir ?? '';
-    assert.equal((await runtimeLeftovers(dataDir, 'runc')).containers.length, 1, 'the step container runs');
+    await until('the step container', async () =>
+      (await runtimeLeftovers(dataDir, 'runc')).containers.length === 1 ? true : undefined,
+    );
     const started = Date.now();
     const res = await ci.api('POST', `/api/runs/${run.id}/cancel`);
     assert.equal(res.status, 200, JSON.stringify(res.body));
