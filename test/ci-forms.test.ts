@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { createHmac, randomUUID } from 'node:crypto';
 import { before, describe, it } from 'node:test';
 import { getJobs, listRuns } from '../server/store/index.js';
-import { type CiSystem, startCiSystem } from './helpers/ci-system.js';
+import { type CiSystem, startCiSystem, until } from './helpers/ci-system.js';
+import { startFakeForge } from './helpers/fake-forge.js';
 import { git, testGitRepo } from './helpers/git-repo.js';
 
 /**
@@ -10,6 +11,7 @@ import { git, testGitRepo } from './helpers/git-repo.js';
  * forms; branch deletions, invalid pipelines, wrong signatures and redeliveries end to end.
  */
 let ci: CiSystem;
+const STATUS_TOKEN = 'status-token-for-the-fake-forge';
 
 before(async () => {
   ci = await startCiSystem();
@@ -26,11 +28,16 @@ async function logOf(jobId: string): Promise<string> {
   return res.text();
 }
 
+const FAILED = { github: 'failure', gitlab: 'failed', gitea: 'failure' } as const;
+
 describe('pushes in every forge form', () => {
-  for (const forge of ['gitlab', 'gitea'] as const) {
-    it(`a ${forge} push webhook from post-receive runs the pipeline`, async () => {
+  for (const forge of ['github', 'gitlab', 'gitea'] as const) {
+    it(`a ${forge} push webhook from post-receive runs the pipeline; the forge gets pending, then the outcome`, async () => {
       const name = `${forge}-group/app`;
-      const { bare } = await ci.addRepo(forge, name);
+      const fake = await startFakeForge(forge, STATUS_TOKEN);
+      const { bare } = await ci.addRepo(forge, name, {
+        args: ['--status-token', STATUS_TOKEN, '--api-url', fake.apiUrl],
+      });
       const work = await testGitRepo({ '.slipway.yml': PIPELINE });
       const out = git(work.dir, 'push', '-q', bare, 'main');
       const [run] = await ci.finishedRuns(name, 1);
@@ -39,6 +46,30 @@ describe('pushes in every forge form', () => {
       assert.equal(run?.trigger.branch, 'main');
       const [job] = await getJobs(ci.redis, run?.jobs ?? []);
       assert.match(await logOf(job?.id ?? ''), /hello from main/);
+
+      const failing = await work.commit(
+        { '.slipway.yml': PIPELINE.replace('echo', 'exit 1; echo') },
+        'break it',
+      );
+      git(work.dir, 'push', '-q', bare, 'main');
+      const [failed] = await ci.finishedRuns(name, 2);
+      assert.equal(failed?.status, 'failure');
+      const states = (sha: string) =>
+        until(`the final status of ${sha}`, async () => {
+          const s = fake.requests.filter((q) => q.commit === sha).map((q) => q.body.state);
+          return s.length >= 2 && s.at(-1) !== 'pending' ? s : undefined;
+        });
+      for (const [sha, end, runId] of [
+        [work.sha, 'success', run?.id],
+        [failing, FAILED[forge], failed?.id],
+      ] as const) {
+        const seen = await states(sha);
+        assert.equal(seen[0], 'pending');
+        assert.equal(seen.at(-1), end);
+        const last = fake.requests.filter((q) => q.commit === sha).at(-1);
+        assert.equal(last?.body.target_url, `${ci.url}/api/runs/${runId}`);
+      }
+      assert.deepEqual(fake.malformed, []);
     });
   }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHmac, randomUUID } from 'node:crypto';
 import { before, describe, it } from 'node:test';
 import { getJobs, getRun, type JobRecord, listRuns } from '../server/store/index.js';
-import { type CiSystem, startCiSystem } from './helpers/ci-system.js';
+import { type CiSystem, startCiSystem, until } from './helpers/ci-system.js';
 import { git, testGitRepo } from './helpers/git-repo.js';
 import { runtimeLeftovers } from './helpers/runtime-leftovers.js';
 
@@ -20,7 +20,7 @@ before(async () => {
 });
 
 async function pushed(name: string, pipeline: string, secrets: Record<string, string> = {}) {
-  const { bare, webhookSecret } = await ci.addRepo('github', name, secrets);
+  const { bare, webhookSecret } = await ci.addRepo('github', name, { secrets });
   const work = await testGitRepo({ '.slipway.yml': `image: busybox:latest\njobs:\n${pipeline}` });
   git(work.dir, 'push', '-q', bare, 'main');
   return { bare, webhookSecret, work };
@@ -38,17 +38,6 @@ function timed(job: JobRecord | undefined): Timed {
   const { startedAt, finishedAt, runner } = job ?? {};
   assert.ok(startedAt && finishedAt && runner, `job without timings: ${JSON.stringify(job)}`);
   return { startedAt, finishedAt, runner };
-}
-
-/** Polls `check` every 100 ms until it returns a value; fails after `timeoutMs`. */
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 async function runOf(name: string) {

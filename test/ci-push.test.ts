@@ -24,7 +24,7 @@ before(async () => {
 describe('git push → GitHub webhook → run on a runner', () => {
   it('runs test, a job with a secret and an image build, pushes the image, and leaks the secret nowhere', async () => {
     const name = 'acme/app';
-    const { bare } = await ci.addRepo('github', name, { DEPLOY_TOKEN: SECRET_VALUE });
+    const { bare } = await ci.addRepo('github', name, { secrets: { DEPLOY_TOKEN: SECRET_VALUE } });
     const work = await testGitRepo({
       '.slipway.yml': `image: busybox:latest
 jobs:

@@ -44,7 +44,7 @@ export interface CiSystem {
   addRepo(
     forge: Forge,
     fullName: string,
-    secrets?: Record<string, string>,
+    opts?: { secrets?: Record<string, string>; args?: string[] },
   ): Promise<{ bare: string; webhookSecret: string }>;
   /** Waits until `repo` has at least `count` runs, all final; returns them newest first. */
   finishedRuns(repo: string, count: number, timeoutMs?: number): Promise<RunRecord[]>;
@@ -132,7 +132,7 @@ export async function startCiSystem(): Promise<CiSystem> {
       await chmod(hook, 0o755);
       return dir;
     },
-    async addRepo(forge, fullName, secrets = {}) {
+    async addRepo(forge, fullName, { secrets = {}, args = [] } = {}) {
       const webhookSecret = `wh-${randomBytes(8).toString('hex')}`;
       const bare = await ci.bareRepo(forge, fullName, webhookSecret);
       const add = [
@@ -146,8 +146,9 @@ export async function startCiSystem(): Promise<CiSystem> {
         '--webhook-secret',
         webhookSecret,
       ];
-      if (forge === 'gitea') add.push('--api-url', 'http://127.0.0.1:9/api/v1');
-      const added = await ci.cli(add);
+      if (forge === 'gitea' && !args.includes('--api-url'))
+        add.push('--api-url', 'http://127.0.0.1:9/api/v1');
+      const added = await ci.cli([...add, ...args]);
       if (added.code !== 0) throw new Error(`slipway repo add failed:\n${added.out}`);
       for (const [name, value] of Object.entries(secrets)) {
         const set = await ci.cli(['repo', 'secret', 'set', fullName, name, '--value-from-env', 'V'], {
@@ -183,4 +184,19 @@ async function stop(p: SlipwayProcess): Promise<void> {
 
 function shellQuote(s: string): string {
   return `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
+/** Polls `check` every 100 ms until it returns a value; fails naming `what` after `timeoutMs`. */
+export async function until<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
