@@ -10,8 +10,7 @@ import { join } from 'node:path';
 import { runTool } from '../lib/proc.js';
 import { buildBundleConfig, hostsFile } from '../runner/runtime/bundle.js';
 import { DEFAULT_CAPS } from '../runner/runtime/hardening.js';
-import { DEFAULT_JOB_DISK_BYTES, gcRuntime, MemoryLogSink } from '../runner/runtime/index.js';
-import { createRuntime } from '../runner/runtime/oci-runtime.js';
+import { DEFAULT_JOB_DISK_BYTES } from '../runner/runtime/index.js';
 import {
   dockerToOciSeccomp,
   loadDockerSeccompProfile,
@@ -19,17 +18,10 @@ import {
 } from '../runner/runtime/seccomp.js';
 import { baseRootfs } from '../test/helpers/base-images.js';
 import { startDockerd } from '../test/helpers/dockerd.js';
+import { type Contender, runtimeContender } from './lib/runtime-contender.js';
 
-/** The --userns default range (runner/runtime/userns.ts). */
-const USERNS = { hostId: 100000, size: 65536 };
 const steps = Number(process.argv[process.argv.indexOf('--steps') + 1]) || 50;
 const WARMUP = 3;
-
-interface Contender {
-  label: string;
-  once: (i: number) => Promise<unknown>;
-  times: number[];
-}
 
 /**
  * Runs every contender once per round, in turn, for WARMUP + steps rounds: interleaving keeps
@@ -57,45 +49,6 @@ async function measureInterleaved(contenders: Contender[]): Promise<Map<string, 
 }
 
 /** 50 sequential steps of one job, each its own container (`step-<n>`), as a pipeline runs them. */
-async function runtimeContender(
-  binary: string,
-  dir: string,
-  rootfs: string,
-  compatSyscalls = false,
-  diskBytes?: number,
-  extra: { userns?: boolean; network?: 'bridge' } = {},
-): Promise<Contender & { close(): Promise<void> }> {
-  const tags = [
-    ...(compatSyscalls ? ['compat syscalls'] : []),
-    ...(diskBytes ? ['job disk'] : []),
-    ...(extra.network ? ['bridge'] : []),
-    ...(extra.userns ? ['userns'] : []),
-  ];
-  const dataDir = join(dir, `data-${[binary, ...tags].join('-').replace(/ /g, '')}`);
-  const rt = createRuntime({ dataDir, binary, compatSyscalls, ...(extra.userns ? { userns: USERNS } : {}) });
-  const job = await rt.prepareJob({
-    id: `bench${tags.length}`,
-    network: extra.network ?? 'none',
-    ...(diskBytes ? { diskBytes } : {}),
-  });
-  return {
-    label: `Runtime (${[binary, ...tags].join(', ')})`,
-    times: [],
-    once: async (i) => {
-      const r = await rt.run(
-        job,
-        { name: `step-${i}`, lowerDirs: [rootfs], args: ['true'] },
-        { sink: new MemoryLogSink() },
-      );
-      if (r.exitCode !== 0) throw new Error(`step failed: ${JSON.stringify(r)}`);
-    },
-    close: async () => {
-      await rt.destroyJob(job);
-      await gcRuntime(dataDir);
-    },
-  };
-}
-
 /** `runc spec`'s default bundle: no seccomp, no cgroup namespace, the root fs used directly. */
 async function defaultBundle(bundle: string, rootfs: string): Promise<void> {
   await mkdir(bundle, { recursive: true });

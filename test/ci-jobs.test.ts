@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHmac, randomUUID } from 'node:crypto';
 import { before, describe, it } from 'node:test';
+import { freePort } from '../lib/net.js';
 import { getJobs, getRun, type JobRecord, listRuns } from '../server/store/index.js';
 import { type CiSystem, startCiSystem, until } from './helpers/ci-system.js';
 import { git, testGitRepo } from './helpers/git-repo.js';
@@ -11,12 +12,17 @@ import { runtimeLeftovers } from './helpers/runtime-leftovers.js';
  * failing job, label routing with a runner that starts late, cancel, and a fork's pull request.
  */
 let ci: CiSystem;
+let closedPort: number;
 const runners = new Map<string, { dataDir: string }>();
 
 before(async () => {
   ci = await startCiSystem();
+  closedPort = await freePort();
   for (const name of ['jobs-1', 'jobs-2'])
-    runners.set(name, await ci.startRunner(name, ['--labels', 'linux']));
+    runners.set(
+      name,
+      await ci.startRunner(name, ['--labels', 'linux', '--allow-registry', `127.0.0.1:${closedPort}`]),
+    );
 });
 
 async function pushed(name: string, pipeline: string, secrets: Record<string, string> = {}) {
@@ -178,5 +184,26 @@ describe('jobs on real runners', () => {
     assert.match(forkLog, /no secret given/);
     assert.equal((await pr(8, 1)).status, 201);
     assert.match(await log(3), /secret given/);
+  });
+
+  it('an image that does not exist fails at once; an unreachable registry is retried with backoff, then fails', async () => {
+    await pushed(
+      'acme/no-image',
+      `  a:\n    image: ${ci.registry.host}/acme/nope:latest\n    steps:\n      - run: "true"\n`,
+    );
+    await pushed(
+      'acme/no-registry',
+      `  a:\n    image: 127.0.0.1:${closedPort}/acme/x:latest\n    steps:\n      - run: "true"\n`,
+    );
+    const missing = (await jobsOf('acme/no-image')).a;
+    assert.equal(missing?.state, 'failure');
+    assert.equal(missing?.attempts, 1, 'a permanent error is not retried');
+    assert.equal(missing?.error?.category, 'permanent', JSON.stringify(missing));
+    const unreachable = (await jobsOf('acme/no-registry')).a;
+    assert.equal(unreachable?.state, 'failure');
+    assert.equal(unreachable?.attempts, 3, 'a temporary error is retried (3 attempts)');
+    assert.equal(unreachable?.error?.category, 'temporary', JSON.stringify(unreachable?.error));
+    const { startedAt, finishedAt } = timed(unreachable);
+    assert.ok(finishedAt - (unreachable?.queuedAt ?? startedAt) >= 6_000, 'backoff of 2 s, then 4 s');
   });
 });

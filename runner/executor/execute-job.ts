@@ -205,7 +205,8 @@ async function executeAttempt(
         events.stepFinished?.(step, skipped);
         continue;
       }
-      const result = await runStep(ctx, step, i);
+      const { result, setupError } = await runStep(ctx, step, i);
+      if (setupError && !error) error = setupError;
       steps.push(result);
       events.stepFinished?.(step, result);
       if (result.status !== 'success') failed = true;

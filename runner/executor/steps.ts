@@ -1,7 +1,8 @@
-import type { JobSpec, ResourcesSpec, StepResult, StepSpec } from '../../pipelines/index.js';
+import type { JobError, JobSpec, ResourcesSpec, StepResult, StepSpec } from '../../pipelines/index.js';
 import type { ResolvedImage } from '../job-images.js';
 import type { JobHandle, Mount, ResourceLimits, Runtime } from '../runtime/index.js';
 import type { ExecutorEvents } from './events.js';
+import { jobError } from './job-error.js';
 import type { SecretMasker } from './secret-mask.js';
 import { ForwardingSink } from './sinks.js';
 
@@ -41,9 +42,15 @@ export function stepShouldRun(step: StepSpec, failedSoFar: boolean): boolean {
 /**
  * Runs one step (`sh -e` script) in its own container, retrying a failed attempt up to
  * `step.retry` times. A non-zero exit is a `failure` result, never a throw; a cancelled job
- * gives `cancelled`. Setup errors (image pull) are reported as a failure with the message.
+ * gives `cancelled`. An image that cannot be had is a `failure` with the message, not retried
+ * here, and `setupError` says whether another attempt of the job may help (registry
+ * unreachable: temporary; no such image: permanent).
  */
-export async function runStep(ctx: StepContext, step: StepSpec, index: number): Promise<StepResult> {
+export async function runStep(
+  ctx: StepContext,
+  step: StepSpec,
+  index: number,
+): Promise<{ result: StepResult; setupError?: JobError }> {
   const started = Date.now();
   const sink = new ForwardingSink(ctx.events, step.name, ctx.masker);
   let attempts = 0;
@@ -51,8 +58,20 @@ export async function runStep(ctx: StepContext, step: StepSpec, index: number): 
   while (attempts <= step.retry) {
     attempts++;
     ctx.events.stepStarted?.(step, attempts);
+    let image: ResolvedImage;
     try {
-      const image = await ctx.image(step.image);
+      image = await ctx.image(step.image);
+    } catch (err) {
+      const result: StepResult = {
+        name: step.name,
+        status: ctx.signal.aborted ? 'cancelled' : 'failure',
+        message: (err as Error).message,
+        attempts,
+        durationMs: Date.now() - started,
+      };
+      return ctx.signal.aborted ? { result } : { result, setupError: ctx.masker.error(jobError(err)) };
+    }
+    try {
       const result = await ctx.runtime.run(
         ctx.job,
         {
@@ -95,5 +114,5 @@ export async function runStep(ctx: StepContext, step: StepSpec, index: number): 
     if (last.status !== 'failure' || ctx.signal.aborted) break;
   }
   if (ctx.signal.aborted && last.status === 'failure') last.status = 'cancelled';
-  return last;
+  return { result: last };
 }

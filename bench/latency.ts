@@ -1,0 +1,111 @@
+// Push-to-log latency of the whole system: `slipway server` and one warm `slipway runner` (real
+// processes, runc, busybox in the runner's store). Each of N pushes is a signed GitHub webhook
+// sent by this process; the latency is from sending it to the first log line of the first step
+// arriving over SSE. Prints p50/p95 and where the time goes (webhook → run stored → job queued
+// → taken by the runner → step started → first line), beside the Runtime's own per-step cost.
+// Usage (as root): npx tsx bench/latency.ts [--pushes 20]
+import './lib/quiet-logs.js';
+import { createHmac, randomUUID } from 'node:crypto';
+import { getJobs, getRun } from '../server/store/index.js';
+import { startCiSystem } from '../test/helpers/ci-system.js';
+import { testGitRepo } from '../test/helpers/git-repo.js';
+import { readSse } from '../test/helpers/sse.js';
+import { runtimeStepMedian } from './lib/runtime-contender.js';
+
+const pushes = Number(process.argv[process.argv.indexOf('--pushes') + 1]) || 20;
+
+const ci = await startCiSystem();
+await ci.startRunner('bench-1', ['--labels', 'linux']);
+const name = 'bench/latency';
+const work = await testGitRepo({
+  '.slipway.yml': 'image: busybox:latest\njobs:\n  first:\n    steps:\n      - run: echo first line\n',
+});
+// The clone URL is the work repository itself: this process sends the webhooks, no hook runs.
+const secret = `wh-${randomUUID()}`;
+const added = await ci.cli([
+  'repo',
+  'add',
+  name,
+  '--clone-url',
+  work.dir,
+  '--forge',
+  'github',
+  '--webhook-secret',
+  secret,
+]);
+if (added.code !== 0) throw new Error(added.out);
+
+async function push(sha: string): Promise<Record<string, number>> {
+  const body = JSON.stringify({
+    ref: 'refs/heads/main',
+    after: sha,
+    commits: [],
+    head_commit: null,
+    repository: { full_name: name, clone_url: work.dir, default_branch: 'main' },
+  });
+  const t0 = Date.now();
+  const res = await fetch(`${ci.url}/hooks/github`, {
+    method: 'POST',
+    body,
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': 'push',
+      'x-github-delivery': randomUUID(),
+      'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
+    },
+  });
+  const answer = (await res.json()) as { runs: Array<{ id: string }> };
+  const runId = answer.runs[0]?.id ?? '';
+  const answeredAt = Date.now();
+  let firstLine = 0;
+  let lineTime = 0;
+  await readSse(`${ci.url}/api/jobs/${runId}-0/log/stream`, {
+    headers: { authorization: `Bearer ${ci.token}` },
+    onEvent: (e) => {
+      if (e.event !== 'line') return true;
+      firstLine = Date.now();
+      lineTime = (JSON.parse(e.data) as { time: number }).time;
+      return false;
+    },
+  });
+  for (;;) {
+    const run = await getRun(ci.redis, runId);
+    if (run?.finishedAt) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const run = await getRun(ci.redis, runId);
+  const [job] = await getJobs(ci.redis, run?.jobs ?? []);
+  return {
+    total: firstLine - t0,
+    'webhook → run stored': (run?.createdAt ?? 0) - t0,
+    'webhook answered': answeredAt - t0,
+    'run stored → job queued': (job?.queuedAt ?? 0) - (run?.createdAt ?? 0),
+    'queued → runner took it': (job?.startedAt ?? 0) - (job?.queuedAt ?? 0),
+    'taken → step started': (job?.steps[0]?.startedAt ?? 0) - (job?.startedAt ?? 0),
+    'step started → line written': lineTime - (job?.steps[0]?.startedAt ?? 0),
+    'line written → line over SSE': firstLine - lineTime,
+  };
+}
+
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? 0;
+await push(work.sha); // warm-up: the runner's mirror and queue, the server's mirror
+const samples: Array<Record<string, number>> = [];
+for (let i = 0; i < pushes; i++) samples.push(await push(await work.commit({}, `push ${i}`)));
+console.log(`push → first log line over SSE, ${pushes} pushes, one warm runner (runc):`);
+for (const phase of Object.keys(samples[0] ?? {})) {
+  const xs = samples.map((s) => s[phase] ?? 0);
+  console.log(
+    `  ${phase.padEnd(30)} p50 ${String(pct(xs, 0.5)).padStart(5)} ms   p95 ${String(pct(xs, 0.95)).padStart(5)} ms`,
+  );
+}
+const runtime = await runtimeStepMedian(20);
+console.log(
+  `  Runtime (runc) one \`true\` step  median ${runtime.toFixed(1).padStart(5)} ms   (bench/step-overhead's figure)`,
+);
+const p50 = pct(
+  samples.map((s) => s.total ?? 0),
+  0.5,
+);
+console.log(`p50 ${p50} ms (target < 150 ms): ${(p50 / runtime).toFixed(1)}x the Runtime's step cost`);
+process.exit(0);

@@ -1,0 +1,75 @@
+// The Runtime as a step-overhead contender: one prepared job, `true` steps in turn, each its own
+// container. Shared by bench/step-overhead and bench/latency (its per-step figure).
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gcRuntime, MemoryLogSink } from '../../runner/runtime/index.js';
+import { createRuntime } from '../../runner/runtime/oci-runtime.js';
+import { baseRootfs } from '../../test/helpers/base-images.js';
+import { median } from './timing.js';
+
+/** The --userns default range (runner/runtime/userns.ts). */
+const USERNS = { hostId: 100000, size: 65536 };
+
+export interface Contender {
+  label: string;
+  once: (i: number) => Promise<unknown>;
+  times: number[];
+}
+
+/** A Runtime on its own data dir under `dir`, with one job prepared; `close()` destroys it. */
+export async function runtimeContender(
+  binary: string,
+  dir: string,
+  rootfs: string,
+  compatSyscalls = false,
+  diskBytes?: number,
+  extra: { userns?: boolean; network?: 'bridge' } = {},
+): Promise<Contender & { close(): Promise<void> }> {
+  const tags = [
+    ...(compatSyscalls ? ['compat syscalls'] : []),
+    ...(diskBytes ? ['job disk'] : []),
+    ...(extra.network ? ['bridge'] : []),
+    ...(extra.userns ? ['userns'] : []),
+  ];
+  const dataDir = join(dir, `data-${[binary, ...tags].join('-').replace(/ /g, '')}`);
+  const rt = createRuntime({ dataDir, binary, compatSyscalls, ...(extra.userns ? { userns: USERNS } : {}) });
+  const job = await rt.prepareJob({
+    id: `bench${tags.length}`,
+    network: extra.network ?? 'none',
+    ...(diskBytes ? { diskBytes } : {}),
+  });
+  return {
+    label: `Runtime (${[binary, ...tags].join(', ')})`,
+    times: [],
+    once: async (i) => {
+      const r = await rt.run(
+        job,
+        { name: `step-${i}`, lowerDirs: [rootfs], args: ['true'] },
+        { sink: new MemoryLogSink() },
+      );
+      if (r.exitCode !== 0) throw new Error(`step failed: ${JSON.stringify(r)}`);
+    },
+    close: async () => {
+      await rt.destroyJob(job);
+      await gcRuntime(dataDir);
+    },
+  };
+}
+
+/** Median ms of `steps` `true` steps through a runc Runtime over busybox (after 3 warm-up steps). */
+export async function runtimeStepMedian(steps: number): Promise<number> {
+  const dir = await mkdtemp(join(tmpdir(), 'slipway-bench-rt-'));
+  const c = await runtimeContender('runc', dir, await baseRootfs('busybox'));
+  try {
+    for (let i = 0; i < steps + 3; i++) {
+      const t = performance.now();
+      await c.once(i);
+      if (i >= 3) c.times.push(performance.now() - t);
+    }
+    return median(c.times);
+  } finally {
+    await c.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
