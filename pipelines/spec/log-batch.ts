@@ -9,31 +9,46 @@ export interface LogStreamEntry {
 /** A run of consecutive lines sharing source, stream (0 stdout, 1 stderr) and time. */
 type Run = [count: number, source: string, stderr: 0 | 1, time: number];
 
+/** A stream entry as a writer sends it: the packed text `x` as UTF-8 bytes. */
+export interface LogStreamEntryOut {
+  id: string;
+  fields: [...string[], Buffer];
+}
+
 /**
  * Packs consecutive log lines into one stream entry (the format is described at LogEntry).
- * Cheap per line: `add` only extends the current run or starts one and keeps the text; the
- * joins happen once per entry in `take`. Not shared between writers; owned by one LogWriter.
+ * Cheap per line: `add` extends the current run or starts one and copies the text's UTF-8
+ * bytes into the entry's buffer (no string is kept, no join); `take` seals the entry. Owned
+ * by one writer; a taken entry's buffer is never touched again (it may be resent later).
  */
 export class LogBatchBuilder {
-  private texts: string[] = [];
+  private buf: Buffer | undefined;
+  private used = 0;
+  private lengths: number[] = [];
   private runs: Run[] = [];
   private run: Run | undefined;
   private firstLine = 0;
-  /** Characters of text held (the UTF-16 length of the texts). */
-  textLength = 0;
+
+  /** `capacity`: bytes of the buffer an entry starts with (it grows for a bigger entry). */
+  constructor(private readonly capacity = 320 * 1024) {}
 
   get count(): number {
-    return this.texts.length;
+    return this.lengths.length;
+  }
+
+  /** Bytes of text held. */
+  get bytes(): number {
+    return this.used;
   }
 
   /** Number of the line `add` expects next after a non-empty batch (else any). */
   get next(): number {
-    return this.firstLine + this.texts.length;
+    return this.firstLine + this.lengths.length;
   }
 
   /** Adds line `n`; it must be `next` unless the batch is empty (throws otherwise). */
   add(n: number, source: string, stream: 'stdout' | 'stderr', time: number, text: string): void {
-    if (this.texts.length === 0) this.firstLine = n;
+    if (this.lengths.length === 0) this.firstLine = n;
     else if (n !== this.next) throw new Error(`log line ${n} is not the next one (${this.next})`);
     const stderr = stream === 'stderr' ? 1 : 0;
     const r = this.run;
@@ -42,16 +57,25 @@ export class LogBatchBuilder {
       this.run = [1, source, stderr, time];
       this.runs.push(this.run);
     }
-    this.texts.push(text);
-    this.textLength += text.length;
+    let buf = this.buf ?? Buffer.allocUnsafe(Math.max(this.capacity, text.length * 3));
+    if (buf.length - this.used < text.length * 3) {
+      const need = this.used + Buffer.byteLength(text);
+      if (need > buf.length) {
+        const bigger = Buffer.allocUnsafe(Math.max(need, buf.length * 2));
+        buf.copy(bigger, 0, 0, this.used);
+        buf = bigger;
+      }
+    }
+    this.buf = buf;
+    this.used += buf.write(text, this.used);
+    this.lengths.push(text.length);
   }
 
   /** The entry of the lines added so far (none: undefined), and an empty builder. */
-  take(): LogStreamEntry | undefined {
-    if (this.texts.length === 0) return undefined;
-    const lengths = new Array<number>(this.texts.length);
-    for (let i = 0; i < this.texts.length; i++) lengths[i] = (this.texts[i] as string).length;
-    const entry = {
+  take(): LogStreamEntryOut | undefined {
+    if (this.lengths.length === 0 || !this.buf) return undefined;
+    const text = this.buf.subarray(0, this.used);
+    const entry: LogStreamEntryOut = {
       id: `0-${this.next - 1}`,
       fields: [
         'n',
@@ -59,26 +83,28 @@ export class LogBatchBuilder {
         'r',
         JSON.stringify(this.runs),
         'l',
-        lengths.join(','),
+        this.lengths.join(','),
         'x',
-        this.texts.join(''),
+        // A small entry (sent by the timer) is copied out and the buffer kept for the next.
+        this.used < this.buf.length / 4 ? Buffer.from(text) : text,
       ],
     };
-    this.texts = [];
+    if (this.used >= this.buf.length / 4) this.buf = undefined;
+    this.used = 0;
+    this.lengths = [];
     this.runs = [];
     this.run = undefined;
-    this.textLength = 0;
     return entry;
   }
 }
 
-/** The entry of `lines` (consecutive numbers, at least one), e.g. for tests and tools. */
+/** The entry of `lines` (consecutive numbers, at least one) as a reader sees it; for tests and tools. */
 export function logStreamEntry(lines: readonly LogEntry[]): LogStreamEntry {
-  const b = new LogBatchBuilder();
+  const b = new LogBatchBuilder(1024);
   for (const l of lines) b.add(l.n, l.source, l.stream, l.time, l.text);
   const e = b.take();
   if (!e) throw new Error('a log stream entry holds at least one line');
-  return e;
+  return { id: e.id, fields: e.fields.map((f) => f.toString()) };
 }
 
 /** The number of an entry's last line (its id `0-<n>`), or 0 for an id not of that form. */

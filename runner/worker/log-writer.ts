@@ -3,7 +3,7 @@ import { log as rootLog } from '../../lib/log.js';
 import {
   LogBatchBuilder,
   type LogLine,
-  type LogStreamEntry,
+  type LogStreamEntryOut,
   logEntryLast,
   wireKeys,
 } from '../../pipelines/index.js';
@@ -45,7 +45,7 @@ const LINE_OVERHEAD = 16;
 const SEND_BYTES = 4 * 1024 * 1024;
 
 interface Sealed {
-  entry: LogStreamEntry;
+  entry: LogStreamEntryOut;
   lines: number;
   bytes: number;
 }
