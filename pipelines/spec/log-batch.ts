@@ -28,6 +28,8 @@ export class LogBatchBuilder {
   private runs: Run[] = [];
   private run: Run | undefined;
   private firstLine = 0;
+  /** Buffers of sent entries, reused (allocating 100 MB of them a second bloats the heap). */
+  private readonly free: Buffer[] = [];
 
   /** `capacity`: bytes of the buffer an entry starts with (it grows for a bigger entry). */
   constructor(private readonly capacity = 320 * 1024) {}
@@ -57,7 +59,7 @@ export class LogBatchBuilder {
       this.run = [1, source, stderr, time];
       this.runs.push(this.run);
     }
-    let buf = this.buf ?? Buffer.allocUnsafe(Math.max(this.capacity, text.length * 3));
+    let buf = this.buf ?? this.free.pop() ?? Buffer.allocUnsafe(this.capacity);
     if (buf.length - this.used < text.length * 3) {
       const need = this.used + Buffer.byteLength(text);
       if (need > buf.length) {
@@ -69,6 +71,16 @@ export class LogBatchBuilder {
     this.buf = buf;
     this.used += buf.write(text, this.used);
     this.lengths.push(text.length);
+  }
+
+  /**
+   * Hands back the text of an entry from `take` once nothing refers to it any more (it is in
+   * Redis, or given up on, and will not be resent); its buffer is used for a later entry.
+   */
+  recycle(text: Buffer): void {
+    const whole = text.buffer;
+    if (text.byteOffset !== 0 || whole.byteLength !== this.capacity || this.free.length >= 8) return;
+    this.free.push(Buffer.from(whole, 0, whole.byteLength));
   }
 
   /** The entry of the lines added so far (none: undefined), and an empty builder. */

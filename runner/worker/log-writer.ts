@@ -103,18 +103,19 @@ export async function createLogWriter(
     add(droppedSource, 'stderr', time, `[${droppedRun} lines dropped: log too fast]`);
     droppedRun = 0;
   };
-  const send = async (batch: Sealed[]): Promise<void> => {
+  /** Sends `batch`; false when it was given up on (its entries may still sit in ioredis's queue). */
+  const send = async (batch: Sealed[]): Promise<boolean> => {
     for (let attempt = 1; ; attempt++) {
       const pipe = redis.pipeline();
       for (const { entry } of batch) pipe.xadd(key, entry.id, ...entry.fields);
       const results = (await pipe.exec().catch((err: Error) => [[err, null]])) ?? [];
       const failed = results.find(([err]) => err && !ALREADY_THERE.test(err.message));
-      if (!failed) return;
+      if (!failed) return true;
       if (attempt >= SEND_ATTEMPTS) {
         const lines = batch.reduce((s, b) => s + b.lines, 0);
         droppedTotal += lines;
         log.error({ jobId, lines, err: failed[0] }, 'log lines could not be stored; dropped');
-        return;
+        return false;
       }
       await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
     }
@@ -133,8 +134,11 @@ export async function createLogWriter(
         let count = 0;
         while (count < sealed.length && (count === 0 || size < SEND_BYTES))
           size += (sealed[count++] as Sealed).bytes;
-        await send(sealed.splice(0, count));
+        const batch = sealed.splice(0, count);
+        const sent = await send(batch);
         buffered -= size;
+        if (sent)
+          for (const { entry } of batch) open.recycle(entry.fields[entry.fields.length - 1] as Buffer);
       }
     })().finally(() => {
       inFlight = undefined;
