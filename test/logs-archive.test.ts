@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import { connectRedis, type Redis } from '../lib/redis.js';
-import { type LogEntry, logEntryFields, wireKeys } from '../pipelines/index.js';
+import { type LogEntry, type LogStreamEntry, logStreamEntry, wireKeys } from '../pipelines/index.js';
 import {
   archiveJobLog,
   fileLogArchive,
@@ -22,13 +22,23 @@ const entry = (n: number, text = `line ${n}`): LogEntry => ({
   time: 1_700_000_000_000 + n,
   text,
 });
-async function* entries(count: number): AsyncGenerator<LogEntry> {
-  for (let n = 1; n <= count; n++) yield entry(n);
+/** Lines 1..count packed `per` to a stream entry, as a runner's writer stores them. */
+function packed(count: number, per = 7): LogStreamEntry[] {
+  const out: LogStreamEntry[] = [];
+  for (let n = 1; n <= count; n += per)
+    out.push(logStreamEntry(Array.from({ length: Math.min(per, count - n + 1) }, (_, i) => entry(n + i))));
+  return out;
 }
-async function collect(it: AsyncIterable<LogEntry> | undefined): Promise<LogEntry[]> {
+async function* entries(count: number, per = 7): AsyncGenerator<LogStreamEntry> {
+  yield* packed(count, per);
+}
+async function collect(it: AsyncIterable<LogEntry[]> | undefined): Promise<LogEntry[]> {
   assert.ok(it, 'the log exists');
   const out: LogEntry[] = [];
-  for await (const e of it) out.push(e);
+  for await (const batch of it) {
+    assert.ok(batch.length > 0, 'no empty batch');
+    out.push(...batch);
+  }
   return out;
 }
 
@@ -42,14 +52,12 @@ for (const [name, make] of implementations) {
       const a = await make();
       assert.equal(await a.has('abcd-1'), false);
       assert.equal(await a.get('abcd-1'), undefined);
-      const special = { ...entry(3), text: '\x1b[31mred\x1b[0m "quoted" ✓ \\ tab\t' };
+      const special = { ...entry(3), text: '\x1b[31mred\x1b[0m "quoted" ✓ 😀 \\ tab\t\nnewline' };
       await a.put(
         'abcd-1',
         (async function* () {
-          yield entry(1);
-          yield entry(2);
-          yield special;
-          yield entry(4);
+          yield logStreamEntry([entry(1), entry(2)]);
+          yield logStreamEntry([special, entry(4)]);
         })(),
       );
       assert.equal(await a.has('abcd-1'), true);
@@ -57,6 +65,11 @@ for (const [name, make] of implementations) {
       assert.deepEqual(
         (await collect(await a.get('abcd-1', { after: 2 }))).map((e) => e.n),
         [3, 4],
+      );
+      assert.deepEqual(
+        (await collect(await a.get('abcd-1', { after: 3 }))).map((e) => e.n),
+        [4],
+        'a resume in the middle of an entry gets exactly the rest',
       );
       assert.deepEqual(await collect(await a.get('abcd-1', { after: 4 })), []);
     });
@@ -66,7 +79,7 @@ for (const [name, make] of implementations) {
       await a.put('abcd-2', entries(5));
       assert.equal((await collect(await a.get('abcd-2'))).length, 5);
       const failing = (async function* () {
-        yield entry(1);
+        yield logStreamEntry([entry(1)]);
         throw new Error('source gone');
       })();
       await assert.rejects(a.put('abcd-2', failing), /source gone/);
@@ -96,9 +109,9 @@ describe('archiving a job log', () => {
     redis = connectRedis((await testRedis()).url, 'test');
   });
   after(() => redis.quit());
-  const fill = async (jobId: string, count: number) => {
+  const fill = async (jobId: string, count: number, per = 7) => {
     const pipe = redis.pipeline();
-    for (let n = 1; n <= count; n++) pipe.xadd(wireKeys.log(jobId), `0-${n}`, ...logEntryFields(entry(n)));
+    for (const e of packed(count, per)) pipe.xadd(wireKeys.log(jobId), e.id, ...e.fields);
     await pipe.exec();
   };
 
@@ -124,9 +137,9 @@ describe('archiving a job log', () => {
     // The crash: the archive was written, the stream not yet deleted (and it has the whole log).
     await archive.put('crash-1', entries(6));
     await archiveJobLog(redis, archive, 'crash-1');
-    assert.equal(archive.logs.get('crash-1')?.length, 10, 'the copy is redone whole');
+    assert.equal((await collect(await archive.get('crash-1'))).length, 10, 'the copy is redone whole');
     await archiveJobLog(redis, archive, 'crash-1');
-    assert.equal(archive.logs.get('crash-1')?.length, 10, 'a second run changes nothing');
+    assert.equal((await collect(await archive.get('crash-1'))).length, 10, 'a second run changes nothing');
     assert.equal(await redis.exists(wireKeys.log('crash-1')), 0);
   });
 
@@ -134,13 +147,56 @@ describe('archiving a job log', () => {
     const archive = memoryLogArchive();
     await fill('mid-1', 5000);
     const got: number[] = [];
-    for await (const e of readLog(redis, archive, 'mid-1')) {
-      got.push(e.n);
-      if (e.n === 100) await archiveJobLog(redis, archive, 'mid-1');
+    for await (const batch of readLog(redis, archive, 'mid-1')) {
+      got.push(...batch.map((e) => e.n));
+      if (batch.some((e) => e.n === 100)) await archiveJobLog(redis, archive, 'mid-1');
     }
     assert.deepEqual(
       got,
       Array.from({ length: 5000 }, (_, i) => i + 1),
+    );
+  });
+
+  test('resuming after a line in the middle of an entry gives exactly the rest, live and archived', async () => {
+    const archive = fileLogArchive(await tempDir('logs'));
+    await fill('resume-1', 1000, 64);
+    for (const after of [0, 1, 63, 64, 65, 100, 999, 1000]) {
+      const live = await collect(readLog(redis, archive, 'resume-1', { after }));
+      assert.deepEqual(
+        live.map((e) => e.n),
+        Array.from({ length: 1000 - after }, (_, i) => after + i + 1),
+        `live, after ${after}`,
+      );
+      assert.deepEqual(live[0], after < 1000 ? entry(after + 1) : undefined);
+    }
+    await archiveJobLog(redis, archive, 'resume-1');
+    for (const after of [0, 1, 63, 64, 65, 100, 999, 1000]) {
+      const archived = await collect(readLog(redis, archive, 'resume-1', { after }));
+      assert.deepEqual(
+        archived.map((e) => e.n),
+        Array.from({ length: 1000 - after }, (_, i) => after + i + 1),
+        `archived, after ${after}`,
+      );
+    }
+  });
+
+  test('a malformed entry is skipped and overlapping entries give each line once, live and archived', async () => {
+    const archive = memoryLogArchive();
+    const key = wireKeys.log('odd-1');
+    const good = logStreamEntry([entry(1), entry(2), entry(3)]);
+    await redis.xadd(key, good.id, ...good.fields);
+    // Lengths that do not add up to the text: nothing of it is shown.
+    await redis.xadd(key, '0-5', 'n', '4', 'r', '[[2,"test",0,1]]', 'l', '3,9', 'x', 'abcdef');
+    // A second writer that started again at line 2 (its lines 2..5 are already read by then).
+    const overlap = logStreamEntry([entry(2), entry(3), entry(4), entry(5), { ...entry(6), text: 'six' }]);
+    await redis.xadd(key, overlap.id, ...overlap.fields);
+    const expected = [entry(1), entry(2), entry(3), entry(4), entry(5), { ...entry(6), text: 'six' }];
+    assert.deepEqual(await collect(readLog(redis, archive, 'odd-1')), expected);
+    await archiveJobLog(redis, archive, 'odd-1');
+    assert.deepEqual(await collect(readLog(redis, archive, 'odd-1')), expected);
+    assert.deepEqual(
+      (await collect(readLog(redis, archive, 'odd-1', { after: 3 }))).map((e) => e.n),
+      [4, 5, 6],
     );
   });
 });

@@ -1,23 +1,30 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { connectRedis, type Redis } from '../lib/redis.js';
-import { type LogEntry, logEntryFrom, wireKeys } from '../pipelines/index.js';
+import { type LogEntry, logEntriesFrom, wireKeys } from '../pipelines/index.js';
+import { SecretMasker } from '../runner/executor/secret-mask.js';
+import { ForwardingSink } from '../runner/executor/sinks.js';
 import { createLogWriter } from '../runner/worker/index.js';
+import { memoryLogArchive, readLog } from '../server/store/index.js';
 import { testRedis } from './helpers/redis.js';
+import { startReplyCutProxy } from './helpers/reply-cut-proxy.js';
 
-/** The runner's log writer against a real Redis: numbering, batching, flush, resends, bursts. */
+/** The runner's log writer against a real Redis: numbering, batching, flush, resends, bursts, masking. */
 let redis: Redis;
+let url: string;
 before(async () => {
-  redis = connectRedis((await testRedis()).url, 'test');
+  url = (await testRedis()).url;
+  redis = connectRedis(url, 'test');
 });
 after(() => redis.quit());
 
+/** Every line the stream holds, entry by entry, doubles included (none should be). */
 async function streamEntries(jobId: string): Promise<LogEntry[]> {
   const raw = await redis.xrange(wireKeys.log(jobId), '-', '+');
-  return raw.map(([id, fields]) => {
-    const e = logEntryFrom(id, fields);
-    assert.ok(e, `malformed entry ${id}`);
-    return e;
+  return raw.flatMap(([id, fields]) => {
+    const lines = logEntriesFrom(id, fields);
+    assert.ok(lines, `malformed entry ${id}`);
+    return lines;
   });
 }
 const line = (text: string, stream: 'stdout' | 'stderr' = 'stdout') => ({ stream, time: Date.now(), text });
@@ -58,6 +65,7 @@ test('100,000 lines written in one burst all arrive, in order, nothing dropped',
   await w.flush();
   const got = await streamEntries('abcd-3');
   assert.equal(got.length, 100_000);
+  assert.ok((await redis.xlen(wireKeys.log('abcd-3'))) < 500, 'many lines share an entry');
   assert.equal(w.dropped, 0);
   got.forEach((e, i) => {
     assert.equal(e.n, i + 1);
@@ -109,4 +117,80 @@ test('past the buffer cap lines are dropped and counted by a marker line, memory
     got.map((_, i) => i + 1),
     'numbers stay consecutive',
   );
+});
+
+test('an entry resent after a reconnect is not doubled', async () => {
+  const proxy = await startReplyCutProxy(url);
+  const conn = connectRedis(proxy.url, 'test-writer');
+  conn.on('error', () => {}); // the cut below
+  try {
+    const w = await createLogWriter(conn, 'abcd-6', { batchBytes: 4096 });
+    let n = 0;
+    const write = (count: number) => {
+      for (let i = 0; i < count; i++) w.write('s', line(`line ${++n} ${'z'.repeat(50)}`));
+    };
+    write(1000);
+    await w.flush();
+    // Redis stores the next entries but their replies are lost, then the connection drops:
+    // ioredis reconnects and resends them, and Redis refuses them as already there.
+    const key = wireKeys.log('abcd-6');
+    const stored = await redis.xlen(key);
+    proxy.swallowReplies();
+    write(1000);
+    const t = Date.now();
+    while ((await redis.xlen(key)) === stored) {
+      assert.ok(Date.now() - t < 5000, 'the entries never reached Redis');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    proxy.cut();
+    write(1000);
+    await w.flush();
+    assert.equal(w.dropped, 0, 'a refused resend is not a failure');
+    const got = await streamEntries('abcd-6');
+    assert.deepEqual(
+      got.map((e) => e.n),
+      Array.from({ length: 3000 }, (_, i) => i + 1),
+    );
+    assert.ok(got.every((e) => e.text.startsWith(`line ${e.n} `)));
+    await w.close();
+  } finally {
+    conn.disconnect();
+  }
+});
+
+test('masking holds across entry boundaries: several secrets a line, a secret cut between pieces', async () => {
+  const secrets = ['s3cr3t-alpha-0001', 'hunter2-bravo', 'zulu-token-99'];
+  const w = await createLogWriter(redis, 'abcd-7', { batchBytes: 64, flushMs: 1 });
+  const sink = new ForwardingSink(
+    { log: (source, l) => w.write(source, l) },
+    'step',
+    new SecretMasker(secrets),
+  );
+  const expected: string[] = [];
+  for (let i = 0; i < 200; i++) {
+    const [a, b, c] = secrets as [string, string, string];
+    sink.write({ stream: 'stdout', time: i, text: `${i} ${a}${b} and ${c}:${a}` });
+    expected.push(`${i} ****** and ***:***`);
+    // A long line the runtime cut into pieces, the cut inside a secret.
+    const whole = `${'x'.repeat(i % 40)}${c}${'y'.repeat(10)}`;
+    const at = (i % 40) + 1 + (i % (c.length - 1));
+    sink.write({ stream: 'stdout', time: i, text: whole.slice(0, at), partial: true });
+    sink.write({ stream: 'stdout', time: i, text: whole.slice(at) });
+    expected.push(`${'x'.repeat(i % 40)}***${'y'.repeat(10)}`);
+  }
+  await w.close();
+  assert.ok((await redis.xlen(wireKeys.log('abcd-7'))) > 20, 'the lines span many entries');
+  const read: string[] = [];
+  for await (const batch of readLog(redis, memoryLogArchive(), 'abcd-7'))
+    read.push(...batch.map((e) => e.text));
+  const all = read.join('\n');
+  for (const s of secrets) assert.ok(!all.includes(s.slice(0, 8)), `no part of ${s} is shown`);
+  // A cut piece may arrive as two lines; joined per original line they read as expected.
+  assert.equal(read.filter((t) => t.includes('and')).length, 200);
+  assert.deepEqual(
+    read.filter((t) => t.includes(' and ')),
+    expected.filter((t) => t.includes(' and ')),
+  );
+  const pieces = read.filter((t) => !t.includes(' and ')).join('');
+  assert.equal(pieces, expected.filter((t) => !t.includes(' and ')).join(''));
 });

@@ -2,4 +2,5 @@
 export * from './job-events.js';
 export * from './job-result.js';
 export * from './jobspec.js';
+export * from './log-batch.js';
 export * from './wire.js';

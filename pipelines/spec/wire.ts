@@ -93,7 +93,7 @@ export const wireKeys = {
   cancel: (jobId: string) => `${KEY_PREFIX}:cancel:${jobId}`,
   /** Pub/sub channel carrying job ids to cancel: a wake-up only, the key above is the truth. */
   cancelChannel: `${KEY_PREFIX}:cancel`,
-  /** Stream of a job's log lines (see LogEntry). */
+  /** Stream of a job's log, many lines per entry (see LogEntry). */
   log: (jobId: string) => `${KEY_PREFIX}:log:${jobId}`,
 } as const;
 
@@ -116,10 +116,19 @@ export const RUNNER_HEARTBEAT_MS = 3_000;
 export const RUNNER_OFFLINE_MS = 15_000;
 
 /**
- * One line of a job's log stream. Stream entry ids are `0-<n>`, n the 1-based line number the
- * runner assigns, so a resent batch is refused by Redis instead of doubling lines, and `n` is
- * the SSE event id a reader resumes from. Fields: `s` source (step name, `service:<name>`,
- * `build`, `setup`), `o` 1 for stderr, `t` ms since epoch, `x` the text (secrets masked).
+ * One line of a job's log: `n` its 1-based number (the runner numbers a job's lines, continuing
+ * across retried attempts), `source` (step name, `service:<name>`, `build`, `setup`), stream,
+ * `time` in ms since epoch, `text` (secrets masked, no '\n' from a step's output).
+ *
+ * The log stream (`wireKeys.log`) carries many consecutive lines per entry (log-batch.ts):
+ * - id `0-<number of the entry's last line>`: a resent entry (a reconnect, a retried send) is
+ *   refused by Redis as not above the top, so lines are never doubled; and a reader resuming
+ *   after line N reads from `0-<N+1>`, skipping the lines ≤ N of the first entry it gets.
+ * - `n` the number of its first line; `r` JSON runs `[[count, source, 0|1 (stderr), time], …]`
+ *   covering its lines in order; `l` the lengths of the lines' texts (UTF-16 units, comma
+ *   separated); `x` the texts concatenated. Readers skip an entry that does not add up, and
+ *   any line numbered at or below one already read (two writers of one stream overlapping).
+ * The SSE event id of a line is its number `n`.
  */
 export const LogEntrySchema = z.strictObject({
   n: z.number().int().positive(),
@@ -129,33 +138,3 @@ export const LogEntrySchema = z.strictObject({
   text: z.string(),
 });
 export type LogEntry = z.infer<typeof LogEntrySchema>;
-
-/** The fields of a stream entry for `entry` (XADD key `0-<n>` …fields). */
-export function logEntryFields(entry: LogEntry): string[] {
-  return [
-    's',
-    entry.source,
-    'o',
-    entry.stream === 'stderr' ? '1' : '0',
-    't',
-    String(entry.time),
-    'x',
-    entry.text,
-  ];
-}
-
-/** A stream entry (id `0-<n>`, flat field list) back to a LogEntry; undefined when malformed. */
-export function logEntryFrom(id: string, fields: readonly string[]): LogEntry | undefined {
-  const m = /^0-([1-9][0-9]*)$/.exec(id);
-  if (!m) return undefined;
-  const f = new Map<string, string>();
-  for (let i = 0; i + 1 < fields.length; i += 2) f.set(fields[i] as string, fields[i + 1] as string);
-  const parsed = LogEntrySchema.safeParse({
-    n: Number(m[1]),
-    source: f.get('s'),
-    stream: f.get('o') === '1' ? 'stderr' : 'stdout',
-    time: Number(f.get('t')),
-    text: f.get('x'),
-  });
-  return parsed.success ? parsed.data : undefined;
-}

@@ -54,3 +54,24 @@ test('pipeLines marks the cut pieces of a long line and never cuts inside a char
   );
   assert.equal(sink.lines[1]?.text, `é${'b'.repeat(10)}`);
 });
+
+test('pipeLines joins a line and a character that chunk boundaries split', async () => {
+  const sink = new MemoryLogSink();
+  const src = new PassThrough();
+  const done = pipeLines(src, 'stdout', sink);
+  const bytes = Buffer.from('first ✓ line\nsecond é\nthird');
+  for (const at of [3, 7, 8, 9, 14, 21, 22]) {
+    sink.lines.length = 0;
+    src.write(bytes.subarray(0, at));
+    src.write(bytes.subarray(at));
+    src.write('\n');
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(
+      sink.lines.map((l) => l.text),
+      ['first ✓ line', 'second é', 'third'],
+      `split at byte ${at}`,
+    );
+  }
+  src.end();
+  await done;
+});

@@ -55,21 +55,22 @@ export function logRoutes(deps: LogRouteDeps): Hono {
     const o = await open(c);
     if (o.error) return o.error;
     const json = o.query.format === 'json';
-    const lines = readLog(deps.redis, deps.archive, o.job.id, { after: o.query.after ?? 0 });
+    const batches = readLog(deps.redis, deps.archive, o.job.id, { after: o.query.after ?? 0 });
     const encoder = new TextEncoder();
     const body = new ReadableStream<Uint8Array>({
       async pull(ctl) {
         let chunk = '';
         while (chunk.length < 64 * 1024) {
-          const next = await lines.next();
+          const next = await batches.next();
           if (next.done) break;
-          chunk += json ? `${JSON.stringify(apiLine(next.value))}\n` : `${next.value.text}\n`;
+          if (json) for (const e of next.value) chunk += `${JSON.stringify(apiLine(e))}\n`;
+          else for (const e of next.value) chunk += `${e.text}\n`;
         }
         if (chunk) ctl.enqueue(encoder.encode(chunk));
         else ctl.close();
       },
       async cancel() {
-        await lines.return(undefined);
+        await batches.return(undefined);
       },
     });
     c.header('Content-Type', json ? 'application/x-ndjson; charset=utf-8' : 'text/plain; charset=utf-8');
@@ -110,10 +111,10 @@ async function follow(
   const waiter = deps.redis.duplicate();
   stream.onAbort(() => waiter.disconnect());
   const sendAll = async () => {
-    for await (const e of readLog(deps.redis, deps.archive, jobId, { after: last })) {
+    for await (const batch of readLog(deps.redis, deps.archive, jobId, { after: last })) {
       if (stream.aborted) return;
-      await stream.writeSSE({ id: String(e.n), event: 'line', data: JSON.stringify(apiLine(e)) });
-      last = e.n;
+      await stream.write(sseLines(batch));
+      last = (batch.at(-1) as LogEntry).n;
       lastWrite = Date.now();
     }
   };
@@ -141,4 +142,14 @@ async function follow(
   } finally {
     waiter.disconnect();
   }
+}
+
+/**
+ * The `line` events of `batch`, written at once: what `writeSSE({ event, data, id })` writes
+ * for each (the JSON data holds no line break, so it is one `data:` line).
+ */
+function sseLines(batch: readonly LogEntry[]): string {
+  let out = '';
+  for (const e of batch) out += `event: line\ndata: ${JSON.stringify(apiLine(e))}\nid: ${e.n}\n\n`;
+  return out;
 }

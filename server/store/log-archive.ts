@@ -6,25 +6,31 @@ import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
-import type { LogEntry } from '../../pipelines/index.js';
+import type { LogEntry, LogStreamEntry } from '../../pipelines/index.js';
+import { linesAfter } from './log-lines.js';
 
 /**
- * Where a finished job's log goes once it leaves Redis. `put` stores the whole log (replacing
- * any earlier copy, atomically: a reader sees the old one or the new one, never half); `get`
- * gives the entries after line `after` (default 0: all), or undefined when the job has none.
+ * Where a finished job's log goes once it leaves Redis. `put` stores the log's stream entries
+ * as they are (replacing any earlier copy, atomically: a reader sees the old one or the new
+ * one, never half); `get` gives the lines after line `after` (default 0: all) in batches, read
+ * exactly as a live stream is (server/store/log-lines.ts), or undefined when the job has none.
  */
 export interface LogArchive {
-  put(jobId: string, entries: AsyncIterable<LogEntry>): Promise<void>;
-  get(jobId: string, opts?: { after?: number }): Promise<AsyncIterable<LogEntry> | undefined>;
+  put(jobId: string, entries: AsyncIterable<LogStreamEntry>): Promise<void>;
+  get(jobId: string, opts?: { after?: number }): Promise<AsyncIterable<LogEntry[]> | undefined>;
   has(jobId: string): Promise<boolean>;
 }
+
+/** gzip level of archived logs: level 1 keeps up with a fast step and still shrinks logs ~5x. */
+const GZIP_LEVEL = 1;
 
 /** The archive's directory under a server data dir. */
 export const logArchiveDir = (dataDir: string) => join(dataDir, 'logs');
 
 /**
- * The default LogArchive: `<dataDir>/logs/<jobId>.jsonl.gz`, one JSON LogEntry a line, gzip
- * streamed both ways (a 100 MB log is never held in memory), written to a temp file and renamed.
+ * The default LogArchive: `<dataDir>/logs/<jobId>.jsonl.gz`, one stream entry a line as JSON
+ * `{"id", "fields"}`, gzip streamed both ways (a 100 MB log is never held in memory, one entry
+ * at a time), written to a temp file and renamed.
  */
 export function fileLogArchive(dataDir: string): LogArchive {
   const dir = logArchiveDir(dataDir);
@@ -34,7 +40,11 @@ export function fileLogArchive(dataDir: string): LogArchive {
       await mkdir(dir, { recursive: true });
       const tmp = join(dir, `.${safeId(jobId)}.${randomBytes(6).toString('hex')}.tmp`);
       try {
-        await pipeline(Readable.from(ndjson(entries)), createGzip({ level: 3 }), createWriteStream(tmp));
+        await pipeline(
+          Readable.from(ndjson(entries)),
+          createGzip({ level: GZIP_LEVEL, chunkSize: 64 * 1024 }),
+          createWriteStream(tmp),
+        );
         await rename(tmp, file(jobId));
       } catch (err) {
         await rm(tmp, { force: true });
@@ -50,7 +60,7 @@ export function fileLogArchive(dataDir: string): LogArchive {
           err.code === 'ENOENT' ? resolve(false) : reject(err),
         );
       });
-      return opened ? readEntries(input, opts.after ?? 0) : undefined;
+      return opened ? linesAfter(readEntries(input), opts.after ?? 0, jobId) : undefined;
     },
     async has(jobId) {
       return (await stat(file(jobId)).catch(() => undefined)) !== undefined;
@@ -59,22 +69,18 @@ export function fileLogArchive(dataDir: string): LogArchive {
 }
 
 /** A LogArchive in memory, for tests (same contract as fileLogArchive). */
-export function memoryLogArchive(): LogArchive & { readonly logs: Map<string, LogEntry[]> } {
-  const logs = new Map<string, LogEntry[]>();
+export function memoryLogArchive(): LogArchive & { readonly logs: Map<string, LogStreamEntry[]> } {
+  const logs = new Map<string, LogStreamEntry[]>();
   return {
     logs,
     async put(jobId, entries) {
-      const all: LogEntry[] = [];
+      const all: LogStreamEntry[] = [];
       for await (const e of entries) all.push(e);
       logs.set(jobId, all);
     },
     async get(jobId, opts = {}) {
       const all = logs.get(jobId);
-      if (!all) return undefined;
-      const after = opts.after ?? 0;
-      return (async function* () {
-        for (const e of all) if (e.n > after) yield e;
-      })();
+      return all ? linesAfter(all, opts.after ?? 0, jobId) : undefined;
     },
     async has(jobId) {
       return logs.has(jobId);
@@ -88,10 +94,10 @@ function safeId(jobId: string): string {
   return jobId;
 }
 
-async function* ndjson(entries: AsyncIterable<LogEntry>): AsyncGenerator<string> {
+async function* ndjson(entries: AsyncIterable<LogStreamEntry>): AsyncGenerator<string> {
   let chunk = '';
-  for await (const e of entries) {
-    chunk += `${JSON.stringify(e)}\n`;
+  for await (const { id, fields } of entries) {
+    chunk += `${JSON.stringify({ id, fields })}\n`;
     if (chunk.length >= 64 * 1024) {
       yield chunk;
       chunk = '';
@@ -100,13 +106,14 @@ async function* ndjson(entries: AsyncIterable<LogEntry>): AsyncGenerator<string>
   if (chunk) yield chunk;
 }
 
-async function* readEntries(input: NodeJS.ReadableStream, after: number): AsyncGenerator<LogEntry> {
+/** The stream entries of an archive file, in order; a line that is not one is skipped. */
+async function* readEntries(input: NodeJS.ReadableStream): AsyncGenerator<LogStreamEntry> {
   const lines = createInterface({ input: input.pipe(createGunzip()), crlfDelay: Number.POSITIVE_INFINITY });
   try {
     for await (const text of lines) {
       if (!text) continue;
-      const e = JSON.parse(text) as LogEntry;
-      if (e.n > after) yield e;
+      const e = JSON.parse(text) as Partial<LogStreamEntry>;
+      if (typeof e.id === 'string' && Array.isArray(e.fields)) yield { id: e.id, fields: e.fields };
     }
   } finally {
     lines.close();

@@ -1,80 +1,61 @@
 import type { Redis } from 'ioredis';
-import { type LogEntry, logEntryFrom, wireKeys } from '../../pipelines/index.js';
+import { type LogEntry, type LogStreamEntry, wireKeys } from '../../pipelines/index.js';
 import type { LogArchive } from './log-archive.js';
+import { linesAfter } from './log-lines.js';
 
-/** Entries read from a live stream per XRANGE. */
-const PAGE = 5000;
+/** Entries read from a live stream per XRANGE (each holds up to a writer's batch, 256 KiB). */
+const PAGE = 16;
 
 /**
  * Moves a finished job's log from its Redis stream into `archive`, then deletes the stream.
- * Idempotent and crash-safe: while the stream exists the copy is (re)done whole (the archive's
- * put replaces atomically); once it is gone the job is archived (or never logged). Call it
- * only after the job's last line is in the stream (the runner flushes before reporting).
+ * The entries are copied as they are (no per-line work), page by page. Idempotent and
+ * crash-safe: while the stream exists the copy is (re)done whole (the archive's put replaces
+ * atomically); once it is gone the job is archived (or never logged). Call it only after the
+ * job's last line is in the stream (the runner flushes before reporting).
  */
 export async function archiveJobLog(redis: Redis, archive: LogArchive, jobId: string): Promise<void> {
   const key = wireKeys.log(jobId);
   if ((await redis.exists(key)) === 0) return;
-  await archive.put(jobId, streamPages(redis, key, 0));
+  await archive.put(jobId, streamEntries(redis, key, 0));
   await redis.del(key);
 }
 
 /**
- * The job's log entries after line `after` (default 0), as they are now: from the live stream
- * in pages, or from the archive once archived. If the stream is archived while it is read, the
- * rest comes from the archive, without a gap or a double. Ends at the last line stored.
+ * The job's log lines after line `after` (default 0), as they are now, in batches (one per
+ * stream entry, never empty): from the live stream in pages, or from the archive once
+ * archived. If the stream is archived while it is read, the rest comes from the archive,
+ * without a gap or a double. Ends at the last line stored.
  */
 export async function* readLog(
   redis: Redis,
   archive: LogArchive,
   jobId: string,
   opts: { after?: number } = {},
-): AsyncGenerator<LogEntry> {
+): AsyncGenerator<LogEntry[]> {
   let after = opts.after ?? 0;
   const key = wireKeys.log(jobId);
-  for await (const e of streamPages(redis, key, after)) {
-    yield e;
-    after = e.n;
+  for await (const batch of linesAfter(streamEntries(redis, key, after), after, jobId)) {
+    yield batch;
+    after = (batch.at(-1) as LogEntry).n;
   }
   // An empty read: the end of a live stream, or no stream (archived, or nothing logged yet).
   if ((await redis.exists(key)) === 1) return;
   const archived = await archive.get(jobId, { after });
   if (!archived) return;
-  for await (const e of archived) yield e;
-}
-
-/** Every entry of stream `key` after line `after`, read in pages of PAGE. */
-async function* streamPages(redis: Redis, key: string, after: number): AsyncGenerator<LogEntry> {
-  let from = after;
-  for (;;) {
-    const page = await redis.xrange(key, `0-${from + 1}`, '+', 'COUNT', PAGE);
-    for (const [id, fields] of page) {
-      from = Number(id.slice(id.indexOf('-') + 1)) || from;
-      const e = entryFrom(id, fields);
-      if (e) yield e;
-    }
-    if (page.length < PAGE) return;
-  }
+  yield* archived;
 }
 
 /**
- * logEntryFrom's result for the usual entry (fields s, o, t, x in the runner's order), without
- * a schema parse per line (a 100 MB log has a million); anything else goes through logEntryFrom.
+ * The entries of stream `key` holding lines after `after` (ids from `0-<after+1>`), in pages;
+ * each next page starts after the last id read (exclusive range), whatever that id is.
  */
-function entryFrom(id: string, f: readonly string[]): LogEntry | undefined {
-  const n = Number(id.slice(2));
-  const time = Number(f[5]);
-  if (
-    f.length === 8 &&
-    f[0] === 's' &&
-    f[2] === 'o' &&
-    f[4] === 't' &&
-    f[6] === 'x' &&
-    id.startsWith('0-') &&
-    Number.isInteger(n) &&
-    n > 0 &&
-    f[1] &&
-    Number.isFinite(time)
-  )
-    return { n, source: f[1], stream: f[3] === '1' ? 'stderr' : 'stdout', time, text: f[7] as string };
-  return logEntryFrom(id, f);
+async function* streamEntries(redis: Redis, key: string, after: number): AsyncGenerator<LogStreamEntry> {
+  let from = `0-${after + 1}`;
+  for (;;) {
+    const page = await redis.xrange(key, from, '+', 'COUNT', PAGE);
+    for (const [id, fields] of page) yield { id, fields };
+    const last = page.at(-1);
+    if (!last || page.length < PAGE) return;
+    from = `(${last[0]}`;
+  }
 }

@@ -1,0 +1,197 @@
+import type { LogEntry } from './wire.js';
+
+/** A stream entry of a job's log as Redis holds it: its id and flat field list (see LogEntry). */
+export interface LogStreamEntry {
+  id: string;
+  fields: string[];
+}
+
+/** A run of consecutive lines sharing source, stream (0 stdout, 1 stderr) and time. */
+type Run = [count: number, source: string, stderr: 0 | 1, time: number];
+
+/** A stream entry as a writer sends it: the packed text `x` as UTF-8 bytes. */
+export interface LogStreamEntryOut {
+  id: string;
+  fields: [...string[], Buffer];
+}
+
+/**
+ * Packs consecutive log lines into one stream entry (the format is described at LogEntry).
+ * Cheap per line: `add` extends the current run or starts one and copies the text's UTF-8
+ * bytes into the entry's buffer (no string is kept, no join); `take` seals the entry. Owned
+ * by one writer; a taken entry's buffer is never touched again (it may be resent later).
+ */
+export class LogBatchBuilder {
+  private buf: Buffer | undefined;
+  private used = 0;
+  private lengths: number[] = [];
+  private runs: Run[] = [];
+  private run: Run | undefined;
+  private firstLine = 0;
+  /** Buffers of sent entries, reused (allocating 100 MB of them a second bloats the heap). */
+  private readonly free: Buffer[] = [];
+
+  /** `capacity`: bytes of the buffer an entry starts with (it grows for a bigger entry). */
+  constructor(private readonly capacity = 320 * 1024) {}
+
+  get count(): number {
+    return this.lengths.length;
+  }
+
+  /** Bytes of text held. */
+  get bytes(): number {
+    return this.used;
+  }
+
+  /** Number of the line `add` expects next after a non-empty batch (else any). */
+  get next(): number {
+    return this.firstLine + this.lengths.length;
+  }
+
+  /** Adds line `n`; it must be `next` unless the batch is empty (throws otherwise). */
+  add(n: number, source: string, stream: 'stdout' | 'stderr', time: number, text: string): void {
+    if (this.lengths.length === 0) this.firstLine = n;
+    else if (n !== this.next) throw new Error(`log line ${n} is not the next one (${this.next})`);
+    const stderr = stream === 'stderr' ? 1 : 0;
+    const r = this.run;
+    if (r && r[1] === source && r[2] === stderr && r[3] === time) r[0]++;
+    else {
+      this.run = [1, source, stderr, time];
+      this.runs.push(this.run);
+    }
+    let buf = this.buf ?? this.free.pop() ?? Buffer.allocUnsafe(this.capacity);
+    if (buf.length - this.used < text.length * 3) {
+      const need = this.used + Buffer.byteLength(text);
+      if (need > buf.length) {
+        const bigger = Buffer.allocUnsafe(Math.max(need, buf.length * 2));
+        buf.copy(bigger, 0, 0, this.used);
+        buf = bigger;
+      }
+    }
+    this.buf = buf;
+    this.used += buf.write(text, this.used);
+    this.lengths.push(text.length);
+  }
+
+  /**
+   * Hands back the text of an entry from `take` once nothing refers to it any more (it is in
+   * Redis, or given up on, and will not be resent); its buffer is used for a later entry.
+   */
+  recycle(text: Buffer): void {
+    const whole = text.buffer;
+    if (text.byteOffset !== 0 || whole.byteLength !== this.capacity || this.free.length >= 8) return;
+    this.free.push(Buffer.from(whole, 0, whole.byteLength));
+  }
+
+  /** The entry of the lines added so far (none: undefined), and an empty builder. */
+  take(): LogStreamEntryOut | undefined {
+    if (this.lengths.length === 0 || !this.buf) return undefined;
+    const text = this.buf.subarray(0, this.used);
+    const entry: LogStreamEntryOut = {
+      id: `0-${this.next - 1}`,
+      fields: [
+        'n',
+        String(this.firstLine),
+        'r',
+        JSON.stringify(this.runs),
+        'l',
+        this.lengths.join(','),
+        'x',
+        // A small entry (sent by the timer) is copied out and the buffer kept for the next.
+        this.used < this.buf.length / 4 ? Buffer.from(text) : text,
+      ],
+    };
+    if (this.used >= this.buf.length / 4) this.buf = undefined;
+    this.used = 0;
+    this.lengths = [];
+    this.runs = [];
+    this.run = undefined;
+    return entry;
+  }
+}
+
+/** The entry of `lines` (consecutive numbers, at least one) as a reader sees it; for tests and tools. */
+export function logStreamEntry(lines: readonly LogEntry[]): LogStreamEntry {
+  const b = new LogBatchBuilder(1024);
+  for (const l of lines) b.add(l.n, l.source, l.stream, l.time, l.text);
+  const e = b.take();
+  if (!e) throw new Error('a log stream entry holds at least one line');
+  return { id: e.id, fields: e.fields.map((f) => f.toString()) };
+}
+
+/** The number of an entry's last line (its id `0-<n>`), or 0 for an id not of that form. */
+export function logEntryLast(id: string): number {
+  return /^0-[1-9][0-9]*$/.test(id) ? Number(id.slice(2)) : 0;
+}
+
+/**
+ * A stream entry back to its lines, in order; undefined when malformed (a bad id, counts that
+ * disagree, lengths not adding up to the text, a run without a source or time).
+ */
+export function logEntriesFrom(id: string, fields: readonly string[]): LogEntry[] | undefined {
+  const last = logEntryLast(id);
+  let first: string | undefined;
+  let runsJson: string | undefined;
+  let lengthList: string | undefined;
+  let text: string | undefined;
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const v = fields[i + 1] as string;
+    switch (fields[i]) {
+      case 'n':
+        first = v;
+        break;
+      case 'r':
+        runsJson = v;
+        break;
+      case 'l':
+        lengthList = v;
+        break;
+      case 'x':
+        text = v;
+    }
+  }
+  const n0 = Number(first);
+  if (!last || !Number.isInteger(n0) || n0 < 1 || n0 > last) return undefined;
+  if (runsJson === undefined || lengthList === undefined || text === undefined) return undefined;
+  const count = last - n0 + 1;
+  const lengths = lengthList.split(',');
+  if (lengths.length !== count) return undefined;
+  const runs = parseRuns(runsJson, count);
+  if (!runs) return undefined;
+  const out = new Array<LogEntry>(count);
+  let pos = 0;
+  let i = 0;
+  for (const [runCount, source, stderr, time] of runs) {
+    const stream = stderr ? 'stderr' : 'stdout';
+    for (let k = 0; k < runCount; k++, i++) {
+      const s = lengths[i] as string;
+      const len = Number(s);
+      if (s.length === 0 || !Number.isInteger(len) || len < 0 || pos + len > text.length) return undefined;
+      out[i] = { n: n0 + i, source, stream, time, text: text.slice(pos, pos + len) };
+      pos += len;
+    }
+  }
+  return pos === text.length ? out : undefined;
+}
+
+/** The runs of an entry if well-formed and covering exactly `count` lines. */
+function parseRuns(json: string, count: number): Run[] | undefined {
+  let runs: unknown;
+  try {
+    runs = JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(runs)) return undefined;
+  let total = 0;
+  for (const r of runs) {
+    if (!Array.isArray(r) || r.length !== 4) return undefined;
+    const [c, source, stderr, time] = r as unknown[];
+    if (!Number.isInteger(c) || (c as number) < 1) return undefined;
+    if (typeof source !== 'string' || source.length === 0) return undefined;
+    if ((stderr !== 0 && stderr !== 1) || typeof time !== 'number' || !Number.isFinite(time))
+      return undefined;
+    total += c as number;
+  }
+  return total === count ? (runs as Run[]) : undefined;
+}
