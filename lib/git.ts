@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { type SimpleGit, simpleGit } from 'simple-git';
@@ -74,12 +75,17 @@ export async function mirrorCommit(mirror: string, url: string, commit: string):
   return mirror;
 }
 
+/** Mirrors this process has seen to be bare repositories (checked once, not per fetch). */
+const openedMirrors = new Set<string>();
+
 /** The bare repository at `mirror`, created (with its parents, owner-only) if absent. */
 async function openMirror(mirror: string): Promise<SimpleGit> {
+  if (openedMirrors.has(mirror) && existsSync(mirror)) return sandboxedGit(mirror);
   await mkdir(dirname(mirror), { recursive: true, mode: 0o700 });
   await mkdir(mirror, { recursive: true, mode: 0o700 });
   const git = sandboxedGit(mirror);
   if (!(await git.revparse(['--is-bare-repository']).catch(() => ''))) await git.init(true);
+  openedMirrors.add(mirror);
   return git;
 }
 

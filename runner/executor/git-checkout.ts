@@ -25,20 +25,29 @@ export async function checkoutCommit(url: string, commit: string, dest: string):
   if (url.startsWith('-') || url.trim() === '') throw fail('not a repository URL', 'permanent');
   const started = Date.now();
   const git = sandboxedGit(dest);
-  await git.init().addRemote('origin', shown);
+  await git.init();
+  // The remote is only recorded (for users' `git` in steps); the fetch names the URL itself.
+  const remote = git.addRemote('origin', shown);
   try {
     await git
-      .fetch([url, '--depth=1', commit])
+      .fetch([url, '--depth=1', '--no-tags', commit])
       .catch(() => git.fetch([url, '+refs/heads/*:refs/remotes/origin/*', '+refs/tags/*:refs/tags/*']));
   } catch (err) {
     throw fail(redactMessage((err as Error).message, url), 'temporary');
+  } finally {
+    await remote.catch(() => undefined);
   }
-  const found = await git.catFile(['-e', `${commit}^{commit}`]).then(
-    () => true,
-    () => false,
-  );
-  if (!found) throw fail('no such commit in the repository', 'permanent');
-  await git.checkout(['--detach', commit]);
+  await remote;
+  try {
+    await git.checkout(['--detach', commit]);
+  } catch (err) {
+    const found = await git.catFile(['-e', `${commit}^{commit}`]).then(
+      () => true,
+      () => false,
+    );
+    if (!found) throw fail('no such commit in the repository', 'permanent');
+    throw err;
+  }
   await rm(join(dest, '.git', 'FETCH_HEAD'), { force: true });
   log.debug({ url: shown, commit, ms: Date.now() - started }, 'workspace cloned');
 }

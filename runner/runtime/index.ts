@@ -11,6 +11,7 @@ import type { Runtime } from './types.js';
 export { DEFAULT_JOB_DISK_BYTES, diskLimitMessage } from './defaults.js';
 export type { RuntimeGcReport } from './gc.js';
 export { imageRuntimeConfig } from './image-config.js';
+export { type JobPoolOptions, type PooledRuntime, pooledRuntime } from './job-pool.js';
 export { MemoryLogSink } from './log-sink.js';
 export { type EgressPolicy, LINK_LOCAL } from './network/index.js';
 export type { OciRuntimeOptions } from './oci-runtime.js';

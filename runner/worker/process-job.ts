@@ -80,12 +80,14 @@ export async function processJob(bull: Job, token: string | undefined, deps: Pro
   const log = await deps.openLog(job.jobId);
   let result: JobResult;
   try {
-    const secrets = await fetchJobSecrets(job);
-    const mirror = await mirrorCommit(
-      dataDirPaths.runnerMirror(deps.dataDir, job.spec.repo.url),
-      job.spec.repo.url,
-      job.spec.repo.commit,
-    );
+    const [secrets, mirror] = await Promise.all([
+      fetchJobSecrets(job),
+      mirrorCommit(
+        dataDirPaths.runnerMirror(deps.dataDir, job.spec.repo.url),
+        job.spec.repo.url,
+        job.spec.repo.commit,
+      ),
+    ]);
     result = await deps.executorFor(secrets)(
       job.spec,
       { kind: 'git', url: mirror, commit: job.spec.repo.commit },

@@ -15,20 +15,28 @@ const PATHS = ['.slipway.yml', '.slipway.yaml', '.slipway'];
  */
 export async function pipelinesAtCommit(mirror: string, commit: string): Promise<LoadedPipeline[]> {
   const git = sandboxedGit(mirror);
-  const tree = await git.raw(['ls-tree', '-r', '-z', '--full-tree', commit, '--', ...PATHS]);
+  // `-l` gives each blob's size, so a file is read only when it is within the loader's limit.
+  const tree = await git.raw(['ls-tree', '-r', '-z', '-l', '--full-tree', commit, '--', ...PATHS]);
   const dir = await mkdtemp(join(tmpdir(), 'slipway-pipelines-'));
   try {
     for (const entry of tree.split('\0')) {
-      const m = /^(\d{6}) (blob|tree|commit) ([0-9a-f]+)\t(.+)$/s.exec(entry);
+      const m = /^(\d{6}) (blob|tree|commit) ([0-9a-f]+) +(\d+|-)\t(.+)$/s.exec(entry);
       if (!m) continue;
-      const [, mode, type, object, path] = m as unknown as [string, string, string, string, string];
+      const [, mode, type, object, sizeText, path] = m as unknown as [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+      ];
       const parts = path.split('/');
       // Only `.slipway.y(a)ml` at the top, or direct children of `.slipway/`.
       if (parts.length > 2 || (parts.length === 2 && parts[0] !== '.slipway')) continue;
       if (type !== 'blob') continue;
       const target = join(dir, path);
       if (parts.length === 2) await mkdir(join(dir, '.slipway'), { recursive: true, mode: 0o700 });
-      const size = Number((await git.raw(['cat-file', '-s', object])).trim());
+      const size = Number(sizeText);
       if (size > MAX_PIPELINE_BYTES) {
         // Too large to read: a file of the same kind past the limit, so the loader says so.
         if (mode === '120000') await symlink('too-long', target);

@@ -2,6 +2,7 @@ import { arch, hostname } from 'node:os';
 import { connectRedis, pingRedis, redisUrl } from '../../../lib/redis.js';
 import { createExecutor } from '../../../runner/executor/index.js';
 import { openRunnerHost } from '../../../runner/host.js';
+import { DEFAULT_JOB_DISK_BYTES, pooledRuntime } from '../../../runner/runtime/index.js';
 import { createLogWriter, startRunnerWorker } from '../../../runner/worker/index.js';
 import { defaultLimits, type HostFlags, type LimitFlags } from '../../flags.js';
 import { untilSignal } from '../../local/cancel.js';
@@ -63,7 +64,12 @@ export async function runnerCommand(opts: RunnerCommandOptions): Promise<number>
           `removed ${gc.containers} container(s) and ${gc.workspaces} workspace(s) left by a crashed runner`,
         );
     }
-    const runtime = await host.runtime();
+    // Each slot's next job network and disk are made ahead (see pooledRuntime).
+    const runtime = pooledRuntime(await host.runtime(), {
+      size: opts.concurrency,
+      network: 'bridge',
+      diskBytes: host.jobDiskBytes ?? DEFAULT_JOB_DISK_BYTES,
+    });
     const registry = await host.registry();
     const worker = await startRunnerWorker({
       redis,
@@ -85,6 +91,7 @@ export async function runnerCommand(opts: RunnerCommandOptions): Promise<number>
     const stopped = worker.stop(opts.grace);
     void untilSignal().then(() => worker.stop(0));
     await stopped;
+    await runtime.close();
   } finally {
     await lease.release();
     await redis.quit().catch(() => redis.disconnect());
