@@ -107,7 +107,7 @@ describe('jobs on real runners', () => {
     assert.equal(reason, 'no runner online with labels [linux, gpu]');
     await new Promise((r) => setTimeout(r, 1_500));
     assert.equal((await getJobs(ci.redis, run.jobs))[0]?.state, 'queued', 'a runner without gpu took it');
-    await ci.startRunner('gpu-1', ['--labels', 'linux,gpu']);
+    runners.set('gpu-1', await ci.startRunner('gpu-1', ['--labels', 'linux,gpu']));
     const j = await jobsOf('acme/gpu');
     assert.equal(j.train?.state, 'success');
     assert.equal(j.train?.runner, 'gpu-1');
@@ -120,7 +120,8 @@ describe('jobs on real runners', () => {
       const [j] = await getJobs(ci.redis, run.jobs);
       return j?.steps[0]?.status === 'running' ? j : undefined;
     });
-    const dataDir = runners.get(job.runner ?? '')?.dataDir ?? '';
+    const dataDir = runners.get(job.runner ?? '')?.dataDir;
+    assert.ok(dataDir, `the job ran on an unknown runner ${job.runner}`);
     await until('the step container', async () =>
       (await runtimeLeftovers(dataDir, 'runc')).containers.length === 1 ? true : undefined,
     );
