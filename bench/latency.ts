@@ -1,7 +1,7 @@
 // Push-to-log latency of the whole system: `slipway server` and one warm `slipway runner` (real
 // processes, runc, busybox in the runner's store). Each of N pushes is a signed GitHub webhook
 // sent by this process; the latency is from sending it to the first log line of the first step
-// arriving over SSE. Prints p50/p95 and where the time goes (webhook → run stored → job queued
+// arriving over SSE; pushes are 1.5 s apart, so each meets an idle warm runner. Prints p50/p95 and where the time goes (webhook → run stored → job queued
 // → taken by the runner → step started → first line), beside the Runtime's own per-step cost.
 // Usage (as root): npx tsx bench/latency.ts [--pushes 20]
 import './lib/quiet-logs.js';
@@ -91,7 +91,11 @@ const pct = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? 0;
 await push(work.sha); // warm-up: the runner's mirror and queue, the server's mirror
 const samples: Array<Record<string, number>> = [];
-for (let i = 0; i < pushes; i++) samples.push(await push(await work.commit({}, `push ${i}`)));
+for (let i = 0; i < pushes; i++) {
+  // An idle warm runner: the last job's teardown and the next environment are done meanwhile.
+  await new Promise((r) => setTimeout(r, 1_500));
+  samples.push(await push(await work.commit({}, `push ${i}`)));
+}
 console.log(`push → first log line over SSE, ${pushes} pushes, one warm runner (runc):`);
 for (const phase of Object.keys(samples[0] ?? {})) {
   const xs = samples.map((s) => s[phase] ?? 0);

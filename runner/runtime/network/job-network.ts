@@ -104,14 +104,26 @@ export async function createJobNetwork(opts: {
     throw err;
   }
   log.debug({ bridge: claimed.bridge, subnet: formatCidr(claimed.subnet) }, 'job network created');
-  return new CniJobNetwork(dataDir, jobId, claimed.bridge, claimed.subnet, log);
+  const network = new CniJobNetwork(dataDir, jobId, claimed.bridge, claimed.subnet, log);
+  network.prepareSpare();
+  return network;
+}
+
+/** A netns on the job network with its IP, before or after a container takes it. */
+interface Place {
+  netns: string;
+  netnsPath: string;
+  ip: string;
 }
 
 class CniJobNetwork implements JobNetwork {
   readonly subnet: string;
   readonly gateway: string;
-  private readonly containers = new Map<string, ContainerNetwork & { netns: string }>();
+  private readonly containers = new Map<string, ContainerNetwork & Place>();
   private destroyed = false;
+  /** The next container's place, being made or ready (see addContainer). */
+  private spare: Promise<Place> | undefined;
+  private spares = 0;
 
   constructor(
     private readonly dataDir: string,
@@ -144,41 +156,75 @@ class CniJobNetwork implements JobNetwork {
     });
   }
 
+  /**
+   * Gives a container its place on the network. A place (netns with lo and eth0, an IP) is made
+   * ahead whenever the last one is taken, so a container usually starts without waiting for the
+   * CNI plugins; the place is named and listed in the hosts file only when it is taken.
+   */
   async addContainer(opts: { name: string; aliases?: string[] }): Promise<ContainerNetwork> {
     const { name, aliases } = containerSchema.parse(opts);
     if (this.destroyed) throw new SlipwayError('job network already destroyed', { category: 'internal' });
     if (this.containers.has(name)) {
       throw new SlipwayError(`container "${name}" is already on the job network`, { category: 'internal' });
     }
-    const netns = netnsName(this.dataDir, this.jobId, name);
-    const entry = { name, netns, netnsPath: await addNetns(netns), ip: '', names: [name, ...aliases] };
+    const spare = this.spare;
+    this.spare = undefined;
+    const place = (await spare?.catch(() => undefined)) ?? (await this.attach(name));
+    const entry = { ...place, name, names: [name, ...aliases] };
+    if (this.destroyed) {
+      await this.detach(entry);
+      throw new SlipwayError('job network already destroyed', { category: 'internal' });
+    }
     this.containers.set(name, entry);
+    this.prepareSpare();
+    this.log.debug({ container: name, ip: entry.ip, netns: entry.netns }, 'container attached');
+    return { name, netnsPath: entry.netnsPath, ip: entry.ip, names: entry.names };
+  }
+
+  /** Starts making the next container's place (see addContainer); a failure is only logged. */
+  prepareSpare(): void {
+    if (this.destroyed || this.spare) return;
+    const key = `#spare${++this.spares}`;
+    this.spare = this.attach(key);
+    this.spare.catch((err) => this.log.debug({ err }, 'could not prepare a network place ahead'));
+  }
+
+  /** A netns with lo and eth0 on the bridge (CNI ADD, both at once); removed again on failure. */
+  private async attach(key: string): Promise<Place> {
+    const netns = netnsName(this.dataDir, this.jobId, key);
+    const place: Place = { netns, netnsPath: await addNetns(netns), ip: '' };
     try {
-      // Independent interfaces of one netns: both plugins run at once.
       const [, result] = await Promise.all([this.cni('ADD', netns, 'lo'), this.cni('ADD', netns, 'eth0')]);
       const address = result?.ips[0]?.address;
       if (!address) throw new SlipwayError('CNI bridge ADD returned no IP address', { category: 'internal' });
-      entry.ip = address.split('/')[0]!;
+      place.ip = address.split('/')[0]!;
+      return place;
     } catch (err) {
-      await this.removeContainer(name).catch(() => {});
+      await this.detach(place).catch(() => {});
       throw err;
     }
-    this.log.debug({ container: name, ip: entry.ip, netns }, 'container attached');
-    return { name, netnsPath: entry.netnsPath, ip: entry.ip, names: entry.names };
+  }
+
+  /** CNI DEL of both interfaces (veth, lease), then the netns. */
+  private async detach(place: Place): Promise<void> {
+    await Promise.all(
+      (['eth0', 'lo'] as const).map((which) =>
+        this.cni('DEL', place.netns, which).catch((err) =>
+          this.log.warn(
+            { err, netns: place.netns },
+            `CNI DEL of ${which} failed; the netns removal cleans up`,
+          ),
+        ),
+      ),
+    );
+    await deleteNetns(place.netns);
   }
 
   /** Detaches a container: CNI DEL (veth, lease), then the netns. Idempotent. */
   async removeContainer(name: string): Promise<void> {
     const entry = this.containers.get(name);
     if (!entry) return;
-    await Promise.all(
-      (['eth0', 'lo'] as const).map((which) =>
-        this.cni('DEL', entry.netns, which).catch((err) =>
-          this.log.warn({ err, container: name }, `CNI DEL of ${which} failed; the netns removal cleans up`),
-        ),
-      ),
-    );
-    await deleteNetns(entry.netns);
+    await this.detach(entry);
     this.containers.delete(name);
   }
 
@@ -198,6 +244,10 @@ class CniJobNetwork implements JobNetwork {
 
   async destroy(): Promise<void> {
     this.destroyed = true;
+    const spare = await this.spare?.catch(() => undefined);
+    this.spare = undefined;
+    if (spare)
+      await this.detach(spare).catch((err) => this.log.warn({ err }, 'detach of the spare place failed'));
     for (const name of [...this.containers.keys()]) {
       await this.removeContainer(name).catch((err) =>
         this.log.warn({ err, container: name }, 'detach failed'),
