@@ -118,7 +118,7 @@ async function measure(redis: Redis, label: string, rounds: number, through?: Se
     base.push(await step(sink(() => {})));
     if (last.jobId) await redis.del(`slipway:log:${last.jobId}`);
     const jobId = `${label}-${i}`;
-    const writer = await createLogWriter(redis, jobId);
+    const writer = await createLogWriter(redis, jobId, { spoolDir: join(tmpdir(), 'slipway-bench-spool') });
     withWriter.push(await step(sink((l) => writer.write('step', l))));
     const f = performance.now();
     await writer.close();

@@ -1,0 +1,34 @@
+import type { Redis } from 'ioredis';
+import { log as rootLog } from '../../lib/log.js';
+import type { SealedEntry } from './log-spool.js';
+
+const log = rootLog.child({ module: 'worker/log-writer' });
+
+/** Matches Redis's refusal of an id not above the stream's top: that entry is already there. */
+const ALREADY_THERE = /equal or smaller than the target stream top item/;
+const SEND_ATTEMPTS = 5;
+
+/**
+ * The sending half of a LogWriter for stream `key`: each call pipelines one `XADD` per entry
+ * and resolves true once Redis holds them all. Idempotent per entry: a refusal for an id not
+ * above the stream's top means the entry is already there (resent after a reconnect, or sent
+ * twice) and counts as stored. Other errors are retried with backoff, 5 attempts; then it
+ * resolves false and logs (the entries may still sit in ioredis's offline queue).
+ */
+export function logSender(redis: Redis, key: string, jobId: string) {
+  return async (batch: readonly SealedEntry[]): Promise<boolean> => {
+    for (let attempt = 1; ; attempt++) {
+      const pipe = redis.pipeline();
+      for (const { entry } of batch) pipe.xadd(key, entry.id, ...entry.fields);
+      const results = (await pipe.exec().catch((err: Error) => [[err, null]])) ?? [];
+      const failed = results.find(([err]) => err && !ALREADY_THERE.test(err.message));
+      if (!failed) return true;
+      if (attempt >= SEND_ATTEMPTS) {
+        const lines = batch.reduce((s, b) => s + b.lines, 0);
+        log.error({ jobId, lines, err: failed[0] }, 'log lines could not be stored; dropped');
+        return false;
+      }
+      await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+    }
+  };
+}
