@@ -9,8 +9,8 @@ const ALREADY_THERE = /equal or smaller than the target stream top item/;
 const SEND_ATTEMPTS = 5;
 
 /**
- * The sending half of a LogWriter for stream `key`: each call pipelines one `XADD` per entry
- * and resolves true once Redis holds them all. Idempotent per entry: a refusal for an id not
+ * The sending half of a LogWriter for stream `key`: each call sends one `XADD` per entry
+ * (back to back, not waiting between them) and resolves true once Redis holds them all. Idempotent per entry: a refusal for an id not
  * above the stream's top means the entry is already there (resent after a reconnect, or sent
  * twice) and counts as stored. Other errors are retried with backoff, 5 attempts; then it
  * resolves false and logs (the entries may still sit in ioredis's offline queue).
@@ -18,14 +18,21 @@ const SEND_ATTEMPTS = 5;
 export function logSender(redis: Redis, key: string, jobId: string) {
   return async (batch: readonly SealedEntry[]): Promise<boolean> => {
     for (let attempt = 1; ; attempt++) {
-      const pipe = redis.pipeline();
-      for (const { entry } of batch) pipe.xadd(key, entry.id, ...entry.fields);
-      const results = (await pipe.exec().catch((err: Error) => [[err, null]])) ?? [];
-      const failed = results.find(([err]) => err && !ALREADY_THERE.test(err.message));
+      // One command each rather than a pipeline: ioredis writes them back to back all the same,
+      // without first copying every entry into one more buffer.
+      const results = await Promise.all(
+        batch.map(({ entry }) =>
+          redis.xadd(key, entry.id, ...entry.fields).then(
+            () => undefined,
+            (err: Error) => err,
+          ),
+        ),
+      );
+      const failed = results.find((err) => err && !ALREADY_THERE.test(err.message));
       if (!failed) return true;
       if (attempt >= SEND_ATTEMPTS) {
         const lines = batch.reduce((s, b) => s + b.lines, 0);
-        log.error({ jobId, lines, err: failed[0] }, 'log lines could not be stored; dropped');
+        log.error({ jobId, lines, err: failed }, 'log lines could not be stored; dropped');
         return false;
       }
       await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));

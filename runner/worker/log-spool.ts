@@ -10,6 +10,8 @@ export interface SealedEntry {
   bytes: number;
 }
 
+/** Bytes of a read buffer: one 256 KiB entry and its header fit. */
+const BODY_BYTES = 320 * 1024;
 /** Per record: header length, text length, lines, counted bytes (u32 each). */
 const HEAD = 16;
 
@@ -26,6 +28,9 @@ export class LogSpool {
   private writePos = 0;
   private readPos = 0;
   private removed = false;
+  /** Read buffers made by `shift` (never from Node's shared pool), and those free for reuse. */
+  private readonly bodies = new WeakSet<ArrayBufferLike>();
+  private readonly free: Buffer[] = [];
   /** Entries, lines and counted bytes queued in the file. */
   count = 0;
   lines = 0;
@@ -73,7 +78,14 @@ export class LogSpool {
     this.readAll(head, this.readPos);
     const metaLen = head.readUInt32LE(0);
     const textLen = head.readUInt32LE(4);
-    const body = Buffer.allocUnsafe(metaLen + textLen);
+    const need = metaLen + textLen;
+    const free = this.free.findIndex((b) => b.length >= need);
+    let whole = free === -1 ? undefined : this.free.splice(free, 1)[0];
+    if (!whole) {
+      whole = Buffer.allocUnsafeSlow(Math.max(need, BODY_BYTES));
+      this.bodies.add(whole.buffer);
+    }
+    const body = whole.subarray(0, need);
     this.readAll(body, this.readPos + HEAD);
     const [id, ...fields] = JSON.parse(body.toString('utf8', 0, metaLen)) as string[];
     const s: SealedEntry = {
@@ -87,6 +99,15 @@ export class LogSpool {
     this.bytes -= s.bytes;
     if (this.count === 0) this.reset();
     return s;
+  }
+
+  /**
+   * Hands back the text of an entry from `shift` once nothing refers to it any more (stored in
+   * Redis, or given up on); its buffer is used for a later entry. Others are ignored.
+   */
+  recycle(text: Buffer): void {
+    if (!this.bodies.has(text.buffer) || this.free.length >= 4) return;
+    this.free.push(Buffer.from(text.buffer, 0, text.buffer.byteLength));
   }
 
   /** Closes and deletes the file (if made); the queue is empty afterwards and takes nothing more. Never throws. */

@@ -215,7 +215,12 @@ export async function createLogWriter(
       inFlight += size;
       const sent = await send(batch);
       inFlight -= size;
-      if (sent) for (const { entry } of batch) open.recycle(entry.fields[entry.fields.length - 1] as Buffer);
+      if (sent)
+        for (const { entry } of batch) {
+          const text = entry.fields[entry.fields.length - 1] as Buffer;
+          open.recycle(text);
+          spool.recycle(text);
+        }
       else droppedTotal += batch.reduce((n, s) => n + s.lines, 0);
     }
   };
