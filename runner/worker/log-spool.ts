@@ -10,8 +10,8 @@ export interface SealedEntry {
   bytes: number;
 }
 
-/** Bytes of a read buffer: one 256 KiB entry and its header fit. */
-const BODY_BYTES = 320 * 1024;
+/** Bytes of a read buffer: one 64 KiB entry (a writer's default) and its header fit. */
+const BODY_BYTES = 96 * 1024;
 /** Per record: header length, text length, lines, counted bytes (u32 each). */
 const HEAD = 16;
 

@@ -11,7 +11,10 @@ const log = rootLog.child({ module: 'worker/log-writer' });
 export interface LogWriterOptions {
   /** Number of the first line written (default: one after the stream's last line, 1 if none). */
   startAt?: number;
-  /** An entry is sealed as soon as it holds this many bytes (default 256 KiB). */
+  /**
+   * An entry is sealed as soon as it holds this many bytes (default 64 KiB: a reader's string of
+   * an entry's text then stays in V8's young generation, where garbage is cheap).
+   */
   batchBytes?: number;
   /** Bytes of sealed entries kept in memory; later ones wait in the spool file (default 4 MiB). */
   memoryBytes?: number;
@@ -77,13 +80,13 @@ export async function createLogWriter(
   const key = wireKeys.log(jobId);
   const top = await lastLine(redis, key);
   let last = opts.startAt !== undefined ? opts.startAt - 1 : top;
-  const batchBytes = opts.batchBytes ?? 256 * 1024;
+  const batchBytes = opts.batchBytes ?? 64 * 1024;
   const memoryBytes = opts.memoryBytes ?? 4 * 1024 * 1024;
   const paceMs = opts.paceMs ?? 100;
   const maxBuffer = opts.maxBufferBytes ?? 16 * 1024 * 1024;
   const spool = new LogSpool(opts.spoolDir ?? tmpdir(), jobId);
   const send = logSender(redis, key, jobId);
-  const open = new LogBatchBuilder();
+  const open = new LogBatchBuilder(batchBytes + (batchBytes >> 2));
   let openBytes = 0;
   const queue: Queued[] = [];
   let queuedInMemory = 0;

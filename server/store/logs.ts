@@ -4,8 +4,9 @@ import type { LogArchive } from './log-archive.js';
 import { linesAfter } from './log-lines.js';
 
 /**
- * Entries read from a live stream per XRANGE (each holds up to a writer's batch, 256 KiB):
- * 4 keeps a page (and the one asked for meanwhile) at about 1 MiB each.
+ * Entries read from a live stream per XRANGE (each holds a writer's batch, 64 KiB by default):
+ * a page, and the one asked for meanwhile, of about 256 KiB each (16 a page: peak RSS ~35 MiB
+ * higher, the replies then being large objects).
  */
 const PAGE = 4;
 
