@@ -10,20 +10,22 @@ export interface DataDirGcReport {
   buildScratch: number;
   /** Lock files of RUN --mount=type=cache dirs and unfinished job cache copies. */
   cacheLeftovers: number;
+  /** Log spool files of jobs whose log was never closed. */
+  logSpools: number;
 }
 
 const names = (dir: string) => readdir(dir).catch(() => [] as string[]);
 
 /**
  * Removes the files a killed run of this data dir left outside the runtime: job workspaces
- * (`workspaces/*`), build scratch (`build/*`, overlay mounts unmounted first), the lock files
+ * (`workspaces/*`), job log spools (`log-spool/*`), build scratch (`build/*`, overlay mounts unmounted first), the lock files
  * of cache mounts (`build-cache-mounts/**\/*.lock`; flock locks die with their holder, the files
  * stay) and half-done job cache copies (`cache/<repo>/<ref>/*.tmp-*`). Nothing is removed
  * through a mount still in place. Only for the sole user of the data dir (see `leaseDataDir`),
  * after gcRuntime, before any job runs: every workspace and scratch dir then is a dead run's.
  */
 export async function gcDataDir(dataDir: string, log: Logger): Promise<DataDirGcReport> {
-  const report: DataDirGcReport = { workspaces: 0, buildScratch: 0, cacheLeftovers: 0 };
+  const report: DataDirGcReport = { workspaces: 0, buildScratch: 0, cacheLeftovers: 0, logSpools: 0 };
   const removeAll = async (parent: string, key: 'workspaces' | 'buildScratch') => {
     for (const name of await names(parent)) {
       await unmountOverlay(join(parent, name)).then(
@@ -34,6 +36,11 @@ export async function gcDataDir(dataDir: string, log: Logger): Promise<DataDirGc
   };
   await removeAll(dataDirPaths.workspaces(dataDir), 'workspaces');
   await removeAll(dataDirPaths.buildScratchRoot(dataDir), 'buildScratch');
+  const spools = dataDirPaths.logSpools(dataDir);
+  for (const name of await names(spools)) {
+    await rm(join(spools, name), { force: true });
+    report.logSpools++;
+  }
   const mounts = dataDirPaths.buildCacheMounts(dataDir);
   for (const scope of await names(mounts)) {
     const files = scope.endsWith('.lock')
@@ -52,7 +59,7 @@ export async function gcDataDir(dataDir: string, log: Logger): Promise<DataDirGc
           await rm(join(caches, repo, ref, key), { recursive: true, force: true });
           report.cacheLeftovers++;
         }
-  if (report.workspaces || report.buildScratch || report.cacheLeftovers)
+  if (report.workspaces || report.buildScratch || report.cacheLeftovers || report.logSpools)
     log.info(report, 'removed data dir leftovers of an earlier run');
   return report;
 }

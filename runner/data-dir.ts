@@ -13,6 +13,7 @@ import { join } from 'node:path';
  *   network/jobs, network/ipam  job network records and IPAM leases
  *   workspaces/<job>          a job's checked-out workspace (removed after the job)
  *   artifacts/<job>           a job's collected artifacts
+ *   log-spool/<job>-<r>.spool log entries of a running job not yet in Redis (removed when its log closes)
  *   cache/<repo>/<ref>/<key>  job `cache:` directories, by repository and branch/PR/tag
  *   build/<id>                per-build scratch (removed at the end of the build)
  *   build-cache/              builder cache entries; file-digests/ the context digest cache
@@ -38,6 +39,7 @@ export const dataDirPaths = {
   workspaces: (d: string) => join(d, 'workspaces'),
   workspace: (d: string, jobKey: string) => join(d, 'workspaces', jobKey),
   artifacts: (d: string, jobKey: string) => join(d, 'artifacts', jobKey),
+  logSpools: (d: string) => join(d, 'log-spool'),
   jobCaches: (d: string) => join(d, 'cache'),
   jobCache: (d: string, repoKey: string, ref: string, key: string) =>
     join(d, 'cache', repoKey, shortHash(ref), key),

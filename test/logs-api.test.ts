@@ -76,7 +76,7 @@ test('the log as text (ANSI kept) and as NDJSON; unknown job 404, private job 40
 
 test('SSE while lines are written: disconnect after 30, resume with Last-Event-ID, exactly the rest, then end', async () => {
   jobs.set('live-1', { state: 'running' });
-  const w = await createLogWriter(redis, 'live-1', { flushMs: 10 });
+  const w = await createLogWriter(redis, 'live-1');
   let n = 0;
   const producer = setInterval(() => {
     for (let i = 0; i < 5 && n < 200; i++) w.write('step', line(`line ${++n}`));
@@ -121,7 +121,7 @@ test('SSE of an archived log: the same lines, resumable, and the end event', asy
 
 test('a live reader whose log is archived while it waits gets every line once and the end', async () => {
   jobs.set('move-1', { state: 'running' });
-  const w = await createLogWriter(redis, 'move-1', { flushMs: 5 });
+  const w = await createLogWriter(redis, 'move-1');
   const reading = readSse(`${base}/move-1/log/stream`);
   for (let i = 1; i <= 20; i++) w.write('step', line(`line ${i}`));
   await w.flush();

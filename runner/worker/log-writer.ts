@@ -1,12 +1,9 @@
+import { tmpdir } from 'node:os';
 import type { Redis } from 'ioredis';
 import { log as rootLog } from '../../lib/log.js';
-import {
-  LogBatchBuilder,
-  type LogLine,
-  type LogStreamEntryOut,
-  logEntryLast,
-  wireKeys,
-} from '../../pipelines/index.js';
+import { LogBatchBuilder, type LogLine, logEntryLast, wireKeys } from '../../pipelines/index.js';
+import { logSender } from './log-send.js';
+import { LogSpool, type SealedEntry } from './log-spool.js';
 
 const log = rootLog.child({ module: 'worker/log-writer' });
 
@@ -14,52 +11,66 @@ const log = rootLog.child({ module: 'worker/log-writer' });
 export interface LogWriterOptions {
   /** Number of the first line written (default: one after the stream's last line, 1 if none). */
   startAt?: number;
-  /** Longest a line waits before its batch is sent (default 50 ms). */
-  flushMs?: number;
-  /** An entry is sealed and sent as soon as it holds this many bytes (default 256 KiB). */
+  /**
+   * An entry is sealed as soon as it holds this many bytes (default 64 KiB: a reader's string of
+   * an entry's text then stays in V8's young generation, where garbage is cheap).
+   */
   batchBytes?: number;
-  /** Bytes buffered beyond which lines are dropped and counted (default 16 MiB). */
+  /** Bytes of sealed entries kept in memory; later ones wait in the spool file (default 4 MiB). */
+  memoryBytes?: number;
+  /** Directory of the spool file (default: the OS temp dir; a runner uses its data dir). */
+  spoolDir?: string;
+  /** While output is heavy and entries wait in the spool, one entry is sent per this many ms (default 100). */
+  paceMs?: number;
+  /** Only when the spool cannot be written: bytes held beyond which lines are dropped (default 16 MiB). */
   maxBufferBytes?: number;
 }
 
 /** A job's log stream as the executor writes it (see createLogWriter). */
 export interface LogWriter {
-  /** Buffers one line (synchronous, never throws, never blocks). */
+  /** Buffers one line (synchronous, never throws, never waits on Redis). */
   write(source: string, line: LogLine): void;
   /** Resolves once every line written so far is in Redis. */
   flush(): Promise<void>;
-  /** Flushes, then ignores further writes. */
+  /** Flushes, removes the spool file, then ignores further writes. Idempotent. */
   close(): Promise<void>;
-  /** Lines dropped because Redis could not keep up (each run of them has a marker line). */
+  /** Lines dropped (the spool could not be written, or Redis refused them for good). */
   readonly dropped: number;
   /** Number of the last line written (0 before the first). */
   readonly lastNumber: number;
+  /** Bytes of lines held in memory: the open entry, sealed entries waiting, the send in flight. */
+  readonly bufferedBytes: number;
+  /** Bytes of lines waiting in the spool file. */
+  readonly spooledBytes: number;
 }
 
-/** Matches Redis's refusal of an id not above the stream's top: that entry is already there. */
-const ALREADY_THERE = /equal or smaller than the target stream top item/;
-const SEND_ATTEMPTS = 5;
 /** Bytes counted per buffered line beside its text (array slots, its length in the entry). */
 const LINE_OVERHEAD = 16;
-/** Most bytes of entries sent in one pipeline. */
-const SEND_BYTES = 4 * 1024 * 1024;
+/** Most bytes of entries sent in one pipeline when not pacing. */
+const SEND_BYTES = 1024 * 1024;
+/** Bytes waiting beyond which heavy output paces sending (two entries). */
+const PACE_ABOVE_BYTES = 512 * 1024;
+/** How often the output rate is looked at while pacing. */
+const TICK_MS = 25;
+/** Output faster than this (bytes per ms, ~1 MB/s) counts as heavy. */
+const HEAVY_BYTES_PER_MS = 1000;
 
-interface Sealed {
-  entry: LogStreamEntryOut;
-  lines: number;
-  bytes: number;
-}
+/** Entries waiting, oldest first: in memory, or a run of `spooled` entries in the spool file. */
+type Queued = SealedEntry | { spooled: number };
 
 /**
  * Opens the log stream of job `jobId` (`wireKeys.log`) for writing. Lines are numbered on
- * `write` and packed many to an entry (see LogEntry): an entry is sealed at `batchBytes`, or
- * when it is sent (at the latest `flushMs` after its first line); one pipelined send of sealed
- * entries is in flight at a time. Entry ids are the number of their last line, so a resent
- * entry (after a reconnect, or a failed send retried) is refused by Redis and that refusal is
- * ignored; lines numbered at or below the stream's top when opened (a retried job resending
- * from `startAt`) are already there and skipped. Memory is bounded: while more than
- * `maxBufferBytes` wait or are in flight, lines are dropped and a `[N lines dropped: log too
- * fast]` line is written once there is room again. The caller owns `redis`.
+ * `write` and packed many to an entry (see LogEntry), sealed at `batchBytes` or when sent. No
+ * line is dropped while the disk takes the spool: sealed entries beyond `memoryBytes` go to a
+ * spool file in `spoolDir` and are sent from there in order. Sending: when nothing is in flight
+ * the lines written so far go at once (the first line of a step waits for no timer); lines
+ * written meanwhile go with the next send. While the step's output is heavy (over ~1 MB/s) and
+ * entries wait in the spool, sending is paced (one entry per `paceMs`) so that Redis and the
+ * client's CPU leave the step alone; once output is quiet, or on flush, it catches up at full
+ * speed. Entry ids are the number of their last line, so a resent entry is refused by Redis
+ * and ignored; lines numbered at or below the stream's top when opened are skipped. Only if the
+ * spool cannot be written, lines past `maxBufferBytes` are dropped and counted by a
+ * `[N lines dropped: the log spool could not be written]` line. The caller owns `redis`.
  */
 export async function createLogWriter(
   redis: Redis,
@@ -69,19 +80,30 @@ export async function createLogWriter(
   const key = wireKeys.log(jobId);
   const top = await lastLine(redis, key);
   let last = opts.startAt !== undefined ? opts.startAt - 1 : top;
-  const flushMs = opts.flushMs ?? 50;
-  const batchBytes = opts.batchBytes ?? 256 * 1024;
+  const batchBytes = opts.batchBytes ?? 64 * 1024;
+  const memoryBytes = opts.memoryBytes ?? 4 * 1024 * 1024;
+  const paceMs = opts.paceMs ?? 100;
   const maxBuffer = opts.maxBufferBytes ?? 16 * 1024 * 1024;
-  const open = new LogBatchBuilder();
+  const spool = new LogSpool(opts.spoolDir ?? tmpdir(), jobId);
+  const send = logSender(redis, key, jobId);
+  const open = new LogBatchBuilder(batchBytes + (batchBytes >> 2));
   let openBytes = 0;
-  const sealed: Sealed[] = [];
-  let buffered = 0;
+  const queue: Queued[] = [];
+  let queuedInMemory = 0;
+  let inFlight = 0;
+  let spoolBroken = false;
   let droppedRun = 0;
   let droppedTotal = 0;
   let droppedSource = '';
-  let timer: NodeJS.Timeout | undefined;
-  let inFlight: Promise<void> | undefined;
+  let pump: Promise<void> | undefined;
+  let kicked = false;
+  let flushing = 0;
   let closed = false;
+  let wake: (() => void) | undefined;
+  // Output rate, looked at by the pump only.
+  let rateBytes = 0;
+  let rateSince = performance.now();
+  let heavyNow = false;
 
   const add = (source: string, stream: LogLine['stream'], time: number, text: string) => {
     const n = ++last;
@@ -90,70 +112,147 @@ export async function createLogWriter(
     open.add(n, source, stream, time, text);
     const bytes = text.length + LINE_OVERHEAD;
     openBytes += bytes;
-    buffered += bytes;
+    rateBytes += bytes;
   };
   const seal = () => {
     const lines = open.count;
     const entry = open.take();
-    if (entry) sealed.push({ entry, lines, bytes: openBytes });
+    if (!entry) return;
+    const s: SealedEntry = { entry, lines, bytes: openBytes };
     openBytes = 0;
+    if (queuedInMemory + s.bytes > memoryBytes && !spoolBroken) {
+      if (spool.push(s)) {
+        const tail = queue.at(-1);
+        if (tail && 'spooled' in tail) tail.spooled++;
+        else queue.push({ spooled: 1 });
+        open.recycle(entry.fields[entry.fields.length - 1] as Buffer);
+        return;
+      }
+      spoolBroken = true;
+      log.error({ jobId }, 'the log spool could not be written; lines past the memory bound are dropped');
+    }
+    queue.push(s);
+    queuedInMemory += s.bytes;
   };
   const marker = (time: number) => {
     if (droppedRun === 0) return;
-    add(droppedSource, 'stderr', time, `[${droppedRun} lines dropped: log too fast]`);
+    add(droppedSource, 'stderr', time, `[${droppedRun} lines dropped: the log spool could not be written]`);
     droppedRun = 0;
   };
-  /** Sends `batch`; false when it was given up on (its entries may still sit in ioredis's queue). */
-  const send = async (batch: Sealed[]): Promise<boolean> => {
-    for (let attempt = 1; ; attempt++) {
-      const pipe = redis.pipeline();
-      for (const { entry } of batch) pipe.xadd(key, entry.id, ...entry.fields);
-      const results = (await pipe.exec().catch((err: Error) => [[err, null]])) ?? [];
-      const failed = results.find(([err]) => err && !ALREADY_THERE.test(err.message));
-      if (!failed) return true;
-      if (attempt >= SEND_ATTEMPTS) {
-        const lines = batch.reduce((s, b) => s + b.lines, 0);
-        droppedTotal += lines;
-        log.error({ jobId, lines, err: failed[0] }, 'log lines could not be stored; dropped');
-        return false;
-      }
-      await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+  const heavy = () => {
+    const now = performance.now();
+    if (now - rateSince >= TICK_MS) {
+      heavyNow = rateBytes / (now - rateSince) >= HEAVY_BYTES_PER_MS;
+      rateBytes = 0;
+      rateSince = now;
     }
+    return heavyNow;
   };
-  /** Seals and sends what is buffered, pipeline after pipeline, until nothing is left. */
-  const drain = (): Promise<void> => {
-    if (inFlight) return inFlight;
-    if (timer) clearTimeout(timer);
-    timer = undefined;
-    inFlight = (async () => {
-      for (;;) {
+  /** The oldest waiting entries, up to `cap` bytes (at least one); spool read errors drop its lines. */
+  const take = (cap: number): SealedEntry[] => {
+    const batch: SealedEntry[] = [];
+    let size = 0;
+    while (queue.length > 0 && (batch.length === 0 || size < cap)) {
+      const head = queue[0] as Queued;
+      let s: SealedEntry | undefined;
+      if ('spooled' in head) {
+        try {
+          s = spool.shift();
+        } catch (err) {
+          log.error(
+            { jobId, err, lines: spool.lines },
+            'the log spool could not be read; its lines are lost',
+          );
+          droppedTotal += spool.lines;
+          spool.remove();
+          for (let i = queue.length - 1; i >= 0; i--)
+            if ('spooled' in (queue[i] as Queued)) queue.splice(i, 1);
+          continue;
+        }
+        if (--head.spooled === 0) queue.shift();
+        if (!s) continue;
+      } else {
+        s = head;
+        queue.shift();
+        queuedInMemory -= s.bytes;
+      }
+      batch.push(s);
+      size += s.bytes;
+    }
+    return batch;
+  };
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, ms);
+      wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    }).finally(() => {
+      wake = undefined;
+    });
+  /** Sends what waits, paced while output is heavy and the spool is in use, until nothing is left. */
+  const run = async () => {
+    let lastPaced = 0;
+    for (;;) {
+      if (queue.length === 0) {
+        spoolBroken = false;
         marker(Date.now());
         seal();
-        if (sealed.length === 0) return;
-        let size = 0;
-        let count = 0;
-        while (count < sealed.length && (count === 0 || size < SEND_BYTES))
-          size += (sealed[count++] as Sealed).bytes;
-        const batch = sealed.splice(0, count);
-        const sent = await send(batch);
-        buffered -= size;
-        if (sent)
-          for (const { entry } of batch) open.recycle(entry.fields[entry.fields.length - 1] as Buffer);
+        if (queue.length === 0) return;
       }
-    })().finally(() => {
-      inFlight = undefined;
-    });
-    return inFlight;
+      const backlog = queuedInMemory + spool.bytes;
+      const pacing = flushing === 0 && backlog > PACE_ABOVE_BYTES && heavy();
+      let cap = SEND_BYTES;
+      if (pacing) {
+        const wait = lastPaced + paceMs - performance.now();
+        if (wait > 0) {
+          await sleep(Math.min(wait, TICK_MS));
+          continue;
+        }
+        lastPaced = performance.now();
+        cap = 1;
+      }
+      const batch = take(cap);
+      const size = batch.reduce((n, s) => n + s.bytes, 0);
+      inFlight += size;
+      const sent = await send(batch);
+      inFlight -= size;
+      if (sent)
+        for (const { entry } of batch) {
+          const text = entry.fields[entry.fields.length - 1] as Buffer;
+          open.recycle(text);
+          spool.recycle(text);
+        }
+      else droppedTotal += batch.reduce((n, s) => n + s.lines, 0);
+    }
+  };
+  const start = () => {
+    kicked = false;
+    pump ??= run()
+      .catch((err) => log.error({ jobId, err }, 'log sending stopped'))
+      .finally(() => {
+        pump = undefined;
+        // Lines written while the last send was settling.
+        if (!closed && (open.count > 0 || queue.length > 0)) void start();
+      });
+    return pump;
   };
 
   const flush = async (): Promise<void> => {
-    while (inFlight || open.count > 0 || sealed.length > 0 || droppedRun > 0) await drain();
+    flushing++;
+    try {
+      wake?.();
+      while (pump || open.count > 0 || queue.length > 0 || droppedRun > 0) await start();
+    } finally {
+      flushing--;
+    }
   };
 
   return {
     write(source, line) {
       if (closed) return;
-      if (buffered > maxBuffer) {
+      if (spoolBroken && openBytes + queuedInMemory + inFlight > maxBuffer) {
         if (droppedRun === 0) droppedSource = source;
         droppedRun++;
         droppedTotal++;
@@ -162,20 +261,28 @@ export async function createLogWriter(
       marker(line.time);
       add(source, line.stream, line.time, line.text);
       if (openBytes >= batchBytes) seal();
-      if (inFlight) return;
-      if (sealed.length > 0) void drain();
-      else timer ??= setTimeout(() => void drain(), flushMs);
+      if (!pump && !kicked) {
+        kicked = true;
+        queueMicrotask(start);
+      }
     },
     flush,
     async close() {
       closed = true;
       await flush();
+      spool.remove();
     },
     get dropped() {
       return droppedTotal;
     },
     get lastNumber() {
       return last;
+    },
+    get bufferedBytes() {
+      return openBytes + queuedInMemory + inFlight;
+    },
+    get spooledBytes() {
+      return spool.bytes;
     },
   };
 }

@@ -3,8 +3,12 @@ import { type LogEntry, type LogStreamEntry, wireKeys } from '../../pipelines/in
 import type { LogArchive } from './log-archive.js';
 import { linesAfter } from './log-lines.js';
 
-/** Entries read from a live stream per XRANGE (each holds up to a writer's batch, 256 KiB). */
-const PAGE = 16;
+/**
+ * Entries read from a live stream per XRANGE (each holds a writer's batch, 64 KiB by default):
+ * a page, and the one asked for meanwhile, of about 256 KiB each (16 a page: peak RSS ~35 MiB
+ * higher, the replies then being large objects).
+ */
+const PAGE = 4;
 
 /**
  * Moves a finished job's log from its Redis stream into `archive`, then deletes the stream.
@@ -47,15 +51,18 @@ export async function* readLog(
 
 /**
  * The entries of stream `key` holding lines after `after` (ids from `0-<after+1>`), in pages;
- * each next page starts after the last id read (exclusive range), whatever that id is.
+ * each next page starts after the last id read (exclusive range), whatever that id is. The
+ * next page is asked for while the current one is used, so Redis works while the reader does.
  */
 async function* streamEntries(redis: Redis, key: string, after: number): AsyncGenerator<LogStreamEntry> {
-  let from = `0-${after + 1}`;
-  for (;;) {
-    const page = await redis.xrange(key, from, '+', 'COUNT', PAGE);
+  const read = (from: string): Promise<[string, string[]][]> => redis.xrange(key, from, '+', 'COUNT', PAGE);
+  let next: Promise<[string, string[]][]> | undefined = read(`0-${after + 1}`);
+  while (next) {
+    const page: [string, string[]][] = await next;
+    const last: [string, string[]] | undefined = page.at(-1);
+    next = last && page.length === PAGE ? read(`(${last[0]}`) : undefined;
+    // A reader that stops early leaves the prefetched page unread; it must not reject unseen.
+    next?.catch(() => undefined);
     for (const [id, fields] of page) yield { id, fields };
-    const last = page.at(-1);
-    if (!last || page.length < PAGE) return;
-    from = `(${last[0]}`;
   }
 }

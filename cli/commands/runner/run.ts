@@ -1,5 +1,6 @@
 import { arch, hostname } from 'node:os';
 import { connectRedis, pingRedis, redisUrl } from '../../../lib/redis.js';
+import { dataDirPaths } from '../../../runner/data-dir.js';
 import { createExecutor } from '../../../runner/executor/index.js';
 import { openRunnerHost } from '../../../runner/host.js';
 import { DEFAULT_JOB_DISK_BYTES, pooledRuntime } from '../../../runner/runtime/index.js';
@@ -79,7 +80,7 @@ export async function runnerCommand(opts: RunnerCommandOptions): Promise<number>
       dataDir: host.dataDir,
       executorFor: (secrets) =>
         createExecutor({ host: { ...host, registry }, runtime, secret: (n) => secrets[n] }),
-      openLog: (jobId) => createLogWriter(redis, jobId),
+      openLog: (jobId) => createLogWriter(redis, jobId, { spoolDir: dataDirPaths.logSpools(host.dataDir) }),
     });
     console.log(
       `slipway runner ${name} [${labels.join(', ')}] taking jobs from ${url} (${opts.concurrency} at once)`,
