@@ -3,9 +3,13 @@
 // sent by this process; the latency is from sending it to the first log line of the first step
 // arriving over SSE; pushes are 1.5 s apart, so each meets an idle warm runner. Prints p50/p95 and where the time goes (webhook → run stored → job queued
 // → taken by the runner → step started → first line), beside the Runtime's own per-step cost.
+// Then a step printing 100 MB: its throughput to the server's archive and the peak RSS of the
+// server and runner processes (the shipped bundle, built first).
 // Usage (as root): npx tsx bench/latency.ts [--pushes 20]
 import './lib/quiet-logs.js';
 import { createHmac, randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { runTool } from '../lib/proc.js';
 import { getJobs, getRun } from '../server/store/index.js';
 import { startCiSystem } from '../test/helpers/ci-system.js';
 import { testGitRepo } from '../test/helpers/git-repo.js';
@@ -14,8 +18,10 @@ import { runtimeStepMedian } from './lib/runtime-contender.js';
 
 const pushes = Number(process.argv[process.argv.indexOf('--pushes') + 1]) || 20;
 
+// The server and runner run the shipped bundle (dist/), as `npm ci` builds it.
+await runTool(process.execPath, ['scripts/bundle.mjs']);
 const ci = await startCiSystem();
-await ci.startRunner('bench-1', ['--labels', 'linux']);
+const runner = await ci.startRunner('bench-1', ['--labels', 'linux']);
 const name = 'bench/latency';
 const work = await testGitRepo({
   '.slipway.yml': 'image: busybox:latest\njobs:\n  first:\n    steps:\n      - run: echo first line\n',
@@ -112,4 +118,28 @@ const p50 = pct(
   0.5,
 );
 console.log(`p50 ${p50} ms (target < 150 ms): ${(p50 / runtime).toFixed(1)}x the Runtime's step cost`);
+// A step printing 100 MB through the whole system: runner → Redis → archive on the server.
+const MB = 100;
+const line = 'compiling module 0042 of the busy build step, with some more text, ok';
+await work.commit(
+  {
+    '.slipway.yml': `image: busybox:latest\njobs:\n  first:\n    steps:\n      - run: yes '${line}' | head -c ${MB * 1_000_000}\n`,
+  },
+  'loud step',
+);
+const loud = await push(await work.commit({}, 'loud'));
+const [last] = await ci.finishedRuns(name, 1);
+const [job] = await getJobs(ci.redis, last?.jobs ?? []);
+const step = job?.steps[0];
+const stepStart = step?.startedAt ?? 0;
+const archivedMs = (last?.finishedAt ?? 0) - stepStart;
+const hwm = async (pid: number | undefined) =>
+  Number(/VmHWM:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+console.log(`a step printing ${MB} MB (${job?.state}; its first line over SSE after ${loud.total} ms):`);
+console.log(
+  `  step ran ${step?.result?.durationMs} ms; step start → run finished, log archived: ${archivedMs} ms = ${(MB / (archivedMs / 1000)).toFixed(0)} MB/s (target >= 50)`,
+);
+console.log(
+  `  peak RSS: server ${(await hwm(ci.server.child.pid)).toFixed(0)} MiB, runner ${(await hwm(runner.child.pid)).toFixed(0)} MiB (target < 200 each)`,
+);
 process.exit(0);
