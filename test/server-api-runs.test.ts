@@ -5,7 +5,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Hono } from 'hono';
 import type { Redis } from '../lib/redis.js';
 import { RUNNER_OFFLINE_MS, wireKeys } from '../pipelines/index.js';
-import { startRunnerWorker } from '../runner/worker/index.js';
 import {
   jobRoutes,
   onApiError,
@@ -17,14 +16,11 @@ import {
   type runSummary,
   type runView,
 } from '../server/api/index.js';
-import { consumeReports } from '../server/queue/index.js';
-import { applyReport, type RunsDeps, startRuns } from '../server/runs/index.js';
+import { type RunsDeps, startRuns } from '../server/runs/index.js';
 import { createApiToken, type Repo } from '../server/store/index.js';
-import { onCleanup } from './helpers/cleanup.js';
 import { createFakeExecutor, type FakeJob } from './helpers/fake-executor.js';
 import { git, testGitRepo } from './helpers/git-repo.js';
-import { testRunsDeps } from './helpers/runs-deps.js';
-import { tempDir } from './helpers/tmp.js';
+import { startScriptedFleet, testRunsDeps } from './helpers/runs-deps.js';
 
 /**
  * The runs, jobs and runners routes through app.request over real Redis, BullMQ and git, with
@@ -47,25 +43,8 @@ const executor = createFakeExecutor(script);
 before(async () => {
   deps = await testRunsDeps();
   redis = deps.redis;
-  const consumer = consumeReports(redis, (r) => applyReport(deps, r));
-  onCleanup(() => consumer.close());
-  for (const name of ['r1', 'r2']) {
-    const runner = await startRunnerWorker({
-      redis,
-      name,
-      labels: ['linux'],
-      concurrency: 1,
-      dataDir: await tempDir(name),
-      executorFor: () => executor,
-      openLog: async () => ({
-        write: () => undefined,
-        flush: async () => undefined,
-        close: async () => undefined,
-      }),
-      discoverMs: 100,
-    });
-    onCleanup(() => runner.stop(1_000));
-  }
+  // Two runners with one slot each, as in a small fleet; the executor is scripted (no root).
+  await startScriptedFleet(deps, executor);
   app = new Hono()
     .route('/api/repos', repoRunRoutes(deps))
     .route('/api/runs', runRoutes(deps))

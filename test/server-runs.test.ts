@@ -4,15 +4,11 @@ import { before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from '../lib/redis.js';
 import { jobQueueName, KEY_PREFIX } from '../pipelines/index.js';
-import { startRunnerWorker } from '../runner/worker/index.js';
-import { consumeReports } from '../server/queue/index.js';
-import { applyReport, cancelRun, pendingReason, type RunsDeps, startRuns } from '../server/runs/index.js';
+import { cancelRun, pendingReason, type RunsDeps, startRuns } from '../server/runs/index.js';
 import { getJobs, getRun, type Repo, type RunRecord } from '../server/store/index.js';
-import { onCleanup } from './helpers/cleanup.js';
 import { createFakeExecutor } from './helpers/fake-executor.js';
 import { testGitRepo } from './helpers/git-repo.js';
-import { testRunsDeps } from './helpers/runs-deps.js';
-import { tempDir } from './helpers/tmp.js';
+import { startScriptedFleet, testRunsDeps } from './helpers/runs-deps.js';
 
 /**
  * The orchestration over real Redis, BullMQ and git: pushes become runs, jobs follow their DAG
@@ -32,26 +28,8 @@ const executor = createFakeExecutor({
 before(async () => {
   deps = await testRunsDeps();
   redis = deps.redis;
-  const consumer = consumeReports(redis, (r) => applyReport(deps, r));
-  onCleanup(() => consumer.close());
   // Two runners with one slot each, as in a small fleet; the executor is scripted (no root).
-  for (const name of ['r1', 'r2']) {
-    const runner = await startRunnerWorker({
-      redis,
-      name,
-      labels: ['linux'],
-      concurrency: 1,
-      dataDir: await tempDir(name),
-      executorFor: () => executor,
-      openLog: async () => ({
-        write: () => undefined,
-        flush: async () => undefined,
-        close: async () => undefined,
-      }),
-      discoverMs: 100,
-    });
-    onCleanup(() => runner.stop(1_000));
-  }
+  await startScriptedFleet(deps, executor);
 });
 
 async function repoWith(pipeline: string): Promise<{ repo: Repo; sha: string }> {

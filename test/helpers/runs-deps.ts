@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { connectRedis } from '../../lib/redis.js';
-import { bullJobQueue } from '../../server/queue/index.js';
-import type { RunsDeps } from '../../server/runs/index.js';
+import type { Executor } from '../../runner/executor/index.js';
+import { startRunnerWorker } from '../../runner/worker/index.js';
+import { bullJobQueue, consumeReports } from '../../server/queue/index.js';
+import { applyReport, type RunsDeps } from '../../server/runs/index.js';
 import { makeKeyring, RepoStore } from '../../server/store/index.js';
 import { onCleanup } from './cleanup.js';
 import { testRedis } from './redis.js';
@@ -20,4 +22,35 @@ export async function testRunsDeps(): Promise<RunsDeps> {
   const queue = bullJobQueue(redis);
   onCleanup(() => queue.close());
   return { redis, queue, repos, dataDir: await tempDir('server'), publicUrl: 'http://127.0.0.1:9' };
+}
+
+/**
+ * A small fleet over `deps`: the reports consumer applying reports, and runners `names` with
+ * labels [linux] and one slot each, running `executor` (a scripted one: no root) with a log
+ * that keeps nothing. All stopped after the test file.
+ */
+export async function startScriptedFleet(
+  deps: RunsDeps,
+  executor: Executor,
+  names: readonly string[] = ['r1', 'r2'],
+): Promise<void> {
+  const consumer = consumeReports(deps.redis, (r) => applyReport(deps, r));
+  onCleanup(() => consumer.close());
+  for (const name of names) {
+    const runner = await startRunnerWorker({
+      redis: deps.redis,
+      name,
+      labels: ['linux'],
+      concurrency: 1,
+      dataDir: await tempDir(name),
+      executorFor: () => executor,
+      openLog: async () => ({
+        write: () => undefined,
+        flush: async () => undefined,
+        close: async () => undefined,
+      }),
+      discoverMs: 100,
+    });
+    onCleanup(() => runner.stop(1_000));
+  }
 }
