@@ -9,6 +9,7 @@ import {
   pidsProblem,
   SIZE_HINT,
 } from '../pipelines/index.js';
+import type { RunnerHostOptions } from '../runner/host.js';
 import type { ResourceLimits } from '../runner/runtime/index.js';
 
 /** Commander's accumulator for repeatable options (`--x a --x b` → `['a', 'b']`). */
@@ -119,4 +120,46 @@ export function parseCountOption(value: string): number {
   const n = /^\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
   if (!(n >= 1 && n <= 1000)) throw new InvalidArgumentError(`expected a whole number from 1 to 1000`);
   return n;
+}
+
+/** The flags of a command that runs jobs on this host (`exec`, `runner`). */
+export interface JobHostFlags extends HostFlags, LimitFlags {
+  allowRegistry?: string[];
+}
+
+/**
+ * Adds the flags of a command that runs jobs on this host: the default container limits
+ * (`--memory`, `--disk`, `--cpus`, `--pids`), `--data-dir`, `--insecure-registry` and
+ * `--allow-registry`.
+ */
+export function addJobHostFlags(cmd: Command): Command {
+  cmd
+    .option(
+      '--memory <size>',
+      'memory limit of every step and service whose pipeline sets none (512M, 1G; default 2G, at most half the host)',
+      parseMemoryOption,
+    )
+    .option(
+      '--disk <size>',
+      "disk of every job whose pipeline sets none: its workspace plus its containers' writes (default 10G)",
+      parseDiskOption,
+    )
+    .option('--cpus <n>', 'CPU limit (cores, e.g. 1.5) where the pipeline sets none', parseCpusOption)
+    .option('--pids <n>', 'process limit where the pipeline sets none (default 1024)', parsePidsOption);
+  return addHostFlags(cmd, true).option(
+    '--allow-registry <host>',
+    'let jobs pull from this registry although it is on a loopback or link-local address (repeatable)',
+    collect,
+  );
+}
+
+/** The runner host options addJobHostFlags' flags give (the caller adds the runtime). */
+export function jobHostOptions(f: JobHostFlags): RunnerHostOptions {
+  return {
+    dataDir: f.dataDir,
+    insecureRegistries: f.insecureRegistry,
+    hostRegistries: f.allowRegistry ?? [],
+    limits: defaultLimits(f),
+    ...(f.disk ? { jobDiskBytes: f.disk } : {}),
+  };
 }

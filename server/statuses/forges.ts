@@ -33,15 +33,8 @@ const GITLAB_STATES: Record<StatusState, string> = {
   error: 'failed',
 };
 
-/** Gitea/Forgejo `state`: pending, success, error, failure, warning. */
-const GITEA_STATES: Record<StatusState, string> = {
-  pending: 'pending',
-  running: 'pending',
-  success: 'success',
-  failure: 'failure',
-  cancelled: 'error',
-  error: 'error',
-};
+/** Gitea/Forgejo `state` (pending, success, error, failure, warning): GitHub's mapping. */
+const GITEA_STATES: Record<StatusState, string> = GITHUB_STATES;
 
 /** The one HTTP request that sets a commit status; `headers` hold the token (never log them). */
 export interface StatusRequest {

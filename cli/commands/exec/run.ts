@@ -1,14 +1,14 @@
 import { resolve } from 'node:path';
 import { openRunnerHost } from '../../../runner/host.js';
 import { defaultUsernsMapping, type UsernsMapping } from '../../../runner/runtime/index.js';
-import { defaultLimits, type HostFlags, type LimitFlags } from '../../flags.js';
+import { type JobHostFlags, jobHostOptions } from '../../flags.js';
 import { cancellableBySignals } from '../../local/cancel.js';
 import { loadRepository, runRepository } from '../../local/run-repository.js';
 import { formatDuration } from '../../local/terminal-reporter.js';
 import { secretValues } from './secrets.js';
 
 /** `slipway exec`'s options as commander gives them. */
-export interface ExecOptions extends LimitFlags, HostFlags {
+export interface ExecOptions extends JobHostFlags {
   job?: string[];
   event: string;
   branch?: string;
@@ -20,7 +20,6 @@ export interface ExecOptions extends LimitFlags, HostFlags {
   /** `--userns` (the default range) or `--userns HOSTID:SIZE`. */
   userns?: boolean | string;
   keepWorkspace?: boolean;
-  allowRegistry?: string[];
   egressDeny?: string[];
   egressAllow?: string[];
   artifactsLimit?: number;
@@ -59,19 +58,15 @@ export async function execCommand(dir: string, opts: ExecOptions): Promise<numbe
     return 1;
   }
   const host = await openRunnerHost({
-    dataDir: opts.dataDir,
-    insecureRegistries: opts.insecureRegistry,
-    hostRegistries: opts.allowRegistry ?? [],
+    ...jobHostOptions(opts),
     runtime: {
       binary: opts.runtime,
       compatSyscalls: opts.compatSyscalls === true,
       ...(userns ? { userns } : {}),
     },
-    limits: defaultLimits(opts),
     ...(opts.egressDeny || opts.egressAllow
       ? { egress: { deny: opts.egressDeny ?? [], ...(opts.egressAllow ? { allow: opts.egressAllow } : {}) } }
       : {}),
-    ...(opts.disk ? { jobDiskBytes: opts.disk } : {}),
     onPull: (ref, p) => {
       if (p.state === 'done' && p.kind === 'layer')
         console.log(`pulled ${ref} layer ${p.digest.slice(7, 19)}`);

@@ -5,17 +5,19 @@ import { createExecutor } from '../../../runner/executor/index.js';
 import { openRunnerHost } from '../../../runner/host.js';
 import { DEFAULT_JOB_DISK_BYTES, pooledRuntime } from '../../../runner/runtime/index.js';
 import { createLogWriter, startRunnerWorker } from '../../../runner/worker/index.js';
-import { defaultLimits, type HostFlags, type LimitFlags } from '../../flags.js';
+import { type JobHostFlags, jobHostOptions } from '../../flags.js';
 import { untilSignal } from '../../local/cancel.js';
 
-export interface RunnerCommandOptions extends HostFlags, LimitFlags {
+const DEFAULT_GRACE_MS = 10 * 60_000;
+
+export interface RunnerCommandOptions extends JobHostFlags {
   redis?: string;
   labels?: string;
   concurrency: number;
   name?: string;
-  grace: number;
+  /** Milliseconds (default 10 minutes). */
+  grace?: number;
   runtime: string;
-  allowRegistry?: string[];
 }
 
 /** `linux,amd64`-style default labels of this host. */
@@ -31,6 +33,7 @@ export function defaultLabels(): string[] {
  * signal hands them back at once.
  */
 export async function runnerCommand(opts: RunnerCommandOptions): Promise<number> {
+  const grace = opts.grace ?? DEFAULT_GRACE_MS;
   const url = redisUrl(opts.redis);
   const labels = opts.labels
     ? opts.labels
@@ -48,14 +51,7 @@ export async function runnerCommand(opts: RunnerCommandOptions): Promise<number>
     console.error(`error: ${(err as Error).message}`);
     return 1;
   }
-  const host = await openRunnerHost({
-    dataDir: opts.dataDir,
-    insecureRegistries: opts.insecureRegistry,
-    hostRegistries: opts.allowRegistry ?? [],
-    runtime: { binary: opts.runtime },
-    limits: defaultLimits(opts),
-    ...(opts.disk ? { jobDiskBytes: opts.disk } : {}),
-  });
+  const host = await openRunnerHost({ ...jobHostOptions(opts), runtime: { binary: opts.runtime } });
   const lease = await host.lease();
   try {
     if (lease.sole) {
@@ -87,9 +83,9 @@ export async function runnerCommand(opts: RunnerCommandOptions): Promise<number>
     );
     const sig = await untilSignal();
     console.log(
-      `${sig}: finishing ${worker.running.length} running job(s), at most ${opts.grace / 1000}s; again to hand them back now`,
+      `${sig}: finishing ${worker.running.length} running job(s), at most ${grace / 1000}s; again to hand them back now`,
     );
-    const stopped = worker.stop(opts.grace);
+    const stopped = worker.stop(grace);
     void untilSignal().then(() => worker.stop(0));
     await stopped;
     await runtime.close();
