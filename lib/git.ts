@@ -3,6 +3,10 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { type SimpleGit, simpleGit } from 'simple-git';
 import { SlipwayError } from './errors.js';
+import { gitEnv } from './git-env.js';
+import { objectReader } from './git-objects.js';
+
+export { gitEnv };
 
 /** `url` with any user/password replaced by `***`, for messages and stored remotes. */
 export function redactUrl(url: string): string {
@@ -16,25 +20,6 @@ export function redactMessage(message: string, url: string): string {
   return creds ? text.split(creds).join('***') : text;
 }
 
-/** Host variables git may see: the PATH to find it, and proxies to reach the repository. */
-const PASSED = ['PATH', 'http_proxy', 'https_proxy', 'no_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY'];
-
-/**
- * The environment git runs with: nothing of this process's environment but PATH and proxies
- * (no editor, pager, askpass or GIT_* settings); the host's git config (system and global),
- * credential helpers and ssh agent are not used, and git never prompts, so only what the URL
- * itself carries is sent.
- */
-export function gitEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const k of PASSED) {
-    const v = process.env[k];
-    if (v !== undefined) env[k] = v;
-  }
-  // A HOME without files: no ~/.gitconfig, ~/.git-credentials or ~/.ssh keys are used.
-  return { ...env, HOME: '/nonexistent', LC_ALL: 'C', GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0' };
-}
-
 /** simple-git in `dir` with gitEnv(). */
 export function sandboxedGit(dir: string): SimpleGit {
   return simpleGit({ baseDir: dir, allowEnvironment: ['GIT_CONFIG_NOSYSTEM', 'GIT_TERMINAL_PROMPT'] }).env(
@@ -44,13 +29,17 @@ export function sandboxedGit(dir: string): SimpleGit {
 
 const COMMIT = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
 
+/** The mirror's ref to the commit fetched last (what the next fetch negotiates from). */
+const FETCHED_REF = 'refs/slipway/fetched';
+
 /** Per mirror path, the fetch under way: one fetch at a time per mirror in this process. */
 const fetching = new Map<string, Promise<unknown>>();
 
 /**
  * Makes sure the bare mirror at `mirror` (created on first use) holds `commit` of `url`:
- * nothing is fetched when it already does; otherwise an incremental fetch of every branch and
- * tag, then of the commit itself (a commit no ref points at). Returns the mirror's path.
+ * nothing is fetched when it already does; otherwise the commit itself (incremental: the last
+ * commit fetched is offered as common history), or, from a server that refuses commits by id,
+ * every branch and tag. Returns the mirror's path.
  * A missing commit is a permanent error naming the commit and the (redacted) remote; a failed
  * fetch a temporary one. Fetches into one mirror are serialised within the process; git's own
  * ref locks keep concurrent processes safe.
@@ -137,18 +126,22 @@ async function fetchInto(
   fail: (why: string, category: 'permanent' | 'temporary') => SlipwayError,
 ): Promise<void> {
   const git = await openMirror(mirror);
-  const has = () =>
-    git.catFile(['-e', `${commit}^{commit}`]).then(
+  const objects = objectReader(mirror);
+  const has = () => objects.hasCommit(commit).catch(() => false);
+  if (await has()) return;
+  // The commit alone, kept under one ref: the next fetch offers it as common history, so only
+  // what is new travels. Servers that refuse a commit by id get every branch and tag instead.
+  const alone = await git
+    .fetch([url, '--no-tags', '--no-write-fetch-head', `+${commit}:${FETCHED_REF}`])
+    .then(
       () => true,
       () => false,
     );
-  if (await has()) return;
+  if (alone && (await has())) return;
   try {
     await git.fetch([url, '--prune', '+refs/heads/*:refs/heads/*', '+refs/tags/*:refs/tags/*']);
   } catch (err) {
     throw fail(redactMessage((err as Error).message, url), 'temporary');
   }
-  if (await has()) return;
-  await git.fetch([url, commit]).catch(() => undefined);
   if (!(await has())) throw fail('no such commit in the repository', 'permanent');
 }

@@ -20,8 +20,8 @@ let redis: Redis;
 let deps: RunsDeps;
 
 const executor = createFakeExecutor({
-  b: { steps: { work: { durationMs: 600 } } },
-  c: { steps: { work: { durationMs: 600 } } },
+  b: { steps: { work: { durationMs: 1500 } } },
+  c: { steps: { work: { durationMs: 1500 } } },
   broken: { steps: { work: { exitCode: 1 } } },
 });
 

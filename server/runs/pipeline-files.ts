@@ -1,43 +1,45 @@
 import { mkdir, mkdtemp, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sandboxedGit } from '../../lib/git.js';
+import { objectReader, parseTree } from '../../lib/git-objects.js';
 import { type LoadedPipeline, loadPipelines, MAX_PIPELINE_BYTES } from '../../pipelines/index.js';
-
-/** The paths whose entries may be pipeline files: `.slipway.yml`, `.slipway.yaml`, `.slipway/*`. */
-const PATHS = ['.slipway.yml', '.slipway.yaml', '.slipway'];
 
 /**
  * The pipeline files of `commit` in the bare mirror `mirror`, parsed (loadPipelines' rules).
  * Only the tree entries that can be pipeline files are written to a private temp dir, each as
  * what it is in git (a symlink stays a symlink, so the loader refuses it unread; a blob larger
  * than the loader's limit is written only to that limit). Nothing else of the commit is read.
+ * Objects come from the mirror's long-lived reader (objectReader): no git process per file.
  */
 export async function pipelinesAtCommit(mirror: string, commit: string): Promise<LoadedPipeline[]> {
-  const git = sandboxedGit(mirror);
-  // `-l` gives each blob's size, so a file is read only when it is within the loader's limit.
-  const tree = await git.raw(['ls-tree', '-r', '-z', '-l', '--full-tree', commit, '--', ...PATHS]);
+  const objects = objectReader(mirror);
+  const tree = async (spec: string, what: string) => {
+    const t = await objects.read(spec);
+    if (t?.type !== 'tree' || !t.data) throw new Error(`${what} is not a tree in the repository`);
+    return parseTree(t.data, t.oid.length);
+  };
+  const top = await tree(`${commit}^{tree}`, `commit ${commit}`);
+  // A `.slipway` symlink is kept as one, so the loader refuses it as the pipeline directory.
+  const candidates = top.filter(
+    (e) =>
+      e.name === '.slipway.yml' ||
+      e.name === '.slipway.yaml' ||
+      (e.name === '.slipway' && e.mode === '120000'),
+  );
+  const dirEntry = top.find((e) => e.name === '.slipway' && e.mode === '40000');
+  if (dirEntry)
+    for (const e of await tree(dirEntry.oid, '.slipway'))
+      candidates.push({ ...e, name: `.slipway/${e.name}` });
   const dir = await mkdtemp(join(tmpdir(), 'slipway-pipelines-'));
   try {
-    for (const entry of tree.split('\0')) {
-      const m = /^(\d{6}) (blob|tree|commit) ([0-9a-f]+) +(\d+|-)\t(.+)$/s.exec(entry);
-      if (!m) continue;
-      const [, mode, type, object, sizeText, path] = m as unknown as [
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-      ];
-      const parts = path.split('/');
-      // Only `.slipway.y(a)ml` at the top, or direct children of `.slipway/`.
-      if (parts.length > 2 || (parts.length === 2 && parts[0] !== '.slipway')) continue;
-      if (type !== 'blob') continue;
-      const target = join(dir, path);
-      if (parts.length === 2) await mkdir(join(dir, '.slipway'), { recursive: true, mode: 0o700 });
-      const size = Number(sizeText);
-      if (size > MAX_PIPELINE_BYTES) {
+    if (dirEntry) await mkdir(join(dir, '.slipway'), { mode: 0o700 });
+    for (const { mode, name, oid } of candidates) {
+      // Only blobs (files and symlinks): subdirectories and submodules are no pipeline files.
+      if (mode !== '100644' && mode !== '100755' && mode !== '120000') continue;
+      const target = join(dir, name);
+      const blob = await objects.read(oid, MAX_PIPELINE_BYTES);
+      if (!blob) throw new Error(`${name}: object ${oid} is missing from the repository`);
+      if (!blob.data) {
         // Too large to read: a file of the same kind past the limit, so the loader says so.
         if (mode === '120000') await symlink('too-long', target);
         else {
@@ -46,9 +48,8 @@ export async function pipelinesAtCommit(mirror: string, commit: string): Promise
         }
         continue;
       }
-      const content = await git.raw(['cat-file', 'blob', object]);
-      if (mode === '120000') await symlink(content, target);
-      else await writeFile(target, content, { mode: 0o600 });
+      if (mode === '120000') await symlink(blob.data.toString(), target);
+      else await writeFile(target, blob.data, { mode: 0o600 });
     }
     return await loadPipelines(dir);
   } finally {
