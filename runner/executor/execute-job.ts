@@ -147,6 +147,10 @@ async function executeAttempt(
     const diskBytes = spec.resources?.diskBytes ?? deps.host.jobDiskBytes ?? DEFAULT_JOB_DISK_BYTES;
     handle = await bounded(deps.runtime.prepareJob({ id: safeKey, network: 'bridge', diskBytes }));
     workspaceDir = handle.workDir ?? workspaceDir;
+    // The images of the services and the first step resolve while the source is checked out
+    // (each is resolved once; a failure surfaces where the image is used).
+    for (const ref of [...spec.services.map((s) => s.image), spec.steps[0]?.image])
+      if (ref) image(ref).catch(() => {});
     await bounded(prepareWorkspace(source, workspaceDir)).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== 'ENOSPC' && !/No space left on device/.test(err.message)) throw err;
       throw new SlipwayError(`the source does not fit in the job's disk: ${diskLimitMessage(diskBytes)}`, {
@@ -242,6 +246,7 @@ async function executeAttempt(
     if (deps.keepWorkspace && workspaceDir !== keptWorkspaceDir)
       await cp(workspaceDir, keptWorkspaceDir, { recursive: true, verbatimSymlinks: true }).catch(() => {});
     if (handle) await deps.runtime.destroyJob(handle).catch((err) => log.error({ err }, 'destroyJob failed'));
+    await Promise.allSettled(cachedImages.values()); // a resolve still under way holds its image too
     for (const img of held) await img.release().catch(() => {});
     // The cache outlives the job: nothing a step planted in it may run as root or open a device.
     if (cacheDir) scrubTree(cacheDir);
