@@ -151,13 +151,15 @@ async function executeAttempt(
     // (each is resolved once; a failure surfaces where the image is used).
     for (const ref of [...spec.services.map((s) => s.image), spec.steps[0]?.image])
       if (ref) image(ref).catch(() => {});
-    await bounded(prepareWorkspace(source, workspaceDir)).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOSPC' && !/No space left on device/.test(err.message)) throw err;
-      throw new SlipwayError(`the source does not fit in the job's disk: ${diskLimitMessage(diskBytes)}`, {
-        category: 'permanent',
-        cause: err,
-      });
-    });
+    const workspace = await bounded(prepareWorkspace(source, workspaceDir)).catch(
+      (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOSPC' && !/No space left on device/.test(err.message)) throw err;
+        throw new SlipwayError(`the source does not fit in the job's disk: ${diskLimitMessage(diskBytes)}`, {
+          category: 'permanent',
+          cause: err,
+        });
+      },
+    );
     const cache = await bounded(resolveJobCache(spec, workspaceDir, deps.host.dataDir));
     if (cache) say(`cache ${cache.key}${cache.restoredFrom ? ` (restored from ${cache.restoredFrom})` : ''}`);
     cacheDir = cache?.dir;
@@ -182,6 +184,7 @@ async function executeAttempt(
     }
     const mounts = [
       { type: 'bind' as const, source: workspaceDir, target: spec.workspace },
+      ...workspace.mounts,
       ...(cache?.mounts ?? []),
     ];
     const ctx = {
@@ -217,6 +220,7 @@ async function executeAttempt(
     }
     if (spec.build && !failed && !jobSignal.aborted) {
       const { buildForJob } = await import('./build-step.js');
+      await bounded(workspace.selfContained()); // the build context is read where no mirror is mounted
       const buildLog = new ForwardingSink(events, 'build', masker);
       const built = await bounded(
         buildForJob({

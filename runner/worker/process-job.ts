@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq';
 import { DelayedError, UnrecoverableError } from 'bullmq';
 import { SlipwayError } from '../../lib/errors.js';
-import { mirrorCommit } from '../../lib/git.js';
+import { mirrorCommit, redactUrl } from '../../lib/git.js';
 import { log } from '../../lib/log.js';
 import {
   JOB_EVENT_VERSION,
@@ -90,7 +90,7 @@ export async function processJob(bull: Job, token: string | undefined, deps: Pro
     ]);
     result = await deps.executorFor(secrets)(
       job.spec,
-      { kind: 'git', url: mirror, commit: job.spec.repo.commit },
+      { kind: 'mirror', mirror, commit: job.spec.repo.commit, origin: redactUrl(job.spec.repo.url) },
       {
         ...jobEvents(job.spec.job.id, (e) => {
           if (e.type !== 'log' && e.type !== 'job-finished') void report(e);
