@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { before, describe, it } from 'node:test';
 import { Hono } from 'hono';
 import type { Redis } from '../lib/redis.js';
+import { wireKeys } from '../pipelines/index.js';
 import { hookRoutes, onApiError, onApiNotFound } from '../server/api/index.js';
 import { startRuns } from '../server/runs/index.js';
 import { listRuns } from '../server/store/index.js';
@@ -30,6 +31,7 @@ const FULL_NAME = 'Codertocat/Hello-World';
 let redis: Redis;
 let app: Hono;
 let sha: string;
+let cloneUrl: string;
 
 before(async () => {
   const deps = await testRunsDeps();
@@ -39,6 +41,7 @@ before(async () => {
     '.slipway.yml': 'jobs:\n  test:\n    image: busybox\n    steps:\n      - run: echo ok\n',
   });
   sha = git.sha;
+  cloneUrl = git.dir;
   await repos.add({ fullName: FULL_NAME, forge: 'github', cloneUrl: git.dir, webhookSecret: SECRET });
   app = new Hono().route(
     '/hooks',
@@ -93,6 +96,21 @@ describe('POST /hooks/github', () => {
     const again = await deliver('/hooks/github', branchPush(), { delivery: 'delivery-1' });
     assert.equal(again.status, 200);
     assert.equal(await runCount(), 1);
+  });
+
+  it('a verified push tells runners its commit; a rejected one tells nothing', async () => {
+    const hints: unknown[] = [];
+    const subscriber = redis.duplicate();
+    await subscriber.subscribe(wireKeys.prefetchChannel);
+    subscriber.on('message', (_c: string, m: string) => hints.push(JSON.parse(m)));
+    try {
+      assert.equal((await deliver('/hooks/github', branchPush(), { secret: 'wrong' })).status, 401);
+      assert.equal((await deliver('/hooks/github', branchPush())).status, 201);
+      for (let i = 0; i < 50 && hints.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      assert.deepEqual(hints, [{ version: 1, url: cloneUrl, commit: sha }]);
+    } finally {
+      subscriber.disconnect();
+    }
   });
 
   it('a wrong signature is 401 and starts nothing', async () => {

@@ -93,9 +93,23 @@ export const wireKeys = {
   cancel: (jobId: string) => `${KEY_PREFIX}:cancel:${jobId}`,
   /** Pub/sub channel carrying job ids to cancel: a wake-up only, the key above is the truth. */
   cancelChannel: `${KEY_PREFIX}:cancel`,
+  /** Pub/sub channel carrying PrefetchHints: a pushed commit runners may fetch ahead. */
+  prefetchChannel: `${KEY_PREFIX}:prefetch`,
   /** Stream of a job's log, many lines per entry (see LogEntry). */
   log: (jobId: string) => `${KEY_PREFIX}:log:${jobId}`,
 } as const;
+
+/**
+ * A commit just pushed to the repository at `url` (its registered clone URL), published by the
+ * server when a webhook is verified, before the run is planned. Best effort: a hint lost or
+ * acted on twice changes nothing (see runner/worker prefetch.ts).
+ */
+export const PrefetchHintSchema = z.strictObject({
+  version: z.literal(WIRE_VERSION),
+  url: z.string().min(1),
+  commit: z.string().regex(/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/),
+});
+export type PrefetchHint = z.infer<typeof PrefetchHintSchema>;
 
 /**
  * A runner's liveness record, rewritten every few seconds. A runner is online while

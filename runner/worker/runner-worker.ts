@@ -4,6 +4,7 @@ import { log } from '../../lib/log.js';
 import { KEY_PREFIX, RUNNER_HEARTBEAT_MS, type RunnerHeartbeat, wireKeys } from '../../pipelines/index.js';
 import type { Executor } from '../executor/index.js';
 import { cancelWatcher } from './job-control.js';
+import { prefetchOnHints } from './prefetch.js';
 import { type JobLog, processJob } from './process-job.js';
 import { reportSender } from './reports.js';
 
@@ -33,7 +34,8 @@ export interface RunnerWorker {
  * Starts a runner: a BullMQ Worker for every label queue whose labels are all among this
  * runner's (found in `wireKeys.labelSets`, re-read every `discoverMs`), `concurrency` jobs at
  * once in all (a job taken while every slot is busy goes straight back, delayed 200 ms), a
- * heartbeat every RUNNER_HEARTBEAT_MS, cancels honoured within about a second. BullMQ renews
+ * heartbeat every RUNNER_HEARTBEAT_MS, cancels honoured within about a second, pushed commits
+ * fetched ahead into warm mirrors while a slot is free (prefetchOnHints). BullMQ renews
  * each job's lock while it runs; a runner killed outright leaves its jobs stalled, and BullMQ
  * gives them to another runner. `stop(grace)` takes no new job, lets running ones finish for
  * up to `grace` ms, then aborts them and hands them back to their queues.
@@ -45,6 +47,7 @@ export async function startRunnerWorker(opts: RunnerWorkerOptions): Promise<Runn
   let draining = false;
   let stopping: Promise<void> | undefined;
   let active = 0;
+  const prefetch = prefetchOnHints(opts.redis, opts.dataDir, () => !draining && active < opts.concurrency);
   const heartbeat = async () => {
     const beat: RunnerHeartbeat = {
       name: opts.name,
@@ -130,6 +133,7 @@ export async function startRunnerWorker(opts: RunnerWorkerOptions): Promise<Runn
         clearTimeout(grace);
         for (const t of timers) clearInterval(t);
         cancels.close();
+        prefetch.close();
         for (const w of workers.values()) w.connection.disconnect();
         await reports.close();
         await opts.redis.hdel(wireKeys.runners, opts.name);

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Redis } from 'ioredis';
 import { log } from '../../lib/log.js';
+import { type PrefetchHint, WIRE_VERSION, wireKeys } from '../../pipelines/index.js';
 import type { RepoStore } from '../store/index.js';
 import { keys, type Repo, type RunRecord } from '../store/index.js';
 import {
@@ -75,6 +76,13 @@ export function hookRoutes(deps: HookDeps): Hono {
           200,
         );
       }
+      // Runners that mirror the repository fetch the commit while this server plans the run.
+      const hint: PrefetchHint = {
+        version: WIRE_VERSION,
+        url: repo.cloneUrl,
+        commit: outcome.event.commit.sha,
+      };
+      void deps.redis.publish(wireKeys.prefetchChannel, JSON.stringify(hint)).catch(() => undefined);
       try {
         const runs = await deps.start(repo, outcome);
         await deps.redis.set(key, 'done', 'EX', DELIVERY_TTL_S);
