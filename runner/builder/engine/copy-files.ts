@@ -32,7 +32,9 @@ export interface CopyAttrs {
  * semantics: content, mode (or --chmod), owner (or --chown / 0:0), mtime, symlinks as symlinks,
  * hardlinks kept within one copy. Every destination is resolved inside `root` (a symlink in the
  * image never leads the copy out of it); sources are never followed through symlinks.
- * Missing parent directories are created 0755 with the copy's owner.
+ * Missing parent directories and a missing destination directory are created 0755 with the
+ * copy's owner (--chown, else root); a copied directory that already exists in the image takes
+ * the source's owner and mode. Modes are kept exactly: 0, setuid, setgid and sticky included.
  */
 export class RootCopier {
   private readonly links = new Map<string, string>();
@@ -63,15 +65,16 @@ export class RootCopier {
       }
       host = await resolveInRoot(this.root, current);
       const have = await lstat(host).catch(() => undefined);
-      if (have?.isDirectory()) {
-        this.knownDirs.set(current, host);
-        continue;
+      if (have && !have.isDirectory())
+        throw new BuildFailure(`cannot copy to ${path}: ${current} exists and is not a directory`);
+      if (!have) await mkdir(host, { mode: 0o755 });
+      // A copied directory takes its source's owner and mode even where one exists (Docker
+      // merges into it); a directory made only to hold the copy is 0755, owned by --chown or root.
+      if (!have || (last && st)) {
+        const owner = this.owner(last ? st : undefined);
+        await lchown(host, owner.uid, owner.gid);
+        await chmod(host, last && st ? this.mode(st) : 0o755);
       }
-      if (have) throw new BuildFailure(`cannot copy to ${path}: ${current} exists and is not a directory`);
-      await mkdir(host, { mode: 0o755 });
-      await chmod(host, last && st ? this.mode(st) : 0o755);
-      const owner = this.owner(last ? st : undefined);
-      await lchown(host, owner.uid, owner.gid);
       this.knownDirs.set(current, host);
     }
     return host;

@@ -76,7 +76,9 @@ async function copyResolved(
     const src = join(srcRoot, s.rel);
     const st = await lstat(src);
     if (s.isDir) {
-      await copier.ensureDir(s.target, s.rel === '' ? undefined : st);
+      // Docker copies a directory's contents: the destination itself is made like a parent
+      // (0755, --chown or root) when missing and left as it is when it exists.
+      await copier.ensureDir(s.target);
       const prefix = s.rel === '' ? '' : `${s.rel}/`;
       for (const e of s.entries) {
         const est = lstatSync(join(srcRoot, e.rel));
