@@ -38,14 +38,31 @@ export interface CopyAttrs {
  */
 export class RootCopier {
   private readonly links = new Map<string, string>();
-  private readonly dirTimes: Array<[string, Date]> = [];
+  private readonly dirTimes: Array<[string, Date]>;
   /** Image dirs known to exist as real directories → host path (only this copier writes the root). */
-  private readonly knownDirs = new Map<string, string>();
+  private readonly knownDirs: Map<string, string>;
 
   constructor(
     private readonly root: string,
     private readonly attrs: CopyAttrs,
-  ) {}
+    shared?: { dirTimes: Array<[string, Date]>; knownDirs: Map<string, string> },
+  ) {
+    this.dirTimes = shared?.dirTimes ?? [];
+    this.knownDirs = shared?.knownDirs ?? new Map();
+  }
+
+  /**
+   * A copier into the same root for an unpacked ADD archive's entries: they keep the archive's
+   * modes whatever --chmod says, and its owners unless `chown` (--chown) is given, as BuildKit
+   * unpacks. It shares this copier's directory knowledge and mtimes: `finish()` here covers both.
+   */
+  forArchive(chown: Owner | undefined): RootCopier {
+    return new RootCopier(
+      this.root,
+      { owner: chown, chmod: undefined },
+      { dirTimes: this.dirTimes, knownDirs: this.knownDirs },
+    );
+  }
 
   /** Creates the image directory `path` (and parents) when missing; returns its host path. */
   async ensureDir(path: string, st?: Stats): Promise<string> {
