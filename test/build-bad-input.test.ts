@@ -60,6 +60,14 @@ test('--mount=type=cache,id=../.. is refused', async () => {
   );
 });
 
+test('a --chmod that is not an octal mode from 0 to 7777 is refused naming the line', async () => {
+  for (const bad of ['8', '17777', 'u+x', '-1'])
+    await fails(
+      { Dockerfile: `FROM busybox:latest\nCOPY --chmod=${bad} Dockerfile /d\n` },
+      new RegExp(`Dockerfile:2: .*--chmod=${bad.replace('+', '\\+')}: expected an octal mode from 0 to 7777`),
+    );
+});
+
 test('a failing RUN shows the command, its exit code and the output tail', async () => {
   const lines = Array.from({ length: 30 }, (_, i) => `echo line-${i}`).join('; ');
   const err = await fails(

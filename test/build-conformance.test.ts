@@ -2,6 +2,11 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
+import {
+  deliberateDifferencesSection,
+  readDeliberateDifference,
+  withoutField,
+} from './helpers/conformance-difference.js';
 import { type DockerFixtureResult, dockerFixtureResults } from './helpers/docker-build.js';
 import { diffConfigs } from './helpers/docker-build-config.js';
 import { slipwayBuildSummary } from './helpers/docker-build-slipway.js';
@@ -12,6 +17,8 @@ import { diffListings, type TreeListing } from './helpers/tree-listing.js';
 // dockerd, busybox:latest imported from the same locally made image) must give the same
 // filesystem (paths, types, modes, owners, content, link targets, hard link groups) and the same
 // config. Docker's results are cached per fixture content, so reruns only build with Slipway.
+// A fixture declaring a deliberate difference (helpers/conformance-difference.ts) is compared
+// without that one config field, and each side's value of it is asserted on its own.
 
 const ROOT = join(import.meta.dirname, 'fixtures', 'dockerfiles');
 const fixtures = readdirSync(ROOT)
@@ -37,6 +44,17 @@ describe('Dockerfile conformance: Slipway vs Docker', { concurrency: 3 }, () => 
     );
   });
 
+  it('every fixture declaring a deliberate difference is named in the builder README', () => {
+    const section = deliberateDifferencesSection();
+    const declared = fixtures.filter((f) => readDeliberateDifference(f.dir)).map((f) => f.name);
+    assert.ok(declared.length > 0, 'no fixture declares a deliberate difference');
+    assert.deepEqual(
+      declared.filter((name) => !section.includes(`\`${name}\``)),
+      [],
+      'fixtures missing from "Deliberate differences from Docker" in runner/builder/README.md',
+    );
+  });
+
   it("flattening Docker's layers gives what docker export shows", () => {
     const problems = [...docker].flatMap(([name, r]) => r.flattenVsExport.map((l) => `${name}: ${l}`));
     assert.deepEqual(problems, []);
@@ -50,11 +68,21 @@ describe('Dockerfile conformance: Slipway vs Docker', { concurrency: 3 }, () => 
         'docker',
         'slipway',
       ]);
-      const configDiff = diffConfigs(expected.config, actual.config, ['docker', 'slipway']);
+      const difference = readDeliberateDifference(dir);
+      const field = difference?.configField;
+      const configDiff = diffConfigs(
+        withoutField(expected.config, field),
+        withoutField(actual.config, field),
+        ['docker', 'slipway'],
+      );
       const via = expected.builtFrom === 'fixture' ? '' : ' (Docker built its docker20 equivalent)';
       assert.ok(
         fsDiff.length === 0 && configDiff.length === 0,
         `${name}${via} differs:\n  filesystem:\n    ${fsDiff.join('\n    ') || 'same'}\n  config:\n    ${configDiff.join('\n    ') || 'same'}`,
       );
+      if (difference && field) {
+        assert.deepEqual(actual.config[field], difference.slipway, `${name}: Slipway's ${field}`);
+        assert.deepEqual(expected.config[field], difference.docker, `${name}: Docker's ${field}`);
+      }
     });
 });

@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { runTool, tryTool } from '../../lib/proc.js';
 import { baseImage, imageCacheRoot } from './base-images.js';
 import { onCleanup } from './cleanup.js';
+import { readDeliberateDifference } from './conformance-difference.js';
 import { diffConfigs, type NormalisedConfig, normaliseConfig, patchConfig } from './docker-build-config.js';
 import { type Dockerd, startDockerd } from './dockerd.js';
 import { flattenLayers } from './layer-flatten.js';
@@ -97,7 +98,8 @@ async function buildOne(
   const builtFrom = existsSync(join(equivalent, 'Dockerfile')) ? 'docker20-equivalent' : 'fixture';
   const dockerfile = join(builtFrom === 'fixture' ? fixtureDir : equivalent, 'Dockerfile');
   const tag = `conformance/${name}:latest`;
-  const env = { ...d.env, DOCKER_BUILDKIT: '1' };
+  const legacy = readDeliberateDifference(fixtureDir)?.dockerBuilder === 'legacy';
+  const env = { ...d.env, DOCKER_BUILDKIT: legacy ? '0' : '1' };
   await runTool(DOCKER_CLI, ['build', '--network=none', '-q', '-t', tag, '-f', dockerfile, fixtureDir], {
     env,
   });

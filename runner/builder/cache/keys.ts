@@ -21,7 +21,9 @@ import type { EvaluatedInstruction } from '../dockerfile/model.js';
  * Keys are `sha256:<hex>`, equal on every host for the same inputs: they name cache entries
  * exported to and imported from a registry.
  */
-export const CACHE_KEY_VERSION = 'slipway-build-cache-v1';
+// Bumped whenever the same inputs start to give a different layer, so no entry made by the
+// old rules is hit: v2 keeps modes of 0 in layers and Docker's COPY/ADD directory and archive rules.
+export const CACHE_KEY_VERSION = 'slipway-build-key-v2';
 
 export type BaseIdentity =
   | { kind: 'scratch' }

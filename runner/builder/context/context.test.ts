@@ -3,7 +3,6 @@ import { chmod, link, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { tempDir } from '../../../test/helpers/tmp.js';
-import { detectArchive } from './archive.js';
 import { type CopyAttributes, hashSources } from './content-hash.js';
 import { ignoreMatcher } from './ignore.js';
 import { resolveSources } from './sources.js';
@@ -98,16 +97,4 @@ test('content hash: stable, ignores mtime, sees content, mode, owner, link targe
   assert.equal(await hash(), h1);
   await writeFile(join(ctx, 'src/main.c'), 'int main2;');
   assert.notEqual(await hash(), h1);
-});
-
-test('ADD archives are detected by content', async () => {
-  const dir = await tempDir('arch');
-  await writeFile(join(dir, 'plain.tar.gz'), 'not really an archive');
-  await writeFile(join(dir, 'g'), Buffer.from([0x1f, 0x8b, 8, 0]));
-  const tarHeader = Buffer.alloc(512);
-  tarHeader.write('ustar', 257, 'latin1');
-  await writeFile(join(dir, 'noext'), tarHeader);
-  assert.equal(await detectArchive(join(dir, 'plain.tar.gz')), undefined);
-  assert.equal(await detectArchive(join(dir, 'g')), 'gzip');
-  assert.equal(await detectArchive(join(dir, 'noext')), 'tar');
 });

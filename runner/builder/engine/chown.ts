@@ -38,10 +38,13 @@ export async function resolveChown(root: string, chown: string | undefined): Pro
   throw new BuildFailure(`--chown=${chown}: group "${g}" not found in the image's /etc/group`);
 }
 
-/** `--chmod=0755` → bits; only octal modes are accepted. */
+/**
+ * `--chmod=0755` → bits; octal modes only, 0 to 07777 (`0`, `644`, `4755` and `0000` alike:
+ * Docker parses the value as an octal number).
+ */
 export function parseChmod(chmod: string | undefined): number | undefined {
   if (chmod === undefined || chmod === '') return undefined;
-  if (!/^0?[0-7]{3,4}$/.test(chmod))
-    throw new BuildFailure(`--chmod=${chmod}: expected an octal mode like 0755`);
+  if (!/^0*[0-7]{1,4}$/.test(chmod))
+    throw new BuildFailure(`--chmod=${chmod}: expected an octal mode from 0 to 7777, like 0755`);
   return Number.parseInt(chmod, 8);
 }

@@ -32,18 +32,37 @@ export interface CopyAttrs {
  * semantics: content, mode (or --chmod), owner (or --chown / 0:0), mtime, symlinks as symlinks,
  * hardlinks kept within one copy. Every destination is resolved inside `root` (a symlink in the
  * image never leads the copy out of it); sources are never followed through symlinks.
- * Missing parent directories are created 0755 with the copy's owner.
+ * Missing parent directories and a missing destination directory are created 0755 with the
+ * copy's owner (--chown, else root); a copied directory that already exists in the image takes
+ * the source's owner and mode. Modes are kept exactly: 0, setuid, setgid and sticky included.
  */
 export class RootCopier {
   private readonly links = new Map<string, string>();
-  private readonly dirTimes: Array<[string, Date]> = [];
+  private readonly dirTimes: Array<[string, Date]>;
   /** Image dirs known to exist as real directories → host path (only this copier writes the root). */
-  private readonly knownDirs = new Map<string, string>();
+  private readonly knownDirs: Map<string, string>;
 
   constructor(
     private readonly root: string,
     private readonly attrs: CopyAttrs,
-  ) {}
+    shared?: { dirTimes: Array<[string, Date]>; knownDirs: Map<string, string> },
+  ) {
+    this.dirTimes = shared?.dirTimes ?? [];
+    this.knownDirs = shared?.knownDirs ?? new Map();
+  }
+
+  /**
+   * A copier into the same root for an unpacked ADD archive's entries: they keep the archive's
+   * modes whatever --chmod says, and its owners unless `chown` (--chown) is given, as BuildKit
+   * unpacks. It shares this copier's directory knowledge and mtimes: `finish()` here covers both.
+   */
+  forArchive(chown: Owner | undefined): RootCopier {
+    return new RootCopier(
+      this.root,
+      { owner: chown, chmod: undefined },
+      { dirTimes: this.dirTimes, knownDirs: this.knownDirs },
+    );
+  }
 
   /** Creates the image directory `path` (and parents) when missing; returns its host path. */
   async ensureDir(path: string, st?: Stats): Promise<string> {
@@ -63,15 +82,16 @@ export class RootCopier {
       }
       host = await resolveInRoot(this.root, current);
       const have = await lstat(host).catch(() => undefined);
-      if (have?.isDirectory()) {
-        this.knownDirs.set(current, host);
-        continue;
+      if (have && !have.isDirectory())
+        throw new BuildFailure(`cannot copy to ${path}: ${current} exists and is not a directory`);
+      if (!have) await mkdir(host, { mode: 0o755 });
+      // A copied directory takes its source's owner and mode even where one exists (Docker
+      // merges into it); a directory made only to hold the copy is 0755, owned by --chown or root.
+      if (!have || (last && st)) {
+        const owner = this.owner(last ? st : undefined);
+        await lchown(host, owner.uid, owner.gid);
+        await chmod(host, last && st ? this.mode(st) : 0o755);
       }
-      if (have) throw new BuildFailure(`cannot copy to ${path}: ${current} exists and is not a directory`);
-      await mkdir(host, { mode: 0o755 });
-      await chmod(host, last && st ? this.mode(st) : 0o755);
-      const owner = this.owner(last ? st : undefined);
-      await lchown(host, owner.uid, owner.gid);
       this.knownDirs.set(current, host);
     }
     return host;

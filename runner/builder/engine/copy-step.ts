@@ -7,7 +7,7 @@ import { hashSources } from '../context/content-hash.js';
 import { type ResolvedSource, resolveSources } from '../context/sources.js';
 import type { CopyInstruction } from '../dockerfile/model.js';
 import { resolveStageRef } from '../dockerfile/stages.js';
-import { parseChmod, resolveChown } from './chown.js';
+import { type Owner, parseChmod, resolveChown } from './chown.js';
 import type { BuildContext } from './context.js';
 import { RootCopier } from './copy-files.js';
 import { BuildFailure } from './errors.js';
@@ -71,12 +71,15 @@ async function copyResolved(
   srcRoot: string,
   resolved: ResolvedSource[],
   ins: CopyInstruction,
+  chown: Owner | undefined,
 ): Promise<void> {
   for (const s of resolved) {
     const src = join(srcRoot, s.rel);
     const st = await lstat(src);
     if (s.isDir) {
-      await copier.ensureDir(s.target, s.rel === '' ? undefined : st);
+      // Docker copies a directory's contents: the destination itself is made like a parent
+      // (0755, --chown or root) when missing and left as it is when it exists.
+      await copier.ensureDir(s.target);
       const prefix = s.rel === '' ? '' : `${s.rel}/`;
       for (const e of s.entries) {
         const est = lstatSync(join(srcRoot, e.rel));
@@ -92,7 +95,7 @@ async function copyResolved(
       await applyHardLinkHeaders(src, archive, tmp);
       const dest = posix.resolve('/', s.destMayBeDir ? s.target : posix.dirname(s.target));
       await copier.ensureDir(dest);
-      await copier.copyTree(tmp, dest);
+      await copier.forArchive(chown).copyTree(tmp, dest);
       continue;
     }
     const target =
@@ -128,12 +131,13 @@ export async function executeCopy(
         await writeFile(tmp, s.body.content, { mode: 0o644 });
         await copier.copyNode(tmp, path, await lstat(tmp));
       }
-      if (origin.kind === 'context') await copyResolved(ctx, copier, ctx.contextDir, origin.resolved, ins);
+      if (origin.kind === 'context')
+        await copyResolved(ctx, copier, ctx.contextDir, origin.resolved, ins, owner);
       else {
         const paths = pathSources(ins);
         await ctx.ws.withRoot(origin.layers, async (src) => {
           const resolved = await resolveSources(src.merged, () => false, paths, ins.dest, workdir);
-          await copyResolved(ctx, copier, src.merged, resolved, ins);
+          await copyResolved(ctx, copier, src.merged, resolved, ins, owner);
         });
       }
       await copier.finish();

@@ -1,12 +1,10 @@
-import { spawn } from 'node:child_process';
-import { createReadStream } from 'node:fs';
 import { chmod, lchown, lstat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { extract } from 'tar-stream';
-import { decompressed, normaliseEntryName } from '../../oci/index.js';
-import type { ArchiveKind } from '../context/archive.js';
+import { normaliseEntryName } from '../../oci/index.js';
+import { type ArchiveKind, archiveTarBytes } from '../context/archive.js';
 
 interface LinkHeader {
   parts: string[];
@@ -16,17 +14,10 @@ interface LinkHeader {
   mtime: Date;
 }
 
-/** The uncompressed bytes of a local archive: gzip/zstd in process, bzip2/xz through their tools. */
-function tarBytes(archive: string, kind: ArchiveKind): AsyncIterable<Uint8Array> {
-  if (kind !== 'bzip2' && kind !== 'xz')
-    return decompressed(createReadStream(archive, { highWaterMark: 1 << 20 }));
-  const child = spawn(kind, ['-dc', archive], { stdio: ['ignore', 'pipe', 'ignore'] });
-  return child.stdout;
-}
-
 async function hardLinkHeaders(archive: string, kind: ArchiveKind): Promise<LinkHeader[]> {
   const out: LinkHeader[] = [];
-  const ex = extract();
+  // V7 headers (no ustar magic) are archives to Docker too; tar-stream's types omit the option
+  const ex = extract({ allowUnknownFormat: true } as Parameters<typeof extract>[0]);
   const reading = (async () => {
     for await (const entry of ex) {
       const h = entry.header;
@@ -44,7 +35,7 @@ async function hardLinkHeaders(archive: string, kind: ArchiveKind): Promise<Link
       entry.resume();
     }
   })();
-  await Promise.all([pipeline(Readable.from(tarBytes(archive, kind)), ex), reading]);
+  await Promise.all([pipeline(Readable.from(archiveTarBytes(archive, kind)), ex), reading]);
   return out;
 }
 

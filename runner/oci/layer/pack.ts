@@ -130,7 +130,7 @@ async function writeItem(
   const h: Header = {
     ...base,
     name: item.rel,
-    mode: st.mode & 0o7777,
+    mode: headerMode(st.mode),
     size: 0,
     type: 'file',
     linkname: '',
@@ -164,6 +164,17 @@ async function writeItem(
   } else return undefined; // sockets have no tar form
   await addEntry(tar, h, item.kind === 'node' && !st.isSymbolicLink() ? item.xattrs : []);
   return 0;
+}
+
+/**
+ * The header mode for a stat mode: the permission and special bits exactly, 0 included.
+ * tar-stream replaces a falsy mode with 0644/0755, so the file-type bits are kept in the
+ * value (never zero for a real inode); its encoder writes only the low 12 bits.
+ */
+function headerMode(statMode: number): number {
+  const type = statMode & 0o170000;
+  if (type === 0) throw new Error(`stat mode ${statMode.toString(8)} has no file type`);
+  return type | (statMode & 0o7777);
 }
 
 /** Writes one entry; xattrs go into its PAX header as raw bytes (see pax.ts). */
