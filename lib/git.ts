@@ -132,16 +132,31 @@ async function fetchInto(
   // The commit alone, kept under one ref: the next fetch offers it as common history, so only
   // what is new travels. Servers that refuse a commit by id get every branch and tag instead.
   const alone = await git
-    .fetch([url, '--no-tags', '--no-write-fetch-head', `+${commit}:${FETCHED_REF}`])
+    .fetch([url, ...NO_MAINTENANCE, '--no-tags', '--no-write-fetch-head', `+${commit}:${FETCHED_REF}`])
     .then(
       () => true,
       () => false,
     );
-  if (alone && (await has())) return;
+  if (alone && (await has())) return maintainLater(git);
   try {
-    await git.fetch([url, '--prune', '+refs/heads/*:refs/heads/*', '+refs/tags/*:refs/tags/*']);
+    await git.fetch([
+      url,
+      ...NO_MAINTENANCE,
+      '--prune',
+      '+refs/heads/*:refs/heads/*',
+      '+refs/tags/*:refs/tags/*',
+    ]);
   } catch (err) {
     throw fail(redactMessage((err as Error).message, url), 'temporary');
   }
   if (!(await has())) throw fail('no such commit in the repository', 'permanent');
+  maintainLater(git);
+}
+
+/** git fetch runs `git maintenance run --auto` before returning: not on the way to a job. */
+const NO_MAINTENANCE = ['--no-auto-maintenance'];
+
+/** The mirror's own housekeeping (`maintenance run --auto`: gc when due), after the fetch returned. */
+function maintainLater(git: SimpleGit): void {
+  void git.raw(['maintenance', 'run', '--auto', '--quiet']).catch(() => undefined);
 }
