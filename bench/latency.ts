@@ -1,11 +1,13 @@
 // Push-to-log latency of the whole system: `slipway server` and one warm `slipway runner` (real
-// processes, runc, busybox in the runner's store). Each of N pushes is a signed GitHub webhook
-// sent by this process; the latency is from sending it to the first log line of the first step
-// arriving over SSE; pushes are 1.5 s apart, so each meets an idle warm runner. Prints p50/p95 and where the time goes (webhook → run stored → job queued
-// → taken by the runner → step started → first line), beside the Runtime's own per-step cost.
-// Then a step printing 100 MB: its throughput to the server's archive and the peak RSS of the
-// server and runner processes (the shipped bundle, built first).
-// Usage (as root): npx tsx bench/latency.ts [--pushes 20]
+// processes, busybox in the runner's store), once with runc and once with crun as the runner's
+// OCI runtime. Each of N pushes is a signed GitHub webhook sent by this process; the latency is
+// from sending it to the first log line of the first step arriving over SSE; pushes are 1.5 s
+// apart, so each meets an idle warm runner. Prints p50/p95 and where the time goes (webhook →
+// run stored → job queued → taken by the runner → step started → first line), beside the
+// Runtime's own per-step cost on the same OCI runtime. Then a step printing 100 MB: its
+// throughput to the server's archive and the peak RSS of the server and runner processes (the
+// shipped bundle, built first).
+// Usage (as root): npx tsx bench/latency.ts [--pushes 20] [--runtimes runc,crun]
 import './lib/quiet-logs.js';
 import { createHmac, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -16,12 +18,14 @@ import { testGitRepo } from '../test/helpers/git-repo.js';
 import { readSse } from '../test/helpers/sse.js';
 import { runtimeStepMedian } from './lib/runtime-contender.js';
 
-const pushes = Number(process.argv[process.argv.indexOf('--pushes') + 1]) || 20;
+const arg = (name: string) =>
+  process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined;
+const pushes = Number(arg('--pushes')) || 20;
+const runtimes = (arg('--runtimes') ?? 'runc,crun').split(',') as Array<'runc' | 'crun'>;
 
 // The server and runner run the shipped bundle (dist/), as `npm ci` builds it.
 await runTool(process.execPath, ['scripts/bundle.mjs']);
 const ci = await startCiSystem();
-const runner = await ci.startRunner('bench-1', ['--labels', 'linux']);
 const name = 'bench/latency';
 const work = await testGitRepo({
   '.slipway.yml': 'image: busybox:latest\njobs:\n  first:\n    steps:\n      - run: echo first line\n',
@@ -95,29 +99,44 @@ async function push(sha: string): Promise<Record<string, number>> {
 
 const pct = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? 0;
-await push(work.sha); // warm-up: the runner's mirror and queue, the server's mirror
-const samples: Array<Record<string, number>> = [];
-for (let i = 0; i < pushes; i++) {
-  // An idle warm runner: the last job's teardown and the next environment are done meanwhile.
-  await new Promise((r) => setTimeout(r, 1_500));
-  samples.push(await push(await work.commit({}, `push ${i}`)));
-}
-console.log(`push → first log line over SSE, ${pushes} pushes, one warm runner (runc):`);
-for (const phase of Object.keys(samples[0] ?? {})) {
-  const xs = samples.map((s) => s[phase] ?? 0);
+/** One warm runner on `binary`: N pushes, their phases, beside the Runtime's step on the same binary. */
+async function series(binary: 'runc' | 'crun', warmSha: string) {
+  const runner = await ci.startRunner(`bench-${binary}`, ['--labels', 'linux', '--runtime', binary]);
+  await push(warmSha); // warm-up: the runner's mirror and queue, the server's mirror
+  const samples: Array<Record<string, number>> = [];
+  for (let i = 0; i < pushes; i++) {
+    // An idle warm runner: the last job's teardown and the next environment are done meanwhile.
+    await new Promise((r) => setTimeout(r, 1_500));
+    samples.push(await push(await work.commit({}, `push ${i} ${binary}`)));
+  }
+  console.log(`push → first log line over SSE, ${pushes} pushes, one warm runner (${binary}):`);
+  for (const phase of Object.keys(samples[0] ?? {})) {
+    const xs = samples.map((s) => s[phase] ?? 0);
+    console.log(
+      `  ${phase.padEnd(30)} p50 ${String(pct(xs, 0.5)).padStart(5)} ms   p95 ${String(pct(xs, 0.95)).padStart(5)} ms`,
+    );
+  }
+  const runtime = await runtimeStepMedian(20, binary);
   console.log(
-    `  ${phase.padEnd(30)} p50 ${String(pct(xs, 0.5)).padStart(5)} ms   p95 ${String(pct(xs, 0.95)).padStart(5)} ms`,
+    `  Runtime (${binary}) one \`true\` step  median ${runtime.toFixed(1).padStart(5)} ms   (bench/step-overhead's figure)`,
   );
+  const p50 = pct(
+    samples.map((s) => s.total ?? 0),
+    0.5,
+  );
+  console.log(`p50 ${p50} ms (target < 150 ms): ${(p50 / runtime).toFixed(1)}x the Runtime's step cost\n`);
+  return runner;
 }
-const runtime = await runtimeStepMedian(20);
-console.log(
-  `  Runtime (runc) one \`true\` step  median ${runtime.toFixed(1).padStart(5)} ms   (bench/step-overhead's figure)`,
-);
-const p50 = pct(
-  samples.map((s) => s.total ?? 0),
-  0.5,
-);
-console.log(`p50 ${p50} ms (target < 150 ms): ${(p50 / runtime).toFixed(1)}x the Runtime's step cost`);
+
+let runner: Awaited<ReturnType<typeof ci.startRunner>> | undefined;
+for (const binary of runtimes) {
+  if (runner) {
+    runner.child.kill('SIGTERM');
+    await runner.exited;
+  }
+  runner = await series(binary, runner ? await work.commit({}, `warm ${binary}`) : work.sha);
+}
+if (!runner) throw new Error('no runtime to measure');
 // A step printing 100 MB through the whole system: runner → Redis → archive on the server.
 const MB = 100;
 const line = 'compiling module 0042 of the busy build step, with some more text, ok';

@@ -57,10 +57,10 @@ export async function runtimeContender(
   };
 }
 
-/** Median ms of `steps` `true` steps through a runc Runtime over busybox (after 3 warm-up steps). */
-export async function runtimeStepMedian(steps: number): Promise<number> {
+/** Median ms of `steps` `true` steps through a Runtime on `binary` over busybox (after 3 warm-up steps). */
+export async function runtimeStepMedian(steps: number, binary: 'runc' | 'crun' = 'runc'): Promise<number> {
   const dir = await mkdtemp(join(tmpdir(), 'slipway-bench-rt-'));
-  const c = await runtimeContender('runc', dir, await baseRootfs('busybox'));
+  const c = await runtimeContender(binary, dir, await baseRootfs('busybox'));
   try {
     for (let i = 0; i < steps + 3; i++) {
       const t = performance.now();
