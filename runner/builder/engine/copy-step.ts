@@ -95,10 +95,11 @@ async function copyResolved(
       await copier.copyTree(tmp, dest);
       continue;
     }
-    const target =
-      s.destMayBeDir && (await copier.isDir(s.target))
-        ? posix.join(s.target, posix.basename(s.rel))
-        : s.target;
+    if (s.severalToOnePath)
+      throw new BuildFailure(
+        `"${s.source}" matches several files: the destination "${ins.dest}" must be a directory and end with a /`,
+      );
+    const target = s.destMayBeDir && (await copier.isDir(s.target)) ? posix.join(s.target, s.name) : s.target;
     await copier.copyNode(src, target, st);
   }
 }
@@ -132,7 +133,7 @@ export async function executeCopy(
       else {
         const paths = pathSources(ins);
         await ctx.ws.withRoot(origin.layers, async (src) => {
-          const resolved = await resolveSources(src.merged, () => false, paths, ins.dest, workdir);
+          const resolved = await resolveSources(src.merged, () => false, paths, ins.dest, workdir, 'image');
           await copyResolved(ctx, copier, src.merged, resolved, ins);
         });
       }
