@@ -144,17 +144,27 @@ export async function executeCopy(
   return layer;
 }
 
-/** WORKDIR: creates the directory (root, 0755) in a new layer when the stage lacks it. */
+/**
+ * WORKDIR: creates the directory and missing parents (0755, owned by the stage's USER as
+ * Docker does, root when unset) in a new layer when the stage lacks it.
+ */
 export async function executeWorkdir(
   ctx: BuildContext,
   layers: LayerRef[],
   path: string,
+  user: string | undefined,
 ): Promise<LayerRef | undefined> {
   const result = await ctx.ws.withRoot(
     layers,
     async (root) => {
-      const copier = new RootCopier(root.merged, { owner: { uid: 0, gid: 0 }, chmod: undefined });
-      if (await copier.isDir(path)) return false;
+      const probe = new RootCopier(root.merged, { owner: undefined, chmod: undefined });
+      if (await probe.isDir(path)) return false;
+      const owner = await resolveChown(root.merged, user).catch((e: Error) => {
+        throw new BuildFailure(
+          `WORKDIR ${path} as USER ${user}: ${e.message.replace(/^--chown=\S*?: /, '')}`,
+        );
+      });
+      const copier = new RootCopier(root.merged, { owner: owner ?? { uid: 0, gid: 0 }, chmod: undefined });
       await copier.ensureDir(path);
       return true;
     },
