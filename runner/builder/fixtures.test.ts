@@ -39,7 +39,7 @@ test('every Dockerfile fixture parses, evaluates and resolves its sources', asyn
     assert.ok(globals.ok);
     const graph = buildStageGraph(df, undefined, {}, globals.value);
     assert.ok(graph.ok, `${name}: ${JSON.stringify(!graph.ok && graph.errors)}`);
-    const ignored = await loadIgnore(ctx);
+    const ignored = await loadIgnore(ctx, join(ctx, 'Dockerfile'));
     const configs = new Map<number, ImageConfig>();
     for (const i of graph.value.order) {
       const stage = df.stages[i]!;
