@@ -72,6 +72,9 @@ test('wildcards matching nothing copy nothing; symlinked sources are followed un
     const [s] = await resolveSources(ctx, ign, [source], '/d/', '/');
     assert.deepEqual([s!.rel, s!.name, s!.target, s!.root?.type], ['a.txt', 'link-in', '/d/link-in', 'file']);
   }
+  // Followed or not, a wildcard never reaches a file .dockerignore hides.
+  await symlink('debug.log', join(ctx, 'to-ignored'));
+  await assert.rejects(resolveSources(ctx, ign, ['to-ig*'], '/d/', '/'), /excluded by \.dockerignore/);
   // One wildcard matching several files to a path without `/`: only archives may (ADD extracts them).
   const several = await resolveSources(ctx, ign, ['*.txt'], '/one', '/');
   assert.deepEqual(

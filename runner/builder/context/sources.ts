@@ -65,6 +65,9 @@ export async function resolveSources(
       const match = picomatch(clean, { dot: true, noglobstar: true });
       for (const h of all.filter((e) => match(e.rel))) {
         const rel = h.type === 'symlink' ? await resolveInContext(contextDir, h.rel, scope) : h.rel;
+        // A link to a file .dockerignore hides leads nowhere: that file is not in the context.
+        if (ignored(rel))
+          throw err(`"${h.rel}" (matched by "${source}") leads to a file excluded by .dockerignore`, source);
         found.push({ source, rel, name: posix.basename(h.rel) });
       }
       continue;
