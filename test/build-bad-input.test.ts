@@ -35,6 +35,22 @@ test('COPY of ../x is refused', async () => {
   assert.equal(err.location, 'Dockerfile:2');
 });
 
+test('one wildcard matching several files to a path without / is refused, naming the source', async () => {
+  await fails(
+    { Dockerfile: 'FROM busybox:latest\nCOPY *.txt /one\n', 'a.txt': 'a', 'b.txt': 'b' },
+    /Dockerfile:2: .*"\*\.txt" matches several files: the destination "\/one" must be a directory and end with a \//,
+  );
+});
+
+test('a Dockerfile symlink leading out of its directory is refused unread', async () => {
+  const contextDir = await makeContext({});
+  await symlink('/dev/zero', join(contextDir, 'Dockerfile'));
+  await assert.rejects(
+    build({ contextDir, dataDir }),
+    /the Dockerfile \S+: symlink "Dockerfile" points outside the build context \(to \/dev\/zero\)/,
+  );
+});
+
 test('a symlink in the context pointing outside it is refused', async () => {
   const contextDir = await makeContext({ Dockerfile: 'FROM busybox:latest\nCOPY link/passwd /p\n' });
   await symlink('/etc', join(contextDir, 'link'));

@@ -113,6 +113,8 @@ async function buildOne(
   }>;
   const layers = manifest!.Layers.map((l) => () => createReadStream(join(dir, l)));
   const listing = await flattenLayers(layers, IMAGE_IGNORED_PATHS);
+  // The config blob exactly as the daemon stores it (docker save copies it verbatim): the
+  // Docker-only fields (Healthcheck, Shell, OnBuild) are there, unlike in an OCI-converted copy.
   let config = normaliseConfig(JSON.parse(await readFile(join(dir, manifest!.Config), 'utf8')));
   const patchFile = join(equivalent, 'expect-patch.json');
   if (existsSync(patchFile)) config = patchConfig(config, JSON.parse(await readFile(patchFile, 'utf8')));

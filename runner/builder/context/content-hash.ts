@@ -63,7 +63,7 @@ export async function hashSources(
     h.update(`${JSON.stringify([dest, type, mode.toString(8), attrs.uid, attrs.gid, data])}\n`);
   };
   for (const s of sources) {
-    h.update(`source ${JSON.stringify([s.source, s.target, s.destMayBeDir])}\n`);
+    h.update(`source ${JSON.stringify([s.source, s.name, s.target, s.destMayBeDir])}\n`);
     if (!s.isDir) {
       await line(s.target, s.root);
       continue;

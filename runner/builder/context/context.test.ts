@@ -46,7 +46,7 @@ test('file, directory and wildcard sources with Docker destination rules', async
   );
 });
 
-test('refused: several sources to a non-directory, missing or ignored files, wildcards with no match', async () => {
+test('refused: several sources to a non-directory, missing or ignored files', async () => {
   const ctx = await makeContext();
   await assert.rejects(
     resolveSources(ctx, ign, ['a.txt', 'b.txt'], '/file', '/'),
@@ -58,7 +58,43 @@ test('refused: several sources to a non-directory, missing or ignored files, wil
   );
   await assert.rejects(resolveSources(ctx, ign, ['src/sub/x'], '/x', '/'), /excluded by \.dockerignore/);
   await assert.rejects(resolveSources(ctx, ign, ['nope'], '/x', '/'), /not found in build context/);
-  await assert.rejects(resolveSources(ctx, ign, ['*.none'], '/x/', '/'), /no source files were specified/);
+});
+
+test('wildcards matching nothing copy nothing; symlinked sources are followed under their own name', async () => {
+  const ctx = await makeContext();
+  assert.deepEqual(await resolveSources(ctx, ign, ['*.none'], '/x/', '/'), []);
+  assert.deepEqual(
+    (await resolveSources(ctx, ign, ['a.txt', '*.none'], '/x/', '/')).map((s) => s.target),
+    ['/x/a.txt'],
+  );
+  for (const source of ['src/link-in', 'src/link*']) {
+    const [s] = await resolveSources(ctx, ign, [source], '/d/', '/');
+    assert.deepEqual([s!.rel, s!.name, s!.target, s!.root?.type], ['a.txt', 'link-in', '/d/link-in', 'file']);
+  }
+  // Followed or not, a wildcard never reaches a file .dockerignore hides.
+  await symlink('debug.log', join(ctx, 'to-ignored'));
+  await assert.rejects(resolveSources(ctx, ign, ['to-ig*'], '/d/', '/'), /excluded by \.dockerignore/);
+  // One wildcard matching several files to a path without `/`: only archives may (ADD extracts them).
+  const several = await resolveSources(ctx, ign, ['*.txt'], '/one', '/');
+  assert.deepEqual(
+    several.map((s) => [s.target, s.severalToOnePath]),
+    [
+      ['/one', true],
+      ['/one', true],
+    ],
+  );
+  assert.equal((await resolveSources(ctx, ign, ['a.*'], '/one', '/'))[0]!.severalToOnePath, false);
+});
+
+test('in an image root (COPY --from) symlinks resolve as in a chroot', async () => {
+  const root = await makeContext();
+  await symlink('/src', join(root, 'abs-src'));
+  const rels = async (source: string) =>
+    (await resolveSources(root, () => false, [source], '/x', '/', 'image')).map((s) => s.rel);
+  assert.deepEqual(await rels('abs-src/main.c'), ['src/main.c']);
+  assert.deepEqual(await rels('escape-rel/src/main.c'), ['src/main.c']);
+  // /etc/passwd of the root, which has none: never the host's.
+  await assert.rejects(rels('escape-abs'), /"escape-abs" not found/);
 });
 
 test('bad input: ../x and symlinks pointing outside the context are refused', async () => {

@@ -23,6 +23,13 @@ function steps(text: string, buildArgs: Record<string, string> = {}, stage = 0) 
   return r.value;
 }
 
+test('EXPOSE: a variable holding several ports gives several ports, as in Docker', () => {
+  const s = steps('FROM a\nARG PORTS="3000 4000/udp"\nEXPOSE $PORTS 5000\nEXPOSE ${NONE}\n');
+  const i = s.map((x) => x.instruction);
+  assert.deepEqual(i[1]?.kind === 'EXPOSE' && i[1].values, ['3000', '4000/udp', '5000']);
+  assert.deepEqual(i[2]?.kind === 'EXPOSE' && i[2].values, []);
+});
+
 test('substitution where Docker applies it, never in RUN/CMD text', () => {
   const s = steps(
     'FROM a\nENV D=/srv N=web\nWORKDIR $D/${N}\nRUN echo $D\nCMD echo $D\nCOPY ${N}.conf $D/\nLABEL k=$N\nUSER ${N:-x}\nEXPOSE ${P:-80}/udp\n',

@@ -163,6 +163,8 @@ function evaluateOne(
     case 'STOPSIGNAL':
       return { ...ins, value: sub(ins.value) };
     case 'EXPOSE':
+      // As Docker's ProcessWords: an expanded word holding spaces ("3000 4000/udp") is several ports.
+      return { ...ins, values: ins.values.flatMap((v) => sub(v).split(/\s+/).filter(Boolean)) };
     case 'VOLUME':
       return { ...ins, values: ins.values.map((v) => sub(v)) };
     case 'COPY':

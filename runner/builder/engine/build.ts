@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { log } from '../../../lib/log.js';
 import { openRegular } from '../../../lib/regular-file.js';
 import { dataDirPaths } from '../../data-dir.js';
@@ -10,6 +10,7 @@ import { StepCache } from '../cache/step-cache.js';
 import { LocalBuildCache } from '../cache/store/local.js';
 import { FileDigestCache } from '../context/digest-cache.js';
 import { loadIgnore } from '../context/ignore.js';
+import { resolveInContext } from '../context/scoped-path.js';
 import { evaluateGlobalArgs } from '../dockerfile/evaluate.js';
 import { DOCKERFILE_LIMITS, dockerfileTooLarge } from '../dockerfile/limits.js';
 import { parseDockerfile } from '../dockerfile/parse.js';
@@ -59,7 +60,16 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
   const started = Date.now();
   const contextDir = resolve(opts.contextDir);
   const dockerfilePath = resolve(opts.dockerfile ?? join(contextDir, 'Dockerfile'));
-  const parsed = parseDockerfile(await readDockerfile(dockerfilePath), 'Dockerfile');
+  // A Dockerfile that is a symlink is followed only within its own directory (BuildKit reads it
+  // from that directory alone); whatever it resolves to must be a regular file.
+  const dockerfileDir = dirname(dockerfilePath);
+  const dockerfileReal = join(
+    dockerfileDir,
+    await resolveInContext(dockerfileDir, basename(dockerfilePath)).catch((e: Error) => {
+      throw new BuildFailure(`the Dockerfile ${dockerfilePath}: ${e.message}`);
+    }),
+  );
+  const parsed = parseDockerfile(await readDockerfile(dockerfileReal), 'Dockerfile');
   if (!parsed.ok) throw problemsFailure(parsed.errors);
   const df = parsed.value;
   const buildArgs = opts.buildArgs ?? {};
@@ -112,7 +122,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
     store,
     registry,
     cache,
-    ignore: await loadIgnore(contextDir, opts.dockerfile ? dockerfilePath : undefined),
+    ignore: await loadIgnore(contextDir, dockerfilePath),
     contextDir,
     contextDigests: FileDigestCache.open(host.dataDir, contextDir),
     stageOutput: (i) => {

@@ -98,10 +98,11 @@ async function copyResolved(
       await copier.forArchive(chown).copyTree(tmp, dest);
       continue;
     }
-    const target =
-      s.destMayBeDir && (await copier.isDir(s.target))
-        ? posix.join(s.target, posix.basename(s.rel))
-        : s.target;
+    if (s.severalToOnePath)
+      throw new BuildFailure(
+        `"${s.source}" matches several files: the destination "${ins.dest}" must be a directory and end with a /`,
+      );
+    const target = s.destMayBeDir && (await copier.isDir(s.target)) ? posix.join(s.target, s.name) : s.target;
     await copier.copyNode(src, target, st);
   }
 }
@@ -136,7 +137,7 @@ export async function executeCopy(
       else {
         const paths = pathSources(ins);
         await ctx.ws.withRoot(origin.layers, async (src) => {
-          const resolved = await resolveSources(src.merged, () => false, paths, ins.dest, workdir);
+          const resolved = await resolveSources(src.merged, () => false, paths, ins.dest, workdir, 'image');
           await copyResolved(ctx, copier, src.merged, resolved, ins, owner);
         });
       }
@@ -147,17 +148,27 @@ export async function executeCopy(
   return layer;
 }
 
-/** WORKDIR: creates the directory (root, 0755) in a new layer when the stage lacks it. */
+/**
+ * WORKDIR: creates the directory and missing parents (0755, owned by the stage's USER as
+ * Docker does, root when unset) in a new layer when the stage lacks it.
+ */
 export async function executeWorkdir(
   ctx: BuildContext,
   layers: LayerRef[],
   path: string,
+  user: string | undefined,
 ): Promise<LayerRef | undefined> {
   const result = await ctx.ws.withRoot(
     layers,
     async (root) => {
-      const copier = new RootCopier(root.merged, { owner: { uid: 0, gid: 0 }, chmod: undefined });
-      if (await copier.isDir(path)) return false;
+      const probe = new RootCopier(root.merged, { owner: undefined, chmod: undefined });
+      if (await probe.isDir(path)) return false;
+      const owner = await resolveChown(root.merged, user).catch((e: Error) => {
+        throw new BuildFailure(
+          `WORKDIR ${path} as USER ${user}: ${e.message.replace(/^--chown=\S*?: /, '')}`,
+        );
+      });
+      const copier = new RootCopier(root.merged, { owner: owner ?? { uid: 0, gid: 0 }, chmod: undefined });
       await copier.ensureDir(path);
       return true;
     },

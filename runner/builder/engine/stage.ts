@@ -152,7 +152,8 @@ export async function buildStage(ctx: BuildContext, index: number): Promise<Stag
         const described = describeChange(state, ins, { created: ctx.created(), args: step.args });
         if ('error' in described) throw new Error(described.error);
         const { change, history } = described;
-        if (ins.kind === 'WORKDIR') layer = await executeWorkdir(ctx, layers, change.workingDir ?? '/');
+        if (ins.kind === 'WORKDIR')
+          layer = await executeWorkdir(ctx, layers, change.workingDir ?? '/', state.image.config.User);
         if (layer) {
           delete history.empty_layer;
           layers.push(layer);
