@@ -169,13 +169,21 @@ export class RootCopier {
     await utimes(host, st.atime, st.mtime);
   }
 
-  /** Copies a host directory's contents (recursively, sorted) into image dir `dest`. */
-  async copyTree(src: string, dest: string): Promise<void> {
+  /**
+   * Copies a host directory's contents (recursively, sorted) into image dir `dest`. With
+   * `archiveDirs` (the directory entries of an extracted archive, as relative paths), a
+   * directory the archive only implies is handled like a parent: an existing one is left as
+   * it is, a missing one made 0755 (owned by --chown or root).
+   */
+  async copyTree(src: string, dest: string, archiveDirs?: ReadonlySet<string>, rel = ''): Promise<void> {
     for (const name of (await readdir(src)).sort()) {
       const s = join(src, name);
       const st = await lstat(s);
-      await this.copyNode(s, posix.join(dest, name), st);
-      if (st.isDirectory()) await this.copyTree(s, posix.join(dest, name));
+      const path = rel ? `${rel}/${name}` : name;
+      const target = posix.join(dest, name);
+      if (st.isDirectory() && archiveDirs && !archiveDirs.has(path)) await this.ensureDir(target);
+      else await this.copyNode(s, target, st);
+      if (st.isDirectory()) await this.copyTree(s, target, archiveDirs, path);
     }
   }
 

@@ -92,10 +92,10 @@ async function copyResolved(
       const tmp = await ctx.ws.tempDir('add');
       await runTool('tar', ['-x', '--numeric-owner', '-p', '-f', src, '-C', tmp]);
       const { applyHardLinkHeaders } = await import('./tar-link-attrs.js');
-      await applyHardLinkHeaders(src, archive, tmp);
+      const archiveDirs = await applyHardLinkHeaders(src, archive, tmp);
       const dest = posix.resolve('/', s.destMayBeDir ? s.target : posix.dirname(s.target));
       await copier.ensureDir(dest);
-      await copier.forArchive(chown).copyTree(tmp, dest);
+      await copier.forArchive(chown).copyTree(tmp, dest, archiveDirs);
       continue;
     }
     if (s.severalToOnePath)

@@ -14,13 +14,21 @@ interface LinkHeader {
   mtime: Date;
 }
 
-async function hardLinkHeaders(archive: string, kind: ArchiveKind): Promise<LinkHeader[]> {
+async function archiveHeaders(
+  archive: string,
+  kind: ArchiveKind,
+): Promise<{ links: LinkHeader[]; dirs: Set<string> }> {
   const out: LinkHeader[] = [];
+  const dirs = new Set<string>();
   // V7 headers (no ustar magic) are archives to Docker too; tar-stream's types omit the option
   const ex = extract({ allowUnknownFormat: true } as Parameters<typeof extract>[0]);
   const reading = (async () => {
     for await (const entry of ex) {
       const h = entry.header;
+      if (h.type === 'directory') {
+        const { parts } = normaliseEntryName(h.name);
+        if (parts.length > 0) dirs.add(parts.join('/'));
+      }
       if (h.type === 'link') {
         const { parts } = normaliseEntryName(h.name);
         if (parts.length > 0)
@@ -36,7 +44,7 @@ async function hardLinkHeaders(archive: string, kind: ArchiveKind): Promise<Link
     }
   })();
   await Promise.all([pipeline(Readable.from(archiveTarBytes(archive, kind)), ex), reading]);
-  return out;
+  return { links: out, dirs };
 }
 
 /** Whether `parts` under `dir` is a regular file reached through real directories only. */
@@ -55,13 +63,21 @@ async function plainFile(dir: string, parts: string[]): Promise<string | undefin
  * After GNU tar extracted `archive` into the private dir `dir`: applies each hard-link
  * entry's own header (owner, mode, mtime) to the linked inode, in archive order, as Docker's
  * archive unpacker does (GNU tar only links). Paths are never followed through symlinks.
+ * Returns the archive's directory entries (relative, normalised), to tell them from the
+ * directories GNU tar made only to hold other entries.
  */
-export async function applyHardLinkHeaders(archive: string, kind: ArchiveKind, dir: string): Promise<void> {
-  for (const h of await hardLinkHeaders(archive, kind)) {
+export async function applyHardLinkHeaders(
+  archive: string,
+  kind: ArchiveKind,
+  dir: string,
+): Promise<ReadonlySet<string>> {
+  const { links, dirs } = await archiveHeaders(archive, kind);
+  for (const h of links) {
     const path = await plainFile(dir, h.parts);
     if (!path) continue;
     await lchown(path, h.uid, h.gid);
     await chmod(path, h.mode & 0o7777);
     await utimes(path, h.mtime, h.mtime);
   }
+  return dirs;
 }
