@@ -40,3 +40,47 @@ test('an overlay of 80 layers with long paths mounts (options stay under one pag
   assert.ok(!existsSync(join(dir, 'ctr')), 'upper and work dirs are removed');
   await unmountOverlay(join(dir, 'ctr'));
 });
+
+test('a layer listed more than once mounts (no ELOOP) and counts at its topmost position, on both mount paths', async () => {
+  requireRoot();
+  const dir = await mkdtemp(join(tmpdir(), 'slipway-overlay-repeat-'));
+  after(() => rm(dir, { recursive: true, force: true }));
+  const layer = async (name: string, long = false) => {
+    const path = join(dir, 'layers', long ? `${name}${'e'.repeat(90)}` : name);
+    await mkdir(join(path, 'etc'), { recursive: true });
+    await writeFile(join(path, 'etc/top'), name);
+    await writeFile(join(path, `only-${name}`), name);
+    return path;
+  };
+  const [a, b, empty] = [await layer('a'), await layer('b'), await layer('empty')];
+  const cases: Array<[string[], string]> = [
+    [[a, b, a], 'a'],
+    [[b, a, b, a, b], 'b'],
+    [[a, empty, empty, empty, empty, empty, b], 'b'],
+  ];
+  // Long paths: the options do not fit a page, so `mount` runs with short l/<n> links.
+  const long: string[] = [];
+  for (let i = 0; i < 40; i++) long.push(await layer(`l${String(i).padStart(2, '0')}`, true));
+  cases.push([[...long, long[3]!, long[5]!, long[3]!], 'l03']);
+  for (const [i, [lower, top]] of cases.entries()) {
+    const root = await mountOverlay(join(dir, `ctr-${i}`), lower);
+    try {
+      assert.equal(
+        await readFile(join(root.merged, 'etc/top'), 'utf8'),
+        top,
+        `case ${i}: the topmost copy wins`,
+      );
+      for (const l of lower) {
+        const name = l.split('/').at(-1)!.replace(/e+$/, '');
+        assert.equal(
+          await readFile(join(root.merged, `only-${name}`), 'utf8'),
+          name,
+          `case ${i}: ${name} is there`,
+        );
+      }
+    } finally {
+      await unmountOverlay(join(dir, `ctr-${i}`));
+    }
+  }
+  assert.deepEqual(await mountsUnder(dir), []);
+});

@@ -4,6 +4,7 @@ import { constants as osConstants, release } from 'node:os';
 import { dirname, join } from 'node:path';
 import { SlipwayError } from '../../lib/errors.js';
 import { runTool } from '../../lib/proc.js';
+import { topmostLowerDirs } from './lower-dirs.js';
 import { idmapMountSyscall, MOUNT_DATA_MAX, mountOverlaySyscall, umountSyscall } from './syscalls.js';
 
 const MNT_DETACH = 2;
@@ -28,7 +29,9 @@ export interface OverlayRoot {
 }
 
 /**
- * Mounts the overlay. `lowerDirs` are BOTTOM FIRST (image diff_ids order). With `upperIn`, the
+ * Mounts the overlay. `lowerDirs` are BOTTOM FIRST (image diff_ids order); a dir listed more
+ * than once (an image repeating a layer) is mounted only at its topmost position
+ * (`topmostLowerDirs`: overlayfs refuses a lower dir twice). With `upperIn`, the
  * upper and work dirs are made there (a fresh dir on the filesystem that should hold the
  * container's writes) and `dir/u`, `dir/w` link to them; unmountOverlay removes `upperIn` too.
  * When the options
@@ -39,10 +42,11 @@ export interface OverlayRoot {
  */
 export async function mountOverlay(
   dir: string,
-  lowerDirs: readonly string[],
+  imageLowerDirs: readonly string[],
   upperIn?: string,
   idmap?: OverlayIdmap,
 ): Promise<OverlayRoot> {
+  const lowerDirs = topmostLowerDirs(imageLowerDirs);
   if (lowerDirs.length === 0)
     throw new SlipwayError('an image needs at least one layer', { category: 'permanent' });
   if (lowerDirs.length > 500)

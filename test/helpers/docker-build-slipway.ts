@@ -7,6 +7,7 @@ import { openRunnerHost } from '../../runner/host.js';
 import type { BuiltImageSummary } from './docker-build.js';
 import { IMAGE_IGNORED_PATHS } from './docker-build.js';
 import { normaliseConfig } from './docker-build-config.js';
+import { fixtureBuildEnv } from './fixture-build-env.js';
 import { flattenLayers } from './layer-flatten.js';
 import { seedStore } from './seed-store.js';
 import { tempDir } from './tmp.js';
@@ -58,13 +59,18 @@ export async function slipwayImageSummary(
   return { listing: [...listing.values()], config: normaliseConfig(config) };
 }
 
-/** Builds `contextDir` with Slipway (no network for RUN, like the Docker side) and summarises it. */
+/**
+ * Builds `contextDir` with Slipway (no network for RUN, like the Docker side; the fixture's
+ * `build-env` settings, see fixture-build-env.ts) and summarises it.
+ */
 export async function slipwayBuildSummary(contextDir: string): Promise<BuiltImageSummary> {
   const dataDir = await seededDataDir();
+  const { sourceDateEpoch } = await fixtureBuildEnv(contextDir);
   const result = await buildImage({
     contextDir,
     host: await openRunnerHost({ dataDir, hostRegistries: 'any' }),
     network: 'none',
+    sourceDateEpoch,
   });
   return await slipwayImageSummary(dataDir, result.manifestDigest);
 }

@@ -10,6 +10,7 @@ import { onCleanup } from './cleanup.js';
 import { readDeliberateDifference } from './conformance-difference.js';
 import { diffConfigs, type NormalisedConfig, normaliseConfig, patchConfig } from './docker-build-config.js';
 import { type Dockerd, startDockerd } from './dockerd.js';
+import { fixtureBuildEnv } from './fixture-build-env.js';
 import { flattenLayers } from './layer-flatten.js';
 import { DOCKER_CONTAINER_PATHS, diffListings, listTar, type TreeEntry } from './tree-listing.js';
 
@@ -100,9 +101,12 @@ async function buildOne(
   const tag = `conformance/${name}:latest`;
   const legacy = readDeliberateDifference(fixtureDir)?.dockerBuilder === 'legacy';
   const env = { ...d.env, DOCKER_BUILDKIT: legacy ? '0' : '1' };
-  await runTool(DOCKER_CLI, ['build', '--network=none', '-q', '-t', tag, '-f', dockerfile, fixtureDir], {
-    env,
-  });
+  const buildArgs = (await fixtureBuildEnv(fixtureDir)).dockerBuildArgs.flatMap((a) => ['--build-arg', a]);
+  await runTool(
+    DOCKER_CLI,
+    ['build', '--network=none', '-q', ...buildArgs, '-t', tag, '-f', dockerfile, fixtureDir],
+    { env },
+  );
   const dir = join(work, name);
   await mkdir(dir, { recursive: true });
   await runTool(DOCKER_CLI, ['save', '-o', join(dir, 'image.tar'), tag], { env });

@@ -6,7 +6,13 @@ import type { EvaluatedStep } from '../dockerfile/evaluate.js';
 import type { EvaluatedRun } from '../dockerfile/model.js';
 import type { BuildContext } from './context.js';
 import { BuildFailure } from './errors.js';
-import { missingMountpoints, RUNTIME_MOUNT_TARGETS, removeMountpoints } from './mountpoints.js';
+import {
+  dropCopiedUpAncestors,
+  missingMountpoints,
+  RUNTIME_MOUNT_TARGETS,
+  type RuntimeMountpoints,
+  removeMountpoints,
+} from './mountpoints.js';
 import { withRunMounts } from './run-mounts.js';
 import type { LayerRef } from './workspace.js';
 
@@ -32,7 +38,8 @@ function runEnv(state: StageConfigState, step: EvaluatedStep): Record<string, st
 
 /**
  * Executes a RUN in a container over the stage's layers and returns the new layer (the
- * overlay's upper dir, minus the mount points the runtime created). A non-zero exit throws a
+ * overlay's upper dir, minus the mount points the runtime created and the directories copied up
+ * only to hold them: a RUN that changes nothing gives an empty layer). A non-zero exit throws a
  * BuildFailure with the command, the exit code and the last output lines.
  */
 export async function executeRun(
@@ -57,12 +64,13 @@ export async function executeRun(
       ctx.emit({ type: 'log', index, line });
     },
   };
+  let created: RuntimeMountpoints = { created: [], ancestors: [] };
   const { layer } = await ctx.ws.withRoot(
     layers,
     async (root) =>
       withRunMounts(ctx, stage, ins.mounts, workdir, async (mounts) => {
         const targets = [...RUNTIME_MOUNT_TARGETS, ...mounts.map((m) => m.target)];
-        const created = await missingMountpoints(root.merged, targets);
+        created = await missingMountpoints(root.merged, targets);
         const name = `step-${stage}-${index}-${Math.random().toString(36).slice(2, 8)}`;
         ctx.emit({ type: 'step-running', index, container: name });
         const result = await runtime.run(
@@ -90,7 +98,7 @@ export async function executeRun(
           );
         }
       }),
-    true,
+    (upper) => dropCopiedUpAncestors(upper, created),
   );
   return layer;
 }

@@ -16,6 +16,12 @@ export interface MountedRoot {
 }
 
 /**
+ * Runs on the unmounted upper dir of withRoot before it is packed, to take out what is not the
+ * step's own change (e.g. directories copied up only for the runtime's mount points).
+ */
+export type TidyUpper = (upper: string) => Promise<void>;
+
+/**
  * The scratch space of one build at `<dataDir>/build/<id>`: overlay mounts for RUN and COPY,
  * secrets, temp files. Owns the holds on every layer it unpacks. `close()` unmounts anything
  * left, removes the directory and releases the holds; idempotent.
@@ -53,18 +59,19 @@ export class BuildWorkspace {
 
   /**
    * Mounts `layers` with a fresh upper dir, runs `fn`, and unmounts and removes everything
-   * afterwards (on every path). With `commit`, the upper dir is packed into a layer first.
+   * afterwards (on every path). With `commit`, the upper dir is packed into a layer first
+   * (after `commit`'s TidyUpper when it is one).
    */
   async withRoot<T>(
     layers: LayerRef[],
     fn: (root: MountedRoot) => Promise<T>,
-    commit: true,
+    commit: true | TidyUpper,
   ): Promise<{ value: T; layer: LayerRef }>;
   async withRoot<T>(layers: LayerRef[], fn: (root: MountedRoot) => Promise<T>, commit?: false): Promise<T>;
   async withRoot<T>(
     layers: LayerRef[],
     fn: (root: MountedRoot) => Promise<T>,
-    commit = false,
+    commit: boolean | TidyUpper = false,
   ): Promise<T | { value: T; layer: LayerRef }> {
     const lower = await this.lowerDirs(layers);
     const dir = join(this.dir, `ovl-${++this.seq}`);
@@ -75,6 +82,7 @@ export class BuildWorkspace {
       if (!commit) return value;
       // The upper dir becomes the layer's unpacked dir: the overlay must be gone first.
       await unmountOverlay(merged);
+      if (typeof commit === 'function') await commit(root.upper);
       return { value, layer: await this.commitDir(root.upper, true) };
     } finally {
       await unmountOverlay(dir);
