@@ -74,6 +74,8 @@ async function openMirror(mirror: string): Promise<SimpleGit> {
   await mkdir(mirror, { recursive: true, mode: 0o700 });
   const git = sandboxedGit(mirror);
   if (!(await git.revparse(['--is-bare-repository']).catch(() => ''))) await git.init(true);
+  // A reader left open on a mirror removed since would see none of the new one's objects.
+  objectReader(mirror).close();
   openedMirrors.add(mirror);
   return git;
 }

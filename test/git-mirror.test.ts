@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { mirrorCommit } from '../lib/git.js';
@@ -47,4 +48,14 @@ test('a commit the remote lacks is permanent; an unreachable remote temporary', 
     return true;
   });
   await assert.rejects(mirrorCommit(mirror, repo.dir, 'HEAD'), /not a full commit sha/);
+});
+
+test('a mirror removed while the process runs is made again and filled', async () => {
+  const repo = await testGitRepo({ 'a.txt': 'one' });
+  const mirror = join(await tempDir('mirror'), 'repo.git');
+  await mirrorCommit(mirror, repo.dir, repo.sha);
+  await rm(mirror, { recursive: true, force: true });
+  const next = await repo.commit({ 'b.txt': 'two' });
+  await mirrorCommit(mirror, repo.dir, next);
+  assert.equal(git(mirror, 'show', `${next}:b.txt`), 'two');
 });
