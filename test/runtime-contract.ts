@@ -192,6 +192,19 @@ export function runtimeContract(binary: 'runc' | 'crun'): void {
       assert.equal(result.exitCode, 143);
     });
 
+    test('a cancel that comes while the container is being started still ends it', async () => {
+      const ac = new AbortController();
+      const started = Date.now();
+      const running = f.rt.run(await job(), spec('cancel-at-start', 'exec sleep 600'), {
+        sink: new MemoryLogSink(),
+        signal: ac.signal,
+      });
+      ac.abort(); // the run has begun starting the container: no abort event reaches it later
+      const result = await running;
+      assert.ok(Date.now() - started < 15_000, `ended ${Date.now() - started} ms after the cancel`);
+      assert.equal(result.cancelled, true);
+    });
+
     test('services: start, stop with TERM→KILL; destroyJob stops the rest and is idempotent', async () => {
       const j = await job();
       const sink = new MemoryLogSink();

@@ -257,7 +257,9 @@ export class OciContainerRuntime implements Runtime {
     }
     const { running } = await this.start(job, spec, opts.sink);
     const onAbort = () => running.stop('cancel', grace);
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    // Aborted while the container was being started: no abort event will come.
+    if (opts.signal?.aborted) onAbort();
+    else opts.signal?.addEventListener('abort', onAbort, { once: true });
     const timer =
       opts.timeoutMs !== undefined
         ? setTimeout(() => running.stop('timeout', grace), opts.timeoutMs)
@@ -279,7 +281,8 @@ export class OciContainerRuntime implements Runtime {
     const grace = opts.killGraceMs ?? this.grace;
     const { running, ip } = await this.start(job, spec, opts.sink);
     const onAbort = () => running.stop('cancel', grace);
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    if (opts.signal?.aborted) onAbort();
+    else opts.signal?.addEventListener('abort', onAbort, { once: true });
     const done = running.done.finally(() => opts.signal?.removeEventListener('abort', onAbort));
     return new Service(spec.name, running.id, done, running, ip);
   }
