@@ -3,8 +3,9 @@
 // with esbuild, so `slipway` starts without compiling TypeScript or resolving hundreds of
 // modules (about 0.1 s saved per command). Native addons stay external. Runs on `npm install`
 // (the `prepare` script); bin/slipway.mjs falls back to the TypeScript sources through tsx
-// whenever dist/ is missing or older than a source file.
-import { rmSync } from 'node:fs';
+// whenever dist/ is missing or older than one of the project's source files it was made from,
+// which dist/sources.json lists (written last: a bundle without it counts as stale).
+import { rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -34,7 +35,7 @@ const zodEnglishOnly = {
   },
 };
 
-await build({
+const result = await build({
   absWorkingDir: root,
   entryPoints: { slipway: 'cli/main.ts' },
   outdir: 'dist',
@@ -53,5 +54,12 @@ await build({
   plugins: [zodEnglishOnly],
   sourcemap: 'linked',
   minify: true,
+  metafile: true,
   logLevel: 'warning',
 });
+
+// The project's own inputs (npm dependencies change only through npm, which re-runs this).
+const sources = Object.keys(result.metafile.inputs)
+  .filter((p) => !p.includes('node_modules/') && !p.startsWith('..'))
+  .sort();
+writeFileSync(join(root, 'dist', 'sources.json'), `${JSON.stringify(sources)}\n`);
