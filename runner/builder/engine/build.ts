@@ -12,6 +12,7 @@ import { FileDigestCache } from '../context/digest-cache.js';
 import { loadIgnore } from '../context/ignore.js';
 import { evaluateGlobalArgs } from '../dockerfile/evaluate.js';
 import { DOCKERFILE_LIMITS, dockerfileTooLarge } from '../dockerfile/limits.js';
+import { prepareDirectiveParser } from '../dockerfile/lines.js';
 import { parseDockerfile } from '../dockerfile/parse.js';
 import { buildStageGraph } from '../dockerfile/stages.js';
 import type { BuildOptions, BuildResult } from '../types.js';
@@ -59,7 +60,9 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
   const started = Date.now();
   const contextDir = resolve(opts.contextDir);
   const dockerfilePath = resolve(opts.dockerfile ?? join(contextDir, 'Dockerfile'));
-  const parsed = parseDockerfile(await readDockerfile(dockerfilePath), 'Dockerfile');
+  const text = await readDockerfile(dockerfilePath);
+  await prepareDirectiveParser(text);
+  const parsed = parseDockerfile(text, 'Dockerfile');
   if (!parsed.ok) throw problemsFailure(parsed.errors);
   const df = parsed.value;
   const buildArgs = opts.buildArgs ?? {};
