@@ -9,10 +9,13 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { zodUsedOnly } from './zod-used-only.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 // Chunk names change between builds: start from an empty dist/.
 rmSync(join(root, 'dist'), { recursive: true, force: true });
+
+// zod-used-only.mjs trims zod to the members the project reads (about half of it goes).
 
 /**
  * zod's `locales` namespace (every language's messages, about a third of the bundle) only
@@ -51,7 +54,7 @@ const result = await build({
   banner: {
     js: "import { createRequire as __slipwayRequire } from 'node:module'; const require = __slipwayRequire(import.meta.url);",
   },
-  plugins: [zodEnglishOnly],
+  plugins: [zodEnglishOnly, zodUsedOnly(root)],
   sourcemap: 'linked',
   minify: true,
   metafile: true,
