@@ -1,5 +1,4 @@
 import { posix } from 'node:path';
-import picomatch from 'picomatch';
 import { SlipwayError } from '../../../lib/errors.js';
 import type { IgnoreMatcher } from './ignore.js';
 import { cleanContextPath, resolveInContext } from './scoped-path.js';
@@ -51,6 +50,8 @@ export async function resolveSources(
     if (GLOB.test(clean)) {
       wildcard = true;
       all ??= await walkContext(contextDir, '', ignored);
+      // Loaded for wildcard sources only: a build without them never needs it.
+      const { default: picomatch } = await import('picomatch');
       const match = picomatch(clean, { dot: true, noglobstar: true });
       const hits = all.filter((e) => match(e.rel));
       if (hits.length === 0)
