@@ -5,7 +5,7 @@
 // (the `prepare` script); bin/slipway.mjs falls back to the TypeScript sources through tsx
 // whenever dist/ is missing or older than one of the project's source files it was made from,
 // which dist/sources.json lists (written last: a bundle without it counts as stale).
-import { rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -62,7 +62,9 @@ const result = await build({
 });
 
 // The project's own inputs (npm dependencies change only through npm, which re-runs this).
+// Plugins' virtual modules (`namespace:path`) are no files: bin/slipway.mjs would find them missing.
 const sources = Object.keys(result.metafile.inputs)
-  .filter((p) => !p.includes('node_modules/') && !p.startsWith('..'))
+  .filter((p) => !p.includes('node_modules/') && !p.startsWith('..') && !/^[\w-]+:/.test(p))
   .sort();
+for (const p of sources) if (!existsSync(join(root, p))) throw new Error(`bundle input ${p} is no file`);
 writeFileSync(join(root, 'dist', 'sources.json'), `${JSON.stringify(sources)}\n`);
