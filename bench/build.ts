@@ -5,7 +5,8 @@
 // of N rounds and ratios. Targets: unchanged ≤ 1.0× docker, changed-file ≤ 0.8× docker, cold ≤
 // 1.0× buildah. Every cold build starts from a fresh store holding only the base image,
 // extracted (Slipway: pulled and its layers unpacked, as docker and buildah hold it).
-// Labels: `docker` = docker build, legacy builder; `buildah` = buildah bud --layers.
+// Labels: `docker` = docker build, legacy builder; `buildah` = buildah bud --layers; `node start`
+// = `node -e 0`, the part of every slipway-cli figure that is Node.js's own start.
 // Usage (as root): npx tsx bench/build.ts [--runs 3]
 import './lib/quiet-logs.js';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -71,6 +72,11 @@ try {
     }
     console.log(`  round ${round} done`);
   }
+  // What no CLI build can go below: a Node.js process that starts and exits (slipway-cli's floor).
+  const nodeStart: Sample = { label: 'node start (-e 0)', runsMs: [] };
+  for (let i = 0; i < runs; i++)
+    nodeStart.runsMs.push(await timed(() => runTool(process.execPath, ['-e', '0'])));
+  samples.set('node/start', nodeStart);
   for (const s of samples.values()) console.log(formatSample(s));
   const get = (label: string, s: Scenario) => samples.get(`${label}/${s}`)!;
   const [slipway, slipwayCli, docker, buildah] = builders.map((b) => b.label) as [

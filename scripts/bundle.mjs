@@ -3,15 +3,19 @@
 // with esbuild, so `slipway` starts without compiling TypeScript or resolving hundreds of
 // modules (about 0.1 s saved per command). Native addons stay external. Runs on `npm install`
 // (the `prepare` script); bin/slipway.mjs falls back to the TypeScript sources through tsx
-// whenever dist/ is missing or older than a source file.
-import { rmSync } from 'node:fs';
+// whenever dist/ is missing or older than one of the project's source files it was made from,
+// which dist/sources.json lists (written last: a bundle without it counts as stale).
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { zodUsedOnly } from './zod-used-only.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 // Chunk names change between builds: start from an empty dist/.
 rmSync(join(root, 'dist'), { recursive: true, force: true });
+
+// zod-used-only.mjs trims zod to the members the project reads (about half of it goes).
 
 /**
  * zod's `locales` namespace (every language's messages, about a third of the bundle) only
@@ -34,7 +38,7 @@ const zodEnglishOnly = {
   },
 };
 
-await build({
+const result = await build({
   absWorkingDir: root,
   entryPoints: { slipway: 'cli/main.ts' },
   outdir: 'dist',
@@ -50,8 +54,17 @@ await build({
   banner: {
     js: "import { createRequire as __slipwayRequire } from 'node:module'; const require = __slipwayRequire(import.meta.url);",
   },
-  plugins: [zodEnglishOnly],
+  plugins: [zodEnglishOnly, zodUsedOnly(root)],
   sourcemap: 'linked',
   minify: true,
+  metafile: true,
   logLevel: 'warning',
 });
+
+// The project's own inputs (npm dependencies change only through npm, which re-runs this).
+// Plugins' virtual modules (`namespace:path`) are no files: bin/slipway.mjs would find them missing.
+const sources = Object.keys(result.metafile.inputs)
+  .filter((p) => !p.includes('node_modules/') && !p.startsWith('..') && !/^[\w-]+:/.test(p))
+  .sort();
+for (const p of sources) if (!existsSync(join(root, p))) throw new Error(`bundle input ${p} is no file`);
+writeFileSync(join(root, 'dist', 'sources.json'), `${JSON.stringify(sources)}\n`);

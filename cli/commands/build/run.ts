@@ -1,5 +1,8 @@
 import { resolve } from 'node:path';
+import { BuildFailure, buildImage } from '../../../runner/builder/index.js';
+import { openRunnerHost } from '../../../runner/host.js';
 import type { HostFlags } from '../../flags.js';
+import { buildProgressPrinter } from './progress.js';
 
 /** `slipway build`'s options as commander gives them (see index.ts). */
 export interface BuildCliOptions extends HostFlags {
@@ -52,9 +55,6 @@ function parseSecrets(list: string[] = []): Record<string, string> {
  * SOURCE_DATE_EPOCH in the environment makes the image reproducible.
  */
 export async function buildCommand(context: string, opts: BuildCliOptions): Promise<number> {
-  const { buildImage, BuildFailure } = await import('../../../runner/builder/index.js');
-  const { openRunnerHost } = await import('../../../runner/host.js');
-  const { buildProgressPrinter } = await import('./progress.js');
   try {
     if (opts.network !== undefined && opts.network !== 'bridge' && opts.network !== 'none')
       throw new Error(`--network must be bridge or none, not "${opts.network}"`);

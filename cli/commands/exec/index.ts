@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { addJobHostFlags, collect, parseSizeOption } from '../../flags.js';
+import { collect } from '../../flags.js';
+import { addJobHostFlags, parseSizeOption } from '../../job-host-flags.js';
 import type { ExecOptions } from './run.js';
 
 /** `slipway exec [dir]`: runs a repository's pipeline locally on the real engine. */

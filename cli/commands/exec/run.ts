@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { openRunnerHost } from '../../../runner/host.js';
 import { defaultUsernsMapping, type UsernsMapping } from '../../../runner/runtime/index.js';
-import { type JobHostFlags, jobHostOptions } from '../../flags.js';
+import { type JobHostFlags, jobHostOptions } from '../../job-host-flags.js';
 import { cancellableBySignals } from '../../local/cancel.js';
 import { loadRepository, runRepository } from '../../local/run-repository.js';
 import { formatDuration } from '../../local/terminal-reporter.js';

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { addJobHostFlags, parseCountOption, parseDurationOption } from '../../flags.js';
+import { parseCountOption } from '../../flags.js';
+import { addJobHostFlags, parseDurationOption } from '../../job-host-flags.js';
 import type { RunnerCommandOptions } from './run.js';
 
 /** `slipway runner`: takes queued jobs from Redis and runs them in containers on this host. */

@@ -5,7 +5,7 @@ import { createExecutor } from '../../../runner/executor/index.js';
 import { openRunnerHost } from '../../../runner/host.js';
 import { DEFAULT_JOB_DISK_BYTES, pooledRuntime } from '../../../runner/runtime/index.js';
 import { createLogWriter, startRunnerWorker } from '../../../runner/worker/index.js';
-import { type JobHostFlags, jobHostOptions } from '../../flags.js';
+import { type JobHostFlags, jobHostOptions } from '../../job-host-flags.js';
 import { untilSignal } from '../../local/cancel.js';
 
 const DEFAULT_GRACE_MS = 10 * 60_000;

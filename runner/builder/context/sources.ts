@@ -1,5 +1,4 @@
 import { posix } from 'node:path';
-import picomatch from 'picomatch';
 import { SlipwayError } from '../../../lib/errors.js';
 import type { IgnoreMatcher } from './ignore.js';
 import { cleanContextPath, type LinkScope, resolveInContext } from './scoped-path.js';
@@ -62,6 +61,8 @@ export async function resolveSources(
     if (GLOB.test(clean)) {
       wildcard = true;
       all ??= await walkContext(contextDir, '', ignored);
+      // Loaded for wildcard sources only: a build without them never needs it.
+      const { default: picomatch } = await import('picomatch');
       const match = picomatch(clean, { dot: true, noglobstar: true });
       for (const h of all.filter((e) => match(e.rel))) {
         const rel = h.type === 'symlink' ? await resolveInContext(contextDir, h.rel, scope) : h.rel;

@@ -1,4 +1,4 @@
-import { DockerfileParser } from 'dockerfile-ast';
+import { createRequire } from 'node:module';
 import { type DockerfileProblem, fail, ok, type Result } from './errors.js';
 import { DOCKERFILE_LIMITS, formatLimit } from './limits.js';
 import { splitWords } from './words.js';
@@ -33,6 +33,42 @@ export interface SplitDockerfile {
 const HEREDOC_KEYWORDS = new Set(['RUN', 'COPY', 'ADD']);
 const HEREDOC_WORD = /^\d*<<(-?)([^<]+)$/;
 
+type DirectiveParser = typeof import('dockerfile-ast').DockerfileParser;
+let directiveParser: DirectiveParser | undefined;
+
+/**
+ * Whether `text` can hold parser directives at all: they are `# name=value` comment lines at the
+ * very top, so a text whose leading comment lines (blank lines skipped, to stay on the safe side)
+ * hold no `=` has none, and dockerfile-ast (about a fifth of the builder's code) need not load.
+ */
+export function mayHaveDirectives(text: string): boolean {
+  for (let start = 0; start < text.length; ) {
+    const nl = text.indexOf('\n', start);
+    const line = text.slice(start, nl < 0 ? text.length : nl);
+    start = nl < 0 ? text.length : nl + 1;
+    if (/^[\s\uFEFF]*$/.test(line)) continue;
+    if (!/^[\s\uFEFF]*#/.test(line)) return false;
+    if (line.includes('=')) return true;
+  }
+  return false;
+}
+
+/**
+ * Loads dockerfile-ast for `text` when it may hold directives (see mayHaveDirectives). The engine
+ * awaits it before parsing, so the bundled CLI takes it from its own chunk; a parse without it
+ * (tests, other callers) loads the package synchronously from node_modules. Idempotent.
+ */
+export async function prepareDirectiveParser(text: string): Promise<void> {
+  if (!directiveParser && mayHaveDirectives(text))
+    directiveParser = (await import('dockerfile-ast')).DockerfileParser;
+}
+
+function loadDirectiveParser(): DirectiveParser {
+  directiveParser ??= (createRequire(import.meta.url)('dockerfile-ast') as typeof import('dockerfile-ast'))
+    .DockerfileParser;
+  return directiveParser;
+}
+
 /**
  * Parser directives. dockerfile-ast reads them faithfully (only at the very top, stopped by any
  * comment, blank line or instruction); the value checks are ours.
@@ -43,8 +79,9 @@ function readDirectives(
 ): Result<{ escapeChar: string; syntax: string | undefined }> {
   let escapeChar = '\\';
   let syntax: string | undefined;
+  if (!mayHaveDirectives(text)) return ok({ escapeChar, syntax });
   const seen = new Set<string>();
-  for (const d of DockerfileParser.parse(text).getDirectives()) {
+  for (const d of loadDirectiveParser().parse(text).getDirectives()) {
     const name = d.getName().toLowerCase();
     const value = d.getValue();
     const line = d.getRange().start.line + 1;

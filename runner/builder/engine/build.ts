@@ -13,6 +13,7 @@ import { loadIgnore } from '../context/ignore.js';
 import { resolveInContext } from '../context/scoped-path.js';
 import { evaluateGlobalArgs } from '../dockerfile/evaluate.js';
 import { DOCKERFILE_LIMITS, dockerfileTooLarge } from '../dockerfile/limits.js';
+import { prepareDirectiveParser } from '../dockerfile/lines.js';
 import { parseDockerfile } from '../dockerfile/parse.js';
 import { buildStageGraph } from '../dockerfile/stages.js';
 import type { BuildOptions, BuildResult } from '../types.js';
@@ -69,7 +70,9 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
       throw new BuildFailure(`the Dockerfile ${dockerfilePath}: ${e.message}`);
     }),
   );
-  const parsed = parseDockerfile(await readDockerfile(dockerfileReal), 'Dockerfile');
+  const text = await readDockerfile(dockerfileReal);
+  await prepareDirectiveParser(text);
+  const parsed = parseDockerfile(text, 'Dockerfile');
   if (!parsed.ok) throw problemsFailure(parsed.errors);
   const df = parsed.value;
   const buildArgs = opts.buildArgs ?? {};
