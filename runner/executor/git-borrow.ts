@@ -4,6 +4,7 @@ import { SlipwayError } from '../../lib/errors.js';
 import { sandboxedGit } from '../../lib/git.js';
 import { log } from '../../lib/log.js';
 import type { Mount } from '../runtime/index.js';
+import { detachedCheckout } from './git-checkout.js';
 
 const COMMIT = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
 
@@ -44,14 +45,7 @@ export async function borrowFromMirror(
   await writeFile(join(dest, '.git', 'shallow'), `${commit}\n`);
   const remote = git.addRemote('origin', origin);
   try {
-    await git.checkout(['--detach', commit]);
-  } catch (err) {
-    const found = await git.catFile(['-e', `${commit}^{commit}`]).then(
-      () => true,
-      () => false,
-    );
-    if (!found) throw fail('no such commit in the repository');
-    throw err;
+    await detachedCheckout(git, commit, () => fail('no such commit in the repository'));
   } finally {
     await remote.catch(() => undefined);
   }

@@ -1,5 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { SimpleGit } from 'simple-git';
 import { SlipwayError } from '../../lib/errors.js';
 import { redactMessage, redactUrl, sandboxedGit } from '../../lib/git.js';
 import { log } from '../../lib/log.js';
@@ -38,6 +39,16 @@ export async function checkoutCommit(url: string, commit: string, dest: string):
     await remote.catch(() => undefined);
   }
   await remote;
+  await detachedCheckout(git, commit, () => fail('no such commit in the repository', 'permanent'));
+  await rm(join(dest, '.git', 'FETCH_HEAD'), { force: true });
+  log.debug({ url: shown, commit, ms: Date.now() - started }, 'workspace cloned');
+}
+
+/**
+ * `git checkout --detach commit` in the repository `git` works in; when that fails because the
+ * repository lacks the commit, the error `missing()` makes is thrown instead of git's.
+ */
+export async function detachedCheckout(git: SimpleGit, commit: string, missing: () => Error): Promise<void> {
   try {
     await git.checkout(['--detach', commit]);
   } catch (err) {
@@ -45,9 +56,7 @@ export async function checkoutCommit(url: string, commit: string, dest: string):
       () => true,
       () => false,
     );
-    if (!found) throw fail('no such commit in the repository', 'permanent');
+    if (!found) throw missing();
     throw err;
   }
-  await rm(join(dest, '.git', 'FETCH_HEAD'), { force: true });
-  log.debug({ url: shown, commit, ms: Date.now() - started }, 'workspace cloned');
 }
