@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { cp, rm } from 'node:fs/promises';
+import { deadline } from '../../lib/deadline.js';
 import { SlipwayError } from '../../lib/errors.js';
 import { log } from '../../lib/log.js';
 import { scrubTree } from '../../lib/scrub-tree.js';
@@ -116,7 +117,8 @@ async function executeAttempt(
   // The workspace is on the job's disk (the runtime's handle.workDir); kept here on request.
   const keptWorkspaceDir = dataDirPaths.workspace(deps.host.dataDir, safeKey);
   let workspaceDir = keptWorkspaceDir;
-  const jobSignal = AbortSignal.any([AbortSignal.timeout(spec.timeoutMs), ...(signal ? [signal] : [])]);
+  const jobDeadline = deadline(spec.timeoutMs, ...(signal ? [signal] : []));
+  const jobSignal = jobDeadline.signal;
   const bounded = <T>(work: Promise<T>) => untilAborted(jobSignal, work);
   const setup = new ForwardingSink(events, 'setup', masker);
   const say = (text: string) => setup.write({ stream: 'stdout', time: Date.now(), text });
@@ -257,6 +259,7 @@ async function executeAttempt(
     if (!deps.keepWorkspace) await rm(workspaceDir, { recursive: true, force: true }).catch(() => {});
   }
   const cancelled = jobSignal.aborted;
+  jobDeadline.dispose();
   const failed = error !== undefined || steps.some((s) => s.status === 'failure');
   const status = cancelled ? 'cancelled' : failed ? 'failure' : 'success';
   return makeJobResult(spec.job, status, {

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { deadline } from '../../lib/deadline.js';
 import {
   type JobError,
   type JobSpec,
@@ -46,7 +47,8 @@ export function createFakeExecutor(script: Record<string, FakeJob> = {}): FakeEx
     const started = Date.now();
     for (let attempt = 1; ; attempt++) {
       // Like the real one, each attempt gets the job's full timeout.
-      const jobSignal = AbortSignal.any([AbortSignal.timeout(spec.timeoutMs), ...(signal ? [signal] : [])]);
+      const jobDeadline = deadline(spec.timeoutMs, ...(signal ? [signal] : []));
+      const jobSignal = jobDeadline.signal;
       events.jobStarted?.(spec, attempt);
       const steps: StepResult[] = [];
       let error: JobError | undefined = job.error
@@ -68,6 +70,7 @@ export function createFakeExecutor(script: Record<string, FakeJob> = {}): FakeEx
         if (result.status === 'failure' || result.status === 'cancelled') failed = true;
       }
       const cancelled = jobSignal.aborted;
+      jobDeadline.dispose();
       if (cancelled && !error) error = stoppedError(signal?.aborted === true, spec.timeoutMs);
       const status = cancelled ? 'cancelled' : failed ? 'failure' : 'success';
       if (status === 'failure' && !spec.allowFailure && attempt <= spec.retry && !signal?.aborted) {
@@ -104,13 +107,14 @@ async function runStep(
       const line = typeof l === 'string' ? { stream: 'stdout' as const, text: l } : l;
       events.log(step.name, { ...line, time: Date.now() });
     }
-    const timeout = step.timeoutMs ? AbortSignal.timeout(step.timeoutMs) : undefined;
-    const stop = AbortSignal.any([signal, ...(timeout ? [timeout] : [])]);
+    const stepDeadline = step.timeoutMs ? deadline(step.timeoutMs, signal) : undefined;
+    const stop = stepDeadline?.signal ?? signal;
     const ms = fake.hang ? 2_147_483_647 : (fake.durationMs ?? 0);
     if (ms > 0) await sleep(ms, undefined, { signal: stop }).catch(() => {});
     const exitCode = stop.aborted ? 143 : (fake.exitCode ?? 0);
     const status = signal.aborted ? 'cancelled' : exitCode === 0 ? 'success' : 'failure';
-    const message = signal.aborted ? 'cancelled' : timeout?.aborted ? 'timed out' : undefined;
+    const message = signal.aborted ? 'cancelled' : stop.aborted ? 'timed out' : undefined;
+    stepDeadline?.dispose();
     result = { name: step.name, status, exitCode, ...(message ? { message } : {}), attempts, durationMs: 0 };
     if (status !== 'failure') break;
   }
