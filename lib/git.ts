@@ -27,7 +27,8 @@ export function sandboxedGit(dir: string): SimpleGit {
   );
 }
 
-const COMMIT = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
+/** A full commit id: SHA-1 (40 hex digits) or SHA-256 (64). */
+export const FULL_COMMIT_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
 
 /** The mirror's ref to the commit fetched last (what the next fetch negotiates from). */
 const FETCHED_REF = 'refs/slipway/fetched';
@@ -51,7 +52,7 @@ export async function mirrorCommit(mirror: string, url: string, commit: string):
       category,
       context: { repo: shown, commit },
     });
-  if (!COMMIT.test(commit)) throw fail('not a full commit sha', 'permanent');
+  if (!FULL_COMMIT_SHA.test(commit)) throw fail('not a full commit sha', 'permanent');
   if (url.startsWith('-') || url.trim() === '') throw fail('not a repository URL', 'permanent');
   const previous = fetching.get(mirror) ?? Promise.resolve();
   const run = previous.catch(() => undefined).then(() => fetchInto(mirror, url, commit, fail));
@@ -111,7 +112,7 @@ export async function branchHead(mirror: string, url: string, branch: string): P
   }
   for (const line of out.split('\n')) {
     const [sha, name] = line.trim().split('\t');
-    if (name === ref && sha && COMMIT.test(sha)) return sha;
+    if (name === ref && sha && FULL_COMMIT_SHA.test(sha)) return sha;
   }
   return undefined;
 }

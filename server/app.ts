@@ -13,7 +13,7 @@ import {
   runRoutes,
   tokenRoutes,
 } from './api/index.js';
-import { type RunsDeps, startRuns } from './runs/index.js';
+import { type RunsDeps, startRuns, webhookRunRequest } from './runs/index.js';
 import { getJob, getRun, type JobRecord, type LogArchive, verifyApiToken } from './store/index.js';
 
 /** What the HTTP side of a server is built from; the caller (server/main.ts, tests) owns it all. */
@@ -36,12 +36,7 @@ export function createApp(deps: AppDeps): Hono {
     hookRoutes({
       redis: deps.redis,
       repos: deps.repos,
-      start: (repo, outcome) =>
-        startRuns(deps, repo, {
-          event: outcome.event,
-          fromFork: outcome.fromFork,
-          deliveryId: outcome.deliveryId,
-        }),
+      start: (repo, outcome) => startRuns(deps, repo, webhookRunRequest(outcome)),
     }),
   );
   app.route('/api/repos', repoRoutes(deps));

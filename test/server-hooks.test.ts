@@ -7,7 +7,7 @@ import { Hono } from 'hono';
 import type { Redis } from '../lib/redis.js';
 import { wireKeys } from '../pipelines/index.js';
 import { hookRoutes, onApiError, onApiNotFound } from '../server/api/index.js';
-import { startRuns } from '../server/runs/index.js';
+import { startRuns, webhookRunRequest } from '../server/runs/index.js';
 import { listRuns } from '../server/store/index.js';
 import { testGitRepo } from './helpers/git-repo.js';
 import { testRunsDeps } from './helpers/runs-deps.js';
@@ -48,8 +48,7 @@ before(async () => {
     hookRoutes({
       redis,
       repos,
-      start: (repo, o) =>
-        startRuns(deps, repo, { event: o.event, fromFork: o.fromFork, deliveryId: o.deliveryId }),
+      start: (repo, o) => startRuns(deps, repo, webhookRunRequest(o)),
     }),
   );
   app.onError(onApiError).notFound(onApiNotFound);

@@ -9,10 +9,16 @@ export { applyReport } from './apply-report.js';
 export { cancelRun } from './cancel.js';
 export { carriedJobs, carryJobs } from './carry.js';
 export type { RunsDeps } from './deps.js';
+export {
+  type EventPipelines,
+  eventPipelines,
+  type PushedSince,
+  touchesPipelines,
+} from './event-pipelines.js';
 export { reportRunStatus } from './forge-status.js';
 export { pendingReason } from './pending.js';
-export { pipelinesAtCommit } from './pipeline-files.js';
+export { pipelineEntries, pipelinesAtCommit } from './pipeline-files.js';
 export { type RerunOutcome, rerunRun } from './rerun.js';
 export { runnerHeartbeats } from './runners.js';
-export { type RunRequest, startRuns } from './start.js';
+export { type RunRequest, startRuns, webhookRunRequest } from './start.js';
 export { type ManualTrigger, type TriggerOutcome, triggerRuns } from './trigger.js';

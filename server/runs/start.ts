@@ -1,4 +1,3 @@
-import { mirrorCommit } from '../../lib/git.js';
 import { log } from '../../lib/log.js';
 import { type LoadedPipeline, type PlanEvent, planRun } from '../../pipelines/index.js';
 import { dataDirPaths } from '../../runner/data-dir.js';
@@ -11,12 +10,13 @@ import {
   type RunRecord,
   type RunTrigger,
 } from '../store/index.js';
-import type { WebhookEvent } from '../webhooks/index.js';
+import type { WebhookEvent, WebhookOutcome } from '../webhooks/index.js';
 import { advanceRun } from './advance.js';
+import { cancelRun } from './cancel.js';
 import { carryJobs } from './carry.js';
 import type { RunsDeps } from './deps.js';
+import { type EventPipelines, eventPipelines, type PushedSince } from './event-pipelines.js';
 import { reportRunStatus } from './forge-status.js';
-import { pipelinesAtCommit } from './pipeline-files.js';
 
 const logger = log.child({ module: 'server/runs' });
 
@@ -33,12 +33,26 @@ export interface RunRequest {
    * them (a failed-jobs re-run), by plan id; see carryJobs.
    */
   carry?: ReadonlyMap<string, JobRecord>;
+  /** What the push changed since its previous commit, when its payload proves it (eventPipelines). */
+  since?: PushedSince;
+}
+
+/** The request a verified webhook delivery makes: its event, fork flag, delivery id and `since`. */
+export function webhookRunRequest(outcome: Extract<WebhookOutcome, { kind: 'run' }>): RunRequest {
+  const { event, fromFork, deliveryId, since } = outcome;
+  return {
+    event,
+    fromFork,
+    deliveryId,
+    ...(since && event.changedPaths ? { since: { commit: since, changedPaths: event.changedPaths } } : {}),
+  };
 }
 
 /**
- * Starts one run per pipeline file of the event's commit that the event triggers: fetches the
- * commit into the repository's mirror (always from the registered clone URL), reads and plans
- * the pipeline files, stores the runs and queues their first jobs. An unreachable commit or an
+ * Starts one run per pipeline file of the event's commit that the event triggers: reads the
+ * commit's pipeline files through the repository's mirror (fetched from the registered clone
+ * URL; see eventPipelines for a push that proves them unchanged), plans them, stores the runs
+ * and queues their first jobs. An unreachable commit or an
  * invalid pipeline file becomes a run in `error` carrying the messages; a pipeline whose
  * triggers do not match starts nothing (logged). Returns the runs made, in file order.
  */
@@ -55,13 +69,10 @@ export async function startRuns(deps: RunsDeps, repo: Repo, req: RunRequest): Pr
     ...(req.deliveryId ? { deliveryId: req.deliveryId } : {}),
   };
   let loaded: LoadedPipeline[];
+  let confirmed: EventPipelines['confirmed'];
   try {
-    const mirror = await mirrorCommit(
-      dataDirPaths.serverMirror(deps.dataDir, repo.fullName),
-      repo.cloneUrl,
-      sha,
-    );
-    loaded = await pipelinesAtCommit(mirror, sha);
+    const mirror = dataDirPaths.serverMirror(deps.dataDir, repo.fullName);
+    ({ loaded, confirmed } = await eventPipelines(mirror, repo.cloneUrl, sha, req.since));
   } catch (err) {
     const message = (err as Error).message;
     logger.warn({ repo: repo.fullName, commit: sha, error: message }, 'commit not readable');
@@ -113,7 +124,27 @@ export async function startRuns(deps: RunsDeps, repo: Repo, req: RunRequest): Pr
     logger.info({ repo: repo.fullName, run: id, number, file, jobs: run.jobs.length }, 'run started');
     runs.push((await advanceRun(deps, id)) ?? run);
   }
+  void confirmed?.then((seen) => (seen === 'changed' ? replan(deps, repo, req, runs) : undefined));
   return runs;
+}
+
+/**
+ * Runs planned from the previous commit's pipeline files, which the pushed commit turned out
+ * to change although the payload listed no such change: they are cancelled and the push is
+ * planned again from the pushed commit itself.
+ */
+async function replan(deps: RunsDeps, repo: Repo, req: RunRequest, planned: RunRecord[]): Promise<void> {
+  const { since: _since, ...request } = req;
+  logger.error(
+    { repo: repo.fullName, commit: req.event.commit.sha, runs: planned.map((r) => r.id) },
+    'the push changed pipeline files its payload did not list: runs cancelled and planned again',
+  );
+  try {
+    for (const run of planned) await cancelRun(deps, run.id);
+    await startRuns(deps, repo, request);
+  } catch (err) {
+    logger.error({ repo: repo.fullName, error: (err as Error).message }, 'planning the push again failed');
+  }
 }
 
 async function errorRun(

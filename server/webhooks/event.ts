@@ -31,6 +31,11 @@ export const WebhookOutcomeSchema = z.discriminatedUnion('kind', [
     }),
     event: WebhookEventSchema,
     fromFork: z.boolean(),
+    /**
+     * The commit the ref pointed at before this push, given only when the payload's commit
+     * lists are complete: then `event.changedPaths` is all that changed since it.
+     */
+    since: z.string().optional(),
   }),
   z.strictObject({ kind: z.literal('ignored'), reason: z.string().min(1) }),
   z.strictObject({

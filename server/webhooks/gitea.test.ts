@@ -95,9 +95,10 @@ test('the documented Gitea push runs on its branch; its commits list no files, s
   });
 });
 
-test('a Gitea branch push becomes a push event with its changed paths', async () => {
+test('a Gitea branch push becomes a push event with its changed paths, since its previous commit', async () => {
   assert.deepEqual(await deliver('push', push()), {
     ...base,
+    since: '28e1879d029cb852e4844d9c718537df08844e03',
     event: {
       kind: 'push',
       branch: 'develop',

@@ -91,11 +91,23 @@ test('changed paths are added, modified and removed of every commit, deduplicate
 
 test('a forced push, one without commits or with GitHub’s maximum of them has unknown changed paths', async () => {
   const full = Array.from({ length: 2048 }, () => (branchPush().commits as Json[])[0]);
+  const before = 'a'.repeat(40);
   for (const change of [{ forced: true }, { commits: [] }, { commits: full }]) {
-    const { outcome } = await deliver('push', { ...branchPush(), ...change });
+    const { outcome } = await deliver('push', { ...branchPush(), before, ...change });
     assert.equal(outcome.kind, 'run');
-    if (outcome.kind === 'run') assert.equal('changedPaths' in outcome.event, false, JSON.stringify(change));
+    if (outcome.kind === 'run') {
+      assert.equal('changedPaths' in outcome.event, false, JSON.stringify(change));
+      assert.equal(outcome.since, undefined, 'nothing proves what changed since the previous commit');
+    }
   }
+});
+
+test('a push to an existing branch listing all its commits says since which commit they changed', async () => {
+  const before = 'a'.repeat(40);
+  const { outcome } = await deliver('push', { ...branchPush(), before });
+  assert.equal(outcome.kind === 'run' && outcome.since, before);
+  const created = await deliver('push', branchPush()); // a new branch: before is all zeros
+  assert.equal(created.outcome.kind === 'run' && created.outcome.since, undefined);
 });
 
 test('a tag push becomes a tag event on the tagged commit', async () => {

@@ -79,6 +79,9 @@ test('a push listing all its commits carries their changed paths; over 20 pushed
   assert.equal(event.commit.sha, HEAD.sha);
   const exactly20 = { ...cut, total_commits_count: 20 };
   assert.ok(eventOf((await deliver('Push Hook', exactly20)).outcome).changedPaths);
+  const since = (o: WebhookOutcome) => (o.kind === 'run' ? o.since : 'not a run');
+  assert.equal(since((await deliver('Push Hook', complete)).outcome), json('push').before);
+  assert.equal(since((await deliver('Push Hook', cut)).outcome), undefined);
 });
 
 test('a wrong token and an unknown project get the same 401; a missing or empty one is unsigned', async () => {

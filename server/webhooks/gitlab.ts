@@ -65,6 +65,7 @@ function normalise(name: string, deliveryId: string, body: unknown): WebhookOutc
 /** A push or tag push; `checkout_sha` is the commit (`after` of a tag push may be a tag object). */
 const PushSchema = z.object({
   ref: z.string(),
+  before: z.string().optional(),
   after: z.string().min(1),
   checkout_sha: z.string().min(1).nullish(),
   commits: z.array(PushCommitSchema),
@@ -88,5 +89,5 @@ function push(deliveryId: string, body: unknown): WebhookOutcome {
   const head = p.commits.find((c) => c.id === sha);
   const complete = p.total_commits_count <= p.commits.length;
   const paths = complete ? changedPaths(p.commits) : undefined;
-  return pushRun(deliveryId, gitlabRepo(p.project), ref, sha, head, paths);
+  return pushRun(deliveryId, gitlabRepo(p.project), ref, sha, head, paths, p.before);
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FULL_COMMIT_SHA } from '../../lib/git.js';
 import {
   authorOf,
   changedPaths,
@@ -33,6 +34,7 @@ export function repoFields(r: Repository) {
 /** A push as GitHub and Gitea send it (Gitea has no `deleted`/`forced`, and may send `commits: null`). */
 const PushSchema = z.object({
   ref: z.string(),
+  before: z.string().optional(),
   after: z.string().min(1),
   deleted: z.boolean().optional(),
   forced: z.boolean().optional(),
@@ -59,13 +61,14 @@ export function normalisePush(
   if (ref.kind === 'other') return ignored(`push to ${p.ref}`);
   const head = p.head_commit?.id === p.after ? p.head_commit : commits.find((c) => c.id === p.after);
   const paths = !p.forced && commits.length < maxCommits ? changedPaths(commits) : undefined;
-  return pushRun(deliveryId, p.repository, ref, p.after, head, paths);
+  return pushRun(deliveryId, p.repository, ref, p.after, head, paths, p.before);
 }
 
 /** What a forge's pull request payload says, in one shape. */
 /**
  * The run of a branch or tag push at commit `sha` (`head`: that commit's entry in the payload,
- * for its message and author; `paths` undefined when the commit lists are incomplete).
+ * for its message and author; `paths` undefined when the commit lists are incomplete; `before`
+ * the ref's previous commit, kept as `since` only when `paths` is known).
  */
 export function pushRun(
   deliveryId: string,
@@ -74,13 +77,16 @@ export function pushRun(
   sha: string,
   head: { message: string; author: { name: string; email: string } } | undefined,
   paths: string[] | undefined,
+  before?: string,
 ): WebhookOutcome {
   const { repo, eventRepo } = repoFields(repository);
+  const since = paths !== undefined && before && FULL_COMMIT_SHA.test(before) && !ZERO_SHA.test(before);
   return {
     kind: 'run',
     deliveryId,
     repo,
     fromFork: false,
+    ...(since ? { since: before } : {}),
     event: {
       kind: ref.kind === 'tag' ? 'tag' : 'push',
       ...(ref.kind === 'tag' ? { tag: ref.name } : { branch: ref.name }),
