@@ -1,6 +1,7 @@
 // Push-to-log latency of the whole system: `slipway server` and one warm `slipway runner` (real
 // processes, busybox in the runner's store), once with runc and once with crun as the runner's
-// OCI runtime. Each of N pushes is a signed GitHub webhook sent by this process; the latency is
+// OCI runtime. Each of N pushes is a signed GitHub webhook for a one-commit push, as GitHub sends it
+// (`before`, `after`, the commit with its changed paths), sent by this process; the latency is
 // from sending it to the first log line of the first step arriving over SSE; pushes are 1.5 s
 // apart, so each meets an idle warm runner. Prints p50/p95 and where the time goes (webhook →
 // run stored → job queued → taken by the runner → step started → first line), beside the
@@ -45,14 +46,21 @@ const added = await ci.cli([
 ]);
 if (added.code !== 0) throw new Error(added.out);
 
-async function push(sha: string): Promise<Record<string, number>> {
+/** The branch's head as the last webhook told it: each push's `before`. */
+let head = work.sha;
+/** Pushes `sha` as GitHub sends it: `before` the previous head, the one commit with its paths. */
+async function push(sha: string, paths: string[] = []): Promise<Record<string, number>> {
+  const author = { name: 'bench', email: 'bench@example.com' };
+  const commit = { id: sha, message: 'push', author, added: [], removed: [], modified: paths };
   const body = JSON.stringify({
     ref: 'refs/heads/main',
+    before: head,
     after: sha,
-    commits: [],
-    head_commit: null,
+    commits: [commit],
+    head_commit: commit,
     repository: { full_name: name, clone_url: work.dir, default_branch: 'main' },
   });
+  head = sha;
   const t0 = Date.now();
   const res = await fetch(`${ci.url}/hooks/github`, {
     method: 'POST',
@@ -102,12 +110,13 @@ const pct = (xs: number[], p: number) =>
 /** One warm runner on `binary`: N pushes, their phases, beside the Runtime's step on the same binary. */
 async function series(binary: 'runc' | 'crun', warmSha: string) {
   const runner = await ci.startRunner(`bench-${binary}`, ['--labels', 'linux', '--runtime', binary]);
-  await push(warmSha); // warm-up: the runner's mirror and queue, the server's mirror
+  await push(warmSha, ['.slipway.yml']); // warm-up: the runner's mirror and queue, the server's mirror
   const samples: Array<Record<string, number>> = [];
   for (let i = 0; i < pushes; i++) {
     // An idle warm runner: the last job's teardown and the next environment are done meanwhile.
     await new Promise((r) => setTimeout(r, 1_500));
-    samples.push(await push(await work.commit({}, `push ${i} ${binary}`)));
+    const file = `src/change-${binary}.txt`;
+    samples.push(await push(await work.commit({ [file]: `push ${i}\n` }, `push ${i} ${binary}`), [file]));
   }
   console.log(`push → first log line over SSE, ${pushes} pushes, one warm runner (${binary}):`);
   for (const phase of Object.keys(samples[0] ?? {})) {
@@ -140,13 +149,15 @@ if (!runner) throw new Error('no runtime to measure');
 // A step printing 100 MB through the whole system: runner → Redis → archive on the server.
 const MB = 100;
 const line = 'compiling module 0042 of the busy build step, with some more text, ok';
-await work.commit(
-  {
-    '.slipway.yml': `image: busybox:latest\njobs:\n  first:\n    steps:\n      - run: yes '${line}' | head -c ${MB * 1_000_000}\n`,
-  },
-  'loud step',
+const loud = await push(
+  await work.commit(
+    {
+      '.slipway.yml': `image: busybox:latest\njobs:\n  first:\n    steps:\n      - run: yes '${line}' | head -c ${MB * 1_000_000}\n`,
+    },
+    'loud step',
+  ),
+  ['.slipway.yml'],
 );
-const loud = await push(await work.commit({}, 'loud'));
 const [last] = await ci.finishedRuns(name, 1);
 const [job] = await getJobs(ci.redis, last?.jobs ?? []);
 const step = job?.steps[0];
