@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { SlipwayError } from '../lib/errors.js';
 import { mirrorCommit } from '../lib/git.js';
 import { borrowFromMirror } from '../runner/executor/git-borrow.js';
+import { containerMade } from './helpers/container-made.js';
 import { useExecutorFixture } from './helpers/executor-fixture.js';
 import { git, testGitRepo } from './helpers/git-repo.js';
 import { tempDir } from './helpers/tmp.js';
@@ -42,6 +44,31 @@ jobs:
     assert.match(out, /objects-visible\n[\s\S]*mirror-read-only/);
     assert.ok(out.includes(`url = ${ORIGIN}`), out);
     assert.equal(git(mirror, 'cat-file', '-t', repo.sha), 'commit', 'the mirror is intact');
+  });
+
+  it("makes the first step's container while the commit is fetched; a failed fetch runs no step", async () => {
+    const repo = await testGitRepo({ 'version.txt': 'one\n' });
+    const mirror = await mirrorCommit(join(await tempDir('mirror'), 'app.git'), repo.dir, repo.sha);
+    const spec = f
+      .plan(
+        'image: busybox:latest\njobs:\n  show:\n    steps:\n      - run: echo "version $(cat version.txt)"\n',
+      )
+      .get('show')!;
+    const source = { kind: 'mirror' as const, mirror, commit: repo.sha, origin: ORIGIN };
+    const ok = await f.run(spec, { ...source, fetched: containerMade(f.dataDir) });
+    assert.equal(ok.result.status, 'success', ok.out);
+    assert.match(ok.out, /version one\n/);
+    const failed = containerMade(f.dataDir).then(() => {
+      throw new SlipwayError(`could not fetch commit ${repo.sha} from ${ORIGIN}: unreachable`, {
+        category: 'temporary',
+      });
+    });
+    const bad = await f.run(spec, { ...source, fetched: failed });
+    assert.equal(bad.result.status, 'failure', bad.out);
+    assert.equal(bad.result.error?.category, 'temporary');
+    assert.match(bad.result.error?.message ?? '', /could not fetch commit .* unreachable/);
+    assert.deepEqual(bad.result.steps, []);
+    assert.doesNotMatch(bad.out, /version one/);
   });
 
   it('shows one commit and a clean tree to git, and stands alone once made self-contained', async () => {

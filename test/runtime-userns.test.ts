@@ -2,9 +2,13 @@ import assert from 'node:assert/strict';
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { mirrorCommit } from '../lib/git.js';
 import { tryTool } from '../lib/proc.js';
+import { containerMade } from './helpers/container-made.js';
 import { useExecutorFixture } from './helpers/executor-fixture.js';
+import { testGitRepo } from './helpers/git-repo.js';
 import { requireBinary } from './helpers/requirements.js';
+import { tempDir } from './helpers/tmp.js';
 
 const userns = { hostId: 200000, size: 65536 };
 
@@ -69,6 +73,32 @@ jobs:
         [],
         'every file a step wrote is owned on the host by an id of the range',
       );
+    });
+
+    it('a first step made while its source is still being fetched finds it owned by its root', async () => {
+      const repo = await testGitRepo({ 'source.txt': 'from the source\n' });
+      const mirror = await mirrorCommit(join(await tempDir('userns-mirror'), 'app.git'), repo.dir, repo.sha);
+      const spec = f
+        .plan(`image: busybox:latest
+jobs:
+  early:
+    steps:
+      - run: echo "owner $(stat -c %u source.txt)" && echo more >> source.txt && cat source.txt
+`)
+        .get('early')!;
+      // The fetch ends only once the step's container is made: the checkout comes after it.
+      const fetched = containerMade(f.dataDir);
+      const source = {
+        kind: 'mirror' as const,
+        mirror,
+        commit: repo.sha,
+        origin: 'https://example.test/app.git',
+        fetched,
+      };
+      const { result, out } = await f.run(spec, source);
+      assert.equal(result.status, 'success', out);
+      assert.match(out, /owner 0\b/, 'the checked-out file belongs to the step root');
+      assert.match(out, /from the source\s+more/);
     });
 
     it('keeps the data dir closed to other local users', async () => {

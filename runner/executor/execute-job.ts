@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { cp, rm } from 'node:fs/promises';
+import { cp, mkdir, rm } from 'node:fs/promises';
 import { deadline } from '../../lib/deadline.js';
 import { SlipwayError } from '../../lib/errors.js';
 import { log } from '../../lib/log.js';
@@ -24,7 +24,7 @@ import { MIN_MASKED_LENGTH, maskedEvents, SecretMasker } from './secret-mask.js'
 import { startService } from './services.js';
 import { ForwardingSink } from './sinks.js';
 import { containerLimits, runStep, stepShouldRun } from './steps.js';
-import { prepareWorkspace, type WorkspaceSource } from './workspace.js';
+import { prepareWorkspace, type WorkspaceSource, workspaceMounts } from './workspace.js';
 
 /**
  * What the executor needs from the runner host (`openRunnerHost` gives it): the data dir
@@ -143,6 +143,7 @@ async function executeAttempt(
   const artifactsDir = dataDirPaths.artifacts(deps.host.dataDir, safeKey);
   events.jobStarted?.(spec, attempt);
   let cacheDir: string | undefined;
+  let early: ReturnType<typeof runStep> | undefined;
   try {
     await rm(keptWorkspaceDir, { recursive: true, force: true });
     await rm(artifactsDir, { recursive: true, force: true });
@@ -153,22 +154,46 @@ async function executeAttempt(
     // (each is resolved once; a failure surfaces where the image is used).
     for (const ref of [...spec.services.map((s) => s.image), spec.steps[0]?.image])
       if (ref) image(ref).catch(() => {});
-    const workspace = await bounded(prepareWorkspace(source, workspaceDir)).catch(
-      (err: NodeJS.ErrnoException) => {
-        if (err.code !== 'ENOSPC' && !/No space left on device/.test(err.message)) throw err;
-        throw new SlipwayError(`the source does not fit in the job's disk: ${diskLimitMessage(diskBytes)}`, {
-          category: 'permanent',
-          cause: err,
-        });
-      },
-    );
-    const cache = await bounded(resolveJobCache(spec, workspaceDir, deps.host.dataDir));
-    if (cache) say(`cache ${cache.key}${cache.restoredFrom ? ` (restored from ${cache.restoredFrom})` : ''}`);
-    cacheDir = cache?.dir;
+    await mkdir(workspaceDir, { recursive: true });
+    const filled = bounded(prepareWorkspace(source, workspaceDir)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOSPC' && !/No space left on device/.test(err.message)) throw err;
+      throw new SlipwayError(`the source does not fit in the job's disk: ${diskLimitMessage(diskBytes)}`, {
+        category: 'permanent',
+        cause: err,
+      });
+    });
     const env: Record<string, string> = { ...spec.env, ...secrets };
     if (masker.skipped)
       say(`${masker.skipped} secret(s) shorter than ${MIN_MASKED_LENGTH} characters are not masked in logs`);
     const extraHosts: Array<{ name: string; ip: string }> = [];
+    const mounts = [
+      { type: 'bind' as const, source: workspaceDir, target: spec.workspace },
+      ...workspaceMounts(source),
+    ];
+    const ctx = {
+      runtime: deps.runtime,
+      job: handle,
+      spec,
+      events,
+      env,
+      mounts,
+      extraHosts,
+      image: (ref: string) => bounded(image(ref)),
+      masker,
+      signal: jobSignal,
+    };
+    // With nothing else to wait for (no service, no cache), the first step's container is made
+    // while the source is checked out; its process starts once the workspace is filled.
+    const [first] = spec.steps;
+    early =
+      first && spec.services.length === 0 && !spec.cache && stepShouldRun(first, false)
+        ? runStep(ctx, first, 0, { startAfter: filled })
+        : undefined;
+    const workspace = await filled;
+    const cache = await bounded(resolveJobCache(spec, workspaceDir, deps.host.dataDir));
+    if (cache) say(`cache ${cache.key}${cache.restoredFrom ? ` (restored from ${cache.restoredFrom})` : ''}`);
+    cacheDir = cache?.dir;
+    mounts.push(...(cache?.mounts ?? []));
     for (const svc of spec.services) {
       say(`starting service ${svc.name} (${svc.image})`);
       const svcHandle = await startService(
@@ -184,23 +209,6 @@ async function executeAttempt(
       if (svcHandle.ip) extraHosts.push({ name: svc.name, ip: svcHandle.ip });
       say(`service ${svc.name} is ready`);
     }
-    const mounts = [
-      { type: 'bind' as const, source: workspaceDir, target: spec.workspace },
-      ...workspace.mounts,
-      ...(cache?.mounts ?? []),
-    ];
-    const ctx = {
-      runtime: deps.runtime,
-      job: handle,
-      spec,
-      events,
-      env,
-      mounts,
-      extraHosts,
-      image: (ref: string) => bounded(image(ref)),
-      masker,
-      signal: jobSignal,
-    };
     let failed = false;
     for (const [i, step] of spec.steps.entries()) {
       if (jobSignal.aborted || !stepShouldRun(step, failed)) {
@@ -214,7 +222,7 @@ async function executeAttempt(
         events.stepFinished?.(step, skipped);
         continue;
       }
-      const { result, setupError } = await runStep(ctx, step, i);
+      const { result, setupError } = await (i === 0 && early ? early : runStep(ctx, step, i));
       if (setupError && !error) error = setupError;
       steps.push(result);
       events.stepFinished?.(step, result);
@@ -251,6 +259,7 @@ async function executeAttempt(
   } finally {
     if (deps.keepWorkspace && workspaceDir !== keptWorkspaceDir)
       await cp(workspaceDir, keptWorkspaceDir, { recursive: true, verbatimSymlinks: true }).catch(() => {});
+    await early; // a refused or cancelled early step ends by itself (runStep never rejects)
     if (handle) await deps.runtime.destroyJob(handle).catch((err) => log.error({ err }, 'destroyJob failed'));
     await Promise.allSettled(cachedImages.values()); // a resolve still under way holds its image too
     for (const img of held) await img.release().catch(() => {});

@@ -16,6 +16,12 @@ export interface BorrowedCheckout {
   selfContained(): Promise<void>;
 }
 
+/** What every container seeing a workspace borrowed from `mirror` mounts: its objects, read-only at their own path. */
+export function borrowedMounts(mirror: string): Mount[] {
+  const objects = join(mirror, 'objects');
+  return [{ type: 'bind', source: objects, target: objects, readonly: true }];
+}
+
 /**
  * Checks out exactly `commit` into the empty dir `dest` from the bare mirror `mirror` (which
  * must hold it; see mirrorCommit), without fetching: the workspace's repository borrows the
@@ -52,7 +58,7 @@ export async function borrowFromMirror(
   await remote;
   log.debug({ repo: origin, commit, ms: Date.now() - started }, 'workspace checked out from the mirror');
   return {
-    mounts: [{ type: 'bind', source: objects, target: objects, readonly: true }],
+    mounts: borrowedMounts(mirror),
     async selfContained() {
       // `-a` without `-l` packs the borrowed objects HEAD reaches (one commit: it is shallow).
       await git.raw(['repack', '-a', '-d', '-q']);

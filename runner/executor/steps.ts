@@ -44,24 +44,43 @@ export function stepShouldRun(step: StepSpec, failedSoFar: boolean): boolean {
  * `step.retry` times. A non-zero exit is a `failure` result, never a throw; a cancelled job
  * gives `cancelled`. An image that cannot be had is a `failure` with the message, not retried
  * here, and `setupError` says whether another attempt of the job may help (registry
- * unreachable: temporary; no such image: permanent).
+ * unreachable: temporary; no such image: permanent). With `startAfter`, the first attempt's
+ * container is made at once and its process (and the step's `stepStarted`) waits for it (see
+ * RunOptions.startAfter); when it rejects, nothing ran, no event was sent, and the result is
+ * only the caller's to drop.
  */
 export async function runStep(
   ctx: StepContext,
   step: StepSpec,
   index: number,
+  opts: { startAfter?: Promise<unknown> } = {},
 ): Promise<{ result: StepResult; setupError?: JobError }> {
-  const started = Date.now();
+  let started = Date.now();
   const sink = new ForwardingSink(ctx.events, step.name, ctx.masker);
   let attempts = 0;
   let last: StepResult = { name: step.name, status: 'failure', attempts: 0, durationMs: 0 };
+  let refused = false;
   while (attempts <= step.retry) {
     attempts++;
-    ctx.events.stepStarted?.(step, attempts);
+    const attempt = attempts;
+    const startAfter = attempt === 1 ? opts.startAfter : undefined;
+    const announced = startAfter?.then(
+      () => {
+        started = Date.now();
+        ctx.events.stepStarted?.(step, attempt);
+      },
+      (err: unknown) => {
+        refused = true;
+        throw err;
+      },
+    );
+    announced?.catch(() => undefined); // observed later, by the runtime (or below)
+    if (!announced) ctx.events.stepStarted?.(step, attempt);
     let image: ResolvedImage;
     try {
       image = await ctx.image(step.image);
     } catch (err) {
+      await announced?.catch(() => undefined);
       const result: StepResult = {
         name: step.name,
         status: ctx.signal.aborted ? 'cancelled' : 'failure',
@@ -87,7 +106,12 @@ export async function runStep(
           ...(step.network === 'none' ? { network: 'none' as const } : { extraHosts: ctx.extraHosts }),
           ...(step.resources ? { limits: containerLimits(step.resources) } : {}),
         },
-        { sink, signal: ctx.signal, ...(step.timeoutMs ? { timeoutMs: step.timeoutMs } : {}) },
+        {
+          sink,
+          signal: ctx.signal,
+          ...(step.timeoutMs ? { timeoutMs: step.timeoutMs } : {}),
+          ...(announced ? { startAfter: announced } : {}),
+        },
       );
       const status = result.cancelled
         ? 'cancelled'
@@ -111,7 +135,7 @@ export async function runStep(
         durationMs: Date.now() - started,
       };
     }
-    if (last.status !== 'failure' || ctx.signal.aborted) break;
+    if (last.status !== 'failure' || ctx.signal.aborted || refused) break;
   }
   if (ctx.signal.aborted && last.status === 'failure') last.status = 'cancelled';
   return { result: last };

@@ -14,6 +14,7 @@ interface Libc {
   mountSetattr(dfd: number, path: string, flags: number, attr: Buffer, size: number): number;
   moveMount(fromDfd: number, fromPath: string, toDfd: number, toPath: string, flags: number): number;
   close(fd: number): number;
+  mkfifo(path: string, mode: number): number;
   errno(): number;
 }
 
@@ -39,6 +40,7 @@ function load(): Libc | null {
       'int move_mount(int from_dfd, const char *from_path, int to_dfd, const char *to_path, unsigned int flags)',
     );
     const close = lib.func('int close(int fd)');
+    const mkfifo = lib.func('int mkfifo(const char *path, unsigned int mode)');
     libc = {
       mount: (s, t, f, fl, d) => mount(s, t, f, fl, d),
       umount2: (t, fl) => umount2(t, fl),
@@ -46,6 +48,7 @@ function load(): Libc | null {
       mountSetattr: (d, p, f, a, n) => mountSetattr(d, p, f, a, n),
       moveMount: (fd, fp, td, tp, f) => moveMount(fd, fp, td, tp, f),
       close: (fd) => close(fd),
+      mkfifo: (p, m) => mkfifo(p, m),
       errno: () => koffi.errno(),
     };
   } catch (err) {
@@ -73,6 +76,13 @@ export function umountSyscall(target: string, flags = 0): number | undefined {
   const c = load();
   if (!c) return undefined;
   return c.umount2(target, flags) === 0 ? 0 : c.errno();
+}
+
+/** mkfifo(path, mode); 0, an errno, or undefined when unavailable. */
+export function mkfifoSyscall(path: string, mode: number): number | undefined {
+  const c = load();
+  if (!c) return undefined;
+  return c.mkfifo(path, mode) === 0 ? 0 : c.errno();
 }
 
 const AT_FDCWD = -100;

@@ -13,6 +13,7 @@ import {
   READONLY_PATHS,
 } from './hardening.js';
 import type { OciSeccomp } from './seccomp.js';
+import type { OciHook } from './start-gate.js';
 import type { ContainerSpec } from './types.js';
 
 /** Everything resolved on the host side that the pure config builder needs. */
@@ -36,6 +37,8 @@ export interface BundleInputs {
    * fresh one: in a user namespace, sysfs can be mounted only in a netns that namespace owns.
    */
   sysfsBind?: string;
+  /** Hooks of the runtime's `createRuntime` stage (a start gate: see start-gate.ts). */
+  createRuntimeHooks?: OciHook[];
 }
 
 /** The argv of a spec (see ContainerSpec). Throws a permanent error when there is nothing to run. */
@@ -167,6 +170,7 @@ export function buildBundleConfig(i: BundleInputs): Record<string, unknown> {
       },
       ...userMounts(spec),
     ],
+    ...(i.createRuntimeHooks?.length ? { hooks: { createRuntime: i.createRuntimeHooks } } : {}),
     linux: {
       namespaces,
       ...(idMap ? { uidMappings: idMap, gidMappings: idMap } : {}),

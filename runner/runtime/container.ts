@@ -27,6 +27,7 @@ import {
   restrictNamespaces,
 } from './seccomp.js';
 import { runtimeLogArgs, runtimeStartError } from './start-error.js';
+import { makeStartGate, type StartGate } from './start-gate.js';
 import type { ContainerSpec, LogSink, RunResult } from './types.js';
 import { shiftIntoRange, type UsernsContext } from './userns.js';
 
@@ -71,6 +72,11 @@ export interface RunningContainer {
   cleaned: Promise<void>;
   /** TERM to every process, KILL after `graceMs`; the reason decides timedOut/cancelled. Idempotent. */
   stop(reason: StopReason, graceMs: number): void;
+  /**
+   * For a container started held (`hold`): lets its process start (true) or makes its start
+   * fail (false; `stop` does that too). Idempotent; a no-op for a container not held.
+   */
+  release(go: boolean): void;
 }
 
 const MiB = 1024 * 1024;
@@ -129,9 +135,9 @@ async function prepareBundle(
   net: ContainerNetworkAttachment | undefined,
   disk: JobDisk | undefined,
   shifted: Set<string> | undefined,
+  gate: StartGate | undefined,
 ): Promise<void> {
-  // A caller's root fs (the builder's) holds host ids and becomes a layer: never remapped.
-  const userns = spec.rootfs ? undefined : rt.userns;
+  const userns = bundleUserns(rt, spec);
   const idmap = userns && { usernsFd: userns.fd, rootUid: userns.hostId, rootGid: userns.hostId };
   // Independent setup steps run concurrently: root fs, cgroup, seccomp profile, host resolv.conf.
   const [merged, { runcSetsMemory }, profile, hostResolv] = await allSettledOrThrow([
@@ -151,7 +157,8 @@ async function prepareBundle(
   // Small files: synchronous writes beat thread-pool round trips on the container start path.
   const shift = userns ? userns.hostId : 0;
   await mkdirInRoot(merged, cwd, { uid: user.uid + shift, gid: user.gid + shift });
-  if (userns) shiftBindSources(spec, userns, shifted);
+  // A held container's bind sources may still be being filled: they are shifted on release.
+  if (userns && !gate) shiftBindSources(spec, userns, shifted);
   const sysfsBind = userns && net ? await mountJobSysfs(dir, net.netnsPath) : undefined;
   // The job's file already has localhost and every container of the job; add ours and the extras.
   writeFileSync(hostsPath, net ? `${net.hosts}${own.split('\n').slice(2).join('\n')}` : own);
@@ -171,9 +178,13 @@ async function prepareBundle(
     runcSetsMemory,
     ...(userns ? { userns: { hostId: userns.hostId, size: userns.size } } : {}),
     ...(sysfsBind ? { sysfsBind } : {}),
+    ...(gate ? { createRuntimeHooks: [gate.hook] } : {}),
   });
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
 }
+
+/** A container's user namespace: none for a caller's root fs (the builder's: it holds host ids and becomes a layer). */
+const bundleUserns = (rt: OciRuntime, spec: ContainerSpec) => (spec.rootfs ? undefined : rt.userns);
 
 /**
  * Gives the container's root what the runner wrote into its writable bind sources (workspace,
@@ -214,7 +225,8 @@ function signalName(exitCode: number): string | undefined {
  * stdout/stderr piped into `sink`. Setup failures throw (after cleaning up); once started, every
  * outcome is reported through `done`; `cleaned` follows once the root fs, cgroups and runc state
  * are gone. With `disk` (the job's), the container's writes go to the job's disk, and a
- * failure on a full disk says "disk limit (N GiB) reached".
+ * failure on a full disk says "disk limit (N GiB) reached". With `hold`, the container is
+ * made but its process waits for `release` (at most `hold.timeoutMs`; see start-gate.ts).
  */
 export async function startContainer(
   rt: OciRuntime,
@@ -225,12 +237,19 @@ export async function startContainer(
   net?: ContainerNetworkAttachment,
   disk?: JobDisk,
   shifted?: Set<string>,
+  hold?: { timeoutMs: number },
 ): Promise<RunningContainer> {
   // A leftover of the same id (a crashed run, a cleanup still under way) goes first.
   if (existsSync(dir) || existsSync(join(rt.stateDir, id))) await removeContainer(rt, id, dir);
+  let gate: StartGate | undefined;
   try {
-    await prepareBundle(rt, id, dir, spec, net, disk, shifted);
+    if (hold) {
+      await mkdir(dir, { recursive: true });
+      gate = await makeStartGate(dir, hold.timeoutMs);
+    }
+    await prepareBundle(rt, id, dir, spec, net, disk, shifted, gate);
   } catch (err) {
+    gate?.close();
     const full = disk && jobDiskFull(disk);
     await removeContainer(rt, id, dir).catch(() => {});
     if (full)
@@ -264,6 +283,7 @@ export async function startContainer(
   }).then((code) => {
     finished = true;
     clearTimeout(killTimer);
+    gate?.close();
     return code;
   });
   const output = Promise.all([
@@ -296,9 +316,15 @@ export async function startContainer(
     return result;
   })();
   const kill = (sig: string) => ociCommand(rt, ['kill', '--all', id, sig]).catch(() => {});
+  const userns = bundleUserns(rt, spec);
+  const release = (go: boolean) => {
+    if (go && userns) shiftBindSources(spec, userns, shifted);
+    gate?.release(go);
+  };
   const stop = (reason: StopReason, graceMs: number) => {
     if (stopReason || finished) return;
     stopReason = reason;
+    release(false);
     void kill('TERM').then(async () => {
       if (!finished && (await termCannotEnd(id))) {
         clearTimeout(killTimer);
@@ -317,5 +343,5 @@ export async function startContainer(
       log.error({ err, container: id }, 'container cleanup failed; gcRuntime will retry'),
     ),
   );
-  return { id, done, cleaned, stop };
+  return { id, done, cleaned, stop, release };
 }

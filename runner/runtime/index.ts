@@ -16,6 +16,7 @@ export { MemoryLogSink } from './log-sink.js';
 export { type EgressPolicy, LINK_LOCAL } from './network/index.js';
 export type { OciRuntimeOptions } from './oci-runtime.js';
 export type * from './types.js';
+export { MAX_HOLD_MS } from './types.js';
 export { defaultUsernsMapping, type UsernsMapping } from './userns.js';
 
 /** A Runtime on runc or crun over `opts.dataDir` (see oci-runtime.ts). Destroy each job it prepares. */

@@ -16,18 +16,19 @@ import { effectiveLimits } from './hardening.js';
 import { checkName, containerId } from './ids.js';
 import { createJobDisk, type JobDisk, removeJobDisk } from './job-disk.js';
 import { createJobNetwork, type EgressPolicy, type JobNetwork } from './network/index.js';
-import type {
-  ContainerSpec,
-  ExecOptions,
-  ExecResult,
-  JobHandle,
-  LogSink,
-  PrepareJobOptions,
-  ResourceLimits,
-  RunOptions,
-  RunResult,
-  Runtime,
-  ServiceHandle,
+import {
+  type ContainerSpec,
+  type ExecOptions,
+  type ExecResult,
+  type JobHandle,
+  type LogSink,
+  MAX_HOLD_MS,
+  type PrepareJobOptions,
+  type ResourceLimits,
+  type RunOptions,
+  type RunResult,
+  type Runtime,
+  type ServiceHandle,
 } from './types.js';
 import { openUserns, type UsernsMapping } from './userns.js';
 
@@ -170,6 +171,7 @@ export class OciContainerRuntime implements Runtime {
     job: Job,
     spec: ContainerSpec,
     sink: LogSink,
+    held = false,
   ): Promise<{ running: RunningContainer; ip?: string }> {
     const id = containerId(this.opts.dataDir, job.id, spec.name);
     if (job.containers.has(spec.name) || job.starting.has(spec.name))
@@ -178,7 +180,7 @@ export class OciContainerRuntime implements Runtime {
       });
     const starting = (async () => {
       await job.cleanups.get(spec.name);
-      return this.startAttached(job, id, spec, sink);
+      return this.startAttached(job, id, spec, sink, held);
     })();
     job.starting.set(spec.name, starting);
     try {
@@ -193,6 +195,7 @@ export class OciContainerRuntime implements Runtime {
     id: string,
     spec: ContainerSpec,
     sink: LogSink,
+    held: boolean,
   ): Promise<{ running: RunningContainer; ip?: string }> {
     const dir = join(dataDirPaths.containers(this.opts.dataDir), id);
     const useNet = job.jobNetwork && spec.network !== 'none' ? job.jobNetwork : undefined;
@@ -223,6 +226,7 @@ export class OciContainerRuntime implements Runtime {
         attachment,
         job.disk,
         job.shifted,
+        held ? { timeoutMs: MAX_HOLD_MS } : undefined,
       );
     } catch (err) {
       await detach();
@@ -255,11 +259,35 @@ export class OciContainerRuntime implements Runtime {
         message: 'cancelled',
       };
     }
-    const { running } = await this.start(job, spec, opts.sink);
+    opts.startAfter?.catch(() => undefined); // it may settle while the container is made
+    const { running } = await this.start(job, spec, opts.sink, opts.startAfter !== undefined);
     const onAbort = () => running.stop('cancel', grace);
     // Aborted while the container was being started: no abort event will come.
     if (opts.signal?.aborted) onAbort();
     else opts.signal?.addEventListener('abort', onAbort, { once: true });
+    if (opts.startAfter) {
+      // A cancel (or the hold's timeout) while held ends the container first: its result stands.
+      const gate = await Promise.race([
+        opts.startAfter.then(
+          () => ({ go: true as const }),
+          (err: unknown) => ({
+            go: false as const,
+            err: err ?? new Error('the container was not let start'),
+          }),
+        ),
+        running.done.then(() => undefined),
+      ]);
+      if (!gate) {
+        opts.signal?.removeEventListener('abort', onAbort);
+        return running.done;
+      }
+      running.release(gate.go);
+      if (!gate.go) {
+        opts.signal?.removeEventListener('abort', onAbort);
+        await running.done;
+        throw gate.err;
+      }
+    }
     const timer =
       opts.timeoutMs !== undefined
         ? setTimeout(() => running.stop('timeout', grace), opts.timeoutMs)

@@ -120,7 +120,17 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Time between TERM and KILL (default 2000 ms). */
   killGraceMs?: number;
+  /**
+   * The container is made at once, but its process starts only once this resolves (a step
+   * whose workspace is still being filled), so the slow part of a start overlaps the wait; the
+   * timeout counts from the start. When it rejects, the container is removed and run() rejects
+   * with its reason. A wait past MAX_HOLD_MS fails the start.
+   */
+  startAfter?: Promise<unknown>;
 }
+
+/** The longest a container made with `startAfter` waits for it (its runtime hook's timeout). */
+export const MAX_HOLD_MS = 3_600_000;
 
 /** How a container ended. A non-zero exit is data, never a thrown error. */
 export interface RunResult {

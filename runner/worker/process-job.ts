@@ -43,7 +43,7 @@ export interface ProcessDeps {
 /**
  * Runs one BullMQ job of a label queue to its end and reports it. The QueuedJob is validated
  * first (invalid: UnrecoverableError, never retried). The workspace comes from the runner's
- * mirror of the clone URL (incremental fetch). Reports go out in order on the reports queue;
+ * mirror of the clone URL (incremental fetch, under way while the executor starts the job). Reports go out in order on the reports queue;
  * `job-finished` only after every log line is in Redis, and only for the last attempt: a
  * temporary failure (registry or server unreachable) throws so BullMQ retries it with backoff.
  * A job the runner gives up while draining goes back to its queue without a report.
@@ -80,17 +80,15 @@ export async function processJob(bull: Job, token: string | undefined, deps: Pro
   const log = await deps.openLog(job.jobId);
   let result: JobResult;
   try {
-    const [secrets, mirror] = await Promise.all([
-      fetchJobSecrets(job),
-      mirrorCommit(
-        dataDirPaths.runnerMirror(deps.dataDir, job.spec.repo.url),
-        job.spec.repo.url,
-        job.spec.repo.commit,
-      ),
-    ]);
+    const { url, commit } = job.spec.repo;
+    const mirror = dataDirPaths.runnerMirror(deps.dataDir, url);
+    // The executor makes the job ready (and its first container) while the commit is fetched.
+    const fetched = mirrorCommit(mirror, url, commit);
+    fetched.catch(() => undefined); // its error is the checkout's, reported by the executor
+    const secrets = await fetchJobSecrets(job);
     result = await deps.executorFor(secrets)(
       job.spec,
-      { kind: 'mirror', mirror, commit: job.spec.repo.commit, origin: redactUrl(job.spec.repo.url) },
+      { kind: 'mirror', mirror, commit, origin: redactUrl(url), fetched },
       {
         ...jobEvents(job.spec.job.id, (e) => {
           if (e.type !== 'log' && e.type !== 'job-finished') void report(e);
