@@ -1,10 +1,11 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SlipwayError } from '../../lib/errors.js';
 import { sandboxedGit } from '../../lib/git.js';
 import { log } from '../../lib/log.js';
 import type { Mount } from '../runtime/index.js';
 import { detachedCheckout } from './git-checkout.js';
+import { initWorkspaceRepo } from './git-init.js';
 
 const COMMIT = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
 
@@ -45,17 +46,10 @@ export async function borrowFromMirror(
   const started = Date.now();
   const objects = join(mirror, 'objects');
   const git = sandboxedGit(dest);
-  await git.init();
-  await mkdir(join(dest, '.git', 'objects', 'info'), { recursive: true });
+  await initWorkspaceRepo(dest, origin, commit);
   await writeFile(join(dest, '.git', 'objects', 'info', 'alternates'), `${objects}\n`);
   await writeFile(join(dest, '.git', 'shallow'), `${commit}\n`);
-  const remote = git.addRemote('origin', origin);
-  try {
-    await detachedCheckout(git, commit, () => fail('no such commit in the repository'));
-  } finally {
-    await remote.catch(() => undefined);
-  }
-  await remote;
+  await detachedCheckout(git, commit, () => fail('no such commit in the repository'));
   log.debug({ repo: origin, commit, ms: Date.now() - started }, 'workspace checked out from the mirror');
   return {
     mounts: borrowedMounts(mirror),

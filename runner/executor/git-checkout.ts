@@ -4,6 +4,7 @@ import type { SimpleGit } from 'simple-git';
 import { SlipwayError } from '../../lib/errors.js';
 import { redactMessage, redactUrl, sandboxedGit } from '../../lib/git.js';
 import { log } from '../../lib/log.js';
+import { initWorkspaceRepo } from './git-init.js';
 
 const COMMIT = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
 
@@ -26,19 +27,15 @@ export async function checkoutCommit(url: string, commit: string, dest: string):
   if (url.startsWith('-') || url.trim() === '') throw fail('not a repository URL', 'permanent');
   const started = Date.now();
   const git = sandboxedGit(dest);
-  await git.init();
   // The remote is only recorded (for users' `git` in steps); the fetch names the URL itself.
-  const remote = git.addRemote('origin', shown);
+  await initWorkspaceRepo(dest, shown, commit);
   try {
     await git
       .fetch([url, '--depth=1', '--no-tags', commit])
       .catch(() => git.fetch([url, '+refs/heads/*:refs/remotes/origin/*', '+refs/tags/*:refs/tags/*']));
   } catch (err) {
     throw fail(redactMessage((err as Error).message, url), 'temporary');
-  } finally {
-    await remote.catch(() => undefined);
   }
-  await remote;
   await detachedCheckout(git, commit, () => fail('no such commit in the repository', 'permanent'));
   await rm(join(dest, '.git', 'FETCH_HEAD'), { force: true });
   log.debug({ url: shown, commit, ms: Date.now() - started }, 'workspace cloned');
