@@ -13,6 +13,7 @@ import {
 } from './container.js';
 import { execInContainer } from './exec-in.js';
 import { effectiveLimits } from './hardening.js';
+import { holdUntil } from './held-start.js';
 import { checkName, containerId } from './ids.js';
 import { createJobDisk, type JobDisk, removeJobDisk } from './job-disk.js';
 import { createJobNetwork, type EgressPolicy, type JobNetwork } from './network/index.js';
@@ -266,26 +267,13 @@ export class OciContainerRuntime implements Runtime {
     if (opts.signal?.aborted) onAbort();
     else opts.signal?.addEventListener('abort', onAbort, { once: true });
     if (opts.startAfter) {
-      // A cancel (or the hold's timeout) while held ends the container first: its result stands.
-      const gate = await Promise.race([
-        opts.startAfter.then(
-          () => ({ go: true as const }),
-          (err: unknown) => ({
-            go: false as const,
-            err: err ?? new Error('the container was not let start'),
-          }),
-        ),
-        running.done.then(() => undefined),
-      ]);
-      if (!gate) {
+      const ended = await holdUntil(running, opts.startAfter).catch((err: unknown) => {
         opts.signal?.removeEventListener('abort', onAbort);
-        return running.done;
-      }
-      running.release(gate.go);
-      if (!gate.go) {
+        throw err;
+      });
+      if (ended) {
         opts.signal?.removeEventListener('abort', onAbort);
-        await running.done;
-        throw gate.err;
+        return ended;
       }
     }
     const timer =
