@@ -7,7 +7,7 @@ import { mirrorCommit } from '../lib/git.js';
 import { borrowFromMirror } from '../runner/executor/git-borrow.js';
 import { containerMade } from './helpers/container-made.js';
 import { useExecutorFixture } from './helpers/executor-fixture.js';
-import { git, testGitRepo } from './helpers/git-repo.js';
+import { git, mirroredGitRepo, testGitRepo } from './helpers/git-repo.js';
 import { tempDir } from './helpers/tmp.js';
 
 // A runner checks a job's commit out of its mirror without fetching: the workspace borrows the
@@ -47,8 +47,7 @@ jobs:
   });
 
   it("makes the first step's container while the commit is fetched; a failed fetch runs no step", async () => {
-    const repo = await testGitRepo({ 'version.txt': 'one\n' });
-    const mirror = await mirrorCommit(join(await tempDir('mirror'), 'app.git'), repo.dir, repo.sha);
+    const { repo, mirror } = await mirroredGitRepo({ 'version.txt': 'one\n' });
     const spec = f
       .plan(
         'image: busybox:latest\njobs:\n  show:\n    steps:\n      - run: echo "version $(cat version.txt)"\n',

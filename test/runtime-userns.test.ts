@@ -2,13 +2,11 @@ import assert from 'node:assert/strict';
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { mirrorCommit } from '../lib/git.js';
 import { tryTool } from '../lib/proc.js';
 import { containerMade } from './helpers/container-made.js';
 import { useExecutorFixture } from './helpers/executor-fixture.js';
-import { testGitRepo } from './helpers/git-repo.js';
+import { mirroredGitRepo } from './helpers/git-repo.js';
 import { requireBinary } from './helpers/requirements.js';
-import { tempDir } from './helpers/tmp.js';
 
 const userns = { hostId: 200000, size: 65536 };
 
@@ -76,8 +74,7 @@ jobs:
     });
 
     it('a first step made while its source is still being fetched finds it owned by its root', async () => {
-      const repo = await testGitRepo({ 'source.txt': 'from the source\n' });
-      const mirror = await mirrorCommit(join(await tempDir('userns-mirror'), 'app.git'), repo.dir, repo.sha);
+      const { repo, mirror } = await mirroredGitRepo({ 'source.txt': 'from the source\n' });
       const spec = f
         .plan(`image: busybox:latest
 jobs:

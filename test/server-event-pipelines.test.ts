@@ -5,9 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { eventPipelines, startRuns, touchesPipelines } from '../server/runs/index.js';
 import { listRuns } from '../server/store/index.js';
 import type { WebhookEvent } from '../server/webhooks/index.js';
-import { testGitRepo } from './helpers/git-repo.js';
+import { mirroredGitRepo, testGitRepo } from './helpers/git-repo.js';
 import { testRunsDeps } from './helpers/runs-deps.js';
-import { tempDir } from './helpers/tmp.js';
 
 /**
  * A push whose payload proves its pipeline files unchanged is planned from the previous
@@ -21,9 +20,7 @@ const jobNames = (loaded: Awaited<ReturnType<typeof eventPipelines>>['loaded']) 
 
 describe('pipelines of a pushed commit', () => {
   it('a push that lists no pipeline change is read from its previous commit, with no fetch', async () => {
-    const repo = await testGitRepo({ '.slipway.yml': ONE_JOB });
-    const mirror = join(await tempDir('mirror'), 'm.git');
-    await eventPipelines(mirror, repo.dir, repo.sha);
+    const { repo, mirror } = await mirroredGitRepo({ '.slipway.yml': ONE_JOB });
     const after = await repo.commit({ '.slipway.yml': TWO_JOBS, 'README.md': 'x' });
     // The clone URL is gone: only a read that needs no fetch can succeed.
     const got = await eventPipelines(mirror, join(repo.dir, 'gone'), after, {
@@ -35,9 +32,7 @@ describe('pipelines of a pushed commit', () => {
   });
 
   it('the background fetch confirms the same pipelines, or finds the change the payload hid', async () => {
-    const repo = await testGitRepo({ '.slipway.yml': ONE_JOB });
-    const mirror = join(await tempDir('mirror'), 'm.git');
-    await eventPipelines(mirror, repo.dir, repo.sha);
+    const { repo, mirror } = await mirroredGitRepo({ '.slipway.yml': ONE_JOB });
     const same = await repo.commit({ 'README.md': 'x' });
     const since = { commit: repo.sha, changedPaths: ['README.md'] };
     assert.equal(await (await eventPipelines(mirror, repo.dir, same, since)).confirmed, 'same');
@@ -48,9 +43,7 @@ describe('pipelines of a pushed commit', () => {
   });
 
   it('a listed pipeline change, or a previous commit the mirror lacks, is fetched first', async () => {
-    const repo = await testGitRepo({ '.slipway.yml': ONE_JOB });
-    const mirror = join(await tempDir('mirror'), 'm.git');
-    await eventPipelines(mirror, repo.dir, repo.sha);
+    const { repo, mirror } = await mirroredGitRepo({ '.slipway.yml': ONE_JOB });
     const changed = await repo.commit({ '.slipway.yml': TWO_JOBS });
     for (const since of [
       { commit: repo.sha, changedPaths: ['src/a.ts', '.slipway.yml'] },

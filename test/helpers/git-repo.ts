@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { mirrorCommit } from '../../lib/git.js';
 import { tempDir } from './tmp.js';
 
 const GIT_ENV = {
@@ -40,4 +41,11 @@ export async function testGitRepo(files: Record<string, string>): Promise<{
   };
   const sha = await commit(files, 'first');
   return { dir, sha, commit };
+}
+
+/** A testGitRepo of `files` and a bare mirror (mirrorCommit, in a temp dir) holding its first commit. */
+export async function mirroredGitRepo(files: Record<string, string>) {
+  const repo = await testGitRepo(files);
+  const mirror = await mirrorCommit(join(await tempDir('mirror'), 'app.git'), repo.dir, repo.sha);
+  return { repo, mirror };
 }
