@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mirrorCommit } from '../../lib/git.js';
 import { objectReader } from '../../lib/git-objects.js';
 import { log } from '../../lib/log.js';
@@ -6,6 +7,13 @@ import type { LoadedPipeline } from '../../pipelines/index.js';
 import { type PipelineEntry, pipelineEntries, pipelinesAtCommit } from './pipeline-files.js';
 
 const logger = log.child({ module: 'server/runs' });
+
+/**
+ * How long a background fetch waits: the runners fetch the same commit at once, on their job's
+ * way to its first step, and on a small host (server and runner side by side) two fetches at
+ * the same time slow each other down.
+ */
+export const BACKGROUND_FETCH_DELAY_MS = 1000;
 
 /** True when a changed `path` may change the pipelines: a `.slipway*` file, or what `.slipway/` holds. */
 export function touchesPipelines(path: string): boolean {
@@ -35,8 +43,9 @@ export interface EventPipelines {
 /**
  * The pipelines of commit `sha` of the repository at `url`, through the bare mirror `mirror`.
  * A push whose payload proves no pipeline file changed since a commit the mirror already holds
- * is planned from that commit's files at once, and `sha` is fetched in the background (the
- * fetch is most of a webhook's cost; runners fetch the commit themselves). Otherwise `sha` is
+ * is planned from that commit's files at once, and `sha` is fetched in the background, after
+ * BACKGROUND_FETCH_DELAY_MS (the fetch is most of a webhook's cost; runners fetch the commit
+ * themselves). Otherwise `sha` is
  * fetched first. A commit that cannot be fetched or read is an error naming it.
  */
 export async function eventPipelines(
@@ -47,7 +56,8 @@ export async function eventPipelines(
 ): Promise<EventPipelines> {
   if (since && !since.changedPaths.some(touchesPipelines) && (await holdsCommit(mirror, since.commit))) {
     const loaded = await pipelinesAtCommit(mirror, since.commit);
-    const confirmed = mirrorCommit(mirror, url, sha)
+    const confirmed = sleep(BACKGROUND_FETCH_DELAY_MS)
+      .then(() => mirrorCommit(mirror, url, sha))
       .then(async () =>
         sameEntries(await pipelineEntries(mirror, since.commit), await pipelineEntries(mirror, sha))
           ? ('same' as const)
