@@ -1,13 +1,11 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SlipwayError } from '../../lib/errors.js';
-import { sandboxedGit } from '../../lib/git.js';
+import { FULL_COMMIT_SHA, sandboxedGit } from '../../lib/git.js';
 import { log } from '../../lib/log.js';
 import type { Mount } from '../runtime/index.js';
 import { detachedCheckout } from './git-checkout.js';
 import { initWorkspaceRepo } from './git-init.js';
-
-const COMMIT = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
 
 /** A workspace whose git objects are borrowed from the runner's mirror of its repository. */
 export interface BorrowedCheckout {
@@ -42,7 +40,7 @@ export async function borrowFromMirror(
       category: 'permanent',
       context: { repo: origin, commit },
     });
-  if (!COMMIT.test(commit)) throw fail('not a full commit sha');
+  if (!FULL_COMMIT_SHA.test(commit)) throw fail('not a full commit sha');
   const started = Date.now();
   const objects = join(mirror, 'objects');
   const git = sandboxedGit(dest);

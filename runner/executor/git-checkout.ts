@@ -2,11 +2,9 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SimpleGit } from 'simple-git';
 import { SlipwayError } from '../../lib/errors.js';
-import { redactMessage, redactUrl, sandboxedGit } from '../../lib/git.js';
+import { FULL_COMMIT_SHA, redactMessage, redactUrl, sandboxedGit } from '../../lib/git.js';
 import { log } from '../../lib/log.js';
 import { initWorkspaceRepo } from './git-init.js';
-
-const COMMIT = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
 
 /**
  * Checks out exactly `commit` (a full sha) of the repository at `url` into the empty dir `dest`
@@ -23,7 +21,7 @@ export async function checkoutCommit(url: string, commit: string, dest: string):
       category,
       context: { repo: shown, commit },
     });
-  if (!COMMIT.test(commit)) throw fail('not a full commit sha', 'permanent');
+  if (!FULL_COMMIT_SHA.test(commit)) throw fail('not a full commit sha', 'permanent');
   if (url.startsWith('-') || url.trim() === '') throw fail('not a repository URL', 'permanent');
   const started = Date.now();
   const git = sandboxedGit(dest);

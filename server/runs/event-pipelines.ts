@@ -74,11 +74,12 @@ export async function eventPipelines(
 }
 
 async function holdsCommit(mirror: string, commit: string): Promise<boolean> {
-  if (!existsSync(mirror)) return false;
-  const found = await objectReader(mirror)
-    .read(`${commit}^{commit}`, 0)
-    .catch(() => undefined);
-  return found?.type === 'commit';
+  return (
+    existsSync(mirror) &&
+    (await objectReader(mirror)
+      .hasCommit(commit)
+      .catch(() => false))
+  );
 }
 
 const sameEntries = (a: PipelineEntry[], b: PipelineEntry[]) =>
