@@ -140,7 +140,7 @@ async function fetchInto(
       () => true,
       () => false,
     );
-  if (alone && (await has())) return maintainLater(git);
+  if (alone && (await has())) return maintainLater(mirror);
   try {
     await git.fetch([
       url,
@@ -153,13 +153,30 @@ async function fetchInto(
     throw fail(redactMessage((err as Error).message, url), 'temporary');
   }
   if (!(await has())) throw fail('no such commit in the repository', 'permanent');
-  maintainLater(git);
+  maintainLater(mirror);
 }
 
 /** git fetch runs `git maintenance run --auto` before returning: not on the way to a job. */
 const NO_MAINTENANCE = ['--no-auto-maintenance'];
 
-/** The mirror's own housekeeping (`maintenance run --auto`: gc when due), after the fetch returned. */
-function maintainLater(git: SimpleGit): void {
-  void git.raw(['maintenance', 'run', '--auto', '--quiet']).catch(() => undefined);
+/** How long after a fetch a mirror's housekeeping runs: after the job that needed the commit has started. */
+const MAINTAIN_AFTER_MS = 5_000;
+/** Mirrors whose housekeeping is due (one timer each, however many fetches came meanwhile). */
+const maintenanceDue = new Set<string>();
+
+/**
+ * The mirror's own housekeeping (`maintenance run --auto`: gc when due), MAINTAIN_AFTER_MS
+ * after a fetch, not on the way to the job that waits for the commit (a git process started
+ * then holds up the checkout).
+ */
+function maintainLater(mirror: string): void {
+  if (maintenanceDue.has(mirror)) return;
+  maintenanceDue.add(mirror);
+  setTimeout(() => {
+    maintenanceDue.delete(mirror);
+    if (!existsSync(mirror)) return;
+    void sandboxedGit(mirror)
+      .raw(['maintenance', 'run', '--auto', '--quiet'])
+      .catch(() => undefined);
+  }, MAINTAIN_AFTER_MS).unref();
 }

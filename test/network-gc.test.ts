@@ -25,6 +25,7 @@ for (const job of ['one', 'two']) {
   const n = await createJobNetwork({ jobId: 'crash-' + job, dataDir: process.argv[3], log });
   const a = await n.addContainer({ name: 'svc' });
   const b = await n.addContainer({ name: 'step' });
+  n.prepareSpare(); // as the runtime does once a container has started
   out.push({ bridge: n.bridge, subnet: n.subnet, netns: [a.netnsPath, b.netnsPath] });
 }
 process.stdout.write(JSON.stringify(out) + '\\n');

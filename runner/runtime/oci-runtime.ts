@@ -33,6 +33,9 @@ import {
 } from './types.js';
 import { openUserns, type UsernsMapping } from './userns.js';
 
+/** How long a container's start is left the machine before the job's next network place is made. */
+const SPARE_AFTER_START_MS = 150;
+
 export interface OciRuntimeOptions {
   /** The runner's data dir; runtime state lives in <dataDir>/runtime. One runner per data dir. */
   dataDir: string;
@@ -247,6 +250,19 @@ export class OciContainerRuntime implements Runtime {
     return { running, ip: attachment?.ip };
   }
 
+  /**
+   * The job network's place for the next container is made once `running`'s start has had the
+   * machine (SPARE_AFTER_START_MS), not while it starts. A container that ends sooner leaves
+   * none made (a next container attaches as it starts; a job that ends tears down no spare).
+   */
+  private placeNextLater(job: Job, running: RunningContainer): void {
+    const net = job.jobNetwork;
+    if (!net) return;
+    const timer = setTimeout(() => net.prepareSpare(), SPARE_AFTER_START_MS);
+    timer.unref();
+    void running.done.catch(() => undefined).then(() => clearTimeout(timer));
+  }
+
   async run(handle: JobHandle, spec: ContainerSpec, opts: RunOptions): Promise<RunResult> {
     const job = this.job(handle);
     const grace = opts.killGraceMs ?? this.grace;
@@ -276,6 +292,7 @@ export class OciContainerRuntime implements Runtime {
         return ended;
       }
     }
+    this.placeNextLater(job, running);
     const timer =
       opts.timeoutMs !== undefined
         ? setTimeout(() => running.stop('timeout', grace), opts.timeoutMs)
@@ -296,6 +313,7 @@ export class OciContainerRuntime implements Runtime {
     const job = this.job(handle);
     const grace = opts.killGraceMs ?? this.grace;
     const { running, ip } = await this.start(job, spec, opts.sink);
+    this.placeNextLater(job, running);
     const onAbort = () => running.stop('cancel', grace);
     if (opts.signal?.aborted) onAbort();
     else opts.signal?.addEventListener('abort', onAbort, { once: true });

@@ -50,7 +50,14 @@ export interface JobNetwork {
   readonly bridge: string;
   readonly subnet: string;
   readonly gateway: string;
+  /**
+   * Attaches container `name`: takes the place made ahead (prepareSpare) or makes one. The next
+   * place is not made here: the caller asks for it (prepareSpare) once the container has
+   * started, so making it never competes with that start.
+   */
   addContainer(opts: { name: string; aliases?: string[] }): Promise<ContainerNetwork>;
+  /** Starts making the next container's place ahead, if none is being made; failures are only logged. */
+  prepareSpare(): void;
   removeContainer(name: string): Promise<void>;
   /** /etc/hosts lines for every container currently on the network. */
   hostsEntries(): HostsEntry[];
@@ -176,12 +183,10 @@ class CniJobNetwork implements JobNetwork {
       throw new SlipwayError('job network already destroyed', { category: 'internal' });
     }
     this.containers.set(name, entry);
-    this.prepareSpare();
     this.log.debug({ container: name, ip: entry.ip, netns: entry.netns }, 'container attached');
     return { name, netnsPath: entry.netnsPath, ip: entry.ip, names: entry.names };
   }
 
-  /** Starts making the next container's place (see addContainer); a failure is only logged. */
   prepareSpare(): void {
     if (this.destroyed || this.spare) return;
     const key = `#spare${++this.spares}`;
