@@ -2,10 +2,12 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SlipwayError } from '../../lib/errors.js';
 import { FULL_COMMIT_SHA, sandboxedGit } from '../../lib/git.js';
+import { objectReader } from '../../lib/git-objects.js';
 import { log } from '../../lib/log.js';
 import type { Mount } from '../runtime/index.js';
 import { detachedCheckout } from './git-checkout.js';
 import { initWorkspaceRepo } from './git-init.js';
+import { writeTreeCheckout } from './tree-checkout.js';
 
 /** A workspace whose git objects are borrowed from the runner's mirror of its repository. */
 export interface BorrowedCheckout {
@@ -47,7 +49,9 @@ export async function borrowFromMirror(
   await initWorkspaceRepo(dest, origin, commit);
   await writeFile(join(dest, '.git', 'objects', 'info', 'alternates'), `${objects}\n`);
   await writeFile(join(dest, '.git', 'shallow'), `${commit}\n`);
-  await detachedCheckout(git, commit, () => fail('no such commit in the repository'));
+  // Written from the mirror's object reader when it can be; otherwise (or to name git's error) git.
+  if (!(await writeTreeCheckout(objectReader(mirror), commit, dest)))
+    await detachedCheckout(git, commit, () => fail('no such commit in the repository'));
   log.debug({ repo: origin, commit, ms: Date.now() - started }, 'workspace checked out from the mirror');
   return {
     mounts: borrowedMounts(mirror),
