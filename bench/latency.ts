@@ -15,6 +15,7 @@ import { readFile } from 'node:fs/promises';
 import { runTool } from '../lib/proc.js';
 import { getJobs, getRun } from '../server/store/index.js';
 import { startCiSystem } from '../test/helpers/ci-system.js';
+import { cleanUpNow } from '../test/helpers/cleanup.js';
 import { testGitRepo } from '../test/helpers/git-repo.js';
 import { readSse } from '../test/helpers/sse.js';
 import { runtimeStepMedian } from './lib/runtime-contender.js';
@@ -172,4 +173,6 @@ console.log(
 console.log(
   `  peak RSS: server ${(await hwm(ci.server.child.pid)).toFixed(0)} MiB, runner ${(await hwm(runner.child.pid)).toFixed(0)} MiB (target < 200 each)`,
 );
+// The runner and server stop as in a test (the runner destroys its ready job environments).
+await cleanUpNow();
 process.exit(0);

@@ -161,19 +161,24 @@ const NO_MAINTENANCE = ['--no-auto-maintenance'];
 
 /** How long after a fetch a mirror's housekeeping runs: after the job that needed the commit has started. */
 const MAINTAIN_AFTER_MS = 5_000;
-/** Mirrors whose housekeeping is due (one timer each, however many fetches came meanwhile). */
-const maintenanceDue = new Set<string>();
+/**
+ * Housekeeping runs at most this often per mirror: `--auto` only packs once thousands of loose
+ * objects have piled up, and each run is a git process that may land on the next job's start.
+ */
+const MAINTAIN_EVERY_MS = 10 * 60_000;
+/** Per mirror, when its housekeeping was last scheduled. */
+const maintainedAt = new Map<string, number>();
 
 /**
  * The mirror's own housekeeping (`maintenance run --auto`: gc when due), MAINTAIN_AFTER_MS
- * after a fetch, not on the way to the job that waits for the commit (a git process started
- * then holds up the checkout).
+ * after a fetch and at most once per MAINTAIN_EVERY_MS, never on the way to the job that waits
+ * for the commit (a git process started then holds up its checkout).
  */
 function maintainLater(mirror: string): void {
-  if (maintenanceDue.has(mirror)) return;
-  maintenanceDue.add(mirror);
+  const now = Date.now();
+  if (now - (maintainedAt.get(mirror) ?? Number.NEGATIVE_INFINITY) < MAINTAIN_EVERY_MS) return;
+  maintainedAt.set(mirror, now);
   setTimeout(() => {
-    maintenanceDue.delete(mirror);
     if (!existsSync(mirror)) return;
     void sandboxedGit(mirror)
       .raw(['maintenance', 'run', '--auto', '--quiet'])
