@@ -9,7 +9,13 @@ import { bullJobQueue, consumeReports } from './queue/index.js';
 import { redisProblems } from './redis-check.js';
 import { applyReport, type RunsDeps } from './runs/index.js';
 import { createCommitStatusReporter } from './statuses/index.js';
-import { archiveJobLog, fileLogArchive, type LogArchive, loadServerKey, RepoStore } from './store/index.js';
+import {
+  createLogArchiver,
+  fileLogArchive,
+  type LogArchive,
+  loadServerKey,
+  RepoStore,
+} from './store/index.js';
 
 const logger = log.child({ module: 'server' });
 
@@ -55,6 +61,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const repos = new RepoStore(redis, await loadServerKey(opts.dataDir));
   const archive = opts.archive ?? fileLogArchive(opts.dataDir);
   const queue = bullJobQueue(redis);
+  const archiver = createLogArchiver(redis, archive);
   const http = serve({ fetch: (req) => app.fetch(req), hostname, port }) as Server;
   await new Promise<void>((resolve, reject) => {
     http.once('listening', resolve);
@@ -71,7 +78,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     dataDir: opts.dataDir,
     publicUrl: (opts.publicUrl ?? url).replace(/\/+$/, ''),
     statuses: createCommitStatusReporter(),
-    onJobFinished: (jobId) => archiveJobLog(redis, archive, jobId),
+    onJobStarted: (jobId) => archiver.follow(jobId),
+    onJobFinished: (jobId) => archiver.finish(jobId),
   };
   const app = createApp({ ...deps, archive });
   const reports = consumeReports(redis, (report) => applyReport(deps, report));
@@ -84,6 +92,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       // Live log streams never end by themselves: give them a moment, then cut them.
       const cut = setTimeout(() => http.closeAllConnections(), 1_000);
       await reports.close();
+      archiver.close();
       await closed;
       clearTimeout(cut);
       await queue.close();

@@ -26,6 +26,7 @@ export async function applyReport(deps: RunsDeps, report: RunnerReport): Promise
     return;
   }
   const job = updated.value;
+  if (updated.changed && report.event.type === 'job-started') deps.onJobStarted?.(job.id);
   if (job.state === 'running') {
     await updateRun(deps.redis, job.runId, (r) =>
       r.status === 'pending' ? { ...r, status: 'running', startedAt: r.startedAt ?? now } : undefined,

@@ -15,6 +15,8 @@ export interface RunsDeps {
   dataDir: string;
   publicUrl: string;
   statuses?: CommitStatusReporter;
+  /** Called once, by the server that recorded it, when a job is first recorded as started (live log archiving). */
+  onJobStarted?: (jobId: string) => void;
   /** Called after a job's final state is recorded (log archiving); must be idempotent. */
   onJobFinished?: (jobId: string) => Promise<void>;
 }

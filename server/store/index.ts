@@ -6,6 +6,7 @@
 export { readJson, readJsonMany, updateJson } from './json-keys.js';
 export * from './keys.js';
 export { fileLogArchive, type LogArchive, logArchiveDir, memoryLogArchive } from './log-archive.js';
+export { createLogArchiver, type LogArchiver } from './log-archiver.js';
 export { archiveJobLog, readLog } from './logs.js';
 export * from './records.js';
 export {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
@@ -30,15 +30,18 @@ export const logArchiveDir = (dataDir: string) => join(dataDir, 'logs');
 /**
  * The default LogArchive: `<dataDir>/logs/<jobId>.jsonl.gz`, one stream entry a line as JSON
  * `{"id", "fields"}`, gzip streamed both ways (a 100 MB log is never held in memory, one entry
- * at a time), written to a temp file and renamed.
+ * at a time), written to a temp file named after the writing process and renamed. The temp
+ * files of processes no longer alive (a server killed mid-copy) are removed when an archive is
+ * opened on the dir.
  */
 export function fileLogArchive(dataDir: string): LogArchive {
   const dir = logArchiveDir(dataDir);
   const file = (jobId: string) => join(dir, `${safeId(jobId)}.jsonl.gz`);
+  void removeDeadTemps(dir);
   return {
     async put(jobId, entries) {
       await mkdir(dir, { recursive: true });
-      const tmp = join(dir, `.${safeId(jobId)}.${randomBytes(6).toString('hex')}.tmp`);
+      const tmp = join(dir, `.${safeId(jobId)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
       try {
         await pipeline(
           Readable.from(ndjson(entries)),
@@ -86,6 +89,24 @@ export function memoryLogArchive(): LogArchive & { readonly logs: Map<string, Lo
       return logs.has(jobId);
     },
   };
+}
+
+/** Removes the temp files in `dir` whose writing process has ended (best effort). */
+async function removeDeadTemps(dir: string): Promise<void> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    const pid = Number(/^\.[A-Za-z0-9_-]+\.(\d+)\.[0-9a-f]+\.tmp$/.exec(name)?.[1]);
+    if (pid && !alive(pid)) await rm(join(dir, name), { force: true }).catch(() => {});
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Job ids are `<run>-<n>`; anything else must never become a path. */

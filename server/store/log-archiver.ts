@@ -1,0 +1,103 @@
+import type { Redis } from 'ioredis';
+import { log } from '../../lib/log.js';
+import { type LogStreamEntry, wireKeys } from '../../pipelines/index.js';
+import type { LogArchive } from './log-archive.js';
+import { archiveJobLog } from './logs.js';
+
+const logger = log.child({ module: 'server/log-archiver' });
+
+/** Stream entries read per poll (each a writer's batch of up to ~64 KiB). */
+const PAGE = 8;
+/** Pause after a poll that found nothing new, doubled while the stream stays quiet, up to the max. */
+const IDLE_POLL_MS = 50;
+const IDLE_POLL_MAX_MS = 1_000;
+
+/** Archives jobs' logs while they run (see createLogArchiver). */
+export interface LogArchiver {
+  /** Starts copying the job's log stream into the archive as it grows; a second call is a no-op. */
+  follow(jobId: string): void;
+  /**
+   * Once the job's last line is in its stream (the job is final): the copy under way reads to
+   * the stream's end and is stored, then the stream is deleted. Without one (another server
+   * followed it, this one restarted) or when it failed, the whole stream is copied now
+   * (archiveJobLog). Idempotent, like archiveJobLog.
+   */
+  finish(jobId: string): Promise<void>;
+  /** Abandons the copies under way (their jobs' finish copies the whole stream). */
+  close(): void;
+}
+
+/**
+ * A job's log is archived while the job runs, so that its end waits only for the last lines,
+ * not a copy of the whole log (a 100 MB log took ~2 s to copy). `follow` (when this server
+ * records the job as started) puts the archive from a reader that polls the stream (on `redis`,
+ * no blocking command) and ends at the stream's end once `finish` was called. The archive's put
+ * is atomic, so readers see the stream until it is stored, then the archive. A server that dies
+ * mid-copy leaves only the archive's temp file; the job's finish, wherever it is applied, copies
+ * the whole stream. The caller owns `redis` and `archive`.
+ */
+export function createLogArchiver(redis: Redis, archive: LogArchive): LogArchiver {
+  const copies = new Map<string, { done: Promise<boolean>; finish(): void; abandon(): void }>();
+  return {
+    follow(jobId) {
+      if (copies.has(jobId)) return;
+      let finishing = false;
+      let abandoned = false;
+      let wake: (() => void) | undefined;
+      const entries = async function* (): AsyncGenerator<LogStreamEntry> {
+        const key = wireKeys.log(jobId);
+        let from = '-';
+        let pause = IDLE_POLL_MS;
+        for (;;) {
+          if (abandoned) throw new Error('abandoned');
+          const last = finishing; // read after the finish: this read sees every line
+          const page = await redis.xrange(key, from, '+', 'COUNT', PAGE);
+          for (const [id, fields] of page) yield { id, fields };
+          const tail = page.at(-1);
+          if (tail) from = `(${tail[0]}`;
+          if (page.length === PAGE) continue;
+          if (last) return;
+          pause = tail ? IDLE_POLL_MS : Math.min(pause * 2, IDLE_POLL_MAX_MS);
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            setTimeout(resolve, pause).unref();
+          });
+        }
+      };
+      const done = archive.put(jobId, entries()).then(
+        () => true,
+        (err: Error) => {
+          if (!abandoned) logger.warn({ job: jobId, err: err.message }, 'live log copy failed');
+          return false;
+        },
+      );
+      const stop = () => {
+        wake?.();
+      };
+      copies.set(jobId, {
+        done,
+        finish: () => {
+          finishing = true;
+          stop();
+        },
+        abandon: () => {
+          abandoned = true;
+          stop();
+        },
+      });
+    },
+    async finish(jobId) {
+      const copy = copies.get(jobId);
+      copies.delete(jobId);
+      if (copy) {
+        copy.finish();
+        if (await copy.done) return void (await redis.del(wireKeys.log(jobId)));
+      }
+      await archiveJobLog(redis, archive, jobId);
+    },
+    close() {
+      for (const copy of copies.values()) copy.abandon();
+      copies.clear();
+    },
+  };
+}
