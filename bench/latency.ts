@@ -170,6 +170,10 @@ console.log(`a step printing ${MB} MB (${job?.state}; its first line over SSE af
 console.log(
   `  step ran ${step?.result?.durationMs} ms; step start → run finished, log archived: ${archivedMs} ms = ${(MB / (archivedMs / 1000)).toFixed(0)} MB/s (target >= 50)`,
 );
+const stepEnd = stepStart + (step?.result?.durationMs ?? 0);
+console.log(
+  `  step ended → job finished (the runner's last lines in Redis): ${(job?.finishedAt ?? 0) - stepEnd} ms; job finished → run finished (archive stored): ${(last?.finishedAt ?? 0) - (job?.finishedAt ?? 0)} ms`,
+);
 console.log(
   `  peak RSS: server ${(await hwm(ci.server.child.pid)).toFixed(0)} MiB, runner ${(await hwm(runner.child.pid)).toFixed(0)} MiB (target < 200 each)`,
 );

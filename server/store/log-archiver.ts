@@ -7,7 +7,7 @@ import { archiveJobLog } from './logs.js';
 const logger = log.child({ module: 'server/log-archiver' });
 
 /** Stream entries read per poll (each a writer's batch of up to ~64 KiB). */
-const PAGE = 8;
+const PAGE = 4;
 /** Pause after a poll that found nothing new, doubled while the stream stays quiet, up to the max. */
 const IDLE_POLL_MS = 50;
 const IDLE_POLL_MAX_MS = 1_000;
