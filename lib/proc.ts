@@ -133,3 +133,13 @@ export function spawnOwned(cmd: string, args: string[], opts: { name: string }):
     },
   };
 }
+
+/** Whether a process `pid` exists on this host (one this process may not signal counts too). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

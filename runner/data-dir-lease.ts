@@ -1,5 +1,6 @@
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { processAlive } from '../lib/proc.js';
 import { dataDirPaths } from './data-dir.js';
 
 /** A process's claim on a runner data dir; `release()` drops it (idempotent). */
@@ -7,15 +8,6 @@ export interface DataDirLease {
   /** True when no other live process held the data dir: leftovers are a crashed run's. */
   sole: boolean;
   release(): Promise<void>;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**
@@ -31,7 +23,7 @@ export async function leaseDataDir(dataDir: string): Promise<DataDirLease> {
   for (const name of await readdir(dir)) {
     const pid = Number(name);
     if (!Number.isInteger(pid) || pid === process.pid) continue;
-    if (alive(pid)) sole = false;
+    if (processAlive(pid)) sole = false;
     else await rm(join(dir, name), { force: true });
   }
   const mine = join(dir, String(process.pid));

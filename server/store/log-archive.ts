@@ -6,6 +6,7 @@ import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
+import { processAlive } from '../../lib/proc.js';
 import type { LogEntry, LogStreamEntry } from '../../pipelines/index.js';
 import { linesAfter } from './log-lines.js';
 
@@ -96,16 +97,7 @@ async function removeDeadTemps(dir: string): Promise<void> {
   const names = await readdir(dir).catch(() => [] as string[]);
   for (const name of names) {
     const pid = Number(/^\.[A-Za-z0-9_-]+\.(\d+)\.[0-9a-f]+\.tmp$/.exec(name)?.[1]);
-    if (pid && !alive(pid)) await rm(join(dir, name), { force: true }).catch(() => {});
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if (pid && !processAlive(pid)) await rm(join(dir, name), { force: true }).catch(() => {});
   }
 }
 
