@@ -1,13 +1,14 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { log } from '../../../lib/log.js';
+import { processAlive } from '../../../lib/proc.js';
 import type { Digest } from '../types.js';
 import type { FileContentStore } from './content.js';
 import type { HoldRegistry } from './holds.js';
 import type { LayerStore } from './layers.js';
 import { reachableFrom } from './reachable.js';
 import type { RefStore } from './refs.js';
-import { pidAlive, tmpNamePid } from './tmpnames.js';
+import { tmpNamePid } from './tmpnames.js';
 
 const logger = log.child({ module: 'oci/store/gc' });
 
@@ -97,7 +98,7 @@ export async function collectGarbage(p: GcParts): Promise<{ freedBytes: number; 
 async function sweepTmp(tmpDir: string): Promise<void> {
   for (const name of await readdir(tmpDir)) {
     const pid = tmpNamePid(name);
-    if (pid !== undefined && (pid === process.pid || pidAlive(pid))) continue;
+    if (pid !== undefined && (pid === process.pid || processAlive(pid))) continue;
     await rm(join(tmpDir, name), { recursive: true, force: true });
   }
 }

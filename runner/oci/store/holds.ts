@@ -1,8 +1,9 @@
 import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { processAlive } from '../../../lib/proc.js';
 import type { Digest } from '../types.js';
-import { pidAlive, tmpName } from './tmpnames.js';
+import { tmpName } from './tmpnames.js';
 
 const markerSchema = z.object({ pid: z.number().int(), diffIDs: z.array(z.string()) });
 
@@ -69,7 +70,7 @@ export class HoldRegistry {
       } catch {
         continue; // removed while we read it
       }
-      if (marker.pid !== process.pid && !pidAlive(marker.pid)) {
+      if (marker.pid !== process.pid && !processAlive(marker.pid)) {
         await unlink(file).catch(() => {});
         continue;
       }

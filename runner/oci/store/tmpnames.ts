@@ -13,13 +13,3 @@ export function tmpNamePid(name: string): number | undefined {
   const m = /^[a-z]+-(\d+)-[a-f0-9]+$/.exec(name);
   return m ? Number(m[1]) : undefined;
 }
-
-/** True when a process with `pid` exists (EPERM still means it exists). */
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
