@@ -4,10 +4,20 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { connectRedis, type Redis } from '../lib/redis.js';
-import { type LogEntry, type LogStreamEntry, logStreamEntry, wireKeys } from '../pipelines/index.js';
+import {
+  type LogEntry,
+  type LogStreamEntry,
+  logStreamEntry,
+  makeEvent,
+  parsePipeline,
+  planRun,
+  wireKeys,
+} from '../pipelines/index.js';
 import {
   createLogArchiver,
   fileLogArchive,
+  type JobRecord,
+  keys,
   type LogArchive,
   logArchiveDir,
   readLog,
@@ -122,3 +132,44 @@ test("a killed server's half-written archive files are removed when the archive 
   for (let i = 0; i < 50 && (await readdir(dir)).includes(deadTemp); i++) await sleep(20);
   assert.deepEqual((await readdir(dir)).sort(), [liveTemp, 'run1-2.jsonl.gz'].sort());
 });
+
+test('a copy whose job another server ended stops by itself, leaving no temp file', async () => {
+  const dataDir = await tempDir('logs');
+  const archiver = createLogArchiver(redis, fileLogArchive(dataDir));
+  const jobId = 'elsewhere-1';
+  await redis.set(keys.job(jobId), JSON.stringify(jobRecord(jobId, 'running')));
+  archiver.follow(jobId);
+  await write(jobId, 0, 300);
+  // Another server applies the job's end and archives it into its own archive.
+  await redis.set(keys.job(jobId), JSON.stringify(jobRecord(jobId, 'success')));
+  await createLogArchiver(redis, fileLogArchive(await tempDir('logs'))).finish(jobId);
+  const temps = async () =>
+    (await readdir(logArchiveDir(dataDir)).catch(() => [] as string[])).filter((n) => n.endsWith('.tmp'));
+  for (let i = 0; i < 100 && (await temps()).length > 0; i++) await sleep(50);
+  assert.deepEqual(await temps(), [], 'the copy ended and removed its temp file');
+  archiver.close();
+});
+
+/** A job record in `state`, as the orchestration stores it. */
+function jobRecord(id: string, state: JobRecord['state']): JobRecord {
+  const parsed = parsePipeline(
+    "image: busybox:latest\njobs:\n  job:\n    steps:\n      - run: 'true'\n",
+    '.slipway.yml',
+  );
+  if (!parsed.ok) throw new Error('fixture pipeline');
+  const planned = planRun(parsed, makeEvent({ run: { id: 'run1abcd', number: 1 } }));
+  const spec = planned.ok ? planned.plan.jobs[0]?.spec : undefined;
+  if (!spec) throw new Error('fixture plan');
+  return {
+    id,
+    runId: 'run1abcd',
+    planId: 'job',
+    name: 'job',
+    layer: 0,
+    state,
+    spec,
+    steps: [],
+    attempts: 1,
+    allowedFailure: false,
+  };
+}

@@ -3,6 +3,8 @@ import { log } from '../../lib/log.js';
 import { type LogStreamEntry, wireKeys } from '../../pipelines/index.js';
 import type { LogArchive } from './log-archive.js';
 import { archiveJobLog } from './logs.js';
+import { FINAL_JOB_STATES } from './records.js';
+import { getJob } from './runs.js';
 
 const logger = log.child({ module: 'server/log-archiver' });
 
@@ -11,6 +13,8 @@ const PAGE = 4;
 /** Pause after a poll that found nothing new, doubled while the stream stays quiet, up to the max. */
 const IDLE_POLL_MS = 50;
 const IDLE_POLL_MAX_MS = 1_000;
+/** Why a copy stops by itself: its job's end was applied by another server, which archived it. */
+const ENDED_ELSEWHERE = 'the job ended on another server';
 
 /** Archives jobs' logs while they run (see createLogArchiver). */
 export interface LogArchiver {
@@ -34,7 +38,9 @@ export interface LogArchiver {
  * no blocking command) and ends at the stream's end once `finish` was called. The archive's put
  * is atomic, so readers see the stream until it is stored, then the archive. A server that dies
  * mid-copy leaves only the archive's temp file; the job's finish, wherever it is applied, copies
- * the whole stream. The caller owns `redis` and `archive`.
+ * the whole stream. A copy whose job another server recorded as final (seen once the stream has
+ * been quiet for a second) ends by itself, its temp file removed. The caller owns `redis` and
+ * `archive`.
  */
 export function createLogArchiver(redis: Redis, archive: LogArchive): LogArchiver {
   const copies = new Map<string, { done: Promise<boolean>; finish(): void; abandon(): void }>();
@@ -57,6 +63,9 @@ export function createLogArchiver(redis: Redis, archive: LogArchive): LogArchive
           if (tail) from = `(${tail[0]}`;
           if (page.length === PAGE) continue;
           if (last) return;
+          // Quiet for a while: a job whose end another server applied is not this copy's to finish.
+          if (!tail && pause >= IDLE_POLL_MAX_MS && (await endedElsewhere()))
+            throw new Error(ENDED_ELSEWHERE);
           pause = tail ? IDLE_POLL_MS : Math.min(pause * 2, IDLE_POLL_MAX_MS);
           await new Promise<void>((resolve) => {
             wake = resolve;
@@ -64,27 +73,31 @@ export function createLogArchiver(redis: Redis, archive: LogArchive): LogArchive
           });
         }
       };
+      const endedElsewhere = async () => {
+        const job = await getJob(redis, jobId);
+        return !finishing && job !== undefined && FINAL_JOB_STATES.includes(job.state);
+      };
       const done = archive.put(jobId, entries()).then(
         () => true,
         (err: Error) => {
-          if (!abandoned) logger.warn({ job: jobId, err: err.message }, 'live log copy failed');
+          if (!abandoned && err.message !== ENDED_ELSEWHERE)
+            logger.warn({ job: jobId, err: err.message }, 'live log copy failed');
+          if (err.message === ENDED_ELSEWHERE && copies.get(jobId) === copy) copies.delete(jobId);
           return false;
         },
       );
-      const stop = () => {
-        wake?.();
-      };
-      copies.set(jobId, {
+      const copy = {
         done,
         finish: () => {
           finishing = true;
-          stop();
+          wake?.();
         },
         abandon: () => {
           abandoned = true;
-          stop();
+          wake?.();
         },
-      });
+      };
+      copies.set(jobId, copy);
     },
     async finish(jobId) {
       const copy = copies.get(jobId);
