@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { connectRedis, type Redis } from '../lib/redis.js';
 import { type LogEntry, type LogStreamEntry, logStreamEntry, wireKeys } from '../pipelines/index.js';
 import {
@@ -85,6 +87,23 @@ for (const [name, make] of implementations) {
       await assert.rejects(a.put('abcd-2', failing), /source gone/);
       assert.equal((await collect(await a.get('abcd-2'))).length, 5);
     });
+    test('entries given as raw bytes read back as the same lines', async () => {
+      const a = await make();
+      const bytes = (e: LogStreamEntry) => ({ id: e.id, fields: e.fields.map((f) => Buffer.from(f)) });
+      // A text that looks like an archive record must stay a line's text.
+      const tricky = { ...entry(2), text: '{"id":"0-9","fields":["n","9"],"bytes":3}' };
+      await a.put(
+        'abcd-4',
+        (async function* () {
+          yield bytes(logStreamEntry([entry(1), tricky]));
+          yield bytes(logStreamEntry([{ ...entry(3), text: 'ünïcödé ✓' }]));
+        })(),
+      );
+      assert.deepEqual(
+        (await collect(await a.get('abcd-4'))).map((e) => e.text),
+        ['line 1', tricky.text, 'ünïcödé ✓'],
+      );
+    });
     test('50,000 entries round-trip in order', async () => {
       const a = await make();
       await a.put('abcd-3', entries(50_000));
@@ -101,6 +120,29 @@ test('the file archive writes <dataDir>/logs/<jobId>.jsonl.gz, leaves no temp fi
   await a.put('abcd-1', entries(2));
   assert.deepEqual(await readdir(logArchiveDir(dir)), ['abcd-1.jsonl.gz']);
   await assert.rejects(a.put('../../etc/x', entries(1)), /not a job id/);
+});
+
+test('an archive written in the earlier form (one JSON line per entry) still reads', async () => {
+  const dir = await tempDir('logs');
+  await mkdir(logArchiveDir(dir), { recursive: true });
+  const old = packed(20, 7).map((e) => `${JSON.stringify(e)}\n`);
+  await writeFile(join(logArchiveDir(dir), 'abcd-9.jsonl.gz'), gzipSync(old.join('')));
+  const got = await collect(await fileLogArchive(dir).get('abcd-9', { after: 3 }));
+  assert.deepEqual(
+    got.map((e) => e.n),
+    Array.from({ length: 17 }, (_, i) => i + 4),
+  );
+  assert.deepEqual(got[0], entry(4));
+});
+
+test('a file archive with a record that is not one fails the read instead of guessing', async () => {
+  const dir = await tempDir('logs');
+  await mkdir(logArchiveDir(dir), { recursive: true });
+  await writeFile(
+    join(logArchiveDir(dir), 'abcd-8.jsonl.gz'),
+    gzipSync('{"id":"0-1","fields":[],"bytes":-1}\nxx\n'),
+  );
+  await assert.rejects(collect(await fileLogArchive(dir).get('abcd-8')), /malformed log archive record/);
 });
 
 describe('archiving a job log', () => {

@@ -94,6 +94,32 @@ test('after a burst, the backlog reaches Redis without a flush once output is qu
   await w.close();
 });
 
+test('a source printing faster than Redis takes it is held while Redis drains, never while Redis answers nothing', async () => {
+  const spoolDir = await tempDir('spool');
+  const w = await createLogWriter(redis, 'spool-held', { spoolDir, memoryBytes: MiB, batchBytes: 64 * KiB });
+  assert.equal(w.ready(), undefined, 'an idle writer holds nothing');
+  w.write('step', { stream: 'stdout', time: Date.now(), text: 'first' });
+  await w.flush(); // Redis has answered a send
+  // A burst of ~2 MiB at once: more than half the window waits.
+  for (let i = 2; i <= 20_000; i++) w.write('step', { stream: 'stdout', time: Date.now(), text: text(i) });
+  const held = w.ready();
+  assert.ok(held, 'held while the backlog drains');
+  const t = Date.now();
+  await held;
+  assert.ok(Date.now() - t < 600, 'released once drained (or after 500 ms at the latest)');
+  await w.flush();
+  assert.equal(w.ready(), undefined);
+  // Redis answering nothing: the source is not held; the spool takes the output.
+  await paused(async () => {
+    await new Promise((r) => setTimeout(r, 600));
+    await writeLines(w, 20_001, 60_000);
+    assert.equal(w.ready(), undefined, 'not held when Redis does not answer');
+    assert.ok(w.spooledBytes > 0);
+  });
+  await w.close();
+  assert.equal((await stored('spool-held')).length, 60_000);
+});
+
 test('a spool that cannot be written: lines past the bound are dropped and counted by a marker line', async () => {
   const notADir = join(await tempDir('spool'), 'file');
   await writeFile(notADir, '');

@@ -75,6 +75,48 @@ test('100,000 lines written in one burst all arrive, in order, nothing dropped',
   });
 });
 
+test('chunks of lines and single lines interleave into one numbered stream', async () => {
+  const w = await createLogWriter(redis, 'abcd-chunks', { batchBytes: 4096 });
+  const chunk = (texts: string[]) => ({
+    stream: 'stdout' as const,
+    time: Date.now(),
+    bytes: Buffer.from(texts.join('\n')),
+    count: texts.length,
+  });
+  const want: string[] = [];
+  for (let i = 0; i < 300; i++) {
+    const texts = Array.from({ length: (i % 7) + 1 }, (_, k) => `chunk ${i} line ${k} ${'y'.repeat(i % 40)}`);
+    w.writeLines('loud', chunk(texts));
+    want.push(...texts);
+    w.write('loud', line(`single ${i}`, 'stderr'));
+    want.push(`single ${i}`);
+    if (i % 50 === 0) {
+      w.write('setup', line(`a message\nof two lines ${i}`));
+      want.push(`a message\nof two lines ${i}`);
+    }
+  }
+  await w.close();
+  const got = await streamEntries('abcd-chunks');
+  assert.deepEqual(
+    got.map((e) => e.text),
+    want,
+  );
+  assert.deepEqual(
+    got.map((e) => e.n),
+    want.map((_, i) => i + 1),
+  );
+  assert.equal(got.filter((e) => e.stream === 'stderr').length, 300);
+  // A writer resuming inside a chunk skips only the lines already stored.
+  const resend = await createLogWriter(redis, 'abcd-chunks', { startAt: want.length - 1 });
+  resend.writeLines('loud', chunk(['resent a', 'resent b', 'new c']));
+  await resend.close();
+  const after = await streamEntries('abcd-chunks');
+  assert.deepEqual(
+    after.slice(-3).map((e) => e.text),
+    [want.at(-2), want.at(-1), 'new c'],
+  );
+});
+
 test('a retried job continues the stream; a resent batch is not doubled', async () => {
   const first = await createLogWriter(redis, 'abcd-4');
   for (let i = 1; i <= 5; i++) first.write('s', line(`attempt 1 line ${i}`));

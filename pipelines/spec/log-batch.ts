@@ -18,12 +18,19 @@ export interface LogStreamEntryOut {
 /**
  * Packs consecutive log lines into one stream entry (the format is described at LogEntry).
  * Cheap per line: `add` extends the current run or starts one and copies the text's UTF-8
- * bytes into the entry's buffer (no string is kept, no join); `take` seals the entry. Owned
- * by one writer; a taken entry's buffer is never touched again (it may be resent later).
+ * bytes into the entry's buffer (no string is kept, no join); `addLines` copies a whole chunk
+ * of lines at once (no per-line work at all); `take` seals the entry. Owned by one writer; a
+ * taken entry's buffer is never touched again (it may be resent later).
  */
 export class LogBatchBuilder {
   private buf: Buffer | undefined;
   private used = 0;
+  private lines = 0;
+  /**
+   * The entry began with a text holding a '\n': its texts are concatenated and their UTF-16
+   * lengths listed (`lengths`), and it takes no chunk. Otherwise texts are joined by '\n'.
+   */
+  private multiline = false;
   private lengths: number[] = [];
   private runs: Run[] = [];
   private run: Run | undefined;
@@ -35,7 +42,7 @@ export class LogBatchBuilder {
   constructor(private readonly capacity = 320 * 1024) {}
 
   get count(): number {
-    return this.lengths.length;
+    return this.lines;
   }
 
   /** Bytes of text held. */
@@ -45,32 +52,51 @@ export class LogBatchBuilder {
 
   /** Number of the line `add` expects next after a non-empty batch (else any). */
   get next(): number {
-    return this.firstLine + this.lengths.length;
+    return this.firstLine + this.lines;
   }
 
-  /** Adds line `n`; it must be `next` unless the batch is empty (throws otherwise). */
+  /**
+   * Whether line `n` with text `text` (a chunk of lines from `addLines` when absent) can join
+   * the open entry; when not, `take` the entry first. An empty builder takes anything; a text
+   * holding a '\n' only joins an entry that began with one (such an entry lists its lengths).
+   */
+  fits(n: number, text?: string): boolean {
+    if (this.lines === 0) return true;
+    if (n !== this.next) return false;
+    if (this.multiline) return text !== undefined;
+    return text === undefined || !text.includes('\n');
+  }
+
+  /** Adds line `n`; it must fit (see `fits`; throws otherwise). */
   add(n: number, source: string, stream: 'stdout' | 'stderr', time: number, text: string): void {
-    if (this.lengths.length === 0) this.firstLine = n;
-    else if (n !== this.next) throw new Error(`log line ${n} is not the next one (${this.next})`);
-    const stderr = stream === 'stderr' ? 1 : 0;
-    const r = this.run;
-    if (r && r[1] === source && r[2] === stderr && r[3] === time) r[0]++;
-    else {
-      this.run = [1, source, stderr, time];
-      this.runs.push(this.run);
-    }
-    let buf = this.buf ?? this.free.pop() ?? Buffer.allocUnsafe(this.capacity);
-    if (buf.length - this.used < text.length * 3) {
-      const need = this.used + Buffer.byteLength(text);
-      if (need > buf.length) {
-        const bigger = Buffer.allocUnsafe(Math.max(need, buf.length * 2));
-        buf.copy(bigger, 0, 0, this.used);
-        buf = bigger;
-      }
-    }
-    this.buf = buf;
+    if (!this.fits(n, text)) throw new Error(`log line ${n} does not fit the entry (next: ${this.next})`);
+    const first = this.lines === 0;
+    if (first) this.multiline = text.includes('\n');
+    const room = text.length <= 1024 ? text.length * 3 + 1 : Buffer.byteLength(text) + 1;
+    const buf = this.start(n, source, stream, time, 1, room);
+    if (!first && !this.multiline) buf[this.used++] = 10;
     this.used += buf.write(text, this.used);
-    this.lengths.push(text.length);
+    if (this.multiline) this.lengths.push(text.length);
+  }
+
+  /**
+   * Adds `count` lines numbered from `n`: `bytes` holds their UTF-8 text joined by '\n' (none
+   * at the end, none inside a line). Copied at once; `bytes` is not kept. Must fit (see `fits`).
+   */
+  addLines(
+    n: number,
+    source: string,
+    stream: 'stdout' | 'stderr',
+    time: number,
+    bytes: Buffer,
+    count: number,
+  ): void {
+    if (count < 1 || !this.fits(n))
+      throw new Error(`log lines from ${n} do not fit the entry (next: ${this.next})`);
+    const first = this.lines === 0;
+    const buf = this.start(n, source, stream, time, count, bytes.length + 1);
+    if (!first) buf[this.used++] = 10;
+    this.used += bytes.copy(buf, this.used);
   }
 
   /**
@@ -85,28 +111,51 @@ export class LogBatchBuilder {
 
   /** The entry of the lines added so far (none: undefined), and an empty builder. */
   take(): LogStreamEntryOut | undefined {
-    if (this.lengths.length === 0 || !this.buf) return undefined;
+    if (this.lines === 0 || !this.buf) return undefined;
     const text = this.buf.subarray(0, this.used);
+    const header = ['n', String(this.firstLine), 'r', JSON.stringify(this.runs)];
+    if (this.multiline) header.push('l', this.lengths.join(','));
     const entry: LogStreamEntryOut = {
       id: `0-${this.next - 1}`,
-      fields: [
-        'n',
-        String(this.firstLine),
-        'r',
-        JSON.stringify(this.runs),
-        'l',
-        this.lengths.join(','),
-        'x',
-        // A small entry (sent by the timer) is copied out and the buffer kept for the next.
-        this.used < this.buf.length / 4 ? Buffer.from(text) : text,
-      ],
+      // A small entry (sent by the timer) is copied out and the buffer kept for the next.
+      fields: [...header, 'x', this.used < this.buf.length / 4 ? Buffer.from(text) : text],
     };
     if (this.used >= this.buf.length / 4) this.buf = undefined;
     this.used = 0;
+    this.lines = 0;
     this.lengths = [];
+    this.multiline = false;
     this.runs = [];
     this.run = undefined;
     return entry;
+  }
+
+  /** Counts `count` lines from `n` into the runs and returns the buffer with `room` bytes free. */
+  private start(
+    n: number,
+    source: string,
+    stream: 'stdout' | 'stderr',
+    time: number,
+    count: number,
+    room: number,
+  ): Buffer {
+    if (this.lines === 0) this.firstLine = n;
+    this.lines += count;
+    const stderr = stream === 'stderr' ? 1 : 0;
+    const r = this.run;
+    if (r && r[1] === source && r[2] === stderr && r[3] === time) r[0] += count;
+    else {
+      this.run = [count, source, stderr, time];
+      this.runs.push(this.run);
+    }
+    let buf = this.buf ?? this.free.pop() ?? Buffer.allocUnsafe(this.capacity);
+    if (buf.length - this.used < room) {
+      const bigger = Buffer.allocUnsafe(Math.max(this.used + room, buf.length * 2));
+      buf.copy(bigger, 0, 0, this.used);
+      buf = bigger;
+    }
+    this.buf = buf;
+    return buf;
   }
 }
 
@@ -152,24 +201,33 @@ export function logEntriesFrom(id: string, fields: readonly string[]): LogEntry[
   }
   const n0 = Number(first);
   if (!last || !Number.isInteger(n0) || n0 < 1 || n0 > last) return undefined;
-  if (runsJson === undefined || lengthList === undefined || text === undefined) return undefined;
+  if (runsJson === undefined || text === undefined) return undefined;
   const count = last - n0 + 1;
-  const lengths = lengthList.split(',');
-  if (lengths.length !== count) return undefined;
   const runs = parseRuns(runsJson, count);
   if (!runs) return undefined;
+  const texts = lengthList === undefined ? text.split('\n') : cutByLengths(text, lengthList);
+  if (texts?.length !== count) return undefined;
   const out = new Array<LogEntry>(count);
-  let pos = 0;
   let i = 0;
   for (const [runCount, source, stderr, time] of runs) {
     const stream = stderr ? 'stderr' : 'stdout';
-    for (let k = 0; k < runCount; k++, i++) {
-      const s = lengths[i] as string;
-      const len = Number(s);
-      if (s.length === 0 || !Number.isInteger(len) || len < 0 || pos + len > text.length) return undefined;
-      out[i] = { n: n0 + i, source, stream, time, text: text.slice(pos, pos + len) };
-      pos += len;
-    }
+    for (let k = 0; k < runCount; k++, i++)
+      out[i] = { n: n0 + i, source, stream, time, text: texts[i] as string };
+  }
+  return out;
+}
+
+/** `text` cut into pieces of the listed UTF-16 lengths; undefined unless they add up exactly. */
+function cutByLengths(text: string, lengthList: string): string[] | undefined {
+  const lengths = lengthList.split(',');
+  const out = new Array<string>(lengths.length);
+  let pos = 0;
+  for (let i = 0; i < lengths.length; i++) {
+    const s = lengths[i] as string;
+    const len = Number(s);
+    if (s.length === 0 || !Number.isInteger(len) || len < 0 || pos + len > text.length) return undefined;
+    out[i] = text.slice(pos, pos + len);
+    pos += len;
   }
   return pos === text.length ? out : undefined;
 }

@@ -139,9 +139,12 @@ export const RUNNER_OFFLINE_MS = 15_000;
  *   refused by Redis as not above the top, so lines are never doubled; and a reader resuming
  *   after line N reads from `0-<N+1>`, skipping the lines ≤ N of the first entry it gets.
  * - `n` the number of its first line; `r` JSON runs `[[count, source, 0|1 (stderr), time], …]`
- *   covering its lines in order; `l` the lengths of the lines' texts (UTF-16 units, comma
- *   separated); `x` the texts concatenated. Readers skip an entry that does not add up, and
- *   any line numbered at or below one already read (two writers of one stream overlapping).
+ *   covering its lines in order; `x` the texts joined by '\n' (a step's chunk of output is
+ *   copied in as read, no work per line). An entry whose texts hold a '\n' (an executor's
+ *   message, never a step's output) instead has `l`, the lengths of the texts (UTF-16 units,
+ *   comma separated), and `x` the texts concatenated; so do entries of earlier versions.
+ *   Readers skip an entry that does not add up, and any line numbered at or below one already
+ *   read (two writers of one stream overlapping).
  * The SSE event id of a line is its number `n`.
  */
 export const LogEntrySchema = z.strictObject({

@@ -7,6 +7,7 @@ import {
   type StepResult,
   type StepSpec,
 } from '../../pipelines/index.js';
+import type { LogLines } from '../runtime/index.js';
 
 /**
  * What the executor reports while it runs a job. `source` of a log line is a step name,
@@ -19,6 +20,13 @@ export interface ExecutorEvents {
   jobStarted?(spec: JobSpec, attempt: number): void;
   stepStarted?(step: StepSpec, attempt: number): void;
   log(source: string, line: LogLine): void;
+  /**
+   * Optional: a chunk of a container's complete lines in one call (see the runtime's
+   * LogLines), only when none needs masking. Without it, they come as `log` calls.
+   */
+  logLines?(source: string, lines: LogLines): void;
+  /** Optional backpressure on container output (see the runtime's LogSink `ready`). */
+  ready?(): Promise<void> | undefined;
   stepFinished?(step: StepSpec, result: StepResult): void;
   /** Once per job, after its last attempt (or when it was skipped). */
   jobFinished?(result: JobResult): void;

@@ -108,6 +108,7 @@ export function maskedEvents(events: ExecutorEvents, masker: SecretMasker): Exec
     jobStarted: (spec, attempt) => events.jobStarted?.(spec, attempt),
     stepStarted: (step, attempt) => events.stepStarted?.(step, attempt),
     log: (source, line) => events.log(source, { ...line, text: masker.mask(line.text) }),
+    ready: () => events.ready?.(),
     stepFinished: (step, r) => events.stepFinished?.(step, masker.step(r)),
     jobFinished: (r) => events.jobFinished?.(masker.result(r)),
   };

@@ -1,4 +1,4 @@
-import type { LogLine, LogSink } from '../runtime/index.js';
+import type { LogLine, LogLines, LogSink } from '../runtime/index.js';
 import type { ExecutorEvents } from './events.js';
 import type { SecretMasker } from './secret-mask.js';
 
@@ -36,6 +36,28 @@ export class ForwardingSink implements LogSink {
     this.last.push(text);
     if (this.last.length > this.keep) this.last.shift();
     this.events.log(this.source, { stream: line.stream, time: line.time, text });
+  }
+
+  writeLines(lines: LogLines): void {
+    const { stream, time, bytes, count } = lines;
+    if (!this.events.logLines || this.masker?.active || this.held[stream]) {
+      for (const text of bytes.toString('utf8').split('\n')) this.write({ stream, time, text });
+      return;
+    }
+    this.events.logLines(this.source, lines);
+    // The last `keep` lines, for the tail.
+    let from = bytes.length;
+    let k = 0;
+    for (; k < this.keep && from > 0; k++) from = bytes.lastIndexOf(10, from - 1);
+    if (from === 0 && k < this.keep) from = -1; // the first line is empty and wanted too
+    const last = bytes.toString('utf8', from + 1).split('\n');
+    if (count >= this.keep) this.last.length = 0;
+    this.last.push(...last);
+    if (this.last.length > this.keep) this.last.splice(0, this.last.length - this.keep);
+  }
+
+  ready(): Promise<void> | undefined {
+    return this.events.ready?.();
   }
 
   tail(): string {

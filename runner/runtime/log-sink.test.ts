@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
 import { MemoryLogSink, pipeLines } from './log-sink.js';
+import type { LogLine, LogLines } from './types.js';
 
 test('pipeLines splits chunks into timestamped lines and flushes the last partial line', async () => {
   const sink = new MemoryLogSink();
@@ -72,6 +73,70 @@ test('pipeLines joins a line and a character that chunk boundaries split', async
       `split at byte ${at}`,
     );
   }
+  src.end();
+  await done;
+});
+
+test('a sink taking whole chunks gets the same lines, each chunk of complete lines in one call', async () => {
+  const calls: string[] = [];
+  const lines: string[] = [];
+  const sink = {
+    write: (l: LogLine) => {
+      calls.push('write');
+      lines.push(l.text);
+    },
+    writeLines: (c: LogLines) => {
+      calls.push(`chunk of ${c.count}`);
+      const texts = c.bytes.toString().split('\n');
+      assert.equal(texts.length, c.count);
+      lines.push(...texts);
+    },
+  };
+  const src = new PassThrough();
+  const done = pipeLines(src, 'stdout', sink);
+  const input = ['one\ntwo\n\nthr', 'ee\nfour\nfi', 've', `\n${'x'.repeat(70_000)}\nsix\n`, 'last'];
+  for (const part of input) {
+    src.write(part);
+    await new Promise((r) => setImmediate(r));
+  }
+  src.end();
+  await done;
+  const plain = new MemoryLogSink();
+  const again = new PassThrough();
+  const plainDone = pipeLines(again, 'stdout', plain);
+  for (const part of input) again.write(part);
+  again.end();
+  await plainDone;
+  assert.deepEqual(
+    lines,
+    plain.lines.map((l) => l.text),
+  );
+  assert.deepEqual(calls.slice(0, 4), ['chunk of 3', 'write', 'chunk of 1', 'write']);
+  assert.ok(
+    calls.slice(4).every((c) => c === 'write'),
+    'a chunk longer than a line may be goes line by line',
+  );
+});
+
+test("a sink's backpressure stops reading the stream until it is ready again", async () => {
+  let release: (() => void) | undefined;
+  const got: number[] = [];
+  const sink = {
+    write: () => undefined,
+    writeLines: (c: LogLines) => got.push(c.count),
+    ready: () => (got.length === 1 ? new Promise<void>((r) => (release = r)) : undefined),
+  };
+  const src = new PassThrough();
+  const done = pipeLines(src, 'stdout', sink);
+  src.write('a\nb\n');
+  await new Promise((r) => setImmediate(r));
+  src.write('c\n');
+  await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(got, [2], 'nothing read while held');
+  assert.ok(src.isPaused());
+  release?.();
+  await new Promise((r) => setTimeout(r, 10));
+  assert.deepEqual(got, [2, 1]);
   src.end();
   await done;
 });

@@ -32,8 +32,9 @@ function charBoundary(buf: Buffer, at: number): number {
  * Reads `source` to its end, writing each '\n'-terminated line (without the '\n') to `sink`
  * with the time its chunk was read. A line over 64 KiB is cut into pieces (on UTF-8 character
  * boundaries), each but the last marked `partial`. A final unterminated line is flushed at the
- * end. Resolves when the stream has ended or errored. Per chunk, the complete lines are decoded
- * in one go and split as a string (a step printing a million lines costs little beyond them).
+ * end. Resolves when the stream has ended or errored. Per chunk, the complete lines go to the
+ * sink's `writeLines` at once if it has one; otherwise they are decoded in one go and split as
+ * a string (a step printing a million lines costs little beyond them).
  */
 export function pipeLines(source: Readable, stream: LogLine['stream'], sink: LogSink): Promise<void> {
   let pending: Buffer | undefined;
@@ -55,7 +56,13 @@ export function pipeLines(source: Readable, stream: LogLine['stream'], sink: Log
         }
       }
       const end = data.lastIndexOf(10);
-      if (end !== -1) {
+      if (end !== -1 && sink.writeLines && end <= MAX_LINE_BYTES) {
+        // No line here can be over-long: the chunk's complete lines go as they are.
+        let count = 1;
+        for (let nl = data.indexOf(10); nl !== end; nl = data.indexOf(10, nl + 1)) count++;
+        sink.writeLines({ stream, time, bytes: data.subarray(0, end), count });
+        data = data.subarray(end + 1);
+      } else if (end !== -1) {
         const text = data.toString('utf8', 0, end);
         let start = 0;
         for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
@@ -71,6 +78,11 @@ export function pipeLines(source: Readable, stream: LogLine['stream'], sink: Log
         data = data.subarray(cut);
       }
       if (data.length > 0) pending = Buffer.from(data);
+      const wait = sink.ready?.();
+      if (wait) {
+        source.pause();
+        void wait.then(() => source.resume());
+      }
     });
     const finish = () => {
       if (pending) emit(pending.toString('utf8'), Date.now());

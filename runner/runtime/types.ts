@@ -20,12 +20,34 @@ export interface LogLine {
 }
 
 /**
+ * Complete lines of one stream read at once (a chunk of a container's output): `bytes` their
+ * UTF-8 text joined by '\n' (none at the end), `count` of them, all read at `time`. `bytes`
+ * is only valid during the call it is given to (copy what must outlive it).
+ */
+export interface LogLines {
+  stream: 'stdout' | 'stderr';
+  time: number;
+  bytes: Buffer;
+  count: number;
+}
+
+/**
  * Where a container's output goes (Redis stream in a runner, memory in tests, the terminal in
  * `slipway exec`). Line-oriented: the runtime splits each stream on '\n' and timestamps every line;
  * a trailing partial line is flushed when the stream ends. Lines of one stream arrive in order.
+ * A sink with `writeLines` gets a chunk's complete lines in one call instead of one `write`
+ * each (a loud step then costs no work per line); a line joined across chunks, a piece of an
+ * over-long line and the last unterminated line still come through `write`.
  */
 export interface LogSink {
   write(line: LogLine): void;
+  writeLines?(lines: LogLines): void;
+  /**
+   * Backpressure: undefined while the sink takes more output now; otherwise a promise that
+   * resolves when it does. The runtime stops reading that stream meanwhile (the container's
+   * writes then wait, as on a slow terminal). Asked after each chunk.
+   */
+  ready?(): Promise<void> | undefined;
 }
 
 export interface PrepareJobOptions {

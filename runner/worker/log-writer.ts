@@ -2,6 +2,7 @@ import { tmpdir } from 'node:os';
 import type { Redis } from 'ioredis';
 import { log as rootLog } from '../../lib/log.js';
 import { LogBatchBuilder, type LogLine, logEntryLast, wireKeys } from '../../pipelines/index.js';
+import type { LogLines } from '../runtime/index.js';
 import { logSender } from './log-send.js';
 import { LogSpool, type SealedEntry } from './log-spool.js';
 
@@ -20,8 +21,6 @@ export interface LogWriterOptions {
   memoryBytes?: number;
   /** Directory of the spool file (default: the OS temp dir; a runner uses its data dir). */
   spoolDir?: string;
-  /** While output is heavy and entries wait in the spool, one entry is sent per this many ms (default 100). */
-  paceMs?: number;
   /** Only when the spool cannot be written: bytes held beyond which lines are dropped (default 16 MiB). */
   maxBufferBytes?: number;
 }
@@ -30,6 +29,14 @@ export interface LogWriterOptions {
 export interface LogWriter {
   /** Buffers one line (synchronous, never throws, never waits on Redis). */
   write(source: string, line: LogLine): void;
+  /** Buffers a chunk of lines at once, as `write` does each (their bytes are copied). */
+  writeLines(source: string, lines: LogLines): void;
+  /**
+   * Backpressure for the output's source: undefined while it may write on; a promise while
+   * half the memory window waits and Redis is taking entries (resolved once a quarter is left,
+   * or after 500 ms). When Redis answers no send, it is never held: the spool takes the output.
+   */
+  ready(): Promise<void> | undefined;
   /** Resolves once every line written so far is in Redis. */
   flush(): Promise<void>;
   /** Flushes, removes the spool file, then ignores further writes. Idempotent. */
@@ -46,19 +53,16 @@ export interface LogWriter {
 
 /** Bytes counted per buffered line beside its text (array slots, its length in the entry). */
 const LINE_OVERHEAD = 16;
-/** Most bytes of entries sent in one pipeline when not pacing. */
+/** Most bytes of entries sent in one go. */
 const SEND_BYTES = 1024 * 1024;
 /**
  * Sends under way at once: one connection keeps them in order, and Redis stores the next while
  * the runner reads the answer to the last (one at a time caps a catch-up at ~55 MB/s, two ~100).
  */
 const SENDS_IN_FLIGHT = 2;
-/** Bytes waiting beyond which heavy output paces sending (two entries). */
-const PACE_ABOVE_BYTES = 512 * 1024;
-/** How often the output rate is looked at while pacing. */
-const TICK_MS = 25;
-/** Output faster than this (bytes per ms, ~1 MB/s) counts as heavy. */
-const HEAVY_BYTES_PER_MS = 1000;
+
+/** Longest a source is held by backpressure; and held only if Redis answered within this. */
+const HOLD_MS = 500;
 
 /** Entries waiting, oldest first: in memory, or a run of `spooled` entries in the spool file. */
 type Queued = SealedEntry | { spooled: number };
@@ -69,10 +73,9 @@ type Queued = SealedEntry | { spooled: number };
  * line is dropped while the disk takes the spool: sealed entries beyond `memoryBytes` go to a
  * spool file in `spoolDir` and are sent from there in order. Sending: when nothing is in flight
  * the lines written so far go at once (the first line of a step waits for no timer); lines
- * written meanwhile go with the next send. While the step's output is heavy (over ~1 MB/s) and
- * entries wait in the spool, sending is paced (one entry per `paceMs`) so that Redis and the
- * client's CPU leave the step alone; once output is quiet, or on flush, it catches up at full
- * speed. Entry ids are the number of their last line, so a resent entry is refused by Redis
+ * written meanwhile go with the next send, so a loud step's log reaches Redis while it runs, as
+ * fast as Redis takes it; a step printing faster is held back (`ready`) while Redis drains
+ * the backlog, and only spooled when Redis does not answer. Entry ids are the number of their last line, so a resent entry is refused by Redis
  * and ignored; lines numbered at or below the stream's top when opened are skipped. Only if the
  * spool cannot be written, lines past `maxBufferBytes` are dropped and counted by a
  * `[N lines dropped: the log spool could not be written]` line. The caller owns `redis`.
@@ -87,7 +90,6 @@ export async function createLogWriter(
   let last = opts.startAt !== undefined ? opts.startAt - 1 : top;
   const batchBytes = opts.batchBytes ?? 64 * 1024;
   const memoryBytes = opts.memoryBytes ?? 4 * 1024 * 1024;
-  const paceMs = opts.paceMs ?? 100;
   const maxBuffer = opts.maxBufferBytes ?? 16 * 1024 * 1024;
   const spool = new LogSpool(opts.spoolDir ?? tmpdir(), jobId);
   const send = logSender(redis, key, jobId);
@@ -102,22 +104,19 @@ export async function createLogWriter(
   let droppedSource = '';
   let pump: Promise<void> | undefined;
   let kicked = false;
-  let flushing = 0;
   let closed = false;
-  let wake: (() => void) | undefined;
-  // Output rate, looked at by the pump only.
-  let rateBytes = 0;
-  let rateSince = performance.now();
-  let heavyNow = false;
+  /** When Redis last answered a send (performance.now()), and the sources held meanwhile. */
+  let lastStored = Number.NEGATIVE_INFINITY;
+  let held: Array<() => void> = [];
+  const backlog = () => queuedInMemory + spool.bytes;
 
   const add = (source: string, stream: LogLine['stream'], time: number, text: string) => {
     const n = ++last;
     if (n <= top) return;
-    if (open.count > 0 && open.next !== n) seal();
+    if (!open.fits(n, text)) seal();
     open.add(n, source, stream, time, text);
     const bytes = text.length + LINE_OVERHEAD;
     openBytes += bytes;
-    rateBytes += bytes;
   };
   const seal = () => {
     const lines = open.count;
@@ -143,15 +142,6 @@ export async function createLogWriter(
     if (droppedRun === 0) return;
     add(droppedSource, 'stderr', time, `[${droppedRun} lines dropped: the log spool could not be written]`);
     droppedRun = 0;
-  };
-  const heavy = () => {
-    const now = performance.now();
-    if (now - rateSince >= TICK_MS) {
-      heavyNow = rateBytes / (now - rateSince) >= HEAVY_BYTES_PER_MS;
-      rateBytes = 0;
-      rateSince = now;
-    }
-    return heavyNow;
   };
   /** The oldest waiting entries, up to `cap` bytes (at least one); spool read errors drop its lines. */
   const take = (cap: number): SealedEntry[] => {
@@ -186,19 +176,8 @@ export async function createLogWriter(
     }
     return batch;
   };
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, ms);
-      wake = () => {
-        clearTimeout(t);
-        resolve();
-      };
-    }).finally(() => {
-      wake = undefined;
-    });
-  /** Sends what waits, paced while output is heavy and the spool is in use, until nothing is left. */
+  /** Sends what waits until nothing is left. */
   const run = async () => {
-    let lastPaced = 0;
     // Sends under way, oldest first: a second goes out while the first is answered, but only
     // from entries already waiting (the open entry is sealed only when nothing is in flight).
     const sending: Promise<void>[] = [];
@@ -217,24 +196,17 @@ export async function createLogWriter(
         await sending.shift();
         continue;
       }
-      const backlog = queuedInMemory + spool.bytes;
-      const pacing = flushing === 0 && backlog > PACE_ABOVE_BYTES && heavy();
-      let cap = SEND_BYTES;
-      if (pacing) {
-        const wait = lastPaced + paceMs - performance.now();
-        if (wait > 0) {
-          await sleep(Math.min(wait, TICK_MS));
-          continue;
-        }
-        lastPaced = performance.now();
-        cap = 1;
-      }
-      const batch = take(cap);
+      const batch = take(SEND_BYTES);
       const size = batch.reduce((n, s) => n + s.bytes, 0);
       inFlight += size;
       sending.push(
         send(batch).then((sent) => {
           inFlight -= size;
+          lastStored = performance.now();
+          if (held.length > 0 && backlog() <= memoryBytes / 4) {
+            for (const go of held) go();
+            held = [];
+          }
           if (sent)
             for (const { entry } of batch) {
               const text = entry.fields[entry.fields.length - 1] as Buffer;
@@ -259,35 +231,61 @@ export async function createLogWriter(
   };
 
   const flush = async (): Promise<void> => {
-    flushing++;
-    try {
-      wake?.();
-      while (pump || open.count > 0 || queue.length > 0 || droppedRun > 0) await start();
-    } finally {
-      flushing--;
+    while (pump || open.count > 0 || queue.length > 0 || droppedRun > 0) await start();
+  };
+
+  /** False when `count` lines from `source` are dropped (the writer is closed, or over its bound). */
+  const admit = (source: string, count: number, time: number) => {
+    if (closed) return false;
+    if (spoolBroken && openBytes + queuedInMemory + inFlight > maxBuffer) {
+      if (droppedRun === 0) droppedSource = source;
+      droppedRun += count;
+      droppedTotal += count;
+      return false;
+    }
+    marker(time);
+    return true;
+  };
+  const written = () => {
+    if (openBytes >= batchBytes) seal();
+    if (!pump && !kicked) {
+      kicked = true;
+      queueMicrotask(start);
     }
   };
 
   return {
     write(source, line) {
-      if (closed) return;
-      if (spoolBroken && openBytes + queuedInMemory + inFlight > maxBuffer) {
-        if (droppedRun === 0) droppedSource = source;
-        droppedRun++;
-        droppedTotal++;
-        return;
-      }
-      marker(line.time);
+      if (!admit(source, 1, line.time)) return;
       add(source, line.stream, line.time, line.text);
-      if (openBytes >= batchBytes) seal();
-      if (!pump && !kicked) {
-        kicked = true;
-        queueMicrotask(start);
+      written();
+    },
+    writeLines(source, { stream, time, bytes, count }) {
+      if (!admit(source, count, time)) return;
+      const n = last + 1;
+      if (n <= top) {
+        // Only when resuming inside this chunk: line by line, those up to the top skipped.
+        for (const text of bytes.toString('utf8').split('\n')) add(source, stream, time, text);
+      } else {
+        last += count;
+        if (!open.fits(n)) seal();
+        open.addLines(n, source, stream, time, bytes, count);
+        openBytes += bytes.length + 1;
       }
+      written();
+    },
+    ready() {
+      if (backlog() < memoryBytes / 2 || performance.now() - lastStored > HOLD_MS) return undefined;
+      return new Promise<void>((resolve) => {
+        held.push(resolve);
+        setTimeout(resolve, HOLD_MS).unref();
+      });
     },
     flush,
     async close() {
       closed = true;
+      for (const go of held) go();
+      held = [];
       await flush();
       spool.remove();
     },

@@ -15,6 +15,7 @@ import {
 } from '../../pipelines/index.js';
 import { dataDirPaths } from '../data-dir.js';
 import { type Executor, jobEvents } from '../executor/index.js';
+import type { LogLines } from '../runtime/index.js';
 import { fetchJobSecrets } from './job-secrets.js';
 import type { ReportSender } from './reports.js';
 
@@ -23,6 +24,8 @@ const logger = log.child({ module: 'runner/worker' });
 /** A job's log stream as the worker needs it (runner/worker/log-writer.ts in a runner). */
 export interface JobLog {
   write(source: string, line: LogLine): void;
+  writeLines(source: string, lines: LogLines): void;
+  ready(): Promise<void> | undefined;
   flush(): Promise<void>;
   close(): Promise<void>;
 }
@@ -94,6 +97,8 @@ export async function processJob(bull: Job, token: string | undefined, deps: Pro
           if (e.type !== 'log' && e.type !== 'job-finished') void report(e);
         }),
         log: (source, line) => log.write(source, line),
+        logLines: (source, lines) => log.writeLines(source, lines),
+        ready: () => log.ready(),
         jobFinished: undefined,
       },
       deps.signal,

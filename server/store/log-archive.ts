@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import { processAlive } from '../../lib/proc.js';
 import type { LogEntry, LogStreamEntry } from '../../pipelines/index.js';
+import { type ArchiveEntry, decodeArchive, encodeArchive } from './archive-format.js';
 import { linesAfter } from './log-lines.js';
 
 /**
@@ -17,7 +17,7 @@ import { linesAfter } from './log-lines.js';
  * exactly as a live stream is (server/store/log-lines.ts), or undefined when the job has none.
  */
 export interface LogArchive {
-  put(jobId: string, entries: AsyncIterable<LogStreamEntry>): Promise<void>;
+  put(jobId: string, entries: AsyncIterable<ArchiveEntry>): Promise<void>;
   get(jobId: string, opts?: { after?: number }): Promise<AsyncIterable<LogEntry[]> | undefined>;
   has(jobId: string): Promise<boolean>;
 }
@@ -29,8 +29,8 @@ const GZIP_LEVEL = 1;
 export const logArchiveDir = (dataDir: string) => join(dataDir, 'logs');
 
 /**
- * The default LogArchive: `<dataDir>/logs/<jobId>.jsonl.gz`, one stream entry a line as JSON
- * `{"id", "fields"}`, gzip streamed both ways (a 100 MB log is never held in memory, one entry
+ * The default LogArchive: `<dataDir>/logs/<jobId>.jsonl.gz`, one stream entry a record (a JSON
+ * header line, then its text as raw bytes: archive-format.ts), gzip streamed both ways (a 100 MB log is never held in memory, one entry
  * at a time), written to a temp file named after the writing process and renamed. The temp
  * files of processes no longer alive (a server killed mid-copy) are removed when an archive is
  * opened on the dir.
@@ -45,7 +45,7 @@ export function fileLogArchive(dataDir: string): LogArchive {
       const tmp = join(dir, `.${safeId(jobId)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
       try {
         await pipeline(
-          Readable.from(ndjson(entries)),
+          Readable.from(encodeArchive(entries)),
           createGzip({ level: GZIP_LEVEL, chunkSize: 64 * 1024 }),
           createWriteStream(tmp),
         );
@@ -79,7 +79,7 @@ export function memoryLogArchive(): LogArchive & { readonly logs: Map<string, Lo
     logs,
     async put(jobId, entries) {
       const all: LogStreamEntry[] = [];
-      for await (const e of entries) all.push(e);
+      for await (const e of entries) all.push({ id: e.id, fields: e.fields.map((f) => f.toString()) });
       logs.set(jobId, all);
     },
     async get(jobId, opts = {}) {
@@ -107,29 +107,11 @@ function safeId(jobId: string): string {
   return jobId;
 }
 
-async function* ndjson(entries: AsyncIterable<LogStreamEntry>): AsyncGenerator<string> {
-  let chunk = '';
-  for await (const { id, fields } of entries) {
-    chunk += `${JSON.stringify({ id, fields })}\n`;
-    if (chunk.length >= 64 * 1024) {
-      yield chunk;
-      chunk = '';
-    }
-  }
-  if (chunk) yield chunk;
-}
-
-/** The stream entries of an archive file, in order; a line that is not one is skipped. */
+/** The stream entries of an archive file, in order (see archive-format.ts). */
 async function* readEntries(input: NodeJS.ReadableStream): AsyncGenerator<LogStreamEntry> {
-  const lines = createInterface({ input: input.pipe(createGunzip()), crlfDelay: Number.POSITIVE_INFINITY });
   try {
-    for await (const text of lines) {
-      if (!text) continue;
-      const e = JSON.parse(text) as Partial<LogStreamEntry>;
-      if (typeof e.id === 'string' && Array.isArray(e.fields)) yield { id: e.id, fields: e.fields };
-    }
+    yield* decodeArchive(input.pipe(createGunzip({ chunkSize: 256 * 1024 })) as AsyncIterable<Buffer>);
   } finally {
-    lines.close();
     (input as NodeJS.ReadableStream & { destroy(): void }).destroy();
   }
 }

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { log } from '../../lib/log.js';
-import { type LogStreamEntry, wireKeys } from '../../pipelines/index.js';
+import { wireKeys } from '../../pipelines/index.js';
+import type { ArchiveEntry } from './archive-format.js';
 import type { LogArchive } from './log-archive.js';
 import { archiveJobLog } from './logs.js';
 import { FINAL_JOB_STATES } from './records.js';
@@ -50,17 +51,18 @@ export function createLogArchiver(redis: Redis, archive: LogArchive): LogArchive
       let finishing = false;
       let abandoned = false;
       let wake: (() => void) | undefined;
-      const entries = async function* (): AsyncGenerator<LogStreamEntry> {
+      const entries = async function* (): AsyncGenerator<ArchiveEntry> {
         const key = wireKeys.log(jobId);
         let from = '-';
         let pause = IDLE_POLL_MS;
         for (;;) {
           if (abandoned) throw new Error('abandoned');
           const last = finishing; // read after the finish: this read sees every line
-          const page = await redis.xrange(key, from, '+', 'COUNT', PAGE);
-          for (const [id, fields] of page) yield { id, fields };
+          // As bytes: a copy decodes nothing.
+          const page = await redis.xrangeBuffer(key, from, '+', 'COUNT', PAGE);
+          for (const [id, fields] of page) yield { id: id.toString(), fields };
           const tail = page.at(-1);
-          if (tail) from = `(${tail[0]}`;
+          if (tail) from = `(${tail[0].toString()}`;
           if (page.length === PAGE) continue;
           if (last) return;
           // Quiet for a while: a job whose end another server applied is not this copy's to finish.

@@ -46,6 +46,8 @@ export async function startScriptedFleet(
       executorFor: () => executor,
       openLog: async () => ({
         write: () => undefined,
+        writeLines: () => undefined,
+        ready: () => undefined,
         flush: async () => undefined,
         close: async () => undefined,
       }),
