@@ -158,11 +158,18 @@ const cpuSeconds = async (pid: number | undefined) => {
 const redisPid = Number(/process_id:(\d+)/.exec(await ci.redis.info('server'))?.[1]);
 const pids = { server: ci.server.child.pid, runner: runner.child.pid, redis: redisPid };
 const cpuBefore = await Promise.all(Object.values(pids).map(cpuSeconds));
-// The step prints a 1 MB block of lines N times with one `cat` (busybox `yes` alone costs ~0.7 CPU
+// The step prints a 1 MB block of build-log-like lines (words, numbers, timestamps: ~5x
+// compressible, as real logs are) N times with one `cat` (busybox `yes` alone costs ~0.7 CPU
 // seconds per 100 MB, a third of what two cores have in the target's 2 s); the same output to
 // /dev/null first, in the same job, is the step's own cost.
-const line = 'compiling module 0042 of the busy build step, with some more text, ok';
-const blockLines = Math.ceil(1_000_000 / (line.length + 1));
+const words =
+  'compiling linking test passed failed warning src/lib/module.ts error at function build ' +
+  'step cache hit miss layer sha256 downloading extracting npm install webpack bundle chunk';
+const makeBlock =
+  `awk 'BEGIN { srand(7); k = split("${words}", w, " "); n = 0; i = 0;` +
+  ' while (n < 1000000) { l = "[" (1700000000 + i++) "]"; c = 6 + int(rand() * 10);' +
+  ' for (j = 0; j < c; j++) l = l " " w[1 + int(rand() * k)];' +
+  ' l = l " " int(rand() * 100000) " " sprintf("%.3f", rand() * 1000) "s"; print l; n += length(l) + 1 } }\' > block.txt';
 const print = `cat ${Array(MB).fill('block.txt').join(' ')}`;
 const loud = await push(
   await work.commit(
@@ -173,7 +180,8 @@ const loud = await push(
         '  first:',
         '    steps:',
         '      - name: block',
-        `        run: yes '${line}' | head -n ${blockLines} > block.txt`,
+        '        run: |',
+        `          ${makeBlock}`,
         '      - name: to-dev-null',
         `        run: ${print} > /dev/null`,
         '      - name: loud',

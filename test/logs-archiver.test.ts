@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import { connectRedis, type Redis } from '../lib/redis.js';
 import {
   type LogEntry,
+  type LogStreamEntry,
   logStreamEntry,
   makeEvent,
   parsePipeline,
@@ -13,7 +14,6 @@ import {
   wireKeys,
 } from '../pipelines/index.js';
 import {
-  type ArchiveEntry,
   createLogArchiver,
   fileLogArchive,
   type JobRecord,
@@ -65,7 +65,7 @@ function counting(archive: LogArchive, failAt = Number.POSITIVE_INFINITY) {
       const put = ++state.puts;
       return archive.put(
         jobId,
-        (async function* (): AsyncGenerator<ArchiveEntry> {
+        (async function* (): AsyncGenerator<LogStreamEntry> {
           for await (const e of entries) {
             if (put === 1 && ++state.taken >= failAt) throw new Error('disk full');
             yield e;

@@ -32,8 +32,10 @@ async function paused<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 async function stored(jobId: string): Promise<LogEntry[]> {
-  const raw = await redis.xrange(wireKeys.log(jobId), '-', '+');
-  return raw.flatMap(([id, fields]) => logEntriesFrom(id, fields) ?? assert.fail(`malformed entry ${id}`));
+  const raw = await redis.xrangeBuffer(wireKeys.log(jobId), '-', '+');
+  return raw.flatMap(
+    ([id, fields]) => logEntriesFrom(id.toString(), fields) ?? assert.fail(`malformed entry ${id}`),
+  );
 }
 const text = (i: number) => `line ${i} ${'p'.repeat(80 + (i % 17))}`;
 const tick = () => new Promise((r) => setImmediate(r));

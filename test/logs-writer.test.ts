@@ -20,9 +20,9 @@ after(() => redis.quit());
 
 /** Every line the stream holds, entry by entry, doubles included (none should be). */
 async function streamEntries(jobId: string): Promise<LogEntry[]> {
-  const raw = await redis.xrange(wireKeys.log(jobId), '-', '+');
+  const raw = await redis.xrangeBuffer(wireKeys.log(jobId), '-', '+');
   return raw.flatMap(([id, fields]) => {
-    const lines = logEntriesFrom(id, fields);
+    const lines = logEntriesFrom(id.toString(), fields);
     assert.ok(lines, `malformed entry ${id}`);
     return lines;
   });

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { LogBatchBuilder, logEntriesFrom, logStreamEntry } from './log-batch.js';
+import { brotliCompressSync } from 'node:zlib';
+import { LogBatchBuilder, logStreamEntry } from './log-batch.js';
+import { logEntriesFrom } from './log-entry.js';
 import type { LogEntry } from './wire.js';
 
 const line = (n: number, text: string, source = 'step', time = 1000): LogEntry => ({
@@ -115,4 +117,52 @@ test('a malformed entry is refused', () => {
   assert.equal(logEntriesFrom(good.id, set('r', '[[1,"s",0,1]]')), undefined, 'runs short of the lines');
   assert.equal(logEntriesFrom(good.id, set('r', '{')), undefined, 'runs not JSON');
   assert.equal(logEntriesFrom(good.id, set('n', '0')), undefined, 'a first line of 0');
+});
+
+test('a large entry goes compressed and reads back whole; only as bytes', () => {
+  const b = new LogBatchBuilder(1024);
+  const texts = Array.from({ length: 400 }, (_, i) => `[${i}] compiling module ${i % 17} of the build, ok ✓`);
+  texts.forEach((t, i) => b.add(i + 1, 'step', 'stdout', 9, t));
+  const e = b.take();
+  assert.ok(e);
+  const z = e.fields.indexOf('z');
+  assert.equal(e.fields[z + 1], 'br');
+  const packed = e.fields.at(-1) as Buffer;
+  assert.ok(packed.length < Buffer.byteLength(texts.join('\n')) / 3, `${packed.length} bytes`);
+  assert.deepEqual(
+    logEntriesFrom(e.id, e.fields)?.map((l) => l.text),
+    texts,
+  );
+  assert.equal(
+    logEntriesFrom(
+      e.id,
+      e.fields.map((f) => f.toString()),
+    ),
+    undefined,
+    'a compressed text read as a string is refused, not shown garbled',
+  );
+});
+
+test('a short entry, and any entry of a builder told not to, goes as it is', () => {
+  const short = new LogBatchBuilder();
+  short.add(1, 's', 'stdout', 0, 'x'.repeat(4000));
+  assert.ok(!short.take()?.fields.includes('z'));
+  const plain = new LogBatchBuilder(1024, false);
+  plain.add(1, 's', 'stdout', 0, 'x'.repeat(100_000));
+  assert.ok(!plain.take()?.fields.includes('z'));
+});
+
+test('a compressed text that expands past 8 MiB or is not Brotli is refused', () => {
+  const bomb = brotliCompressSync(Buffer.alloc(9 * 1024 * 1024, 'a'));
+  const fields = (x: Buffer) => ['n', '1', 'r', '[[1,"s",0,1]]', 'z', 'br', 'x', x];
+  assert.equal(logEntriesFrom('0-1', fields(bomb)), undefined);
+  assert.equal(logEntriesFrom('0-1', fields(Buffer.from('not brotli'))), undefined);
+  assert.equal(
+    logEntriesFrom('0-1', ['n', '1', 'r', '[[1,"s",0,1]]', 'z', 'lz4', 'x', Buffer.from('a')]),
+    undefined,
+  );
+  assert.deepEqual(
+    logEntriesFrom('0-1', fields(brotliCompressSync(Buffer.from('fine'))))?.map((l) => l.text),
+    ['fine'],
+  );
 });

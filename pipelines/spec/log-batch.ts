@@ -1,13 +1,13 @@
+import type { Run } from './log-entry.js';
+import { compressText, TEXT_CODEC } from './log-text.js';
 import type { LogEntry } from './wire.js';
 
 /** A stream entry of a job's log as Redis holds it: its id and flat field list (see LogEntry). */
 export interface LogStreamEntry {
   id: string;
-  fields: string[];
+  /** Read as text or as bytes (a compressed text only reads as bytes). */
+  fields: Array<string | Buffer>;
 }
-
-/** A run of consecutive lines sharing source, stream (0 stdout, 1 stderr) and time. */
-type Run = [count: number, source: string, stderr: 0 | 1, time: number];
 
 /** A stream entry as a writer sends it: the packed text `x` as UTF-8 bytes. */
 export interface LogStreamEntryOut {
@@ -19,7 +19,9 @@ export interface LogStreamEntryOut {
  * Packs consecutive log lines into one stream entry (the format is described at LogEntry).
  * Cheap per line: `add` extends the current run or starts one and copies the text's UTF-8
  * bytes into the entry's buffer (no string is kept, no join); `addLines` copies a whole chunk
- * of lines at once (no per-line work at all); `take` seals the entry. Owned by one writer; a
+ * of lines at once (no per-line work at all); `take` seals the entry, its text compressed when
+ * large enough (a loud step's log then costs Redis, the server and the archive a fifth of its
+ * bytes). Owned by one writer; a
  * taken entry's buffer is never touched again (it may be resent later).
  */
 export class LogBatchBuilder {
@@ -38,8 +40,14 @@ export class LogBatchBuilder {
   /** Buffers of sent entries, reused (allocating 100 MB of them a second bloats the heap). */
   private readonly free: Buffer[] = [];
 
-  /** `capacity`: bytes of the buffer an entry starts with (it grows for a bigger entry). */
-  constructor(private readonly capacity = 320 * 1024) {}
+  /**
+   * `capacity`: bytes of the buffer an entry starts with (it grows for a bigger entry);
+   * `compress`: an entry of 4 KiB or more goes compressed when that saves a tenth (see LogEntry).
+   */
+  constructor(
+    private readonly capacity = 320 * 1024,
+    private readonly compress = true,
+  ) {}
 
   get count(): number {
     return this.lines;
@@ -115,12 +123,15 @@ export class LogBatchBuilder {
     const text = this.buf.subarray(0, this.used);
     const header = ['n', String(this.firstLine), 'r', JSON.stringify(this.runs)];
     if (this.multiline) header.push('l', this.lengths.join(','));
+    const packed = this.compress ? compressText(text) : undefined;
+    if (packed) header.push('z', TEXT_CODEC);
     const entry: LogStreamEntryOut = {
       id: `0-${this.next - 1}`,
-      // A small entry (sent by the timer) is copied out and the buffer kept for the next.
-      fields: [...header, 'x', this.used < this.buf.length / 4 ? Buffer.from(text) : text],
+      // A small entry (sent by the timer) is copied out and the buffer kept for the next; so is
+      // a compressed one's.
+      fields: [...header, 'x', packed ?? (this.used < this.buf.length / 4 ? Buffer.from(text) : text)],
     };
-    if (this.used >= this.buf.length / 4) this.buf = undefined;
+    if (!packed && this.used >= this.buf.length / 4) this.buf = undefined;
     this.used = 0;
     this.lines = 0;
     this.lengths = [];
@@ -165,91 +176,5 @@ export function logStreamEntry(lines: readonly LogEntry[]): LogStreamEntry {
   for (const l of lines) b.add(l.n, l.source, l.stream, l.time, l.text);
   const e = b.take();
   if (!e) throw new Error('a log stream entry holds at least one line');
-  return { id: e.id, fields: e.fields.map((f) => f.toString()) };
-}
-
-/** The number of an entry's last line (its id `0-<n>`), or 0 for an id not of that form. */
-export function logEntryLast(id: string): number {
-  return /^0-[1-9][0-9]*$/.test(id) ? Number(id.slice(2)) : 0;
-}
-
-/**
- * A stream entry back to its lines, in order; undefined when malformed (a bad id, counts that
- * disagree, lengths not adding up to the text, a run without a source or time).
- */
-export function logEntriesFrom(id: string, fields: readonly string[]): LogEntry[] | undefined {
-  const last = logEntryLast(id);
-  let first: string | undefined;
-  let runsJson: string | undefined;
-  let lengthList: string | undefined;
-  let text: string | undefined;
-  for (let i = 0; i + 1 < fields.length; i += 2) {
-    const v = fields[i + 1] as string;
-    switch (fields[i]) {
-      case 'n':
-        first = v;
-        break;
-      case 'r':
-        runsJson = v;
-        break;
-      case 'l':
-        lengthList = v;
-        break;
-      case 'x':
-        text = v;
-    }
-  }
-  const n0 = Number(first);
-  if (!last || !Number.isInteger(n0) || n0 < 1 || n0 > last) return undefined;
-  if (runsJson === undefined || text === undefined) return undefined;
-  const count = last - n0 + 1;
-  const runs = parseRuns(runsJson, count);
-  if (!runs) return undefined;
-  const texts = lengthList === undefined ? text.split('\n') : cutByLengths(text, lengthList);
-  if (texts?.length !== count) return undefined;
-  const out = new Array<LogEntry>(count);
-  let i = 0;
-  for (const [runCount, source, stderr, time] of runs) {
-    const stream = stderr ? 'stderr' : 'stdout';
-    for (let k = 0; k < runCount; k++, i++)
-      out[i] = { n: n0 + i, source, stream, time, text: texts[i] as string };
-  }
-  return out;
-}
-
-/** `text` cut into pieces of the listed UTF-16 lengths; undefined unless they add up exactly. */
-function cutByLengths(text: string, lengthList: string): string[] | undefined {
-  const lengths = lengthList.split(',');
-  const out = new Array<string>(lengths.length);
-  let pos = 0;
-  for (let i = 0; i < lengths.length; i++) {
-    const s = lengths[i] as string;
-    const len = Number(s);
-    if (s.length === 0 || !Number.isInteger(len) || len < 0 || pos + len > text.length) return undefined;
-    out[i] = text.slice(pos, pos + len);
-    pos += len;
-  }
-  return pos === text.length ? out : undefined;
-}
-
-/** The runs of an entry if well-formed and covering exactly `count` lines. */
-function parseRuns(json: string, count: number): Run[] | undefined {
-  let runs: unknown;
-  try {
-    runs = JSON.parse(json);
-  } catch {
-    return undefined;
-  }
-  if (!Array.isArray(runs)) return undefined;
-  let total = 0;
-  for (const r of runs) {
-    if (!Array.isArray(r) || r.length !== 4) return undefined;
-    const [c, source, stderr, time] = r as unknown[];
-    if (!Number.isInteger(c) || (c as number) < 1) return undefined;
-    if (typeof source !== 'string' || source.length === 0) return undefined;
-    if ((stderr !== 0 && stderr !== 1) || typeof time !== 'number' || !Number.isFinite(time))
-      return undefined;
-    total += c as number;
-  }
-  return total === count ? (runs as Run[]) : undefined;
+  return { id: e.id, fields: e.fields };
 }

@@ -142,7 +142,10 @@ export const RUNNER_OFFLINE_MS = 15_000;
  *   covering its lines in order; `x` the texts joined by '\n' (a step's chunk of output is
  *   copied in as read, no work per line). An entry whose texts hold a '\n' (an executor's
  *   message, never a step's output) instead has `l`, the lengths of the texts (UTF-16 units,
- *   comma separated), and `x` the texts concatenated; so do entries of earlier versions.
+ *   comma separated), and `x` the texts concatenated; so do entries of earlier versions. An
+ *   entry with `z` = `br` has its `x` Brotli-compressed (the writer compresses entries of 4 KiB
+ *   or more when that saves a tenth: a loud step's log costs Redis, the server and the archive
+ *   about a fifth of its bytes); such an entry reads only as bytes (XRANGE in buffer mode).
  *   Readers skip an entry that does not add up, and any line numbered at or below one already
  *   read (two writers of one stream overlapping).
  * The SSE event id of a line is its number `n`.

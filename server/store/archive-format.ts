@@ -1,14 +1,5 @@
 import type { LogStreamEntry } from '../../pipelines/index.js';
 
-/**
- * A log stream entry on its way into an archive: as read from Redis, each field a string or
- * its raw bytes (a copy reads entries as bytes, so a 64 KiB text is never decoded or escaped).
- */
-export interface ArchiveEntry {
-  id: string;
-  fields: Array<string | Buffer>;
-}
-
 /** Bytes the encoder gathers before handing a chunk on (fewer, larger writes into gzip). */
 const CHUNK_BYTES = 256 * 1024;
 
@@ -17,7 +8,7 @@ const CHUNK_BYTES = 256 * 1024;
  * `{"id","fields":[all but the last value],"bytes":N}\n` then the last value's N raw bytes and
  * `\n`. Records of earlier versions are one JSON line `{"id","fields"}`; `decodeArchive` reads both.
  */
-export async function* encodeArchive(entries: AsyncIterable<ArchiveEntry>): AsyncGenerator<Buffer> {
+export async function* encodeArchive(entries: AsyncIterable<LogStreamEntry>): AsyncGenerator<Buffer> {
   let parts: Buffer[] = [];
   let size = 0;
   for await (const { id, fields } of entries) {
@@ -53,7 +44,8 @@ export async function* decodeArchive(input: AsyncIterable<Buffer>): AsyncGenerat
     for (;;) {
       if (want) {
         if (buf.length - at < want.bytes + 1) break;
-        const value = buf.toString('utf8', at, at + want.bytes);
+        // Bytes, as read from Redis: a compressed text only reads as bytes.
+        const value = Buffer.from(buf.subarray(at, at + want.bytes));
         at += want.bytes + 1;
         yield { id: want.id, fields: [...want.fields, value] };
         want = undefined;

@@ -3,7 +3,6 @@
  * (RepoStore), API and job-scoped tokens, and the server key for secrets at rest.
  */
 
-export type { ArchiveEntry } from './archive-format.js';
 export { readJson, readJsonMany, updateJson } from './json-keys.js';
 export * from './keys.js';
 export { fileLogArchive, type LogArchive, logArchiveDir, memoryLogArchive } from './log-archive.js';

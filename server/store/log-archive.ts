@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import { processAlive } from '../../lib/proc.js';
 import type { LogEntry, LogStreamEntry } from '../../pipelines/index.js';
-import { type ArchiveEntry, decodeArchive, encodeArchive } from './archive-format.js';
+import { decodeArchive, encodeArchive } from './archive-format.js';
 import { linesAfter } from './log-lines.js';
 
 /**
@@ -17,7 +17,7 @@ import { linesAfter } from './log-lines.js';
  * exactly as a live stream is (server/store/log-lines.ts), or undefined when the job has none.
  */
 export interface LogArchive {
-  put(jobId: string, entries: AsyncIterable<ArchiveEntry>): Promise<void>;
+  put(jobId: string, entries: AsyncIterable<LogStreamEntry>): Promise<void>;
   get(jobId: string, opts?: { after?: number }): Promise<AsyncIterable<LogEntry[]> | undefined>;
   has(jobId: string): Promise<boolean>;
 }
@@ -79,7 +79,7 @@ export function memoryLogArchive(): LogArchive & { readonly logs: Map<string, Lo
     logs,
     async put(jobId, entries) {
       const all: LogStreamEntry[] = [];
-      for await (const e of entries) all.push({ id: e.id, fields: e.fields.map((f) => f.toString()) });
+      for await (const e of entries) all.push(e);
       logs.set(jobId, all);
     },
     async get(jobId, opts = {}) {

@@ -1,7 +1,6 @@
 import type { Redis } from 'ioredis';
 import { log } from '../../lib/log.js';
-import { wireKeys } from '../../pipelines/index.js';
-import type { ArchiveEntry } from './archive-format.js';
+import { type LogStreamEntry, wireKeys } from '../../pipelines/index.js';
 import type { LogArchive } from './log-archive.js';
 import { archiveJobLog } from './logs.js';
 import { FINAL_JOB_STATES } from './records.js';
@@ -51,7 +50,7 @@ export function createLogArchiver(redis: Redis, archive: LogArchive): LogArchive
       let finishing = false;
       let abandoned = false;
       let wake: (() => void) | undefined;
-      const entries = async function* (): AsyncGenerator<ArchiveEntry> {
+      const entries = async function* (): AsyncGenerator<LogStreamEntry> {
         const key = wireKeys.log(jobId);
         let from = '-';
         let pause = IDLE_POLL_MS;

@@ -1,6 +1,5 @@
 import type { Redis } from 'ioredis';
 import { type LogEntry, type LogStreamEntry, wireKeys } from '../../pipelines/index.js';
-import type { ArchiveEntry } from './archive-format.js';
 import type { LogArchive } from './log-archive.js';
 import { linesAfter } from './log-lines.js';
 
@@ -21,7 +20,7 @@ const PAGE = 4;
 export async function archiveJobLog(redis: Redis, archive: LogArchive, jobId: string): Promise<void> {
   const key = wireKeys.log(jobId);
   if ((await redis.exists(key)) === 0) return;
-  await archive.put(jobId, streamEntryBytes(redis, key));
+  await archive.put(jobId, streamEntries(redis, key, 0));
   await redis.del(key);
 }
 
@@ -51,37 +50,20 @@ export async function* readLog(
 }
 
 /**
- * The entries of stream `key` holding lines after `after` (ids from `0-<after+1>`), in pages;
- * each next page starts after the last id read (exclusive range), whatever that id is. The
- * next page is asked for while the current one is used, so Redis works while the reader does.
+ * The entries of stream `key` holding lines after `after` (ids from `0-<after+1>`), in pages,
+ * as bytes (a compressed text only reads as bytes; a copy decodes nothing). Each next page
+ * starts after the last id read (exclusive range), whatever that id is, and is asked for while
+ * the current one is used, so Redis works while the reader does.
  */
-function streamEntries(redis: Redis, key: string, after: number): AsyncGenerator<LogStreamEntry> {
-  return paged((from) => redis.xrange(key, from, '+', 'COUNT', PAGE), `0-${after + 1}`);
-}
-
-/** All entries of stream `key` as streamEntries reads them, but as bytes (for a copy: nothing decoded). */
-function streamEntryBytes(redis: Redis, key: string): AsyncGenerator<ArchiveEntry> {
-  return paged(
-    async (from) =>
-      (await redis.xrangeBuffer(key, from, '+', 'COUNT', PAGE)).map(([id, fields]): [string, Buffer[]] => [
-        id.toString(),
-        fields,
-      ]),
-    '-',
-  );
-}
-
-async function* paged<F extends string | Buffer>(
-  read: (from: string) => Promise<[string, F[]][]>,
-  start: string,
-): AsyncGenerator<{ id: string; fields: F[] }> {
-  let next: Promise<[string, F[]][]> | undefined = read(start);
+async function* streamEntries(redis: Redis, key: string, after: number): AsyncGenerator<LogStreamEntry> {
+  const read = (from: string) => redis.xrangeBuffer(key, from, '+', 'COUNT', PAGE);
+  let next: Promise<[Buffer, Buffer[]][]> | undefined = read(`0-${after + 1}`);
   while (next) {
-    const page: [string, F[]][] = await next;
+    const page: [Buffer, Buffer[]][] = await next;
     const last = page.at(-1);
-    next = last && page.length === PAGE ? read(`(${last[0]}`) : undefined;
+    next = last && page.length === PAGE ? read(`(${last[0].toString()}`) : undefined;
     // A reader that stops early leaves the prefetched page unread; it must not reject unseen.
     next?.catch(() => undefined);
-    for (const [id, fields] of page) yield { id, fields };
+    for (const [id, fields] of page) yield { id: id.toString(), fields };
   }
 }

@@ -1,8 +1,9 @@
 import type { Redis } from '../../lib/redis.js';
+import { logEntriesFrom } from '../../pipelines/index.js';
 
 /**
  * Every value held in a Redis, one entry per key: strings, hash fields and values, list, set
- * and sorted-set members, stream entries, joined as text. For "this value is in no key" checks.
+ * and sorted-set members, stream entries (a log entry's lines decompressed), joined as text. For "this value is in no key" checks.
  */
 export async function allRedisValues(redis: Redis): Promise<Array<{ key: string; value: string }>> {
   const out: Array<{ key: string; value: string }> = [];
@@ -31,7 +32,13 @@ async function keyText(redis: Redis, key: string): Promise<string> {
     case 'zset':
       return (await redis.zrange(key, '0', '-1')).join('\n');
     case 'stream':
-      return JSON.stringify(await redis.xrange(key, '-', '+'));
+      // Log entries decompressed too: a compressed text must not hide a value.
+      return (await redis.xrangeBuffer(key, '-', '+'))
+        .map(([id, fields]) => {
+          const lines = logEntriesFrom(id.toString(), fields);
+          return JSON.stringify([id.toString(), fields.map((f) => f.toString()), lines?.map((l) => l.text)]);
+        })
+        .join('\n');
     default:
       return '';
   }
