@@ -114,34 +114,36 @@ for (const [name, make] of implementations) {
   });
 }
 
-test('the file archive writes <dataDir>/logs/<jobId>.jsonl.gz, leaves no temp file, refuses a path as id', async () => {
+test('the file archive writes <dataDir>/logs/<jobId>.log, leaves no temp file, refuses a path as id', async () => {
   const dir = await tempDir('logs');
   const a = fileLogArchive(dir);
   await a.put('abcd-1', entries(2));
-  assert.deepEqual(await readdir(logArchiveDir(dir)), ['abcd-1.jsonl.gz']);
+  assert.deepEqual(await readdir(logArchiveDir(dir)), ['abcd-1.log']);
   await assert.rejects(a.put('../../etc/x', entries(1)), /not a job id/);
 });
 
-test('an archive written in the earlier form (one JSON line per entry) still reads', async () => {
+test('an archive written in the earlier form (gzipped, one JSON line per entry) still reads; a new put replaces it', async () => {
   const dir = await tempDir('logs');
   await mkdir(logArchiveDir(dir), { recursive: true });
-  const old = packed(20, 7).map((e) => `${JSON.stringify(e)}\n`);
+  const old = packed(20, 7).map((e) => `${JSON.stringify({ id: e.id, fields: e.fields.map(String) })}\n`);
   await writeFile(join(logArchiveDir(dir), 'abcd-9.jsonl.gz'), gzipSync(old.join('')));
-  const got = await collect(await fileLogArchive(dir).get('abcd-9', { after: 3 }));
+  const a = fileLogArchive(dir);
+  assert.equal(await a.has('abcd-9'), true);
+  const got = await collect(await a.get('abcd-9', { after: 3 }));
   assert.deepEqual(
     got.map((e) => e.n),
     Array.from({ length: 17 }, (_, i) => i + 4),
   );
   assert.deepEqual(got[0], entry(4));
+  await a.put('abcd-9', entries(3));
+  assert.deepEqual(await readdir(logArchiveDir(dir)), ['abcd-9.log']);
+  assert.equal((await collect(await a.get('abcd-9'))).length, 3);
 });
 
 test('a file archive with a record that is not one fails the read instead of guessing', async () => {
   const dir = await tempDir('logs');
   await mkdir(logArchiveDir(dir), { recursive: true });
-  await writeFile(
-    join(logArchiveDir(dir), 'abcd-8.jsonl.gz'),
-    gzipSync('{"id":"0-1","fields":[],"bytes":-1}\nxx\n'),
-  );
+  await writeFile(join(logArchiveDir(dir), 'abcd-8.log'), '{"id":"0-1","fields":[],"bytes":-1}\nxx\n');
   await assert.rejects(collect(await fileLogArchive(dir).get('abcd-8')), /malformed log archive record/);
 });
 

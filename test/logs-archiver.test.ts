@@ -127,10 +127,10 @@ test("a killed server's half-written archive files are removed when the archive 
   const liveTemp = `.run1-1.${process.pid}.d4e5f6.tmp`;
   await writeFile(join(dir, deadTemp), 'half a log');
   await writeFile(join(dir, liveTemp), 'a copy under way');
-  await writeFile(join(dir, 'run1-2.jsonl.gz'), 'an archived log');
+  await writeFile(join(dir, 'run1-2.log'), 'an archived log');
   fileLogArchive(dataDir);
   for (let i = 0; i < 50 && (await readdir(dir)).includes(deadTemp); i++) await sleep(20);
-  assert.deepEqual((await readdir(dir)).sort(), [liveTemp, 'run1-2.jsonl.gz'].sort());
+  assert.deepEqual((await readdir(dir)).sort(), [liveTemp, 'run1-2.log'].sort());
 });
 
 test('a copy whose job another server ended stops by itself, leaving no temp file', async () => {

@@ -19,9 +19,8 @@ export interface LogStreamEntryOut {
  * Packs consecutive log lines into one stream entry (the format is described at LogEntry).
  * Cheap per line: `add` extends the current run or starts one and copies the text's UTF-8
  * bytes into the entry's buffer (no string is kept, no join); `addLines` copies a whole chunk
- * of lines at once (no per-line work at all); `take` seals the entry, its text compressed when
- * large enough (a loud step's log then costs Redis, the server and the archive a fifth of its
- * bytes). Owned by one writer; a
+ * of lines at once (no per-line work at all); `take` seals the entry (`compressEntry` then
+ * packs a large one). Owned by one writer; a
  * taken entry's buffer is never touched again (it may be resent later).
  */
 export class LogBatchBuilder {
@@ -40,14 +39,8 @@ export class LogBatchBuilder {
   /** Buffers of sent entries, reused (allocating 100 MB of them a second bloats the heap). */
   private readonly free: Buffer[] = [];
 
-  /**
-   * `capacity`: bytes of the buffer an entry starts with (it grows for a bigger entry);
-   * `compress`: an entry of 4 KiB or more goes compressed when that saves a tenth (see LogEntry).
-   */
-  constructor(
-    private readonly capacity = 320 * 1024,
-    private readonly compress = true,
-  ) {}
+  /** `capacity`: bytes of the buffer an entry starts with (it grows for a bigger entry). */
+  constructor(private readonly capacity = 320 * 1024) {}
 
   get count(): number {
     return this.lines;
@@ -123,15 +116,12 @@ export class LogBatchBuilder {
     const text = this.buf.subarray(0, this.used);
     const header = ['n', String(this.firstLine), 'r', JSON.stringify(this.runs)];
     if (this.multiline) header.push('l', this.lengths.join(','));
-    const packed = this.compress ? compressText(text) : undefined;
-    if (packed) header.push('z', TEXT_CODEC);
     const entry: LogStreamEntryOut = {
       id: `0-${this.next - 1}`,
-      // A small entry (sent by the timer) is copied out and the buffer kept for the next; so is
-      // a compressed one's.
-      fields: [...header, 'x', packed ?? (this.used < this.buf.length / 4 ? Buffer.from(text) : text)],
+      // A small entry (sent by the timer) is copied out and the buffer kept for the next.
+      fields: [...header, 'x', this.used < this.buf.length / 4 ? Buffer.from(text) : text],
     };
-    if (!packed && this.used >= this.buf.length / 4) this.buf = undefined;
+    if (this.used >= this.buf.length / 4) this.buf = undefined;
     this.used = 0;
     this.lines = 0;
     this.lengths = [];
@@ -177,4 +167,16 @@ export function logStreamEntry(lines: readonly LogEntry[]): LogStreamEntry {
   const e = b.take();
   if (!e) throw new Error('a log stream entry holds at least one line');
   return { id: e.id, fields: e.fields };
+}
+
+/**
+ * `entry` with its text compressed (`z` = `br`, see LogEntry) when it is 4 KiB or more and
+ * that saves a tenth; otherwise `entry` itself. A loud step's log then costs Redis, the server
+ * and the archive about a fifth of its bytes.
+ */
+export function compressEntry(entry: LogStreamEntryOut): LogStreamEntryOut {
+  const text = entry.fields[entry.fields.length - 1] as Buffer;
+  const packed = compressText(text);
+  if (!packed) return entry;
+  return { id: entry.id, fields: [...(entry.fields.slice(0, -2) as string[]), 'z', TEXT_CODEC, 'x', packed] };
 }

@@ -15,7 +15,10 @@ const BROTLI = {
   },
 };
 
-/** `text` compressed, or undefined when it is short or compressing saves less than a tenth. */
+/**
+ * `text` compressed, or undefined when it is short or compressing saves less than a tenth.
+ * Synchronous: zlib's asynchronous form cost the runner twice the CPU for a loud step.
+ */
 export function compressText(text: Buffer): Buffer | undefined {
   if (text.length < COMPRESS_FROM) return undefined;
   const packed = brotliCompressSync(text, BROTLI);

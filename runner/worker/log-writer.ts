@@ -1,7 +1,13 @@
 import { tmpdir } from 'node:os';
 import type { Redis } from 'ioredis';
 import { log as rootLog } from '../../lib/log.js';
-import { LogBatchBuilder, type LogLine, logEntryLast, wireKeys } from '../../pipelines/index.js';
+import {
+  compressEntry,
+  LogBatchBuilder,
+  type LogLine,
+  logEntryLast,
+  wireKeys,
+} from '../../pipelines/index.js';
 import type { LogLines } from '../runtime/index.js';
 import { logSender } from './log-send.js';
 import { LogSpool, type SealedEntry } from './log-spool.js';
@@ -120,8 +126,11 @@ export async function createLogWriter(
   };
   const seal = () => {
     const lines = open.count;
-    const entry = open.take();
-    if (!entry) return;
+    const taken = open.take();
+    if (!taken) return;
+    const entry = compressEntry(taken);
+    // A compressed entry's text is a copy: the builder's buffer is free again.
+    if (entry !== taken) open.recycle(taken.fields[taken.fields.length - 1] as Buffer);
     const s: SealedEntry = { entry, lines, bytes: openBytes };
     openBytes = 0;
     if (queuedInMemory + s.bytes > memoryBytes && !spoolBroken) {

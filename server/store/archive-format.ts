@@ -1,10 +1,10 @@
 import type { LogStreamEntry } from '../../pipelines/index.js';
 
-/** Bytes the encoder gathers before handing a chunk on (fewer, larger writes into gzip). */
+/** Bytes of small records the encoder gathers before handing them on (fewer, larger writes). */
 const CHUNK_BYTES = 256 * 1024;
 
 /**
- * The archive's record format (inside its gzip), one record per entry:
+ * The archive's record format, one record per entry:
  * `{"id","fields":[all but the last value],"bytes":N}\n` then the last value's N raw bytes and
  * `\n`. Records of earlier versions are one JSON line `{"id","fields"}`; `decodeArchive` reads both.
  */
@@ -16,6 +16,16 @@ export async function* encodeArchive(entries: AsyncIterable<LogStreamEntry>): As
     const tail = fields.at(-1) ?? '';
     const raw = typeof tail === 'string' ? Buffer.from(tail) : tail;
     const header = Buffer.from(`${JSON.stringify({ id, fields: head, bytes: raw.length })}\n`);
+    // Small records are gathered; a large text goes on as it is (no copy).
+    if (raw.length >= CHUNK_BYTES / 8) {
+      if (size > 0) yield Buffer.concat(parts, size);
+      parts = [];
+      size = 0;
+      yield header;
+      yield raw;
+      yield NEWLINE;
+      continue;
+    }
     parts.push(header, raw, NEWLINE);
     size += header.length + raw.length + 1;
     if (size >= CHUNK_BYTES) {
@@ -30,7 +40,7 @@ export async function* encodeArchive(entries: AsyncIterable<LogStreamEntry>): As
 const NEWLINE = Buffer.from('\n');
 
 /**
- * The entries of an archive's (gunzipped) bytes, in order. Throws at a record that is not one
+ * The entries of an archive's bytes, in order. Throws at a record that is not one
  * (an archive is only written by a server; the raw bytes after a bad header are never read as
  * records); a record cut short at the end is dropped.
  */

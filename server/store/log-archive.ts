@@ -4,7 +4,7 @@ import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip, createGzip } from 'node:zlib';
+import { createGunzip } from 'node:zlib';
 import { processAlive } from '../../lib/proc.js';
 import type { LogEntry, LogStreamEntry } from '../../pipelines/index.js';
 import { decodeArchive, encodeArchive } from './archive-format.js';
@@ -22,34 +22,32 @@ export interface LogArchive {
   has(jobId: string): Promise<boolean>;
 }
 
-/** gzip level of archived logs: level 1 keeps up with a fast step and still shrinks logs ~5x. */
-const GZIP_LEVEL = 1;
-
 /** The archive's directory under a server data dir. */
 export const logArchiveDir = (dataDir: string) => join(dataDir, 'logs');
 
 /**
- * The default LogArchive: `<dataDir>/logs/<jobId>.jsonl.gz`, one stream entry a record (a JSON
- * header line, then its text as raw bytes: archive-format.ts), gzip streamed both ways (a 100 MB log is never held in memory, one entry
- * at a time), written to a temp file named after the writing process and renamed. The temp
+ * The default LogArchive: `<dataDir>/logs/<jobId>.log`, one stream entry a record (a JSON
+ * header line, then its text as raw bytes: archive-format.ts), as the runner sent it (a large
+ * text already compressed; gzip over that cost the server more CPU than the rest of the copy),
+ * streamed both ways (a 100 MB log is never held in memory), written to a temp file named after the writing process and renamed. The temp
  * files of processes no longer alive (a server killed mid-copy) are removed when an archive is
- * opened on the dir.
+ * opened on the dir. Archives of earlier versions (`<jobId>.jsonl.gz`, gzipped) still read, and
+ * a new put removes one.
  */
 export function fileLogArchive(dataDir: string): LogArchive {
   const dir = logArchiveDir(dataDir);
-  const file = (jobId: string) => join(dir, `${safeId(jobId)}.jsonl.gz`);
+  const file = (jobId: string) => join(dir, `${safeId(jobId)}.log`);
+  /** Where archives of earlier versions are: the same records, gzipped. */
+  const gzFile = (jobId: string) => join(dir, `${safeId(jobId)}.jsonl.gz`);
   void removeDeadTemps(dir);
   return {
     async put(jobId, entries) {
       await mkdir(dir, { recursive: true });
       const tmp = join(dir, `.${safeId(jobId)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
       try {
-        await pipeline(
-          Readable.from(encodeArchive(entries)),
-          createGzip({ level: GZIP_LEVEL, chunkSize: 64 * 1024 }),
-          createWriteStream(tmp),
-        );
+        await pipeline(Readable.from(encodeArchive(entries)), createWriteStream(tmp));
         await rename(tmp, file(jobId));
+        await rm(gzFile(jobId), { force: true });
       } catch (err) {
         await rm(tmp, { force: true });
         throw err;
@@ -57,17 +55,14 @@ export function fileLogArchive(dataDir: string): LogArchive {
     },
     async get(jobId, opts = {}) {
       // Open now, so an archive that exists at the call is read even if replaced meanwhile.
-      const input = createReadStream(file(jobId));
-      const opened = await new Promise<boolean>((resolve, reject) => {
-        input.once('open', () => resolve(true));
-        input.once('error', (err: NodeJS.ErrnoException) =>
-          err.code === 'ENOENT' ? resolve(false) : reject(err),
-        );
-      });
-      return opened ? linesAfter(readEntries(input), opts.after ?? 0, jobId) : undefined;
+      const plain = await openIfThere(file(jobId));
+      const input =
+        plain ?? (await openIfThere(gzFile(jobId)))?.pipe(createGunzip({ chunkSize: 256 * 1024 }));
+      return input ? linesAfter(readEntries(input), opts.after ?? 0, jobId) : undefined;
     },
     async has(jobId) {
-      return (await stat(file(jobId)).catch(() => undefined)) !== undefined;
+      const there = async (path: string) => (await stat(path).catch(() => undefined)) !== undefined;
+      return (await there(file(jobId))) || there(gzFile(jobId));
     },
   };
 }
@@ -107,10 +102,22 @@ function safeId(jobId: string): string {
   return jobId;
 }
 
-/** The stream entries of an archive file, in order (see archive-format.ts). */
+/** The file at `path` opened for reading; undefined when there is none. */
+async function openIfThere(path: string): Promise<NodeJS.ReadableStream | undefined> {
+  const input = createReadStream(path, { highWaterMark: 256 * 1024 });
+  const opened = await new Promise<boolean>((resolve, reject) => {
+    input.once('open', () => resolve(true));
+    input.once('error', (err: NodeJS.ErrnoException) =>
+      err.code === 'ENOENT' ? resolve(false) : reject(err),
+    );
+  });
+  return opened ? input : undefined;
+}
+
+/** The stream entries of an archive's bytes, in order (see archive-format.ts). */
 async function* readEntries(input: NodeJS.ReadableStream): AsyncGenerator<LogStreamEntry> {
   try {
-    yield* decodeArchive(input.pipe(createGunzip({ chunkSize: 256 * 1024 })) as AsyncIterable<Buffer>);
+    yield* decodeArchive(input as AsyncIterable<Buffer>);
   } finally {
     (input as NodeJS.ReadableStream & { destroy(): void }).destroy();
   }
