@@ -24,7 +24,7 @@ import { join } from 'node:path';
  *   secret.key                a server's key for secrets at rest (0600; made on first start)
  *   git/server/<repo>.git     a server's bare mirror of a repository (pipeline files are read from it)
  *   git/runner/<url>.git      a runner's bare mirror of a clone URL (job workspaces are checked out from it)
- *   logs/<job>.jsonl.gz       a server's archived job logs (the default LogArchive)
+ *   logs/<job>.log            a server's archived job logs (the default LogArchive)
  */
 export const dataDirPaths = {
   images: (d: string) => join(d, 'images'),
