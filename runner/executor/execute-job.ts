@@ -76,13 +76,24 @@ export async function executeJob(
   const masker = new SecretMasker(Object.values(secrets));
   const events = maskedEvents(unmasked, masker);
   for (let attempt = 1; ; attempt++) {
-    const result = await executeAttempt(spec, source, deps, events, attempt, { secrets, masker }, signal);
+    const { result, cleanup } = await executeAttempt(
+      spec,
+      source,
+      deps,
+      events,
+      attempt,
+      { secrets, masker },
+      signal,
+    );
     const again = result.status === 'failure' && !spec.allowFailure && attempt <= spec.retry;
     if (!again || signal?.aborted) {
       const final = masker.result({ ...result, durationMs: Date.now() - started });
+      // Reported before the teardown ends (a run shows its end sooner); returned after it.
       events.jobFinished?.(final);
+      await cleanup;
       return final;
     }
+    await cleanup;
     events.log('setup', {
       stream: 'stdout',
       time: Date.now(),
@@ -101,7 +112,11 @@ function grantedSecrets(spec: JobSpec, deps: ExecutorDeps): Record<string, strin
   return out;
 }
 
-/** One attempt of a job; see executeJob. Reports jobStarted but leaves jobFinished to the caller. */
+/**
+ * One attempt of a job; see executeJob. Reports jobStarted but leaves jobFinished to the
+ * caller. Resolves with the result once it is known, and `cleanup`, the job's teardown
+ * (containers, network, images held, workspace) then under way; it never rejects.
+ */
 async function executeAttempt(
   spec: JobSpec,
   source: WorkspaceSource,
@@ -110,7 +125,7 @@ async function executeAttempt(
   attempt: number,
   { secrets, masker }: { secrets: Record<string, string>; masker: SecretMasker },
   signal?: AbortSignal,
-): Promise<JobResult> {
+): Promise<{ result: JobResult; cleanup: Promise<void> }> {
   const started = Date.now();
   const jobKey = `${spec.run.id}-${createHash('sha256').update(`${spec.run.id}/${spec.job.id}`).digest('hex').slice(0, 10)}`;
   const safeKey = jobKey.replace(/[^A-Za-z0-9_.-]/g, '_').slice(-40);
@@ -256,7 +271,9 @@ async function executeAttempt(
     // once the job is stopped, what fails next is a consequence: the result says "timed out"/"cancelled"
     if (!jobSignal.aborted) error = masker.error(jobError(err));
     log.warn({ job: spec.job.name, error }, 'job setup failed');
-  } finally {
+  }
+  // The result is known now; the teardown runs while it is reported (the caller awaits both).
+  const cleanup = (async () => {
     if (deps.keepWorkspace && workspaceDir !== keptWorkspaceDir)
       await cp(workspaceDir, keptWorkspaceDir, { recursive: true, verbatimSymlinks: true }).catch(() => {});
     await early; // a refused or cancelled early step ends by itself (runStep never rejects)
@@ -266,12 +283,12 @@ async function executeAttempt(
     // The cache outlives the job: nothing a step planted in it may run as root or open a device.
     if (cacheDir) scrubTree(cacheDir);
     if (!deps.keepWorkspace) await rm(workspaceDir, { recursive: true, force: true }).catch(() => {});
-  }
+  })();
   const cancelled = jobSignal.aborted;
   jobDeadline.dispose();
   const failed = error !== undefined || steps.some((s) => s.status === 'failure');
   const status = cancelled ? 'cancelled' : failed ? 'failure' : 'success';
-  return makeJobResult(spec.job, status, {
+  const result = makeJobResult(spec.job, status, {
     allowFailure: spec.allowFailure,
     attempts: attempt,
     steps,
@@ -286,4 +303,5 @@ async function executeAttempt(
         ? { error }
         : {}),
   });
+  return { result, cleanup };
 }

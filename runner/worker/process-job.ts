@@ -47,7 +47,8 @@ export interface ProcessDeps {
  * Runs one BullMQ job of a label queue to its end and reports it. The QueuedJob is validated
  * first (invalid: UnrecoverableError, never retried). The workspace comes from the runner's
  * mirror of the clone URL (incremental fetch, under way while the executor starts the job). Reports go out in order on the reports queue;
- * `job-finished` only after every log line is in Redis, and only for the last attempt: a
+ * `job-finished` only after every log line is in Redis, and only for the last attempt (sent as
+ * soon as the executor knows the result; the call resolves once the job's teardown is done): a
  * temporary failure (registry or server unreachable) throws so BullMQ retries it with backoff.
  * A job the runner gives up while draining goes back to its queue without a report.
  */
@@ -81,6 +82,14 @@ export async function processJob(bull: Job, token: string | undefined, deps: Pro
   };
   if (deps.signal.aborted && !deps.drained()) return finish(makeJobResult(job.spec.job, 'cancelled'));
   const log = await deps.openLog(job.jobId);
+  /** The last attempt's report, sent as soon as its result is known (the teardown runs on). */
+  let early: Promise<void> | undefined;
+  const finishEarly = (r: JobResult) => {
+    const retried = r.status === 'failure' && r.error?.category === 'temporary' && !lastAttempt;
+    if (deps.drained() || retried) return;
+    early = chain.then(() => log.close()).then(() => finish(r));
+    early.catch(() => undefined); // awaited below
+  };
   let result: JobResult;
   try {
     const { url, commit } = job.spec.repo;
@@ -99,13 +108,14 @@ export async function processJob(bull: Job, token: string | undefined, deps: Pro
         log: (source, line) => log.write(source, line),
         logLines: (source, lines) => log.writeLines(source, lines),
         ready: () => log.ready(),
-        jobFinished: undefined,
+        jobFinished: finishEarly,
       },
       deps.signal,
     );
   } catch (err) {
     result = failed(err);
   }
+  if (early) return early;
   await chain;
   await log.close();
   if (deps.drained()) return handBack(bull, token, job);
