@@ -124,7 +124,9 @@ test('a malformed entry is refused', () => {
 test('a large entry goes compressed and reads back whole; only as bytes', () => {
   const b = new LogBatchBuilder(1024);
   const texts = Array.from({ length: 400 }, (_, i) => `[${i}] compiling module ${i % 17} of the build, ok ✓`);
-  texts.forEach((t, i) => b.add(i + 1, 'step', 'stdout', 9, t));
+  texts.forEach((t, i) => {
+    b.add(i + 1, 'step', 'stdout', 9, t);
+  });
   const taken = b.take();
   assert.ok(taken);
   const e = compressEntry(taken);
