@@ -40,7 +40,7 @@ export class ForwardingSink implements LogSink {
 
   writeLines(lines: LogLines): void {
     const { stream, time, bytes, count } = lines;
-    if (!this.events.logLines || this.masker?.active || this.held[stream]) {
+    if (!this.events.logLines || this.masker?.active) {
       for (const text of bytes.toString('utf8').split('\n')) this.write({ stream, time, text });
       return;
     }

@@ -211,7 +211,7 @@ export async function createLogWriter(
       sending.push(
         send(batch).then((sent) => {
           inFlight -= size;
-          lastStored = performance.now();
+          if (sent) lastStored = performance.now();
           if (held.length > 0 && backlog() <= memoryBytes / 4) {
             for (const go of held) go();
             held = [];
