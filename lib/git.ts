@@ -5,6 +5,8 @@ import { type SimpleGit, simpleGit } from 'simple-git';
 import { SlipwayError } from './errors.js';
 import { gitEnv } from './git-env.js';
 import { objectReader } from './git-objects.js';
+import { tryTool } from './proc.js';
+import { type ReadySpawner, readySpawner } from './ready-spawn.js';
 
 export { gitEnv };
 
@@ -134,12 +136,18 @@ async function fetchInto(
   if (await has()) return;
   // The commit alone, kept under one ref: the next fetch offers it as common history, so only
   // what is new travels. Servers that refuse a commit by id get every branch and tag instead.
-  const alone = await git
-    .fetch([url, ...NO_MAINTENANCE, '--no-tags', '--no-write-fetch-head', `+${commit}:${FETCHED_REF}`])
-    .then(
-      () => true,
-      () => false,
-    );
+  const fetchArgs = [
+    'fetch',
+    url,
+    ...NO_MAINTENANCE,
+    '--no-tags',
+    '--no-write-fetch-head',
+    `+${commit}:${FETCHED_REF}`,
+  ];
+  const alone = await tryTool('git', fetchArgs, { cwd: mirror, spawner: gitSpawner() }).then(
+    (r) => r.code === 0,
+    () => false,
+  );
   if (alone && (await has())) return maintainLater(mirror);
   try {
     await git.fetch([
@@ -155,6 +163,10 @@ async function fetchInto(
   if (!(await has())) throw fail('no such commit in the repository', 'permanent');
   maintainLater(mirror);
 }
+
+let spawner: ReadySpawner | undefined;
+/** The fetch a job waits for starts from a waiting shell (gitEnv(), as sandboxedGit's git runs). */
+const gitSpawner = () => (spawner ??= readySpawner(gitEnv()));
 
 /** git fetch runs `git maintenance run --auto` before returning: not on the way to a job. */
 const NO_MAINTENANCE = ['--no-auto-maintenance'];

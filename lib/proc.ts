@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { SlipwayError } from './errors.js';
 import { log } from './log.js';
+import type { ReadySpawner } from './ready-spawn.js';
 
 /** How a host tool runs: never through a shell; stdin is closed unless `input` is given. */
 export interface ToolOptions {
@@ -11,6 +12,11 @@ export interface ToolOptions {
   input?: string | Buffer;
   /** SIGKILL the tool after this long (default: no limit); it then counts as a failure. */
   timeoutMs?: number;
+  /**
+   * Started through this pool of waiting shells (see ready-spawn.ts): its environment, not
+   * `env`, is the tool's. Used only when there is no `input` and no `timeoutMs`.
+   */
+  spawner?: ReadySpawner;
 }
 
 /** A finished tool: exit code (128 when killed by a signal) and its whole output. */
@@ -24,13 +30,16 @@ type Finished = ToolResult & { signal: NodeJS.Signals | null };
 
 function collect(cmd: string, args: string[], opts: ToolOptions): Promise<Finished> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, {
-      cwd: opts.cwd,
-      env: opts.env ?? process.env,
-      stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-      timeout: opts.timeoutMs,
-      killSignal: 'SIGKILL',
-    });
+    const viaShell = opts.spawner && opts.input === undefined && opts.timeoutMs === undefined;
+    const child = viaShell
+      ? (opts.spawner as ReadySpawner).spawn(cmd, args, opts.cwd ? { cwd: opts.cwd } : {})
+      : spawn(cmd, args, {
+          cwd: opts.cwd,
+          env: opts.env ?? process.env,
+          stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+          timeout: opts.timeoutMs,
+          killSignal: 'SIGKILL',
+        });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout?.on('data', (b: Buffer) => out.push(b));

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { constants } from 'node:os';
@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { SlipwayError } from '../../lib/errors.js';
 import { log as rootLog } from '../../lib/log.js';
 import { runTool } from '../../lib/proc.js';
+import { readySpawner } from '../../lib/ready-spawn.js';
 import { mkdirInRoot, mountOverlay, resolveImageUser, unmountOverlay } from '../rootfs/index.js';
 import { buildBundleConfig, checkTarget, hostsFile, resolvConf } from './bundle.js';
 import {
@@ -30,6 +31,9 @@ import { runtimeLogArgs, runtimeStartError } from './start-error.js';
 import { makeStartGate, type StartGate } from './start-gate.js';
 import type { ContainerSpec, LogSink, RunResult } from './types.js';
 import { shiftIntoRange, type UsernsContext } from './userns.js';
+
+/** A container's `run` starts from a waiting shell: no fork of the runner on the way to a step. */
+const runtimeSpawner = readySpawner(process.env);
 
 const log = rootLog.child({ module: 'runtime/container' });
 
@@ -267,13 +271,15 @@ export async function startContainer(
   }
   const started = Date.now();
   const logPath = join(dir, 'runtime.log');
-  const child: ChildProcess = spawn(
-    rt.binary,
-    ['--root', rt.stateDir, ...runtimeLogArgs(rt.binary, logPath), 'run', '--bundle', dir, id],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child: ChildProcess = runtimeSpawner.spawn(rt.binary, [
+    '--root',
+    rt.stateDir,
+    ...runtimeLogArgs(rt.binary, logPath),
+    'run',
+    '--bundle',
+    dir,
+    id,
+  ]);
   let stopReason: StopReason | undefined;
   let killTimer: NodeJS.Timeout | undefined;
   let finished = false;
