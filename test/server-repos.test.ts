@@ -290,6 +290,7 @@ describe('Redis at rest', () => {
     for (const [what, v] of Object.entries({ NPM, OTHER, WEBHOOK_SECRET, STATUS_TOKEN, admin }))
       assert.ok(!dump.includes(v), `${what} is in Redis in clear`);
     await redis.bgrewriteaof().catch(() => undefined);
+    await rewriteDone(redis);
     const [, dir] = (await redis.config('GET', 'dir')) as [string, string];
     const files = await filesUnder(dir);
     assert.ok(files.length > 0, `no files under Redis's dir ${dir}`);
@@ -299,6 +300,16 @@ describe('Redis at rest', () => {
       assert.ok(!disk.includes(v), `${what} is in Redis's files in clear`);
   });
 });
+
+/** Waits until Redis has no AOF rewrite running or scheduled (its temp files are gone then). */
+async function rewriteDone(r: Redis): Promise<void> {
+  for (const until = Date.now() + 10_000; Date.now() < until; ) {
+    const info = await r.info('persistence');
+    if (/aof_rewrite_in_progress:0/.test(info) && /aof_rewrite_scheduled:0/.test(info)) return;
+    await new Promise((res) => setTimeout(res, 20));
+  }
+  assert.fail('the AOF rewrite did not finish within 10 s');
+}
 
 /** Every key's name and contents (by type) and its DUMP, as one string. */
 async function everything(r: Redis): Promise<string> {
