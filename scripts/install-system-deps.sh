@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages Slipway and its test suite use (DESIGN.md's table).
-# e2fsprogs (mkfs.ext4) and mount (losetup, loop mounts) make the per-job disks.
+# e2fsprogs (mkfs.ext4) and mount (losetup, loop mounts) make the per-job disks; chromium (with
+# a font) runs the web view's browser tests through playwright-core.
 # Idempotent; needs root. Peers (docker.io, buildah, skopeo, umoci) are for interop tests and
 # benchmarks only — Slipway itself never calls them.
 set -euo pipefail
 packages=(
   redis-server runc crun containernetworking-plugins golang-github-containers-common
   docker-registry git iptables iproute2 attr zstd busybox-static debootstrap
-  e2fsprogs mount
+  e2fsprogs mount chromium fonts-dejavu-core
   skopeo umoci docker.io buildah ca-certificates openssl gcc
 )
 missing=()

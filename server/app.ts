@@ -15,6 +15,7 @@ import {
 } from './api/index.js';
 import { type RunsDeps, startRuns, webhookRunRequest } from './runs/index.js';
 import { getJob, getRun, type JobRecord, type LogArchive, verifyApiToken } from './store/index.js';
+import { webRoutes } from './web/index.js';
 
 /** What the HTTP side of a server is built from; the caller (server/main.ts, tests) owns it all. */
 export interface AppDeps extends RunsDeps {
@@ -22,9 +23,10 @@ export interface AppDeps extends RunsDeps {
 }
 
 /**
- * The server's HTTP face: `/hooks/*` (forge webhooks), `/api/*` (the JSON API with live logs)
- * and `/healthz`. Every error is `{error, message}` with its status. Holds no state of its own:
- * any number of servers can serve the same Redis.
+ * The server's HTTP face: `/hooks/*` (forge webhooks), `/api/*` (the JSON API with live logs),
+ * the web pages (`/`, `/badge/*`, `/assets/*`; server/web) and `/healthz`. Every API error is
+ * `{error, message}` with its status. Holds no state of its own: any number of servers can
+ * serve the same Redis.
  */
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
@@ -51,6 +53,7 @@ export function createApp(deps: AppDeps): Hono {
     '/api/jobs',
     logRoutes({ redis: deps.redis, archive: deps.archive, job, canRead: canReadJob(deps) }),
   );
+  app.route('/', webRoutes(deps));
   return app;
 }
 

@@ -1,0 +1,3 @@
+export { badgeSvg } from './badge.js';
+export { type WebDeps, webRoutes } from './routes.js';
+export { TOKEN_COOKIE } from './viewer.js';

@@ -1,0 +1,40 @@
+import { html } from 'hono/html';
+import type { HtmlEscapedString } from 'hono/utils/html';
+import { type ShownState, STATE_COLOURS, STATE_WORDS } from './states.js';
+
+type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
+
+/** A page's parts: its title, the state its favicon shows (default neutral), its body. */
+export interface PageParts {
+  title: string;
+  state?: ShownState;
+  body: Html;
+}
+
+/** The HTML shell every page shares: header, one stylesheet, a favicon in the page's state. */
+export function page({ title, state = 'none', body }: PageParts): Html {
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title} · Slipway</title>
+<link rel="icon" type="image/svg+xml" href="/assets/favicon/${state}.svg">
+<link rel="stylesheet" href="/assets/app.css">
+</head>
+<body>
+<header class="top"><a class="brand" href="/">Slipway</a></header>
+<main>${body}</main>
+</body>
+</html>`;
+}
+
+/** A state as a coloured dot and its word. */
+export function stateLabel(state: ShownState): Html {
+  return html`<span class="state" data-state="${state}">${STATE_WORDS[state]}</span>`;
+}
+
+/** A favicon: a disc in the state's colour. */
+export function faviconSvg(state: ShownState): string {
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><circle cx="8" cy="8" r="7" fill="${STATE_COLOURS[state]}"/></svg>`;
+}

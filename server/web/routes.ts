@@ -1,0 +1,64 @@
+import { Hono } from 'hono';
+import type { Redis } from '../../lib/redis.js';
+import { listRuns, type RepoStore } from '../store/index.js';
+import { badgeSvg } from './badge.js';
+import { faviconSvg } from './page.js';
+import { reposPage } from './repos-page.js';
+import { isShownState } from './states.js';
+import { APP_CSS } from './styles.js';
+import { canSee, viewerOf } from './viewer.js';
+
+/** What the pages read: Redis (runs, tokens) and the repositories. */
+export interface WebDeps {
+  redis: Redis;
+  repos: RepoStore;
+}
+
+/** Pages run no inline script or style and load nothing from elsewhere. */
+const PAGE_HEADERS = {
+  'cache-control': 'no-store',
+  'content-security-policy':
+    "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; connect-src 'self'; " +
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'same-origin',
+};
+/** Badges are fetched by forges' image proxies: cache them, briefly. */
+const BADGE_CACHE = { 'cache-control': 'max-age=30, s-maxage=30, must-revalidate' };
+
+/**
+ * The web pages at `/` (server-rendered HTML; a private repository is seen only with a token
+ * in the viewer's cookie), `/badge/{owner}/{name}.svg?branch=` and `/assets/*`. Stateless.
+ */
+export function webRoutes(deps: WebDeps): Hono {
+  const app = new Hono();
+  app.get('/', async (c) => {
+    const viewer = await viewerOf(c, deps.redis);
+    const repos = (await deps.repos.list()).filter((r) => canSee(r, viewer));
+    return c.html(await reposPage(deps.redis, repos, Date.now()), 200, PAGE_HEADERS);
+  });
+  app.get('/badge/:owner/:file{[A-Za-z0-9_.-]+\\.svg}', async (c) => {
+    const name = c.req.param('file').replace(/\.svg$/, '');
+    const repo = await deps.repos.get(`${c.req.param('owner')}/${name}`);
+    // A private repository's badge is as unknown as a missing one: it would tell its state.
+    if (!repo || !canSee(repo, await viewerOf(c, deps.redis))) return c.text('no such repository', 404);
+    const branch = c.req.query('branch') || repo.defaultBranch;
+    const [last] = await listRuns(deps.redis, repo.fullName, { branch, perPage: 1 });
+    return c.body(badgeSvg(branch, last?.status ?? 'none'), 200, {
+      'content-type': 'image/svg+xml; charset=utf-8',
+      ...BADGE_CACHE,
+    });
+  });
+  app.get('/assets/app.css', (c) =>
+    c.body(APP_CSS, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'max-age=300' }),
+  );
+  app.get('/assets/favicon/:file{[a-z]+\\.svg}', (c) => {
+    const state = c.req.param('file').replace(/\.svg$/, '');
+    if (!isShownState(state)) return c.text('no such icon', 404);
+    return c.body(faviconSvg(state), 200, {
+      'content-type': 'image/svg+xml',
+      'cache-control': 'max-age=3600',
+    });
+  });
+  return app;
+}

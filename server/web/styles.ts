@@ -1,0 +1,45 @@
+import { STATE_COLOURS } from './states.js';
+
+/** The pages' one stylesheet, served at /assets/app.css: light and dark by prefers-color-scheme. */
+export const APP_CSS = `
+:root { color-scheme: light dark; --bg: #ffffff; --fg: #1f2328; --muted: #59636e; --line: #d1d9e0;
+  --card: #f6f8fa; --link: #0969da; --focus: #0969da; }
+@media (prefers-color-scheme: dark) {
+  :root { --bg: #0d1117; --fg: #e6edf3; --muted: #9198a1; --line: #3d444d; --card: #151b23;
+    --link: #4493f8; --focus: #4493f8; }
+}
+* { box-sizing: border-box; }
+body { margin: 0; background: var(--bg); color: var(--fg);
+  font: 14px/1.5 system-ui, -apple-system, "Segoe UI", "DejaVu Sans", sans-serif; }
+a { color: var(--link); text-decoration: none; }
+a:hover { text-decoration: underline; }
+:focus-visible { outline: 2px solid var(--focus); outline-offset: 2px; border-radius: 3px; }
+header.top { display: flex; align-items: center; gap: 12px; padding: 10px 20px;
+  border-bottom: 1px solid var(--line); background: var(--card); }
+header.top .brand { font-weight: 700; font-size: 16px; color: var(--fg); }
+main { max-width: 1100px; margin: 0 auto; padding: 20px; }
+h1 { font-size: 20px; margin: 0 0 16px; }
+.muted { color: var(--muted); }
+.empty { padding: 32px; text-align: center; color: var(--muted); border: 1px dashed var(--line); border-radius: 8px; }
+ul.repos { list-style: none; margin: 0; padding: 0; border: 1px solid var(--line); border-radius: 8px; }
+ul.repos li { display: grid; grid-template-columns: 1fr auto 110px; grid-template-areas: "main spark state";
+  align-items: center; gap: 8px 20px; padding: 12px 16px; border-top: 1px solid var(--line); }
+ul.repos li:first-child { border-top: 0; }
+.repo-main { grid-area: main; min-width: 0; }
+ul.repos .sparkline { grid-area: spark; }
+ul.repos .state { grid-area: state; justify-self: end; }
+.repo-name { font-weight: 600; font-size: 15px; overflow-wrap: anywhere; }
+.repo-meta { font-size: 12px; color: var(--muted); }
+.state { display: inline-flex; align-items: center; gap: 6px; font-size: 13px; white-space: nowrap; }
+.state::before { content: ""; width: 10px; height: 10px; border-radius: 50%; background: var(--state); }
+.sparkline { display: block; }
+.sparkline .baseline { stroke: var(--line); stroke-width: 1; }
+@media (max-width: 600px) {
+  main { padding: 12px; }
+  ul.repos li { grid-template-columns: 1fr auto; grid-template-areas: "main state" "spark spark"; }
+  ul.repos .sparkline { justify-self: start; }
+}
+${Object.entries(STATE_COLOURS)
+  .map(([state, colour]) => `.state[data-state="${state}"] { --state: ${colour}; }`)
+  .join('\n')}
+`;

@@ -1,0 +1,70 @@
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { createApp } from '../../server/app.js';
+import type { RunsDeps } from '../../server/runs/index.js';
+import {
+  createApiToken,
+  createRun,
+  memoryLogArchive,
+  newRunId,
+  nextRunNumber,
+  type RunRecord,
+  type RunStatus,
+  updateRun,
+} from '../../server/store/index.js';
+import { onCleanup } from './cleanup.js';
+import { testRunsDeps } from './runs-deps.js';
+
+/** The server's HTTP app over a private Redis, listening on a free loopback port until the file ends. */
+export async function startWebServer(): Promise<{ url: string; deps: RunsDeps }> {
+  const deps = await testRunsDeps();
+  const app = createApp({ ...deps, archive: memoryLogArchive() });
+  const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  onCleanup(() => new Promise((resolve) => server.close(resolve)));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, deps };
+}
+
+/** A run as a page shows it, stored directly: `status`, on `branch`, that took `durationMs`. */
+export async function seedRun(
+  deps: RunsDeps,
+  repo: string,
+  opts: { status: RunStatus; branch?: string; durationMs?: number; message?: string; agoMs?: number },
+): Promise<RunRecord> {
+  const run = await createRun(deps.redis, {
+    id: newRunId(),
+    repo,
+    number: await nextRunNumber(deps.redis, repo),
+    pipeline: 'ci',
+    file: '.slipway.yml',
+    status: opts.status === 'error' ? 'error' : 'pending',
+    trigger: {
+      kind: 'push',
+      branch: opts.branch ?? 'main',
+      commit: {
+        sha: randomBytes(20).toString('hex'),
+        message: opts.message ?? 'Fix the build',
+        author: 'Ada',
+      },
+      fromFork: false,
+    },
+    problems: [],
+    jobs: [],
+  });
+  const startedAt = Date.now() - (opts.agoMs ?? 60_000);
+  const final = !['pending', 'running'].includes(opts.status);
+  await updateRun(deps.redis, run.id, (r) => ({
+    ...r,
+    status: opts.status,
+    createdAt: startedAt,
+    ...(opts.status !== 'pending' ? { startedAt } : {}),
+    ...(final ? { finishedAt: startedAt + (opts.durationMs ?? 30_000) } : {}),
+  }));
+  return run;
+}
+
+/** A new API token (its holder: `name`). */
+export function seedToken(deps: RunsDeps, name = 'viewer'): Promise<string> {
+  return createApiToken(deps.redis, name);
+}
