@@ -1,9 +1,11 @@
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
+import { html } from 'hono/html';
 import type { Redis } from '../../lib/redis.js';
 import { listRuns, type RepoStore } from '../store/index.js';
 import { badgeSvg } from './badge.js';
-import { faviconSvg } from './page.js';
+import { faviconSvg, page } from './page.js';
 import { reposPage } from './repos-page.js';
+import { runsPage, runsQuery } from './runs-page.js';
 import { isShownState } from './states.js';
 import { APP_CSS } from './styles.js';
 import { canSee, viewerOf } from './viewer.js';
@@ -26,8 +28,20 @@ const PAGE_HEADERS = {
 /** Badges are fetched by forges' image proxies: cache them, briefly. */
 const BADGE_CACHE = { 'cache-control': 'max-age=30, s-maxage=30, must-revalidate' };
 
+/** A page saying what was not found (a private repository without a token is not found either). */
+async function notFound(c: Context, what: string) {
+  return c.html(
+    await page({
+      title: what,
+      body: html`<h1>${what}</h1><p class="empty">It does not exist, or it is private and your browser holds no API token.</p>`,
+    }),
+    404,
+    PAGE_HEADERS,
+  );
+}
+
 /**
- * The web pages at `/` (server-rendered HTML; a private repository is seen only with a token
+ * The web pages at `/` and `/repos/{owner}/{name}` (server-rendered HTML; a private repository is seen only with a token
  * in the viewer's cookie), `/badge/{owner}/{name}.svg?branch=` and `/assets/*`. Stateless.
  */
 export function webRoutes(deps: WebDeps): Hono {
@@ -36,6 +50,11 @@ export function webRoutes(deps: WebDeps): Hono {
     const viewer = await viewerOf(c, deps.redis);
     const repos = (await deps.repos.list()).filter((r) => canSee(r, viewer));
     return c.html(await reposPage(deps.redis, repos, Date.now()), 200, PAGE_HEADERS);
+  });
+  app.get('/repos/:owner/:name', async (c) => {
+    const repo = await deps.repos.get(`${c.req.param('owner')}/${c.req.param('name')}`);
+    if (!repo || !canSee(repo, await viewerOf(c, deps.redis))) return notFound(c, 'No such repository');
+    return c.html(await runsPage(deps.redis, repo, runsQuery(c.req.query()), Date.now()), 200, PAGE_HEADERS);
   });
   app.get('/badge/:owner/:file{[A-Za-z0-9_.-]+\\.svg}', async (c) => {
     const name = c.req.param('file').replace(/\.svg$/, '');

@@ -33,11 +33,42 @@ ul.repos .state { grid-area: state; justify-self: end; }
 .state { display: inline-flex; align-items: center; gap: 6px; font-size: 13px; white-space: nowrap; }
 .state::before { content: ""; width: 10px; height: 10px; border-radius: 50%; background: var(--state); }
 .sparkline { display: block; }
+h1 a { color: inherit; }
+form.filters { display: flex; flex-wrap: wrap; align-items: center; gap: 8px 16px; margin: 0 0 16px; }
+form.filters input, form.filters select, form.filters button { font: inherit; color: inherit;
+  background: var(--bg); border: 1px solid var(--line); border-radius: 6px; padding: 4px 8px; }
+form.filters button { background: var(--card); cursor: pointer; }
+.table-wrap { overflow-x: auto; border: 1px solid var(--line); border-radius: 8px; }
+table.runs { width: 100%; border-collapse: collapse; }
+table.runs th, table.runs td { padding: 8px 12px; text-align: left; border-top: 1px solid var(--line);
+  vertical-align: top; }
+table.runs th { border-top: 0; font-size: 12px; color: var(--muted); font-weight: 600; background: var(--card); }
+table.runs .commit { max-width: 360px; }
+table.runs .subject { overflow-wrap: anywhere; }
+.sha { font: 12px ui-monospace, "DejaVu Sans Mono", monospace; }
+.tag { font-weight: 600; }
+.duration { white-space: nowrap; font-variant-numeric: tabular-nums; }
+nav.pager { display: flex; justify-content: space-between; margin-top: 12px; }
+nav.pager a[rel="next"] { margin-left: auto; }
 .sparkline .baseline { stroke: var(--line); stroke-width: 1; }
 @media (max-width: 600px) {
   main { padding: 12px; }
   ul.repos li { grid-template-columns: 1fr auto; grid-template-areas: "main state" "spark spark"; }
   ul.repos .sparkline { justify-self: start; }
+  /* Runs as cards: state, number and duration; the commit; branch and start. */
+  table.runs thead { display: none; }
+  table.runs tr { display: grid; grid-template-columns: auto 1fr auto;
+    grid-template-areas: "state run duration" "commit commit commit" "ref started started";
+    gap: 2px 12px; padding: 10px 12px; border-top: 1px solid var(--line); }
+  table.runs tbody tr:first-child { border-top: 0; }
+  table.runs td { padding: 0; border: 0; }
+  table.runs td:nth-child(1) { grid-area: state; }
+  table.runs td:nth-child(2) { grid-area: run; }
+  table.runs td:nth-child(3) { grid-area: ref; color: var(--muted); }
+  table.runs td:nth-child(4) { grid-area: commit; max-width: none; }
+  table.runs td:nth-child(5), table.runs td:nth-child(6) { display: none; }
+  table.runs td:nth-child(7) { grid-area: started; justify-self: end; color: var(--muted); }
+  table.runs td:nth-child(8) { grid-area: duration; }
 }
 ${Object.entries(STATE_COLOURS)
   .map(([state, colour]) => `.state[data-state="${state}"] { --state: ${colour}; }`)
