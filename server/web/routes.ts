@@ -1,10 +1,11 @@
 import { type Context, Hono } from 'hono';
 import { html } from 'hono/html';
 import type { Redis } from '../../lib/redis.js';
-import { listRuns, type RepoStore } from '../store/index.js';
+import { getRun, listRuns, type RepoStore } from '../store/index.js';
 import { badgeSvg } from './badge.js';
 import { faviconSvg, page } from './page.js';
 import { reposPage } from './repos-page.js';
+import { runPage } from './run-page.js';
 import { runsPage, runsQuery } from './runs-page.js';
 import { isShownState } from './states.js';
 import { APP_CSS } from './styles.js';
@@ -41,7 +42,7 @@ async function notFound(c: Context, what: string) {
 }
 
 /**
- * The web pages at `/` and `/repos/{owner}/{name}` (server-rendered HTML; a private repository is seen only with a token
+ * The web pages at `/`, `/repos/{owner}/{name}` and `/runs/{id}` (server-rendered HTML; a private repository is seen only with a token
  * in the viewer's cookie), `/badge/{owner}/{name}.svg?branch=` and `/assets/*`. Stateless.
  */
 export function webRoutes(deps: WebDeps): Hono {
@@ -55,6 +56,12 @@ export function webRoutes(deps: WebDeps): Hono {
     const repo = await deps.repos.get(`${c.req.param('owner')}/${c.req.param('name')}`);
     if (!repo || !canSee(repo, await viewerOf(c, deps.redis))) return notFound(c, 'No such repository');
     return c.html(await runsPage(deps.redis, repo, runsQuery(c.req.query()), Date.now()), 200, PAGE_HEADERS);
+  });
+  app.get('/runs/:id', async (c) => {
+    const run = await getRun(deps.redis, c.req.param('id'));
+    const repo = run ? await deps.repos.get(run.repo) : undefined;
+    if (!run || !repo || !canSee(repo, await viewerOf(c, deps.redis))) return notFound(c, 'No such run');
+    return c.html(await runPage(deps.redis, repo, run, Date.now()), 200, PAGE_HEADERS);
   });
   app.get('/badge/:owner/:file{[A-Za-z0-9_.-]+\\.svg}', async (c) => {
     const name = c.req.param('file').replace(/\.svg$/, '');

@@ -48,6 +48,30 @@ table.runs .subject { overflow-wrap: anywhere; }
 .sha { font: 12px ui-monospace, "DejaVu Sans Mono", monospace; }
 .tag { font-weight: 600; }
 .duration { white-space: nowrap; font-variant-numeric: tabular-nums; }
+.crumbs { margin: 0 0 4px; color: var(--muted); }
+h1 .state { font-size: 14px; font-weight: 400; margin-left: 8px; vertical-align: middle; }
+.run-meta { margin: 0 0 16px; color: var(--muted); }
+.run-meta .subject { color: var(--fg); font-weight: 600; }
+h2 { font-size: 16px; margin: 0 0 8px; }
+section.problems { border: 1px solid #cf222e; border-radius: 8px; padding: 12px 16px; margin: 0 0 16px; }
+section.problems ul { margin: 0; padding-left: 18px; }
+section.problems .where { font-weight: 600; }
+.graph-wrap { overflow-x: auto; border: 1px solid var(--line); border-radius: 8px; margin: 0 0 16px;
+  background: var(--card); }
+svg.graph { display: block; }
+svg.graph .edge { fill: none; stroke: var(--muted); stroke-width: 1.5; }
+svg.graph .node rect { fill: var(--bg); stroke: var(--line); }
+svg.graph .node:hover rect, svg.graph .node:focus rect { stroke: var(--link); }
+svg.graph .node .name { fill: var(--fg); font-size: 13px; font-weight: 600; }
+svg.graph .node .note { fill: var(--muted); font-size: 12px; }
+svg.graph .node[data-state="failure"] rect { stroke: #cf222e; }
+table.jobs { width: 100%; border-collapse: collapse; }
+table.jobs th, table.jobs td { padding: 8px 12px; text-align: left; border-top: 1px solid var(--line); vertical-align: top; }
+table.jobs th { border-top: 0; font-size: 12px; color: var(--muted); font-weight: 600; background: var(--card); }
+table.jobs .detail > span { display: block; overflow-wrap: anywhere; }
+table.jobs .error { color: #cf222e; }
+@media (prefers-color-scheme: dark) { table.jobs .error { color: #ff7b72; } }
+table.jobs .pending { color: var(--muted); }
 nav.pager { display: flex; justify-content: space-between; margin-top: 12px; }
 nav.pager a[rel="next"] { margin-left: auto; }
 .sparkline .baseline { stroke: var(--line); stroke-width: 1; }

@@ -1,0 +1,61 @@
+import { html } from 'hono/html';
+import type { Redis } from '../../lib/redis.js';
+import { runView } from '../api/index.js';
+import type { Repo, RunRecord } from '../store/index.js';
+import { commitWebUrl } from './forge-links.js';
+import { type JobView, jobGraph } from './job-graph.js';
+import { page, stateLabel } from './page.js';
+import { runDuration } from './sparkline.js';
+import { formatDuration, timeAgo } from './time.js';
+
+function problemsList(run: RunRecord) {
+  if (run.problems.length === 0) return '';
+  return html`<section class="problems"><h2>Problems</h2><ul>${run.problems.map(
+    (p) =>
+      html`<li><code class="where">${p.file}${p.line > 0 ? `:${p.line}:${p.col}` : ''}</code> <span class="message">${p.message}</span></li>`,
+  )}</ul></section>`;
+}
+
+function jobRow(j: JobView, now: number) {
+  const ms = j.startedAt !== undefined ? (j.finishedAt ?? now) - j.startedAt : undefined;
+  return html`<tr data-job="${j.planId}">
+<td>${stateLabel(j.state)}</td>
+<td><a href="/jobs/${j.id}">${j.name}</a>${j.allowFailure ? html` <span class="muted">(may fail)</span>` : ''}</td>
+<td class="duration">${ms === undefined ? '–' : formatDuration(ms)}</td>
+<td>${j.runner ?? ''}</td>
+<td class="detail">${j.pendingReason ? html`<span class="pending">${j.pendingReason}</span>` : ''}${j.error ? html`<span class="error">${j.error.message}</span>` : ''}${
+    j.image
+      ? html`<span class="image"><code title="${j.image.digest}">${j.image.digest.slice(0, 19)}</code> ${j.image.refs.map((r) => html`<code class="ref">${r}</code> `)}${j.image.pushed ? '' : '(not pushed)'}</span>`
+      : ''
+  }</td>
+</tr>`;
+}
+
+/**
+ * One run (`/runs/{id}`): its trigger and commit, why it is in error (each positioned problem),
+ * the job graph drawn from `needs`, and each job with its state, duration, runner, why it waits,
+ * its error and the image it pushed.
+ */
+export async function runPage(redis: Redis, repo: Repo, run: RunRecord, now: number) {
+  const view = await runView(redis, run);
+  const t = run.trigger;
+  const commitUrl = commitWebUrl(repo, t.commit.sha);
+  const sha = t.commit.sha.slice(0, 8);
+  const ms = runDuration(run, now);
+  const body = html`<p class="crumbs"><a href="/repos/${repo.fullName}">${repo.fullName}</a> / ${run.pipeline}</p>
+<h1>Run #${run.number} ${stateLabel(run.status)}</h1>
+<p class="run-meta"><span class="subject">${t.commit.message.split('\n')[0] || '(no message)'}</span>
+${commitUrl ? html`<a class="sha" href="${commitUrl}">${sha}</a>` : html`<code class="sha">${sha}</code>`}
+· ${t.tag ? html`tag <b>${t.tag}</b>` : html`<b>${t.branch ?? ''}</b>`}${t.pullRequest ? html` · PR #${t.pullRequest.number} → ${t.pullRequest.targetBranch}` : ''}
+· ${t.commit.author} · ${t.kind} · ${timeAgo(run.startedAt ?? run.createdAt, now)}${ms !== undefined ? ` · ${formatDuration(ms)}` : ''}
+${run.rerunOf ? html` · re-run of <a href="/runs/${run.rerunOf}">an earlier run</a>` : ''} · <code>${run.file}</code></p>
+${problemsList(run)}
+${view.jobs.length > 0 ? jobGraph(view.jobs, now) : ''}
+${
+  view.jobs.length > 0
+    ? html`<div class="table-wrap"><table class="jobs"><thead><tr><th>State</th><th>Job</th><th>Duration</th><th>Runner</th><th>Details</th></tr></thead>
+<tbody>${view.jobs.map((j) => jobRow(j, now))}</tbody></table></div>`
+    : ''
+}`;
+  return page({ title: `${repo.fullName} #${run.number}`, state: run.status, body });
+}

@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type RunsDeps, startRuns } from '../server/runs/index.js';
+import { getRun, type Repo, type RunRecord } from '../server/store/index.js';
+import { browserContext, screenshotAll } from './helpers/browser.js';
+import { createFakeExecutor } from './helpers/fake-executor.js';
+import { testGitRepo } from './helpers/git-repo.js';
+import { startScriptedFleet } from './helpers/runs-deps.js';
+import { startWebServer } from './helpers/web-server.js';
+
+// A run's page in a real browser: the job graph from `needs`, states, why jobs wait, problems.
+
+let url: string;
+let deps: RunsDeps;
+const executor = createFakeExecutor({
+  unit: { steps: { work: { durationMs: 400 } } },
+  docs: { steps: { work: { exitCode: 1 } } },
+  hang: { steps: { work: { hang: true } } },
+});
+
+before(async () => {
+  const web = await startWebServer();
+  url = web.url;
+  deps = web.deps;
+  await startScriptedFleet(deps, executor);
+});
+
+const job = (name: string, extra = '') =>
+  `  ${name}:\n    image: busybox\n${extra}    steps:\n      - name: work\n        run: echo ${name}\n`;
+
+async function pushed(pipeline: string): Promise<{ repo: Repo; run: RunRecord }> {
+  const source = await testGitRepo({ '.slipway.yml': pipeline });
+  const { repo } = await deps.repos.add({
+    fullName: `acme/r${randomBytes(4).toString('hex')}`,
+    forge: 'github',
+    cloneUrl: source.dir,
+    public: true,
+  });
+  const [run] = await startRuns(deps, repo, {
+    event: {
+      kind: 'push',
+      branch: 'main',
+      repo: { name: repo.fullName, url: 'https://example.invalid/not-used.git' },
+      commit: { sha: source.sha, message: 'Ship the graph view', author: 'Ada <ada@example.com>' },
+    },
+    fromFork: false,
+  });
+  assert.ok(run, 'the push started a run');
+  return { repo, run };
+}
+
+async function settled(id: string, done: (r: RunRecord) => boolean): Promise<RunRecord> {
+  for (const end = Date.now() + 20_000; Date.now() < end; await sleep(50)) {
+    const run = await getRun(deps.redis, id);
+    if (run && done(run)) return run;
+  }
+  assert.fail(`run ${id} never settled`);
+}
+
+const SIX_JOBS = `jobs:\n${job('lint')}${job('unit')}${job('build', '    needs: [lint, unit]\n')}${job('docs', '    needs: lint\n')}${job('e2e', '    needs: build\n')}${job('deploy', '    needs: [e2e, docs]\n')}`;
+
+test('the job graph: a column per depth, an edge per need, each node in its state, linked to its job', async () => {
+  const { run } = await pushed(SIX_JOBS);
+  await settled(run.id, (r) => r.status === 'failure');
+  const page = await (await browserContext()).newPage();
+  await page.goto(`${url}/runs/${run.id}`);
+  assert.equal(await page.locator('h1 .state').getAttribute('data-state'), 'failure');
+  const nodes = page.locator('svg.graph .node');
+  assert.equal(await nodes.count(), 6);
+  assert.equal(
+    await page.locator('svg.graph .edge').count(),
+    6,
+    'lint→build, unit→build, lint→docs, build→e2e, e2e→deploy, docs→deploy',
+  );
+  const x = async (job: string) =>
+    Number(await page.locator(`.node[data-job="${job}"] rect`).getAttribute('x'));
+  assert.equal(await x('lint'), await x('unit'));
+  assert.ok((await x('build')) > (await x('unit')), 'build is right of what it needs');
+  assert.equal(await x('docs'), await x('build'));
+  assert.ok((await x('deploy')) > (await x('e2e')) && (await x('e2e')) > (await x('build')));
+  const state = (job: string) => page.locator(`.node[data-job="${job}"]`).getAttribute('data-state');
+  assert.equal(await state('docs'), 'failure');
+  assert.equal(await state('deploy'), 'skipped');
+  assert.equal(await state('unit'), 'success');
+  assert.match((await page.locator('.node[data-job="unit"] .note').textContent()) ?? '', /^\d+ ms$|^\d+ s$/);
+  const href = await page.locator('.node[data-job="e2e"]').getAttribute('href');
+  assert.match(href ?? '', /^\/jobs\/[a-z0-9]+-\d+$/);
+  assert.equal(
+    await page.locator('table.jobs tr[data-job="deploy"] .state').getAttribute('data-state'),
+    'skipped',
+  );
+});
+
+test('a job that waits says why, on its node and in the job list', async () => {
+  const { run } = await pushed(
+    `jobs:\n${job('hang')}${job('gpu', '    runs-on: [gpu]\n')}${job('after', '    needs: hang\n')}`,
+  );
+  await settled(run.id, (r) => r.status === 'running');
+  const page = await (await browserContext()).newPage();
+  await page.goto(`${url}/runs/${run.id}`);
+  assert.equal(
+    await page.locator('tr[data-job="gpu"] .pending').textContent(),
+    'no runner online with labels [gpu]',
+  );
+  assert.equal(await page.locator('tr[data-job="after"] .pending').textContent(), 'waiting for jobs hang');
+  assert.match(
+    (await page.locator('.node[data-job="gpu"] title').textContent()) ?? '',
+    /no runner online with labels \[gpu\]/,
+  );
+});
+
+test('an invalid pipeline: the run page lists each positioned problem', async () => {
+  const { run } = await pushed('jobs:\n  broken:\n    image: busybox\n    steps: 42\n');
+  assert.equal(run.status, 'error');
+  const page = await (await browserContext()).newPage();
+  await page.goto(`${url}/runs/${run.id}`);
+  const where = await page.locator('section.problems .where').allTextContents();
+  assert.ok(where.length >= 1 && where.every((w) => /^\.slipway\.yml:\d+:\d+$/.test(w)), where.join(', '));
+  assert.ok((await page.locator('section.problems .message').first().textContent())?.length);
+  assert.equal(await page.locator('svg.graph').count(), 0);
+});
+
+test('an unknown run is not found', async () => {
+  const page = await (await browserContext()).newPage();
+  assert.equal((await page.goto(`${url}/runs/nosuchrun1`))?.status(), 404);
+});
+
+test('screenshots of a run page with a 6-job graph, light and dark, desktop and phone', async () => {
+  const { run } = await pushed(SIX_JOBS);
+  await settled(run.id, (r) => r.status === 'failure');
+  assert.equal((await screenshotAll(`${url}/runs/${run.id}`, 'run')).length, 4);
+});
