@@ -1,6 +1,7 @@
 import { type Context, Hono } from 'hono';
 import {
   bearerToken,
+  cookieToken,
   hookRoutes,
   jobRoutes,
   jobSecretRoutes,
@@ -57,10 +58,10 @@ export function createApp(deps: AppDeps): Hono {
   return app;
 }
 
-/** A job's log is readable by anyone when its repository is public, else with a valid API token. */
+/** A job's log is readable by anyone when its repository is public, else with a valid API token (header, or the pages' cookie). */
 function canReadJob(deps: AppDeps): (c: Context, job: JobRecord) => Promise<boolean> {
   return async (c, job) => {
-    const token = bearerToken(c);
+    const token = bearerToken(c) ?? cookieToken(c);
     if (token !== undefined && (await verifyApiToken(deps.redis, token))) return true;
     const run = await getRun(deps.redis, job.runId);
     const repo = run ? await deps.repos.get(run.repo) : undefined;

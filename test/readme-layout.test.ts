@@ -43,7 +43,12 @@ test('every path in the README layout exists', () => {
 test('every top-level source folder and every runner module is in the README layout', () => {
   const paths = new Set(mappedPaths());
   const tops = readdirSync(repo, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && !e.name.startsWith('.') && !['node_modules', 'dist', 'test-artifacts'].includes(e.name))
+    .filter(
+      (e) =>
+        e.isDirectory() &&
+        !e.name.startsWith('.') &&
+        !['node_modules', 'dist', 'test-artifacts'].includes(e.name),
+    )
     .map((e) => `${e.name}/`);
   const runnerModules = readdirSync(join(repo, 'runner'), { withFileTypes: true })
     .filter((e) => e.isDirectory())

@@ -1,4 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
 import type { Redis } from '../../lib/redis.js';
 import { type ApiTokenInfo, type RepoStore, verifyApiToken } from '../store/index.js';
 import { ApiError } from './errors.js';
@@ -12,6 +13,9 @@ export interface AuthDeps {
 /** Hono env of API routes: `caller` is the API token's holder, when a valid one was sent. */
 export type ApiEnv = { Variables: { caller?: ApiTokenInfo } };
 
+/** The cookie in which the web pages keep a viewer's API token (HttpOnly, SameSite=Strict). */
+export const TOKEN_COOKIE = 'slipway_token';
+
 /** The bearer token of a request, or undefined when it sent none. */
 export function bearerToken(c: Context): string | undefined {
   const header = c.req.header('authorization');
@@ -21,7 +25,16 @@ export function bearerToken(c: Context): string | undefined {
   return m[1];
 }
 
-/** Sets `caller` when the request carries a valid API token; a bad token is a 401, none is fine. */
+/**
+ * The pages' cookie token of a GET or HEAD (the log view's EventSource and fetches send no
+ * header). Reads only: a write never takes its token from a cookie, so no page elsewhere can
+ * make a browser write on its holder's behalf.
+ */
+export function cookieToken(c: Context): string | undefined {
+  return c.req.method === 'GET' || c.req.method === 'HEAD' ? getCookie(c, TOKEN_COOKIE) : undefined;
+}
+
+/** Sets `caller` when the request carries a valid API token (or, reading, the pages' cookie); a bad bearer token is a 401, none is fine. */
 export function optionalToken(deps: Pick<AuthDeps, 'redis'>): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
     const token = bearerToken(c);
@@ -29,6 +42,11 @@ export function optionalToken(deps: Pick<AuthDeps, 'redis'>): MiddlewareHandler<
       const caller = await verifyApiToken(deps.redis, token);
       if (!caller) throw new ApiError(401, 'unauthorized', 'the API token is unknown or revoked');
       c.set('caller', caller);
+    } else {
+      // A stale cookie is no token at all: the page still shows what anyone may see.
+      const fromCookie = cookieToken(c);
+      const caller = fromCookie ? await verifyApiToken(deps.redis, fromCookie) : undefined;
+      if (caller) c.set('caller', caller);
     }
     await next();
   };

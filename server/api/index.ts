@@ -2,7 +2,16 @@
  * The JSON API, one file per noun, and what every route shares: the `{error, message}` error
  * shape and its handlers, zod-checked input, API-token auth and read access to repositories.
  */
-export { type ApiEnv, type AuthDeps, bearerToken, optionalToken, readAccess, requireToken } from './auth.js';
+export {
+  type ApiEnv,
+  type AuthDeps,
+  bearerToken,
+  cookieToken,
+  optionalToken,
+  readAccess,
+  requireToken,
+  TOKEN_COOKIE,
+} from './auth.js';
 export {
   ApiError,
   errorResponse,

@@ -1,8 +1,10 @@
 import { type Context, Hono } from 'hono';
 import { html } from 'hono/html';
 import type { Redis } from '../../lib/redis.js';
-import { getRun, listRuns, type RepoStore } from '../store/index.js';
+import { getJob, getRun, listRuns, type RepoStore } from '../store/index.js';
 import { badgeSvg } from './badge.js';
+import { clientScript } from './client-assets.js';
+import { jobPage } from './job-page.js';
 import { faviconSvg, page } from './page.js';
 import { reposPage } from './repos-page.js';
 import { runPage } from './run-page.js';
@@ -17,15 +19,23 @@ export interface WebDeps {
   repos: RepoStore;
 }
 
-/** Pages run no inline script or style and load nothing from elsewhere. */
-const PAGE_HEADERS = {
-  'cache-control': 'no-store',
-  'content-security-policy':
-    "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; connect-src 'self'; " +
-    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'same-origin',
-};
+/**
+ * Pages run no inline script and load nothing from elsewhere. A job page's log may hold 256- and
+ * true-colour spans, which ansi_up writes as style attributes: only that page admits them
+ * (attributes only; never a <style> element, never script).
+ */
+function pageHeaders(opts: { styleAttributes?: boolean } = {}) {
+  return {
+    'cache-control': 'no-store',
+    'content-security-policy':
+      "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; connect-src 'self'; " +
+      `form-action 'self'; base-uri 'none'; frame-ancestors 'none'${opts.styleAttributes ? "; style-src-attr 'unsafe-inline'" : ''}`,
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'same-origin',
+  };
+}
+const PAGE_HEADERS = pageHeaders();
+
 /** Badges are fetched by forges' image proxies: cache them, briefly. */
 const BADGE_CACHE = { 'cache-control': 'max-age=30, s-maxage=30, must-revalidate' };
 
@@ -42,7 +52,7 @@ async function notFound(c: Context, what: string) {
 }
 
 /**
- * The web pages at `/`, `/repos/{owner}/{name}` and `/runs/{id}` (server-rendered HTML; a private repository is seen only with a token
+ * The web pages at `/`, `/repos/{owner}/{name}`, `/runs/{id}` and `/jobs/{id}` (server-rendered HTML; a private repository is seen only with a token
  * in the viewer's cookie), `/badge/{owner}/{name}.svg?branch=` and `/assets/*`. Stateless.
  */
 export function webRoutes(deps: WebDeps): Hono {
@@ -63,6 +73,21 @@ export function webRoutes(deps: WebDeps): Hono {
     if (!run || !repo || !canSee(repo, await viewerOf(c, deps.redis))) return notFound(c, 'No such run');
     return c.html(await runPage(deps.redis, repo, run, Date.now()), 200, PAGE_HEADERS);
   });
+  app.get('/jobs/:id', async (c) => {
+    const job = await getJob(deps.redis, c.req.param('id'));
+    const run = job ? await getRun(deps.redis, job.runId) : undefined;
+    const repo = run ? await deps.repos.get(run.repo) : undefined;
+    if (!job || !run || !repo || !canSee(repo, await viewerOf(c, deps.redis)))
+      return notFound(c, 'No such job');
+    return c.html(await jobPage(repo, run, job), 200, pageHeaders({ styleAttributes: true }));
+  });
+  for (const file of ['job.js', 'ansi_up.js'] as const)
+    app.get(`/assets/${file}`, async (c) =>
+      c.body(await clientScript(file), 200, {
+        'content-type': 'text/javascript; charset=utf-8',
+        'cache-control': 'max-age=300',
+      }),
+    );
   app.get('/badge/:owner/:file{[A-Za-z0-9_.-]+\\.svg}', async (c) => {
     const name = c.req.param('file').replace(/\.svg$/, '');
     const repo = await deps.repos.get(`${c.req.param('owner')}/${name}`);

@@ -72,6 +72,33 @@ table.jobs .detail > span { display: block; overflow-wrap: anywhere; }
 table.jobs .error { color: #cf222e; }
 @media (prefers-color-scheme: dark) { table.jobs .error { color: #ff7b72; } }
 table.jobs .pending { color: var(--muted); }
+ol.steps { list-style: none; margin: 0 0 12px; padding: 0; display: flex; flex-wrap: wrap; gap: 6px 18px; }
+.job-error { color: #cf222e; }
+.log-tools { display: flex; flex-wrap: wrap; align-items: center; gap: 8px 16px; margin: 0 0 8px; }
+.log-tools button { font: inherit; color: inherit; background: var(--card); border: 1px solid var(--line);
+  border-radius: 6px; padding: 2px 10px; cursor: pointer; }
+.log { height: 70vh; min-height: 240px; overflow: auto; background: #0d1117; color: #e6edf3;
+  border-radius: 8px; font: 13px/20px ui-monospace, "DejaVu Sans Mono", monospace; }
+.log-space { position: relative; min-width: max-content; }
+.log-rows { position: absolute; top: 0; left: 0; right: 0; will-change: transform; }
+.log-row { height: 20px; white-space: pre; padding-right: 12px; }
+.log-row.hl { background: rgba(210, 153, 34, 0.25); }
+.log-row .ln { display: inline-block; width: 7ch; padding-right: 1ch; text-align: right; color: #6e7681;
+  user-select: none; }
+.log-row .ts { color: #8b949e; padding-right: 1ch; }
+.log-row.stderr .text { color: #ffa198; }
+.step-row button { font: inherit; font-weight: 700; color: #e6edf3; background: none; border: 0;
+  padding: 0 0 0 1ch; cursor: pointer; }
+.ansi-black-fg { color: #484f58; } .ansi-red-fg { color: #ff7b72; } .ansi-green-fg { color: #3fb950; }
+.ansi-yellow-fg { color: #d29922; } .ansi-blue-fg { color: #58a6ff; } .ansi-magenta-fg { color: #bc8cff; }
+.ansi-cyan-fg { color: #39c5cf; } .ansi-white-fg { color: #b1bac4; }
+.ansi-bright-black-fg { color: #6e7681; } .ansi-bright-red-fg { color: #ffa198; }
+.ansi-bright-green-fg { color: #56d364; } .ansi-bright-yellow-fg { color: #e3b341; }
+.ansi-bright-blue-fg { color: #79c0ff; } .ansi-bright-magenta-fg { color: #d2a8ff; }
+.ansi-bright-cyan-fg { color: #56d4dd; } .ansi-bright-white-fg { color: #ffffff; }
+.ansi-black-bg { background: #484f58; } .ansi-red-bg { background: #ff7b72; } .ansi-green-bg { background: #3fb950; }
+.ansi-yellow-bg { background: #d29922; } .ansi-blue-bg { background: #58a6ff; } .ansi-magenta-bg { background: #bc8cff; }
+.ansi-cyan-bg { background: #39c5cf; } .ansi-white-bg { background: #b1bac4; }
 nav.pager { display: flex; justify-content: space-between; margin-top: 12px; }
 nav.pager a[rel="next"] { margin-left: auto; }
 .sparkline .baseline { stroke: var(--line); stroke-width: 1; }

@@ -1,10 +1,10 @@
 import type { Context } from 'hono';
 import { getCookie } from 'hono/cookie';
 import type { Redis } from '../../lib/redis.js';
+import { TOKEN_COOKIE } from '../api/index.js';
 import { type ApiTokenInfo, type Repo, verifyApiToken } from '../store/index.js';
 
-/** The cookie holding a viewer's API token (HttpOnly, SameSite=Strict; set by the login form). */
-export const TOKEN_COOKIE = 'slipway_token';
+export { TOKEN_COOKIE };
 
 /** Who is looking at a page: the holder of a valid API token in the cookie, or nobody. */
 export async function viewerOf(c: Context, redis: Redis): Promise<ApiTokenInfo | undefined> {

@@ -16,14 +16,22 @@ import {
 import { onCleanup } from './cleanup.js';
 import { testRunsDeps } from './runs-deps.js';
 
-/** The server's HTTP app over a private Redis, listening on a free loopback port until the file ends. */
-export async function startWebServer(): Promise<{ url: string; deps: RunsDeps }> {
+/**
+ * The server's HTTP app over a private Redis, listening on a free loopback port until the file
+ * ends. `dropConnections()` cuts every open connection (a live log's SSE among them), as a
+ * network failure or a restarted server would.
+ */
+export async function startWebServer(): Promise<{ url: string; deps: RunsDeps; dropConnections(): void }> {
   const deps = await testRunsDeps();
   const app = createApp({ ...deps, archive: memoryLogArchive() });
   const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   onCleanup(() => new Promise((resolve) => server.close(resolve)));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, deps };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    deps,
+    dropConnections: () => (server as import('node:http').Server).closeAllConnections(),
+  };
 }
 
 /** A run as a page shows it, stored directly: `status`, on `branch`, that took `durationMs`. */

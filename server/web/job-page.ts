@@ -1,0 +1,32 @@
+import { html } from 'hono/html';
+import type { JobRecord, Repo, RunRecord } from '../store/index.js';
+import { page, stateLabel } from './page.js';
+import { STATE_WORDS } from './states.js';
+import { formatDuration } from './time.js';
+
+function stepItem(s: JobRecord['steps'][number]) {
+  const ms = s.result?.durationMs;
+  return html`<li data-step="${s.name}"><span class="step-state">${stateLabel(s.status)}</span> <span class="step-name">${s.name}</span> <span class="duration muted">${ms === undefined ? '' : formatDuration(ms)}</span></li>`;
+}
+
+/**
+ * One job (`/jobs/{id}`): its steps with state and duration, and its log, which the page's
+ * script (`/assets/job.js`) reads from the API — live over SSE while the job runs, resuming
+ * after a dropped connection — and shows virtualised, with ANSI colours, line links and
+ * per-step sections.
+ */
+export function jobPage(repo: Repo, run: RunRecord, job: JobRecord) {
+  const body = html`<p class="crumbs"><a href="/repos/${repo.fullName}">${repo.fullName}</a> / <a href="/runs/${run.id}">run #${run.number}</a></p>
+<h1>${job.name} <span id="job-state">${stateLabel(job.state)}</span></h1>
+${job.error ? html`<p class="job-error">${job.error.message}</p>` : ''}
+<ol class="steps">${job.steps.map(stepItem)}</ol>
+<div class="log-tools">
+<button type="button" id="follow" hidden>Follow</button>
+<label><input type="checkbox" id="show-times"> Timestamps</label>
+<span id="log-count" class="muted"></span>
+<a href="/api/jobs/${job.id}/log" download="${job.id}.log">Download raw</a>
+</div>
+<div id="log" class="log" tabindex="0" data-job="${job.id}" data-state="${job.state}" data-words="${JSON.stringify(STATE_WORDS)}" aria-label="job log"><div class="log-space"><div class="log-rows"></div></div></div>
+<script type="module" src="/assets/job.js"></script>`;
+  return page({ title: `${job.name} · ${repo.fullName} #${run.number}`, state: job.state, body });
+}
