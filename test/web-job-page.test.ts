@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from 'playwright-core';
 import { createLogWriter } from '../runner/worker/index.js';
-import { type RunsDeps, startRuns } from '../server/runs/index.js';
+import type { RunsDeps } from '../server/runs/index.js';
 import { getRun, type JobState, updateJob } from '../server/store/index.js';
 import { browserContext, screenshotAll } from './helpers/browser.js';
-import { testGitRepo } from './helpers/git-repo.js';
-import { startWebServer } from './helpers/web-server.js';
+import { pushedRun, startWebServer } from './helpers/web-server.js';
 
 // A job's page in a real browser, fed by the runner's real log writer through Redis and SSE.
 
@@ -23,26 +21,11 @@ before(async () => {
 
 /** A job of a pushed run (no runner takes it: the test plays the runner). */
 async function newJob(): Promise<string> {
-  const source = await testGitRepo({
-    '.slipway.yml':
-      'jobs:\n  build:\n    image: busybox\n    steps:\n      - name: compile\n        run: make\n      - name: test\n        run: make test\n',
-  });
-  const { repo } = await deps.repos.add({
-    fullName: `acme/j${randomBytes(4).toString('hex')}`,
-    forge: 'github',
-    cloneUrl: source.dir,
-    public: true,
-  });
-  const [run] = await startRuns(deps, repo, {
-    event: {
-      kind: 'push',
-      branch: 'main',
-      repo: { name: repo.fullName, url: 'https://example.invalid/x.git' },
-      commit: { sha: source.sha, message: 'm', author: 'Ada' },
-    },
-    fromFork: false,
-  });
-  const id = (await getRun(deps.redis, run?.id ?? ''))?.jobs[0];
+  const { run } = await pushedRun(
+    deps,
+    'jobs:\n  build:\n    image: busybox\n    steps:\n      - name: compile\n        run: make\n      - name: test\n        run: make test\n',
+  );
+  const id = (await getRun(deps.redis, run.id))?.jobs[0];
   assert.ok(id);
   return id;
 }

@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type RunsDeps, startRuns } from '../server/runs/index.js';
-import { getRun, type Repo, type RunRecord } from '../server/store/index.js';
+import type { RunsDeps } from '../server/runs/index.js';
+import { getRun, type RunRecord } from '../server/store/index.js';
 import { browserContext, screenshotAll } from './helpers/browser.js';
 import { createFakeExecutor } from './helpers/fake-executor.js';
-import { testGitRepo } from './helpers/git-repo.js';
 import { startScriptedFleet } from './helpers/runs-deps.js';
-import { startWebServer } from './helpers/web-server.js';
+import { pushedRun, startWebServer } from './helpers/web-server.js';
 
 // A run's page in a real browser: the job graph from `needs`, states, why jobs wait, problems.
 
@@ -30,26 +28,7 @@ before(async () => {
 const job = (name: string, extra = '') =>
   `  ${name}:\n    image: busybox\n${extra}    steps:\n      - name: work\n        run: echo ${name}\n`;
 
-async function pushed(pipeline: string): Promise<{ repo: Repo; run: RunRecord }> {
-  const source = await testGitRepo({ '.slipway.yml': pipeline });
-  const { repo } = await deps.repos.add({
-    fullName: `acme/r${randomBytes(4).toString('hex')}`,
-    forge: 'github',
-    cloneUrl: source.dir,
-    public: true,
-  });
-  const [run] = await startRuns(deps, repo, {
-    event: {
-      kind: 'push',
-      branch: 'main',
-      repo: { name: repo.fullName, url: 'https://example.invalid/not-used.git' },
-      commit: { sha: source.sha, message: 'Ship the graph view', author: 'Ada <ada@example.com>' },
-    },
-    fromFork: false,
-  });
-  assert.ok(run, 'the push started a run');
-  return { repo, run };
-}
+const pushed = (pipeline: string) => pushedRun(deps, pipeline);
 
 async function settled(id: string, done: (r: RunRecord) => boolean): Promise<RunRecord> {
   for (const end = Date.now() + 20_000; Date.now() < end; await sleep(50)) {

@@ -3,17 +3,20 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { createApp } from '../../server/app.js';
 import type { RunsDeps } from '../../server/runs/index.js';
+import { startRuns } from '../../server/runs/index.js';
 import {
   createApiToken,
   createRun,
   memoryLogArchive,
   newRunId,
   nextRunNumber,
+  type Repo,
   type RunRecord,
   type RunStatus,
   updateRun,
 } from '../../server/store/index.js';
 import { onCleanup } from './cleanup.js';
+import { testGitRepo } from './git-repo.js';
 import { testRunsDeps } from './runs-deps.js';
 
 /**
@@ -75,4 +78,29 @@ export async function seedRun(
 /** A new API token (its holder: `name`). */
 export function seedToken(deps: RunsDeps, name = 'viewer'): Promise<string> {
   return createApiToken(deps.redis, name);
+}
+
+/**
+ * A public repository whose only commit holds `pipeline` as .slipway.yml, and the run a push
+ * of that commit to main started (through the server's real orchestration).
+ */
+export async function pushedRun(deps: RunsDeps, pipeline: string): Promise<{ repo: Repo; run: RunRecord }> {
+  const source = await testGitRepo({ '.slipway.yml': pipeline });
+  const { repo } = await deps.repos.add({
+    fullName: `acme/r${randomBytes(4).toString('hex')}`,
+    forge: 'github',
+    cloneUrl: source.dir,
+    public: true,
+  });
+  const [run] = await startRuns(deps, repo, {
+    event: {
+      kind: 'push',
+      branch: 'main',
+      repo: { name: repo.fullName, url: 'https://example.invalid/not-used.git' },
+      commit: { sha: source.sha, message: 'Ship the graph view', author: 'Ada <ada@example.com>' },
+    },
+    fromFork: false,
+  });
+  if (!run) throw new Error('the push started no run');
+  return { repo, run };
 }
