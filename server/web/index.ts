@@ -1,3 +1,4 @@
 export { badgeSvg } from './badge.js';
 export { type WebDeps, webRoutes } from './routes.js';
+export { csrfFor } from './session.js';
 export { TOKEN_COOKIE } from './viewer.js';

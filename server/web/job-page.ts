@@ -1,6 +1,7 @@
 import { html } from 'hono/html';
 import type { JobRecord, Repo, RunRecord } from '../store/index.js';
 import { page, stateLabel } from './page.js';
+import type { Viewer } from './session.js';
 import { STATE_WORDS } from './states.js';
 import { formatDuration } from './time.js';
 
@@ -15,7 +16,7 @@ function stepItem(s: JobRecord['steps'][number]) {
  * after a dropped connection — and shows virtualised, with ANSI colours, line links and
  * per-step sections.
  */
-export function jobPage(repo: Repo, run: RunRecord, job: JobRecord) {
+export function jobPage(repo: Repo, run: RunRecord, job: JobRecord, viewer?: Viewer) {
   const body = html`<p class="crumbs"><a href="/repos/${repo.fullName}">${repo.fullName}</a> / <a href="/runs/${run.id}">run #${run.number}</a></p>
 <h1>${job.name} <span id="job-state">${stateLabel(job.state)}</span></h1>
 ${job.error ? html`<p class="job-error">${job.error.message}</p>` : ''}
@@ -28,5 +29,5 @@ ${job.error ? html`<p class="job-error">${job.error.message}</p>` : ''}
 </div>
 <div id="log" class="log" tabindex="0" data-job="${job.id}" data-state="${job.state}" data-words="${JSON.stringify(STATE_WORDS)}" aria-label="job log"><div class="log-space"><div class="log-rows"></div></div></div>
 <script type="module" src="/assets/job.js"></script>`;
-  return page({ title: `${job.name} · ${repo.fullName} #${run.number}`, state: job.state, body });
+  return page({ title: `${job.name} · ${repo.fullName} #${run.number}`, state: job.state, body, viewer });
 }

@@ -1,18 +1,26 @@
 import { html } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
+import type { Viewer } from './session.js';
 import { type ShownState, STATE_COLOURS, STATE_WORDS } from './states.js';
 
 type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 
-/** A page's parts: its title, the state its favicon shows (default neutral), its body. */
+/** A page's parts: its title, the state its favicon shows (default neutral), its body, who looks. */
 export interface PageParts {
   title: string;
   state?: ShownState;
   body: Html;
+  viewer?: Viewer | undefined;
+}
+
+/** The header's right side: log in, or who is logged in and a log-out form. */
+function account(viewer: Viewer | undefined): Html {
+  if (!viewer) return html`<a class="account" href="/login">Log in</a>`;
+  return html`<form class="account" method="post" action="/logout"><span class="muted">${viewer.name}</span> <input type="hidden" name="_csrf" value="${viewer.csrf}"><button type="submit">Log out</button></form>`;
 }
 
 /** The HTML shell every page shares: header, one stylesheet, a favicon in the page's state. */
-export function page({ title, state = 'none', body }: PageParts): Html {
+export function page({ title, state = 'none', body, viewer }: PageParts): Html {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -23,7 +31,7 @@ export function page({ title, state = 'none', body }: PageParts): Html {
 <link rel="stylesheet" href="/assets/app.css">
 </head>
 <body>
-<header class="top"><a class="brand" href="/">Slipway</a></header>
+<header class="top"><a class="brand" href="/">Slipway</a>${account(viewer)}</header>
 <main>${body}</main>
 </body>
 </html>`;

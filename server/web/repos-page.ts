@@ -2,6 +2,7 @@ import { html } from 'hono/html';
 import type { Redis } from '../../lib/redis.js';
 import { listRuns, type Repo } from '../store/index.js';
 import { page, stateLabel } from './page.js';
+import type { Viewer } from './session.js';
 import { durationSparkline } from './sparkline.js';
 import { timeAgo } from './time.js';
 
@@ -12,7 +13,7 @@ const TREND_RUNS = 30;
  * The repositories page (`/`): each repository the viewer may see, with the state of the last
  * run on its default branch, when it ran, and the durations of its last 30 runs there.
  */
-export async function reposPage(redis: Redis, repos: readonly Repo[], now: number) {
+export async function reposPage(redis: Redis, repos: readonly Repo[], now: number, viewer?: Viewer) {
   const rows = await Promise.all(
     [...repos]
       .sort((a, b) => a.fullName.localeCompare(b.fullName))
@@ -34,5 +35,5 @@ ${stateLabel(last?.status ?? 'none')}
     rows.length > 0
       ? html`<h1>Repositories</h1><ul class="repos">${rows}</ul>`
       : html`<h1>Repositories</h1><p class="empty">No repositories yet. Add one with <code>slipway repo add OWNER/NAME --clone-url URL --forge github</code>.</p>`;
-  return page({ title: 'Repositories', body });
+  return page({ title: 'Repositories', body, viewer });
 }

@@ -1,40 +1,23 @@
 import { type Context, Hono } from 'hono';
 import { html } from 'hono/html';
-import type { Redis } from '../../lib/redis.js';
-import { getJob, getRun, listRuns, type RepoStore } from '../store/index.js';
+import type { RunsDeps } from '../runs/index.js';
+import { getJob, getRun, listRuns } from '../store/index.js';
+import { actionRoutes } from './actions.js';
 import { badgeSvg } from './badge.js';
 import { clientScript } from './client-assets.js';
 import { jobPage } from './job-page.js';
 import { faviconSvg, page } from './page.js';
+import { PAGE_HEADERS, pageHeaders } from './page-headers.js';
 import { reposPage } from './repos-page.js';
 import { runPage } from './run-page.js';
 import { runsPage, runsQuery } from './runs-page.js';
+import { viewerOf } from './session.js';
 import { isShownState } from './states.js';
 import { APP_CSS } from './styles.js';
-import { canSee, viewerOf } from './viewer.js';
+import { canSee } from './viewer.js';
 
-/** What the pages read: Redis (runs, tokens) and the repositories. */
-export interface WebDeps {
-  redis: Redis;
-  repos: RepoStore;
-}
-
-/**
- * Pages run no inline script and load nothing from elsewhere. A job page's log may hold 256- and
- * true-colour spans, which ansi_up writes as style attributes: only that page admits them
- * (attributes only; never a <style> element, never script).
- */
-function pageHeaders(opts: { styleAttributes?: boolean } = {}) {
-  return {
-    'cache-control': 'no-store',
-    'content-security-policy':
-      "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; connect-src 'self'; " +
-      `form-action 'self'; base-uri 'none'; frame-ancestors 'none'${opts.styleAttributes ? "; style-src-attr 'unsafe-inline'" : ''}`,
-    'x-content-type-options': 'nosniff',
-    'referrer-policy': 'same-origin',
-  };
-}
-const PAGE_HEADERS = pageHeaders();
+/** What the pages read and do: Redis (runs, tokens), the repositories, the orchestration (cancel, re-run). */
+export type WebDeps = RunsDeps;
 
 /** Badges are fetched by forges' image proxies: cache them, briefly. */
 const BADGE_CACHE = { 'cache-control': 'max-age=30, s-maxage=30, must-revalidate' };
@@ -52,34 +35,42 @@ async function notFound(c: Context, what: string) {
 }
 
 /**
- * The web pages at `/`, `/repos/{owner}/{name}`, `/runs/{id}` and `/jobs/{id}` (server-rendered HTML; a private repository is seen only with a token
+ * The web pages at `/`, `/repos/{owner}/{name}`, `/runs/{id}` and `/jobs/{id}` (server-rendered HTML;
+ * the writes of actions.ts: log in and out, cancel, re-run; a private repository is seen only with a token
  * in the viewer's cookie), `/badge/{owner}/{name}.svg?branch=` and `/assets/*`. Stateless.
  */
 export function webRoutes(deps: WebDeps): Hono {
   const app = new Hono();
+  app.route('/', actionRoutes(deps));
   app.get('/', async (c) => {
     const viewer = await viewerOf(c, deps.redis);
     const repos = (await deps.repos.list()).filter((r) => canSee(r, viewer));
-    return c.html(await reposPage(deps.redis, repos, Date.now()), 200, PAGE_HEADERS);
+    return c.html(await reposPage(deps.redis, repos, Date.now(), viewer), 200, PAGE_HEADERS);
   });
   app.get('/repos/:owner/:name', async (c) => {
     const repo = await deps.repos.get(`${c.req.param('owner')}/${c.req.param('name')}`);
-    if (!repo || !canSee(repo, await viewerOf(c, deps.redis))) return notFound(c, 'No such repository');
-    return c.html(await runsPage(deps.redis, repo, runsQuery(c.req.query()), Date.now()), 200, PAGE_HEADERS);
+    const viewer = await viewerOf(c, deps.redis);
+    if (!repo || !canSee(repo, viewer)) return notFound(c, 'No such repository');
+    return c.html(
+      await runsPage(deps.redis, repo, runsQuery(c.req.query()), Date.now(), viewer),
+      200,
+      PAGE_HEADERS,
+    );
   });
   app.get('/runs/:id', async (c) => {
     const run = await getRun(deps.redis, c.req.param('id'));
     const repo = run ? await deps.repos.get(run.repo) : undefined;
-    if (!run || !repo || !canSee(repo, await viewerOf(c, deps.redis))) return notFound(c, 'No such run');
-    return c.html(await runPage(deps.redis, repo, run, Date.now()), 200, PAGE_HEADERS);
+    const viewer = await viewerOf(c, deps.redis);
+    if (!run || !repo || !canSee(repo, viewer)) return notFound(c, 'No such run');
+    return c.html(await runPage(deps.redis, repo, run, Date.now(), viewer), 200, PAGE_HEADERS);
   });
   app.get('/jobs/:id', async (c) => {
     const job = await getJob(deps.redis, c.req.param('id'));
     const run = job ? await getRun(deps.redis, job.runId) : undefined;
     const repo = run ? await deps.repos.get(run.repo) : undefined;
-    if (!job || !run || !repo || !canSee(repo, await viewerOf(c, deps.redis)))
-      return notFound(c, 'No such job');
-    return c.html(await jobPage(repo, run, job), 200, pageHeaders({ styleAttributes: true }));
+    const viewer = await viewerOf(c, deps.redis);
+    if (!job || !run || !repo || !canSee(repo, viewer)) return notFound(c, 'No such job');
+    return c.html(await jobPage(repo, run, job, viewer), 200, pageHeaders({ styleAttributes: true }));
   });
   for (const file of ['job.js', 'ansi_up.js'] as const)
     app.get(`/assets/${file}`, async (c) =>

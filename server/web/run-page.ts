@@ -5,6 +5,7 @@ import type { Repo, RunRecord } from '../store/index.js';
 import { commitWebUrl } from './forge-links.js';
 import { type JobView, jobGraph } from './job-graph.js';
 import { page, stateLabel } from './page.js';
+import type { Viewer } from './session.js';
 import { runDuration } from './sparkline.js';
 import { formatDuration, timeAgo } from './time.js';
 
@@ -14,6 +15,16 @@ function problemsList(run: RunRecord) {
     (p) =>
       html`<li><code class="where">${p.file}${p.line > 0 ? `:${p.line}:${p.col}` : ''}</code> <span class="message">${p.message}</span></li>`,
   )}</ul></section>`;
+}
+
+/** Cancel while the run goes on; re-run (and re-run failed jobs) once it ended. Viewers with a token only. */
+function controls(run: RunRecord, viewer: Viewer | undefined) {
+  if (!viewer) return '';
+  const form = (action: string, label: string, extra = '') =>
+    html`<form method="post" action="/runs/${run.id}/${action}"><input type="hidden" name="_csrf" value="${viewer.csrf}">${extra ? html`<input type="hidden" name="failed" value="true">` : ''}<button type="submit" data-action="${action}${extra}">${label}</button></form>`;
+  if (run.status === 'pending' || run.status === 'running')
+    return html`<div class="controls">${form('cancel', 'Cancel run')}</div>`;
+  return html`<div class="controls">${form('rerun', 'Re-run')}${run.status === 'failure' ? form('rerun', 'Re-run failed jobs', '-failed') : ''}</div>`;
 }
 
 function jobRow(j: JobView, now: number) {
@@ -36,7 +47,7 @@ function jobRow(j: JobView, now: number) {
  * the job graph drawn from `needs`, and each job with its state, duration, runner, why it waits,
  * its error and the image it pushed.
  */
-export async function runPage(redis: Redis, repo: Repo, run: RunRecord, now: number) {
+export async function runPage(redis: Redis, repo: Repo, run: RunRecord, now: number, viewer?: Viewer) {
   const view = await runView(redis, run);
   const t = run.trigger;
   const commitUrl = commitWebUrl(repo, t.commit.sha);
@@ -44,6 +55,7 @@ export async function runPage(redis: Redis, repo: Repo, run: RunRecord, now: num
   const ms = runDuration(run, now);
   const body = html`<p class="crumbs"><a href="/repos/${repo.fullName}">${repo.fullName}</a> / ${run.pipeline}</p>
 <h1>Run #${run.number} ${stateLabel(run.status)}</h1>
+${controls(run, viewer)}
 <p class="run-meta"><span class="subject">${t.commit.message.split('\n')[0] || '(no message)'}</span>
 ${commitUrl ? html`<a class="sha" href="${commitUrl}">${sha}</a>` : html`<code class="sha">${sha}</code>`}
 · ${t.tag ? html`tag <b>${t.tag}</b>` : html`<b>${t.branch ?? ''}</b>`}${t.pullRequest ? html` · PR #${t.pullRequest.number} → ${t.pullRequest.targetBranch}` : ''}
@@ -57,5 +69,5 @@ ${
 <tbody>${view.jobs.map((j) => jobRow(j, now))}</tbody></table></div>`
     : ''
 }`;
-  return page({ title: `${repo.fullName} #${run.number}`, state: run.status, body });
+  return page({ title: `${repo.fullName} #${run.number}`, state: run.status, body, viewer });
 }

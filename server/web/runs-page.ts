@@ -3,6 +3,7 @@ import type { Redis } from '../../lib/redis.js';
 import { listRuns, type Repo, type RunRecord, type RunStatus, RunStatusSchema } from '../store/index.js';
 import { commitWebUrl, repoWebUrl } from './forge-links.js';
 import { page, stateLabel } from './page.js';
+import type { Viewer } from './session.js';
 import { runDuration } from './sparkline.js';
 import { formatDuration, timeAgo } from './time.js';
 
@@ -68,7 +69,7 @@ function listHref(repo: Repo, q: RunsQuery, change: Partial<RunsQuery>): string 
  * number, branch or tag, commit subject and short sha (linked to the forge), author, trigger,
  * when it started and how long it took; filtered by branch and state.
  */
-export async function runsPage(redis: Redis, repo: Repo, q: RunsQuery, now: number) {
+export async function runsPage(redis: Redis, repo: Repo, q: RunsQuery, now: number, viewer?: Viewer) {
   const runs = await listRuns(redis, repo.fullName, { ...q, perPage: RUNS_PER_PAGE });
   const web = repoWebUrl(repo);
   const filtered = q.branch !== undefined || q.status !== undefined;
@@ -90,5 +91,5 @@ ${
 }
 <nav class="pager">${q.page > 1 ? html`<a rel="prev" href="${listHref(repo, q, { page: q.page - 1 })}">← Newer</a>` : ''}
 ${runs.length === RUNS_PER_PAGE ? html`<a rel="next" href="${listHref(repo, q, { page: q.page + 1 })}">Older →</a>` : ''}</nav>`;
-  return page({ title: repo.fullName, state: runs[0]?.status ?? 'none', body });
+  return page({ title: repo.fullName, state: runs[0]?.status ?? 'none', body, viewer });
 }

@@ -17,6 +17,13 @@ a:hover { text-decoration: underline; }
 header.top { display: flex; align-items: center; gap: 12px; padding: 10px 20px;
   border-bottom: 1px solid var(--line); background: var(--card); }
 header.top .brand { font-weight: 700; font-size: 16px; color: var(--fg); }
+header.top .account { margin-left: auto; display: flex; align-items: center; gap: 8px; }
+header.top button, .controls button, form.login button { font: inherit; color: inherit; background: var(--card);
+  border: 1px solid var(--line); border-radius: 6px; padding: 2px 10px; cursor: pointer; }
+.controls { display: flex; gap: 8px; margin: 0 0 12px; }
+form.login { display: grid; gap: 12px; max-width: 420px; }
+form.login input { font: inherit; padding: 6px 8px; border: 1px solid var(--line); border-radius: 6px;
+  background: var(--bg); color: inherit; }
 main { max-width: 1100px; margin: 0 auto; padding: 20px; }
 h1 { font-size: 20px; margin: 0 0 16px; }
 .muted { color: var(--muted); }
