@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages Slipway and its test suite use (DESIGN.md's table).
 # e2fsprogs (mkfs.ext4) and mount (losetup, loop mounts) make the per-job disks; chromium (with
-# a font) runs the web view's browser tests through playwright-core.
+# its fonts and Mesa, which apt would only recommend) runs the web view's browser tests through
+# playwright-core.
 # Idempotent; needs root. Peers (docker.io, buildah, skopeo, umoci) are for interop tests and
 # benchmarks only — Slipway itself never calls them.
 set -euo pipefail
 packages=(
   redis-server runc crun containernetworking-plugins golang-github-containers-common
   docker-registry git iptables iproute2 attr zstd busybox-static debootstrap
-  e2fsprogs mount chromium fonts-dejavu-core
+  e2fsprogs mount chromium fonts-dejavu-core fonts-liberation libgl1-mesa-dri
   skopeo umoci docker.io buildah ca-certificates openssl gcc
 )
 missing=()
