@@ -90,15 +90,25 @@ test('a job that waits says why, on its node and in the job list', async () => {
   );
 });
 
-test('an invalid pipeline: the run page lists each positioned problem', async () => {
-  const { run } = await pushed('jobs:\n  broken:\n    image: busybox\n    steps: 42\n');
+test('an invalid pipeline: each positioned problem shows beside its line of the file', async () => {
+  const pipeline = 'jobs:\n  broken:\n    image: busybox\n    steps: 42\n';
+  const { run } = await pushed(pipeline);
   assert.equal(run.status, 'error');
+  const problems = run.problems.filter((p) => p.line > 0);
+  assert.ok(problems.length >= 1, JSON.stringify(run.problems));
   const page = await (await browserContext()).newPage();
   await page.goto(`${url}/runs/${run.id}`);
-  const where = await page.locator('section.problems .where').allTextContents();
-  assert.ok(where.length >= 1 && where.every((w) => /^\.slipway\.yml:\d+:\d+$/.test(w)), where.join(', '));
-  assert.ok((await page.locator('section.problems .message').first().textContent())?.length);
+  const source = page.locator('figure.source[data-file=".slipway.yml"]');
+  for (const p of problems) {
+    const line = source.locator(`li.src[data-line="${p.line}"]`);
+    assert.equal(await line.getAttribute('class'), 'src problem');
+    assert.equal(await line.locator('code').textContent(), pipeline.split('\n')[p.line - 1]);
+    const note = line.locator('xpath=following-sibling::li[1]');
+    assert.equal(await note.getAttribute('class'), 'annotation');
+    assert.equal(await note.locator('.message').textContent(), p.message);
+  }
   assert.equal(await page.locator('svg.graph').count(), 0);
+  assert.equal(await screenshotAll(`${url}/runs/${run.id}`, 'run-error').then((w) => w.length), 4);
 });
 
 test('an unknown run is not found', async () => {

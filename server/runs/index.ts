@@ -18,6 +18,7 @@ export {
 export { reportRunStatus } from './forge-status.js';
 export { pendingReason } from './pending.js';
 export { pipelineEntries, pipelinesAtCommit } from './pipeline-files.js';
+export { pipelineSource } from './pipeline-source.js';
 export { type RerunOutcome, rerunRun } from './rerun.js';
 export { runnerHeartbeats } from './runners.js';
 export { type RunRequest, startRuns, webhookRunRequest } from './start.js';

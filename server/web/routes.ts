@@ -62,7 +62,7 @@ export function webRoutes(deps: WebDeps): Hono {
     const repo = run ? await deps.repos.get(run.repo) : undefined;
     const viewer = await viewerOf(c, deps.redis);
     if (!run || !repo || !canSee(repo, viewer)) return notFound(c, 'No such run');
-    return c.html(await runPage(deps.redis, repo, run, Date.now(), viewer), 200, PAGE_HEADERS);
+    return c.html(await runPage(deps, repo, run, Date.now(), viewer), 200, PAGE_HEADERS);
   });
   app.get('/jobs/:id', async (c) => {
     const job = await getJob(deps.redis, c.req.param('id'));

@@ -1,21 +1,14 @@
 import { html } from 'hono/html';
-import type { Redis } from '../../lib/redis.js';
 import { runView } from '../api/index.js';
+import type { RunsDeps } from '../runs/index.js';
 import type { Repo, RunRecord } from '../store/index.js';
 import { commitWebUrl } from './forge-links.js';
 import { type JobView, jobGraph } from './job-graph.js';
 import { page, stateLabel } from './page.js';
+import { problemsSection } from './problems.js';
 import type { Viewer } from './session.js';
 import { runDuration } from './sparkline.js';
 import { formatDuration, timeAgo } from './time.js';
-
-function problemsList(run: RunRecord) {
-  if (run.problems.length === 0) return '';
-  return html`<section class="problems"><h2>Problems</h2><ul>${run.problems.map(
-    (p) =>
-      html`<li><code class="where">${p.file}${p.line > 0 ? `:${p.line}:${p.col}` : ''}</code> <span class="message">${p.message}</span></li>`,
-  )}</ul></section>`;
-}
 
 /** Cancel while the run goes on; re-run (and re-run failed jobs) once it ended. Viewers with a token only. */
 function controls(run: RunRecord, viewer: Viewer | undefined) {
@@ -43,12 +36,13 @@ function jobRow(j: JobView, now: number) {
 }
 
 /**
- * One run (`/runs/{id}`): its trigger and commit, why it is in error (each positioned problem),
+ * One run (`/runs/{id}`): its trigger and commit, why it is in error (each positioned problem
+ * beside its line of the file),
  * the job graph drawn from `needs`, and each job with its state, duration, runner, why it waits,
  * its error and the image it pushed.
  */
-export async function runPage(redis: Redis, repo: Repo, run: RunRecord, now: number, viewer?: Viewer) {
-  const view = await runView(redis, run);
+export async function runPage(deps: RunsDeps, repo: Repo, run: RunRecord, now: number, viewer?: Viewer) {
+  const view = await runView(deps.redis, run);
   const t = run.trigger;
   const commitUrl = commitWebUrl(repo, t.commit.sha);
   const sha = t.commit.sha.slice(0, 8);
@@ -61,7 +55,7 @@ ${commitUrl ? html`<a class="sha" href="${commitUrl}">${sha}</a>` : html`<code c
 · ${t.tag ? html`tag <b>${t.tag}</b>` : html`<b>${t.branch ?? ''}</b>`}${t.pullRequest ? html` · PR #${t.pullRequest.number} → ${t.pullRequest.targetBranch}` : ''}
 · ${t.commit.author} · ${t.kind} · ${timeAgo(run.startedAt ?? run.createdAt, now)}${ms !== undefined ? ` · ${formatDuration(ms)}` : ''}
 ${run.rerunOf ? html` · re-run of <a href="/runs/${run.rerunOf}">an earlier run</a>` : ''} · <code>${run.file}</code></p>
-${problemsList(run)}
+${await problemsSection(deps, run)}
 ${view.jobs.length > 0 ? jobGraph(view.jobs, now) : ''}
 ${
   view.jobs.length > 0

@@ -63,6 +63,16 @@ h2 { font-size: 16px; margin: 0 0 8px; }
 section.problems { border: 1px solid #cf222e; border-radius: 8px; padding: 12px 16px; margin: 0 0 16px; }
 section.problems ul { margin: 0; padding-left: 18px; }
 section.problems .where { font-weight: 600; }
+figure.source { margin: 0 0 12px; }
+figure.source figcaption { margin: 0 0 4px; }
+figure.source ol { margin: 0; padding: 6px 0 6px 5ch; background: var(--card); border-radius: 6px; overflow-x: auto;
+  font: 13px/20px ui-monospace, "DejaVu Sans Mono", monospace; }
+figure.source li { white-space: pre; padding-left: 1ch; }
+figure.source li::marker { color: var(--muted); }
+figure.source li.problem { background: rgba(207, 34, 46, 0.12); }
+figure.source li.annotation, figure.source li.gap { list-style: none; color: #cf222e; }
+figure.source li.gap { color: var(--muted); }
+@media (prefers-color-scheme: dark) { figure.source li.annotation { color: #ff7b72; } }
 .graph-wrap { overflow-x: auto; border: 1px solid var(--line); border-radius: 8px; margin: 0 0 16px;
   background: var(--card); }
 svg.graph { display: block; }
