@@ -1,7 +1,7 @@
 import { type Context, Hono } from 'hono';
 import { html } from 'hono/html';
 import type { RunsDeps } from '../runs/index.js';
-import { getJob, getRun, listRuns } from '../store/index.js';
+import { getJob, getRun, listRuns, type Repo } from '../store/index.js';
 import { actionRoutes } from './actions.js';
 import { badgeSvg } from './badge.js';
 import { clientScript } from './client-assets.js';
@@ -11,10 +11,9 @@ import { PAGE_HEADERS, pageHeaders } from './page-headers.js';
 import { reposPage } from './repos-page.js';
 import { runPage } from './run-page.js';
 import { runsPage, runsQuery } from './runs-page.js';
-import { viewerOf } from './session.js';
+import { canSee, type Viewer, viewerOf } from './session.js';
 import { isShownState } from './states.js';
 import { APP_CSS } from './styles.js';
-import { canSee } from './viewer.js';
 
 /** What the pages read and do: Redis (runs, tokens), the repositories, the orchestration (cancel, re-run). */
 export type WebDeps = RunsDeps;
@@ -35,6 +34,19 @@ async function notFound(c: Context, what: string) {
 }
 
 /**
+ * The viewer of a page about `repo`, when they may see it; `false` for a missing repository or
+ * a private one without a token (both answer as not found).
+ */
+async function viewerFor(
+  c: Context,
+  deps: WebDeps,
+  repo: Repo | undefined,
+): Promise<Viewer | undefined | false> {
+  const viewer = await viewerOf(c, deps.redis);
+  return repo && canSee(repo, viewer) ? viewer : false;
+}
+
+/**
  * The web pages at `/`, `/repos/{owner}/{name}`, `/runs/{id}` and `/jobs/{id}` (server-rendered HTML;
  * the writes of actions.ts: log in and out, cancel, re-run; a private repository is seen only with a token
  * in the viewer's cookie), `/badge/{owner}/{name}.svg?branch=` and `/assets/*`. Stateless.
@@ -49,8 +61,8 @@ export function webRoutes(deps: WebDeps): Hono {
   });
   app.get('/repos/:owner/:name', async (c) => {
     const repo = await deps.repos.get(`${c.req.param('owner')}/${c.req.param('name')}`);
-    const viewer = await viewerOf(c, deps.redis);
-    if (!repo || !canSee(repo, viewer)) return notFound(c, 'No such repository');
+    const viewer = await viewerFor(c, deps, repo);
+    if (!repo || viewer === false) return notFound(c, 'No such repository');
     return c.html(
       await runsPage(deps.redis, repo, runsQuery(c.req.query()), Date.now(), viewer),
       200,
@@ -60,16 +72,16 @@ export function webRoutes(deps: WebDeps): Hono {
   app.get('/runs/:id', async (c) => {
     const run = await getRun(deps.redis, c.req.param('id'));
     const repo = run ? await deps.repos.get(run.repo) : undefined;
-    const viewer = await viewerOf(c, deps.redis);
-    if (!run || !repo || !canSee(repo, viewer)) return notFound(c, 'No such run');
+    const viewer = await viewerFor(c, deps, repo);
+    if (!run || !repo || viewer === false) return notFound(c, 'No such run');
     return c.html(await runPage(deps, repo, run, Date.now(), viewer), 200, PAGE_HEADERS);
   });
   app.get('/jobs/:id', async (c) => {
     const job = await getJob(deps.redis, c.req.param('id'));
     const run = job ? await getRun(deps.redis, job.runId) : undefined;
     const repo = run ? await deps.repos.get(run.repo) : undefined;
-    const viewer = await viewerOf(c, deps.redis);
-    if (!job || !run || !repo || !canSee(repo, viewer)) return notFound(c, 'No such job');
+    const viewer = await viewerFor(c, deps, repo);
+    if (!job || !run || !repo || viewer === false) return notFound(c, 'No such job');
     return c.html(await jobPage(repo, run, job, viewer), 200, pageHeaders({ styleAttributes: true }));
   });
   for (const file of ['job.js', 'ansi_up.js'] as const)
@@ -83,7 +95,8 @@ export function webRoutes(deps: WebDeps): Hono {
     const name = c.req.param('file').replace(/\.svg$/, '');
     const repo = await deps.repos.get(`${c.req.param('owner')}/${name}`);
     // A private repository's badge is as unknown as a missing one: it would tell its state.
-    if (!repo || !canSee(repo, await viewerOf(c, deps.redis))) return c.text('no such repository', 404);
+    // A public badge needs no token lookup (forges' proxies fetch badges often).
+    if (!repo || (!repo.public && !(await viewerOf(c, deps.redis)))) return c.text('no such repository', 404);
     const branch = c.req.query('branch') || repo.defaultBranch;
     const [last] = await listRuns(deps.redis, repo.fullName, { branch, perPage: 1 });
     return c.body(badgeSvg(branch, last?.status ?? 'none'), 200, {

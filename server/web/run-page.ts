@@ -7,8 +7,7 @@ import { type JobView, jobGraph } from './job-graph.js';
 import { page, stateLabel } from './page.js';
 import { problemsSection } from './problems.js';
 import type { Viewer } from './session.js';
-import { runDuration } from './sparkline.js';
-import { formatDuration, timeAgo } from './time.js';
+import { formatDuration, runDuration, timeAgo } from './time.js';
 
 /** Cancel while the run goes on; re-run (and re-run failed jobs) once it ended. Viewers with a token only. */
 function controls(run: RunRecord, viewer: Viewer | undefined) {

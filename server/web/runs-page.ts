@@ -4,8 +4,7 @@ import { listRuns, type Repo, type RunRecord, type RunStatus, RunStatusSchema } 
 import { commitWebUrl, repoWebUrl } from './forge-links.js';
 import { page, stateLabel } from './page.js';
 import type { Viewer } from './session.js';
-import { runDuration } from './sparkline.js';
-import { formatDuration, timeAgo } from './time.js';
+import { formatDuration, runDuration, timeAgo } from './time.js';
 
 /** Runs per page of the list. */
 export const RUNS_PER_PAGE = 25;

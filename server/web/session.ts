@@ -3,7 +3,7 @@ import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { Redis } from '../../lib/redis.js';
 import { TOKEN_COOKIE } from '../api/index.js';
-import { type ApiTokenInfo, verifyApiToken } from '../store/index.js';
+import { type ApiTokenInfo, type Repo, verifyApiToken } from '../store/index.js';
 
 /** A viewer who logged in: the token's holder and the CSRF value the page's forms carry. */
 export interface Viewer extends ApiTokenInfo {
@@ -16,6 +16,11 @@ export interface Viewer extends ApiTokenInfo {
  */
 export function csrfFor(token: string): string {
   return createHash('sha256').update(`slipway-csrf\0${token}`).digest('hex').slice(0, 40);
+}
+
+/** Public repositories are seen by anyone, private ones only by a viewer with a token. */
+export function canSee(repo: Repo, viewer: ApiTokenInfo | undefined): boolean {
+  return repo.public || viewer !== undefined;
 }
 
 /** Who is looking: the holder of a valid API token in the cookie, or nobody (a stale cookie too). */

@@ -1,17 +1,10 @@
 import { html } from 'hono/html';
 import type { RunRecord } from '../store/index.js';
 import { STATE_COLOURS } from './states.js';
-import { formatDuration } from './time.js';
+import { formatDuration, runDuration } from './time.js';
 
 const WIDTH = 120;
 const HEIGHT = 24;
-
-/** How long a run took (or has taken so far, at `now`), in ms; undefined before it started. */
-export function runDuration(run: RunRecord, now: number): number | undefined {
-  const from = run.startedAt ?? (run.finishedAt !== undefined ? run.createdAt : undefined);
-  if (from === undefined) return undefined;
-  return Math.max(0, (run.finishedAt ?? now) - from);
-}
 
 /**
  * The durations of `runs` (newest first, as listRuns gives them) as a small SVG bar chart over a

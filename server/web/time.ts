@@ -1,4 +1,5 @@
 import { html } from 'hono/html';
+import type { RunRecord } from '../store/index.js';
 
 /** `ms` for people: "850 ms", "12 s", "3 min 4 s", "2 h 5 min". */
 export function formatDuration(ms: number): string {
@@ -26,4 +27,11 @@ export function formatAgo(at: number, now: number): string {
 export function timeAgo(at: number, now: number) {
   const iso = new Date(at).toISOString();
   return html`<time datetime="${iso}" title="${iso.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}">${formatAgo(at, now)}</time>`;
+}
+
+/** How long a run took (or has taken so far, at `now`), in ms; undefined before it started. */
+export function runDuration(run: RunRecord, now: number): number | undefined {
+  const from = run.startedAt ?? (run.finishedAt !== undefined ? run.createdAt : undefined);
+  if (from === undefined) return undefined;
+  return Math.max(0, (run.finishedAt ?? now) - from);
 }
