@@ -141,6 +141,7 @@ test('#L120 and #L120-L140 highlight those lines and scroll to them', async () =
   await page.waitForFunction(() => document.querySelector('.log-row.hl .ln')?.textContent === '480');
   assert.equal(await page.locator('.log-row.hl').count(), 1);
   await page.click('.log-row .ln >> text=/^470$/');
+  await page.waitForURL((u) => u.hash === '#L470', { timeout: 5000 });
   assert.equal(new URL(page.url()).hash, '#L470');
   await page.waitForFunction(() => document.querySelector('.log-row.hl .ln')?.textContent === '470');
 });

@@ -25,6 +25,9 @@ let following = true;
 let programmatic = false;
 let highlight = null;
 let pendingJump = null;
+/** Bumped when rows must be drawn anew though the window is the same (highlight, times, sections). */
+let version = 0;
+let shownKey = '';
 const ansi = new AnsiUp();
 ansi.use_classes = true;
 
@@ -90,8 +93,14 @@ function stepRow(step) {
 
 function render() {
   space.style.height = `${rows.length * LINE_HEIGHT}px`;
+  count.textContent = `${lines.length} lines`;
   const first = Math.max(0, Math.floor(box.scrollTop / LINE_HEIGHT) - OVERSCAN);
   const end = Math.min(rows.length, Math.ceil((box.scrollTop + box.clientHeight) / LINE_HEIGHT) + OVERSCAN);
+  // Rows are rebuilt only when the window (to the row) or what it shows changed: repeated
+  // renders and scrolls within a row keep the elements a click may be landing on.
+  const key = `${first}:${end}:${rows.length}:${version}`;
+  if (key === shownKey) return;
+  shownKey = key;
   rowsEl.style.transform = `translateY(${first * LINE_HEIGHT}px)`;
   const frag = document.createDocumentFragment();
   for (let r = first; r < end; r++) {
@@ -99,7 +108,6 @@ function render() {
     frag.append(row.i === undefined ? stepRow(row.step) : lineRow(lines[row.i]));
   }
   rowsEl.replaceChildren(frag);
-  count.textContent = `${lines.length} lines`;
 }
 
 /** Scrolls the log to `top` (the scroll event this causes is not the user's). */
@@ -128,6 +136,7 @@ function readHash() {
   const m = /^#L(\d+)(?:-L(\d+))?$/.exec(location.hash);
   highlight = m ? [Number(m[1]), Number(m[2] ?? m[1])].sort((a, b) => a - b) : null;
   pendingJump = highlight ? highlight[0] : null;
+  version++;
   jumpIfReady();
   render();
 }
@@ -169,9 +178,13 @@ rowsEl.addEventListener('click', (e) => {
   if (collapsed.has(step)) collapsed.delete(step);
   else collapsed.add(step);
   rebuild();
+  version++;
   render();
 });
-showTimes.addEventListener('change', render);
+showTimes.addEventListener('change', () => {
+  version++;
+  render();
+});
 window.addEventListener('hashchange', readHash);
 
 function showState(el, state) {
