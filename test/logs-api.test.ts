@@ -153,3 +153,71 @@ test('a reader that disconnects stops reading: its Redis connection is closed', 
     await new Promise((r) => setTimeout(r, 50));
   }
 });
+
+/** The same request's JSON before and after the job's log is archived. */
+async function liveAndArchived<T>(jobId: string, read: () => Promise<T>): Promise<[T, T]> {
+  const live = await read();
+  await archiveJobLog(redis, archive, jobId);
+  assert.equal(await redis.exists(`slipway:log:${jobId}`), 0);
+  return [live, await read()];
+}
+
+test('a window of lines (after, limit) and the outline: sections by step, read from headers, live and archived alike', async () => {
+  jobs.set('wind-1', { state: 'running' });
+  const w = await createLogWriter(redis, 'wind-1');
+  for (let i = 1; i <= 3; i++) w.write('build', line(`build ${i}`));
+  await w.flush();
+  for (let i = 1; i <= 4; i++) w.write('test', line(`test ${i}`));
+  w.write('slipway', line('runner says'));
+  await w.flush();
+  w.write('test', line('test 5'));
+  await w.close();
+  jobs.set('wind-1', { state: 'success' });
+  const window = async () =>
+    (await (await fetch(`${base}/wind-1/log?format=json&after=2&limit=3`)).text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).text);
+  const outline = async () => (await fetch(`${base}/wind-1/log/outline`)).json();
+  const [liveWindow, archivedWindow] = await liveAndArchived('wind-1', async () => [
+    await window(),
+    await outline(),
+  ]);
+  assert.deepEqual(liveWindow, archivedWindow);
+  assert.deepEqual(liveWindow[0], ['build 3', 'test 1', 'test 2']);
+  assert.deepEqual(liveWindow[1], {
+    lines: 9,
+    sections: [
+      { step: 'build', first: 1, last: 3 },
+      { step: 'test', first: 4, last: 7 },
+      { step: 'slipway', first: 8, last: 8 },
+      { step: 'test', first: 9, last: 9 },
+    ],
+    state: 'success',
+  });
+  assert.equal(await (await fetch(`${base}/wind-1/log?after=8&limit=5`)).text(), 'test 5\n');
+  assert.equal((await fetch(`${base}/wind-1/log?limit=0`)).status, 400);
+});
+
+test('search: shown text (colours and \\r overwrites), any case, the whole count, matches paged by after and limit', async () => {
+  jobs.set('find-1', { state: 'running' });
+  const w = await createLogWriter(redis, 'find-1');
+  w.write('build', line('\x1b[31mERR\x1b[0mOR: first'));
+  w.write('build', line('ok'));
+  w.write('build', line('progress 10%\rerror: second'));
+  w.write('build', line('error?\rdone, no match here'));
+  for (let i = 0; i < 20; i++) w.write('build', line(`Error ${i}`));
+  await w.close();
+  const search = async (query: string) => (await fetch(`${base}/find-1/log/search?${query}`)).json();
+  const [live, archived] = await liveAndArchived('find-1', async () => [
+    await search('q=error&limit=5'),
+    await search('q=error&after=10&limit=100'),
+  ]);
+  assert.deepEqual(live, archived);
+  assert.deepEqual(live[0], { query: 'error', count: 22, lines: [1, 3, 5, 6, 7], more: true });
+  assert.deepEqual(live[1].lines, range(11, 24));
+  assert.equal(live[1].more, false);
+  const empty = await fetch(`${base}/find-1/log/search?q=`);
+  assert.equal(empty.status, 400);
+  assert.match((await empty.json()).message, /needs a text/);
+});

@@ -3,5 +3,5 @@ export * from './job-events.js';
 export * from './job-result.js';
 export * from './jobspec.js';
 export * from './log-batch.js';
-export { logEntriesFrom, logEntryLast } from './log-entry.js';
+export { logEntriesFrom, logEntryLast, logEntryRuns, type Run as LogRun } from './log-entry.js';
 export * from './wire.js';

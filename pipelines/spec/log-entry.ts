@@ -60,6 +60,28 @@ export function logEntriesFrom(id: string, fields: ReadonlyArray<string | Buffer
   return out;
 }
 
+/**
+ * What an entry's header says without its text being read: the number of its first line and
+ * its runs (count, source, stream, time); undefined when they do not describe its lines.
+ * `logEntriesFrom` checks the text as well, so an entry this accepts may still be skipped there.
+ */
+export function logEntryRuns(
+  id: string,
+  fields: ReadonlyArray<string | Buffer>,
+): { first: number; runs: Run[] } | undefined {
+  const last = logEntryLast(id);
+  let first: number | undefined;
+  let runsJson: string | undefined;
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const name = fields[i]?.toString();
+    if (name === 'n') first = Number(fields[i + 1]?.toString());
+    else if (name === 'r') runsJson = fields[i + 1]?.toString();
+  }
+  if (!last || first === undefined || !Number.isInteger(first) || first < 1 || first > last) return undefined;
+  const runs = runsJson === undefined ? undefined : parseRuns(runsJson, last - first + 1);
+  return runs ? { first, runs } : undefined;
+}
+
 /** `text` cut into pieces of the listed UTF-16 lengths; undefined unless they add up exactly. */
 function cutByLengths(text: string, lengthList: string): string[] | undefined {
   const lengths = lengthList.split(',');

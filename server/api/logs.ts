@@ -1,12 +1,9 @@
 import { type Context, Hono } from 'hono';
-import { type SSEStreamingApi, streamSSE } from 'hono/streaming';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { log as rootLog } from '../../lib/log.js';
-import { GlobalJobIdSchema, type LogEntry, wireKeys } from '../../pipelines/index.js';
-import { FINAL_JOB_STATES, type JobRecord, type LogArchive, readLog } from '../store/index.js';
-
-const log = rootLog.child({ module: 'api/logs' });
+import { GlobalJobIdSchema, type LogEntry } from '../../pipelines/index.js';
+import { type JobRecord, type LogArchive, logOutline, readLog, searchLog } from '../store/index.js';
+import { followLog } from './log-stream.js';
 
 /** What the log routes need from the server. */
 export interface LogRouteDeps {
@@ -29,15 +26,26 @@ export function apiLine(e: LogEntry) {
 const QuerySchema = z.object({
   format: z.enum(['text', 'json']).default('text'),
   after: z.coerce.number().int().nonnegative().optional(),
+  /** At most this many lines (default: all). */
+  limit: z.coerce.number().int().positive().optional(),
+});
+
+const SearchSchema = z.object({
+  q: z.string().min(1, 'a search needs a text (q)').max(1000),
+  after: z.coerce.number().int().nonnegative().optional(),
+  limit: z.coerce.number().int().positive().max(10_000).default(1000),
 });
 
 /**
- * `GET /:id/log` (text, or NDJSON with `?format=json`) and `GET /:id/log/stream` (SSE), to be
- * mounted under `/api/jobs`. Both stream: a 100 MB log is never held in memory.
+ * A job's log, to be mounted under `/api/jobs`: `GET /:id/log` (text, or NDJSON with
+ * `?format=json`; `after` and `limit` give a window of lines), `GET /:id/log/outline` (line
+ * count and sections, no text), `GET /:id/log/search?q=` (matching line numbers, with the
+ * count) and `GET /:id/log/stream` (SSE, live). Reads stream: a 100 MB log is never held in
+ * memory.
  */
 export function logRoutes(deps: LogRouteDeps): Hono {
   const app = new Hono();
-  const open = async (c: Context) => {
+  const open = async <T extends z.ZodType>(c: Context, schema: T) => {
     const id = c.req.param('id') ?? '';
     const job = GlobalJobIdSchema.safeParse(id).success ? await deps.job(id) : undefined;
     if (!job) return { error: c.json({ error: 'not_found', message: `no job ${JSON.stringify(id)}` }, 404) };
@@ -45,29 +53,35 @@ export function logRoutes(deps: LogRouteDeps): Hono {
       return {
         error: c.json({ error: 'unauthorized', message: 'reading this job needs a valid API token' }, 401),
       };
-    const q = QuerySchema.safeParse(c.req.query());
+    const q = schema.safeParse(c.req.query());
     if (!q.success)
       return { error: c.json({ error: 'bad_request', message: z.prettifyError(q.error) }, 400) };
-    return { job, query: q.data };
+    return { job, query: q.data as z.infer<T> };
   };
 
   app.get('/:id/log', async (c) => {
-    const o = await open(c);
+    const o = await open(c, QuerySchema);
     if (o.error) return o.error;
     const json = o.query.format === 'json';
+    let left = o.query.limit ?? Number.POSITIVE_INFINITY;
     const batches = readLog(deps.redis, deps.archive, o.job.id, { after: o.query.after ?? 0 });
     const encoder = new TextEncoder();
     const body = new ReadableStream<Uint8Array>({
       async pull(ctl) {
         let chunk = '';
-        while (chunk.length < 64 * 1024) {
+        while (chunk.length < 64 * 1024 && left > 0) {
           const next = await batches.next();
           if (next.done) break;
-          if (json) for (const e of next.value) chunk += `${JSON.stringify(apiLine(e))}\n`;
-          else for (const e of next.value) chunk += `${e.text}\n`;
+          const lines = next.value.length > left ? next.value.slice(0, left) : next.value;
+          left -= lines.length;
+          if (json) for (const e of lines) chunk += `${JSON.stringify(apiLine(e))}\n`;
+          else for (const e of lines) chunk += `${e.text}\n`;
         }
         if (chunk) ctl.enqueue(encoder.encode(chunk));
-        else ctl.close();
+        else {
+          ctl.close();
+          await batches.return(undefined);
+        }
       },
       async cancel() {
         await batches.return(undefined);
@@ -77,79 +91,28 @@ export function logRoutes(deps: LogRouteDeps): Hono {
     return c.body(body);
   });
 
+  app.get('/:id/log/outline', async (c) => {
+    const o = await open(c, z.object({}));
+    if (o.error) return o.error;
+    return c.json({ ...(await logOutline(deps.redis, deps.archive, o.job.id)), state: o.job.state });
+  });
+
+  app.get('/:id/log/search', async (c) => {
+    const o = await open(c, SearchSchema);
+    if (o.error) return o.error;
+    const { q, after, limit } = o.query;
+    return c.json({
+      query: q,
+      ...(await searchLog(deps.redis, deps.archive, o.job.id, q, { after, limit })),
+    });
+  });
+
   app.get('/:id/log/stream', async (c) => {
-    const o = await open(c);
+    const o = await open(c, QuerySchema);
     if (o.error) return o.error;
     const fromHeader = Number(c.req.header('Last-Event-ID'));
     const after = Number.isInteger(fromHeader) && fromHeader > 0 ? fromHeader : (o.query.after ?? 0);
-    const jobId = o.job.id;
-    return streamSSE(
-      c,
-      (stream) => follow(deps, jobId, after, stream),
-      async (err) => {
-        log.warn({ err, jobId }, 'log stream ended by an error');
-      },
-    );
+    return followLog(c, deps, o.job.id, after);
   });
   return app;
-}
-
-/**
- * Sends every line after `after`, then waits for more (XREAD BLOCK on its own connection,
- * bounded, re-checking the job) until the job is final and every line is sent, then `end`.
- */
-async function follow(
-  deps: LogRouteDeps,
-  jobId: string,
-  after: number,
-  stream: SSEStreamingApi,
-): Promise<void> {
-  const blockMs = deps.blockMs ?? 2000;
-  const heartbeatMs = deps.heartbeatMs ?? 15_000;
-  let last = after;
-  let lastWrite = Date.now();
-  const waiter = deps.redis.duplicate();
-  stream.onAbort(() => waiter.disconnect());
-  const sendAll = async () => {
-    for await (const batch of readLog(deps.redis, deps.archive, jobId, { after: last })) {
-      if (stream.aborted) return;
-      await stream.write(sseLines(batch));
-      last = (batch.at(-1) as LogEntry).n;
-      lastWrite = Date.now();
-    }
-  };
-  try {
-    while (!stream.aborted) {
-      await sendAll();
-      const job = await deps.job(jobId);
-      if (job && FINAL_JOB_STATES.includes(job.state)) {
-        await sendAll(); // lines stored before the state changed are all there now
-        if (!stream.aborted)
-          await stream.writeSSE({ event: 'end', data: JSON.stringify({ state: job.state }) });
-        return;
-      }
-      if (Date.now() - lastWrite >= heartbeatMs) {
-        await stream.write(': ping\n\n');
-        lastWrite = Date.now();
-      }
-      const wait = Math.max(1, Math.min(blockMs, heartbeatMs - (Date.now() - lastWrite)));
-      await waiter
-        .xread('COUNT', 1, 'BLOCK', wait, 'STREAMS', wireKeys.log(jobId), `0-${last}`)
-        .catch((err: Error) => {
-          if (!stream.aborted) throw err;
-        });
-    }
-  } finally {
-    waiter.disconnect();
-  }
-}
-
-/**
- * The `line` events of `batch`, written at once: what `writeSSE({ event, data, id })` writes
- * for each (the JSON data holds no line break, so it is one `data:` line).
- */
-function sseLines(batch: readonly LogEntry[]): string {
-  let out = '';
-  for (const e of batch) out += `event: line\ndata: ${JSON.stringify(apiLine(e))}\nid: ${e.n}\n\n`;
-  return out;
 }

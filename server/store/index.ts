@@ -7,7 +7,9 @@ export { readJson, readJsonMany, updateJson } from './json-keys.js';
 export * from './keys.js';
 export { fileLogArchive, type LogArchive, logArchiveDir, memoryLogArchive } from './log-archive.js';
 export { createLogArchiver, type LogArchiver } from './log-archiver.js';
-export { archiveJobLog, readLog } from './logs.js';
+export { type LogOutline, type LogSection, logOutline } from './log-outline.js';
+export { type LogMatches, searchLog, shownText } from './log-search.js';
+export { archiveJobLog, logEntries, readLog } from './logs.js';
 export * from './records.js';
 export {
   CloneUrlSchema,

@@ -19,6 +19,8 @@ import { linesAfter } from './log-lines.js';
 export interface LogArchive {
   put(jobId: string, entries: AsyncIterable<LogStreamEntry>): Promise<void>;
   get(jobId: string, opts?: { after?: number }): Promise<AsyncIterable<LogEntry[]> | undefined>;
+  /** The stored entries as they were put, in order (each read starts anew); undefined when none. */
+  entries(jobId: string): Promise<AsyncIterable<LogStreamEntry> | undefined>;
   has(jobId: string): Promise<boolean>;
 }
 
@@ -40,6 +42,12 @@ export function fileLogArchive(dataDir: string): LogArchive {
   /** Where archives of earlier versions are: the same records, gzipped. */
   const gzFile = (jobId: string) => join(dir, `${safeId(jobId)}.jsonl.gz`);
   void removeDeadTemps(dir);
+  const entries = async (jobId: string) => {
+    // Open now, so an archive that exists at the call is read even if replaced meanwhile.
+    const plain = await openIfThere(file(jobId));
+    const input = plain ?? (await openIfThere(gzFile(jobId)))?.pipe(createGunzip({ chunkSize: 256 * 1024 }));
+    return input ? readEntries(input) : undefined;
+  };
   return {
     async put(jobId, entries) {
       await mkdir(dir, { recursive: true });
@@ -54,12 +62,10 @@ export function fileLogArchive(dataDir: string): LogArchive {
       }
     },
     async get(jobId, opts = {}) {
-      // Open now, so an archive that exists at the call is read even if replaced meanwhile.
-      const plain = await openIfThere(file(jobId));
-      const input =
-        plain ?? (await openIfThere(gzFile(jobId)))?.pipe(createGunzip({ chunkSize: 256 * 1024 }));
-      return input ? linesAfter(readEntries(input), opts.after ?? 0, jobId) : undefined;
+      const stored = await entries(jobId);
+      return stored ? linesAfter(stored, opts.after ?? 0, jobId) : undefined;
     },
+    entries,
     async has(jobId) {
       const there = async (path: string) => (await stat(path).catch(() => undefined)) !== undefined;
       return (await there(file(jobId))) || there(gzFile(jobId));
@@ -80,6 +86,14 @@ export function memoryLogArchive(): LogArchive & { readonly logs: Map<string, Lo
     async get(jobId, opts = {}) {
       const all = logs.get(jobId);
       return all ? linesAfter(all, opts.after ?? 0, jobId) : undefined;
+    },
+    async entries(jobId) {
+      const all = logs.get(jobId);
+      return all
+        ? (async function* () {
+            yield* all;
+          })()
+        : undefined;
     },
     async has(jobId) {
       return logs.has(jobId);

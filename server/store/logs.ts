@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { type LogEntry, type LogStreamEntry, wireKeys } from '../../pipelines/index.js';
+import { type LogEntry, type LogStreamEntry, logEntryLast, wireKeys } from '../../pipelines/index.js';
 import type { LogArchive } from './log-archive.js';
 import { linesAfter } from './log-lines.js';
 
@@ -30,23 +30,39 @@ export async function archiveJobLog(redis: Redis, archive: LogArchive, jobId: st
  * archived. If the stream is archived while it is read, the rest comes from the archive,
  * without a gap or a double. Ends at the last line stored.
  */
-export async function* readLog(
+export function readLog(
   redis: Redis,
   archive: LogArchive,
   jobId: string,
   opts: { after?: number } = {},
 ): AsyncGenerator<LogEntry[]> {
-  let after = opts.after ?? 0;
+  const after = opts.after ?? 0;
+  return linesAfter(logEntries(redis, archive, jobId, after), after, jobId);
+}
+
+/**
+ * The job's stored entries holding lines after `after`, as they are (nothing decoded): the
+ * live stream's, then, if the stream is gone by its end (archived meanwhile, or before), the
+ * archive's after the last one given. The raw face of `readLog`, for readers that look at
+ * entries' headers only (server/store/log-outline.ts).
+ */
+export async function* logEntries(
+  redis: Redis,
+  archive: LogArchive,
+  jobId: string,
+  after = 0,
+): AsyncGenerator<LogStreamEntry> {
+  let last = after;
   const key = wireKeys.log(jobId);
-  for await (const batch of linesAfter(streamEntries(redis, key, after), after, jobId)) {
-    yield batch;
-    after = (batch.at(-1) as LogEntry).n;
+  for await (const entry of streamEntries(redis, key, after)) {
+    yield entry;
+    last = Math.max(last, logEntryLast(entry.id));
   }
   // An empty read: the end of a live stream, or no stream (archived, or nothing logged yet).
   if ((await redis.exists(key)) === 1) return;
-  const archived = await archive.get(jobId, { after });
+  const archived = await archive.entries(jobId);
   if (!archived) return;
-  yield* archived;
+  for await (const entry of archived) if (logEntryLast(entry.id) > last) yield entry;
 }
 
 /**

@@ -6,17 +6,26 @@ import { packageRoot } from '../../lib/package-root.js';
 const require = createRequire(import.meta.url);
 const cache = new Map<string, Promise<string>>();
 
+/** The scripts served under /assets/: the job page's modules (server/web/client/) and ansi_up. */
+export const CLIENT_SCRIPTS = [
+  'job.js',
+  'log-layout.js',
+  'log-lines.js',
+  'log-search.js',
+  'ansi_up.js',
+] as const;
+
 /**
- * A browser script by its served name: `job.js` (server/web/client/, plain ES module, no build
+ * A browser script by its served name: one of server/web/client/ (plain ES modules, no build
  * step) or `ansi_up.js` (the ansi_up package's ES module, as published). Read once, then cached.
  */
-export function clientScript(name: 'job.js' | 'ansi_up.js'): Promise<string> {
+export function clientScript(name: (typeof CLIENT_SCRIPTS)[number]): Promise<string> {
   let script = cache.get(name);
   if (!script) {
     const path =
       name === 'ansi_up.js'
         ? require.resolve('ansi_up')
-        : join(packageRoot(), 'server', 'web', 'client', 'job.js');
+        : join(packageRoot(), 'server', 'web', 'client', name);
     script = readFile(path, 'utf8');
     cache.set(name, script);
   }

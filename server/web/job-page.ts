@@ -12,9 +12,10 @@ function stepItem(s: JobRecord['steps'][number]) {
 
 /**
  * One job (`/jobs/{id}`): its steps with state and duration, and its log, which the page's
- * script (`/assets/job.js`) reads from the API — live over SSE while the job runs, resuming
- * after a dropped connection — and shows virtualised, with ANSI colours, line links and
- * per-step sections.
+ * script (`/assets/job.js`) reads from the API — its outline, then the lines in view a page at
+ * a time, and live lines over SSE while the job runs, resuming after a dropped connection — and
+ * shows virtualised, with ANSI colours, line links, per-step sections, wrapping and search run
+ * on the server.
  */
 export function jobPage(repo: Repo, run: RunRecord, job: JobRecord, viewer?: Viewer) {
   const body = html`<p class="crumbs"><a href="/repos/${repo.fullName}">${repo.fullName}</a> / <a href="/runs/${run.id}">run #${run.number}</a></p>
@@ -24,6 +25,8 @@ ${job.error ? html`<p class="job-error">${job.error.message}</p>` : ''}
 <div class="log-tools">
 <button type="button" id="follow" hidden>Follow</button>
 <label><input type="checkbox" id="show-times"> Timestamps</label>
+<label><input type="checkbox" id="wrap-lines"> Wrap lines</label>
+<span class="log-search"><input type="search" id="log-search" placeholder="Search the log" aria-label="Search the log"><button type="button" id="search-prev" aria-label="Previous match" title="Previous match (Shift+Enter)">↑</button><button type="button" id="search-next" aria-label="Next match" title="Next match (Enter)">↓</button> <span id="search-status" class="muted" aria-live="polite"></span></span>
 <span id="log-count" class="muted"></span>
 <a href="/api/jobs/${job.id}/log" download="${job.id}.log">Download raw</a>
 </div>

@@ -4,7 +4,7 @@ import type { RunsDeps } from '../runs/index.js';
 import { getJob, getRun, listRuns, type Repo } from '../store/index.js';
 import { actionRoutes } from './actions.js';
 import { badgeSvg } from './badge.js';
-import { clientScript } from './client-assets.js';
+import { CLIENT_SCRIPTS, clientScript } from './client-assets.js';
 import { jobPage } from './job-page.js';
 import { faviconSvg, page } from './page.js';
 import { PAGE_HEADERS, pageHeaders } from './page-headers.js';
@@ -84,7 +84,7 @@ export function webRoutes(deps: WebDeps): Hono {
     if (!job || !run || !repo || viewer === false) return notFound(c, 'No such job');
     return c.html(await jobPage(repo, run, job, viewer), 200, pageHeaders({ styleAttributes: true }));
   });
-  for (const file of ['job.js', 'ansi_up.js'] as const)
+  for (const file of CLIENT_SCRIPTS)
     app.get(`/assets/${file}`, async (c) =>
       c.body(await clientScript(file), 200, {
         'content-type': 'text/javascript; charset=utf-8',

@@ -104,6 +104,17 @@ ol.steps { list-style: none; margin: 0 0 12px; padding: 0; display: flex; flex-w
   user-select: none; }
 .log-row .ts { color: #8b949e; padding-right: 1ch; }
 .log-row.stderr .text { color: #ffa198; }
+.log-row.loading .text::after { content: "…"; color: #6e7681; }
+.log-row.gone .text::after { content: "(line not stored)"; color: #6e7681; font-style: italic; }
+.log-row.match { background: rgba(56, 139, 253, 0.18); }
+.log-row.match-current { background: rgba(56, 139, 253, 0.45); }
+.log.wrap .log-space { min-width: 0; overflow: hidden; }
+.log.wrap .log-row { display: flex; height: auto; min-height: 20px; white-space: pre-wrap; }
+.log.wrap .log-row .ln, .log.wrap .log-row .ts { flex: none; }
+.log.wrap .log-row .text { flex: 1; min-width: 0; overflow-wrap: anywhere; }
+.log-search { display: inline-flex; align-items: center; gap: 4px; }
+.log-search input { font: inherit; color: inherit; background: var(--card); border: 1px solid var(--line);
+  border-radius: 6px; padding: 2px 8px; width: 14em; max-width: 50vw; }
 .step-row button { font: inherit; font-weight: 700; color: #e6edf3; background: none; border: 0;
   padding: 0 0 0 1ch; cursor: pointer; }
 .ansi-black-fg { color: #484f58; } .ansi-red-fg { color: #ff7b72; } .ansi-green-fg { color: #3fb950; }
