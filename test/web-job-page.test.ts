@@ -4,9 +4,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from 'playwright-core';
 import { createLogWriter } from '../runner/worker/index.js';
 import type { RunsDeps } from '../server/runs/index.js';
-import { getRun, type JobState, updateJob } from '../server/store/index.js';
+import type { JobState } from '../server/store/index.js';
 import { browserContext, screenshotAll } from './helpers/browser.js';
-import { pushedRun, startWebServer } from './helpers/web-server.js';
+import { pushedJob, setJobState, startWebServer } from './helpers/web-server.js';
 
 // A job's page in a real browser, fed by the runner's real log writer through Redis and SSE.
 
@@ -19,25 +19,8 @@ before(async () => {
   drop = web.dropConnections;
 });
 
-/** A job of a pushed run (no runner takes it: the test plays the runner). */
-async function newJob(): Promise<string> {
-  const { run } = await pushedRun(
-    deps,
-    'jobs:\n  build:\n    image: busybox\n    steps:\n      - name: compile\n        run: make\n      - name: test\n        run: make test\n',
-  );
-  const id = (await getRun(deps.redis, run.id))?.jobs[0];
-  assert.ok(id);
-  return id;
-}
-
-const setState = (id: string, state: JobState, steps: JobState[] = []) =>
-  updateJob(deps.redis, id, (j) => ({
-    ...j,
-    state,
-    ...(state === 'running' ? { startedAt: Date.now() } : {}),
-    ...(['success', 'failure'].includes(state) ? { finishedAt: Date.now() } : {}),
-    steps: j.steps.map((s, i) => ({ ...s, status: (steps[i] ?? s.status) as typeof s.status })),
-  }));
+const newJob = () => pushedJob(deps);
+const setState = (id: string, state: JobState, steps: JobState[] = []) => setJobState(deps, id, state, steps);
 
 const shownNumbers = (page: Page) =>
   page.locator('.log-row .ln').evaluateAll((as) => as.map((a) => Number(a.textContent)));

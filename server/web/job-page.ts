@@ -1,9 +1,13 @@
 import { html } from 'hono/html';
-import type { JobRecord, Repo, RunRecord } from '../store/index.js';
+import type { JobRecord, LogOutline, Repo, RunRecord } from '../store/index.js';
+import { CLIENT_SCRIPTS } from './client-assets.js';
 import { page, stateLabel } from './page.js';
 import type { Viewer } from './session.js';
 import { STATE_WORDS } from './states.js';
 import { formatDuration } from './time.js';
+
+/** The modules job.js imports, fetched with it rather than after it. */
+const PRELOAD = html`${CLIENT_SCRIPTS.filter((f) => f !== 'job.js').map((f) => html`<link rel="modulepreload" href="/assets/${f}">`)}`;
 
 function stepItem(s: JobRecord['steps'][number]) {
   const ms = s.result?.durationMs;
@@ -12,12 +16,15 @@ function stepItem(s: JobRecord['steps'][number]) {
 
 /**
  * One job (`/jobs/{id}`): its steps with state and duration, and its log, which the page's
- * script (`/assets/job.js`) reads from the API — its outline, then the lines in view a page at
- * a time, and live lines over SSE while the job runs, resuming after a dropped connection — and
+ * script (`/assets/job.js`) lays the log out from its outline (in the page, as it was when the
+ * page was made) and reads from the API the lines in view a page at a time, and live lines over SSE while the job runs, resuming after a dropped connection — and
  * shows virtualised, with ANSI colours, line links, per-step sections, wrapping and search run
  * on the server.
  */
-export function jobPage(repo: Repo, run: RunRecord, job: JobRecord, viewer?: Viewer) {
+export function jobPage(
+  { repo, run, job, outline }: { repo: Repo; run: RunRecord; job: JobRecord; outline: LogOutline },
+  viewer?: Viewer,
+) {
   const body = html`<p class="crumbs"><a href="/repos/${repo.fullName}">${repo.fullName}</a> / <a href="/runs/${run.id}">run #${run.number}</a></p>
 <h1>${job.name} <span id="job-state">${stateLabel(job.state)}</span></h1>
 ${job.error ? html`<p class="job-error">${job.error.message}</p>` : ''}
@@ -30,7 +37,13 @@ ${job.error ? html`<p class="job-error">${job.error.message}</p>` : ''}
 <span id="log-count" class="muted"></span>
 <a href="/api/jobs/${job.id}/log" download="${job.id}.log">Download raw</a>
 </div>
-<div id="log" class="log" tabindex="0" data-job="${job.id}" data-state="${job.state}" data-words="${JSON.stringify(STATE_WORDS)}" aria-label="job log"><div class="log-space"><div class="log-rows"></div></div></div>
+<div id="log" class="log" tabindex="0" data-job="${job.id}" data-state="${job.state}" data-outline="${JSON.stringify(outline)}" data-words="${JSON.stringify(STATE_WORDS)}" aria-label="job log"><div class="log-space"><div class="log-rows"></div></div></div>
 <script type="module" src="/assets/job.js"></script>`;
-  return page({ title: `${job.name} · ${repo.fullName} #${run.number}`, state: job.state, body, viewer });
+  return page({
+    title: `${job.name} · ${repo.fullName} #${run.number}`,
+    state: job.state,
+    body,
+    viewer,
+    head: PRELOAD,
+  });
 }

@@ -11,6 +11,8 @@ export interface PageParts {
   state?: ShownState;
   body: Html;
   viewer?: Viewer | undefined;
+  /** More of the head: the scripts a page will load, to be fetched at once. */
+  head?: Html;
 }
 
 /** The header's right side: log in, or who is logged in and a log-out form. */
@@ -20,7 +22,7 @@ function account(viewer: Viewer | undefined): Html {
 }
 
 /** The HTML shell every page shares: header, one stylesheet, a favicon in the page's state. */
-export function page({ title, state = 'none', body, viewer }: PageParts): Html {
+export function page({ title, state = 'none', body, viewer, head }: PageParts): Html {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -29,6 +31,7 @@ export function page({ title, state = 'none', body, viewer }: PageParts): Html {
 <title>${title} · Slipway</title>
 <link rel="icon" type="image/svg+xml" href="/assets/favicon/${state}.svg">
 <link rel="stylesheet" href="/assets/app.css">
+${head ?? ''}
 </head>
 <body>
 <header class="top"><a class="brand" href="/">Slipway</a>${account(viewer)}</header>

@@ -1,7 +1,7 @@
 import { type Context, Hono } from 'hono';
 import { html } from 'hono/html';
 import type { RunsDeps } from '../runs/index.js';
-import { getJob, getRun, listRuns, type Repo } from '../store/index.js';
+import { getJob, getRun, type LogArchive, listRuns, logOutline, type Repo } from '../store/index.js';
 import { actionRoutes } from './actions.js';
 import { badgeSvg } from './badge.js';
 import { CLIENT_SCRIPTS, clientScript } from './client-assets.js';
@@ -16,7 +16,8 @@ import { isShownState } from './states.js';
 import { APP_CSS } from './styles.js';
 
 /** What the pages read and do: Redis (runs, tokens), the repositories, the orchestration (cancel, re-run). */
-export type WebDeps = RunsDeps;
+/** The pages read runs through the orchestration's deps, and logs' outlines from the archive. */
+export type WebDeps = RunsDeps & { archive: LogArchive };
 
 /** Badges are fetched by forges' image proxies: cache them, briefly. */
 const BADGE_CACHE = { 'cache-control': 'max-age=30, s-maxage=30, must-revalidate' };
@@ -82,7 +83,12 @@ export function webRoutes(deps: WebDeps): Hono {
     const repo = run ? await deps.repos.get(run.repo) : undefined;
     const viewer = await viewerFor(c, deps, repo);
     if (!job || !run || !repo || viewer === false) return notFound(c, 'No such job');
-    return c.html(await jobPage(repo, run, job, viewer), 200, pageHeaders({ styleAttributes: true }));
+    const outline = await logOutline(deps.redis, deps.archive, job.id);
+    return c.html(
+      await jobPage({ repo, run, job, outline }, viewer),
+      200,
+      pageHeaders({ styleAttributes: true }),
+    );
   });
   for (const file of CLIENT_SCRIPTS)
     app.get(`/assets/${file}`, async (c) =>

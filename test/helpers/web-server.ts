@@ -7,12 +7,16 @@ import { startRuns } from '../../server/runs/index.js';
 import {
   createApiToken,
   createRun,
+  getRun,
+  type JobState,
+  type LogArchive,
   memoryLogArchive,
   newRunId,
   nextRunNumber,
   type Repo,
   type RunRecord,
   type RunStatus,
+  updateJob,
   updateRun,
 } from '../../server/store/index.js';
 import { onCleanup } from './cleanup.js';
@@ -20,19 +24,26 @@ import { testGitRepo } from './git-repo.js';
 import { testRunsDeps } from './runs-deps.js';
 
 /**
- * The server's HTTP app over a private Redis, listening on a free loopback port until the file
- * ends. `dropConnections()` cuts every open connection (a live log's SSE among them), as a
+ * The server's HTTP app over a private Redis and an in-memory log archive, listening on a free
+ * loopback port until the file ends. `dropConnections()` cuts every open connection (a live log's SSE among them), as a
  * network failure or a restarted server would.
  */
-export async function startWebServer(): Promise<{ url: string; deps: RunsDeps; dropConnections(): void }> {
+export async function startWebServer(): Promise<{
+  url: string;
+  deps: RunsDeps;
+  archive: LogArchive;
+  dropConnections(): void;
+}> {
   const deps = await testRunsDeps();
-  const app = createApp({ ...deps, archive: memoryLogArchive() });
+  const archive = memoryLogArchive();
+  const app = createApp({ ...deps, archive });
   const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   onCleanup(() => new Promise((resolve) => server.close(resolve)));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     deps,
+    archive,
     dropConnections: () => (server as import('node:http').Server).closeAllConnections(),
   };
 }
@@ -103,4 +114,26 @@ export async function pushedRun(deps: RunsDeps, pipeline: string): Promise<{ rep
   });
   if (!run) throw new Error('the push started no run');
   return { repo, run };
+}
+
+/** The one job of a pushed run with steps compile and test (no runner takes it: a test plays the runner). */
+export async function pushedJob(deps: RunsDeps): Promise<string> {
+  const { run } = await pushedRun(
+    deps,
+    'jobs:\n  build:\n    image: busybox\n    steps:\n      - name: compile\n        run: make\n      - name: test\n        run: make test\n',
+  );
+  const id = (await getRun(deps.redis, run.id))?.jobs[0];
+  if (!id) throw new Error('the pushed run has no job');
+  return id;
+}
+
+/** Records job `id` as `state`, its steps as `steps` (in order; the rest as they were), as a runner would. */
+export function setJobState(deps: RunsDeps, id: string, state: JobState, steps: JobState[] = []) {
+  return updateJob(deps.redis, id, (j) => ({
+    ...j,
+    state,
+    ...(state === 'running' ? { startedAt: Date.now() } : {}),
+    ...(['success', 'failure'].includes(state) ? { finishedAt: Date.now() } : {}),
+    steps: j.steps.map((s, i) => ({ ...s, status: (steps[i] ?? s.status) as typeof s.status })),
+  }));
 }

@@ -1,6 +1,6 @@
-// The job page's log view (served as /assets/job.js; no build step). The page reads the log's
-// outline (line count and step sections), lays out every row, and fetches only the lines in
-// view (log-lines.js); while the job runs, new lines come over SSE (EventSource resumes with
+// The job page's log view (served as /assets/job.js; no build step). The page holds the log's
+// outline (line count and step sections, `data-outline`), from which every row is laid out;
+// only the lines in view are fetched (log-lines.js); while the job runs, new lines come over SSE (EventSource resumes with
 // Last-Event-ID after a dropped connection; lines at or below the last one held are skipped,
 // so none shows twice). Only the rows in view are in the DOM, however long the log.
 import { AnsiUp } from '/assets/ansi_up.js';
@@ -287,14 +287,9 @@ function streamFrom(after) {
   }, 1000);
 }
 
-async function start() {
-  const res = await fetch(`/api/jobs/${jobId}/log/outline`, { credentials: 'same-origin' });
-  const outline = res.ok ? await res.json() : { lines: 0, sections: [], state: box.dataset.state };
-  layout.reset(outline.sections, outline.lines);
-  if (FINAL.includes(outline.state)) {
-    if (outline.state !== box.dataset.state) void refreshSteps();
-  } else streamFrom(outline.lines);
-  readHash();
-  redraw();
-}
-void start();
+// The outline of the log as it was when the page was made: live lines follow from there.
+const outline = JSON.parse(box.dataset.outline);
+layout.reset(outline.sections, outline.lines);
+if (!FINAL.includes(box.dataset.state)) streamFrom(outline.lines);
+scrollLog(Number.MAX_SAFE_INTEGER);
+readHash();
