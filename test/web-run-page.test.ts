@@ -16,6 +16,7 @@ const executor = createFakeExecutor({
   unit: { steps: { work: { durationMs: 400 } } },
   docs: { steps: { work: { exitCode: 1 } } },
   hang: { steps: { work: { hang: true } } },
+  slow: { steps: { work: { durationMs: 2500 } } },
 });
 
 before(async () => {
@@ -88,6 +89,29 @@ test('a job that waits says why, on its node and in the job list', async () => {
     (await page.locator('.node[data-job="gpu"] title').textContent()) ?? '',
     /no runner online with labels \[gpu\]/,
   );
+});
+
+test('a running run page shows state changes of its jobs and its own without a reload, focus kept', async () => {
+  const { run } = await pushed(`jobs:\n${job('slow')}${job('after', '    needs: slow\n')}`);
+  await settled(run.id, (r) => r.status === 'running');
+  const page = await (await browserContext()).newPage();
+  await page.goto(`${url}/runs/${run.id}`);
+  assert.equal(await page.locator('.node[data-job="after"]').getAttribute('data-state'), 'waiting');
+  await page.evaluate(() => {
+    (window as unknown as { notReloaded: boolean }).notReloaded = true;
+  });
+  await page.locator('.node[data-job="slow"]').focus();
+  await page.locator('.node[data-job="after"][data-state="success"]').waitFor({ timeout: 15_000 });
+  await page.locator('h1 .state[data-state="success"]').waitFor({ timeout: 5000 });
+  assert.equal(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded), true);
+  assert.equal(await page.locator('tr[data-job="slow"] .state').getAttribute('data-state'), 'success');
+  assert.match((await page.locator('link[rel="icon"]').getAttribute('href')) ?? '', /success\.svg$/);
+  assert.equal(
+    await page.evaluate(() => document.activeElement?.getAttribute('data-job')),
+    'slow',
+    'the focused node keeps the focus',
+  );
+  assert.equal(await page.locator('body').getAttribute('data-poll'), null, 'a finished run is not polled');
 });
 
 test('an invalid pipeline: each positioned problem shows beside its line of the file', async () => {

@@ -1,17 +1,20 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import type { RunRecord } from '../server/store/index.js';
+import type { RunsDeps } from '../server/runs/index.js';
+import { type RunRecord, updateRun } from '../server/store/index.js';
 import { browserContext, screenshotAll } from './helpers/browser.js';
 import { seedRun, startWebServer } from './helpers/web-server.js';
 
 // A repository's runs in a real browser: newest first, paged, filtered, linked to the forge.
 
 let url: string;
+let deps: RunsDeps;
 const runs: RunRecord[] = [];
 let xssRun: RunRecord;
 before(async () => {
   const web = await startWebServer();
   url = web.url;
+  deps = web.deps;
   await web.deps.repos.add({
     fullName: 'acme/web',
     forge: 'github',
@@ -124,6 +127,21 @@ test('a commit message is text, never markup; a private repository is not found 
   assert.equal(res?.status(), 404);
   assert.ok(!(await page.content()).includes('acme/private'), 'the page does not name it');
   assert.equal((await page.goto(`${url}/repos/acme/nothing`))?.status(), 404);
+});
+
+test('the list keeps itself up to date: a running run turns green and a new run shows, without a reload', async () => {
+  await deps.repos.add({ fullName: 'acme/live', forge: 'github', cloneUrl: '/srv/git/live.git', public: true });
+  const running = await seedRun(deps, 'acme/live', { status: 'running' });
+  const page = await (await browserContext()).newPage();
+  await page.goto(`${url}/repos/acme/live`);
+  await page.evaluate(() => {
+    (window as unknown as { notReloaded: boolean }).notReloaded = true;
+  });
+  await updateRun(deps.redis, running.id, (r) => ({ ...r, status: 'success', finishedAt: Date.now() }));
+  const next = await seedRun(deps, 'acme/live', { status: 'pending', agoMs: 0 });
+  await page.locator(`tr[data-run="${running.number}"] .state[data-state="success"]`).waitFor({ timeout: 5000 });
+  await page.locator(`tr[data-run="${next.number}"] .state[data-state="pending"]`).waitFor({ timeout: 5000 });
+  assert.equal(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded), true);
 });
 
 test('screenshots of a runs page, light and dark, desktop and phone', async () => {

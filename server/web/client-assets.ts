@@ -6,12 +6,13 @@ import { packageRoot } from '../../lib/package-root.js';
 const require = createRequire(import.meta.url);
 const cache = new Map<string, Promise<string>>();
 
-/** The scripts served under /assets/: the job page's modules (server/web/client/) and ansi_up. */
+/** The scripts served under /assets/: the pages' modules (server/web/client/) and ansi_up. */
 export const CLIENT_SCRIPTS = [
   'job.js',
   'log-layout.js',
   'log-lines.js',
   'log-search.js',
+  'live.js',
   'ansi_up.js',
 ] as const;
 

@@ -1,13 +1,12 @@
 import { html } from 'hono/html';
 import type { JobRecord, LogOutline, Repo, RunRecord } from '../store/index.js';
-import { CLIENT_SCRIPTS } from './client-assets.js';
 import { page, stateLabel } from './page.js';
 import type { Viewer } from './session.js';
 import { STATE_WORDS } from './states.js';
 import { formatDuration } from './time.js';
 
 /** The modules job.js imports, fetched with it rather than after it. */
-const PRELOAD = html`${CLIENT_SCRIPTS.filter((f) => f !== 'job.js').map((f) => html`<link rel="modulepreload" href="/assets/${f}">`)}`;
+const PRELOAD = html`${['log-layout.js', 'log-lines.js', 'log-search.js', 'ansi_up.js'].map((f) => html`<link rel="modulepreload" href="/assets/${f}">`)}`;
 
 function stepItem(s: JobRecord['steps'][number]) {
   const ms = s.result?.durationMs;

@@ -13,6 +13,11 @@ export interface PageParts {
   viewer?: Viewer | undefined;
   /** More of the head: the scripts a page will load, to be fetched at once. */
   head?: Html;
+  /**
+   * The page shows something still going on: it is fetched again every `poll` ms and its
+   * `data-live` regions updated in place (client/live.js) until a fetch no longer asks for it.
+   */
+  poll?: number | undefined;
 }
 
 /** The header's right side: log in, or who is logged in and a log-out form. */
@@ -22,7 +27,7 @@ function account(viewer: Viewer | undefined): Html {
 }
 
 /** The HTML shell every page shares: header, one stylesheet, a favicon in the page's state. */
-export function page({ title, state = 'none', body, viewer, head }: PageParts): Html {
+export function page({ title, state = 'none', body, viewer, head, poll }: PageParts): Html {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -33,11 +38,20 @@ export function page({ title, state = 'none', body, viewer, head }: PageParts): 
 <link rel="stylesheet" href="/assets/app.css">
 ${head ?? ''}
 </head>
-<body>
+<body${poll ? html` data-poll="${poll}"` : ''}>
 <header class="top"><a class="brand" href="/">Slipway</a>${account(viewer)}</header>
 <main>${body}</main>
+${poll ? html`<script type="module" src="/assets/live.js"></script>` : ''}
 </body>
 </html>`;
+}
+
+/**
+ * How often a page of runs is fetched again: every 2 s while one it shows is going on, else
+ * every 10 s (a list shows a new run by itself; a finished run's page is not polled).
+ */
+export function listPoll(going: boolean): number {
+  return going ? 2000 : 10_000;
 }
 
 /** A state as a coloured dot and its word. */

@@ -1,7 +1,7 @@
 import { html } from 'hono/html';
 import type { Redis } from '../../lib/redis.js';
-import { listRuns, type Repo } from '../store/index.js';
-import { page, stateLabel } from './page.js';
+import { FINAL_RUN_STATUSES, listRuns, type Repo } from '../store/index.js';
+import { listPoll, page, stateLabel } from './page.js';
 import type { Viewer } from './session.js';
 import { durationSparkline } from './sparkline.js';
 import { timeAgo } from './time.js';
@@ -11,9 +11,11 @@ const TREND_RUNS = 30;
 
 /**
  * The repositories page (`/`): each repository the viewer may see, with the state of the last
- * run on its default branch, when it ran, and the durations of its last 30 runs there.
+ * run on its default branch, when it ran, and the durations of its last 30 runs there; kept
+ * up to date in place (`listPoll`).
  */
 export async function reposPage(redis: Redis, repos: readonly Repo[], now: number, viewer?: Viewer) {
+  let going = false;
   const rows = await Promise.all(
     [...repos]
       .sort((a, b) => a.fullName.localeCompare(b.fullName))
@@ -23,6 +25,7 @@ export async function reposPage(redis: Redis, repos: readonly Repo[], now: numbe
           perPage: TREND_RUNS,
         });
         const last = runs[0];
+        if (last && !FINAL_RUN_STATUSES.includes(last.status)) going = true;
         return html`<li data-repo="${repo.fullName}">
 <div class="repo-main"><a class="repo-name" href="/repos/${repo.fullName}">${repo.fullName}</a>
 <div class="repo-meta">${repo.defaultBranch} · ${repo.forge}${repo.public ? '' : ' · private'}${last ? html` · #${last.number} ${timeAgo(last.createdAt, now)}` : ''}</div></div>
@@ -33,7 +36,7 @@ ${stateLabel(last?.status ?? 'none')}
   );
   const body =
     rows.length > 0
-      ? html`<h1>Repositories</h1><ul class="repos">${rows}</ul>`
+      ? html`<h1>Repositories</h1><ul class="repos" data-live="repos">${rows}</ul>`
       : html`<h1>Repositories</h1><p class="empty">No repositories yet. Add one with <code>slipway repo add OWNER/NAME --clone-url URL --forge github</code>.</p>`;
-  return page({ title: 'Repositories', body, viewer });
+  return page({ title: 'Repositories', body, viewer, poll: listPoll(going) });
 }

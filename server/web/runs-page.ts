@@ -1,8 +1,15 @@
 import { html } from 'hono/html';
 import type { Redis } from '../../lib/redis.js';
-import { listRuns, type Repo, type RunRecord, type RunStatus, RunStatusSchema } from '../store/index.js';
+import {
+  FINAL_RUN_STATUSES,
+  listRuns,
+  type Repo,
+  type RunRecord,
+  type RunStatus,
+  RunStatusSchema,
+} from '../store/index.js';
 import { commitWebUrl, repoWebUrl } from './forge-links.js';
-import { page, stateLabel } from './page.js';
+import { listPoll, page, stateLabel } from './page.js';
 import type { Viewer } from './session.js';
 import { formatDuration, runDuration, timeAgo } from './time.js';
 
@@ -86,9 +93,16 @@ ${
     ? html`<p class="empty">${filtered || q.page > 1 ? 'No runs match.' : 'No runs yet: push to the repository, or trigger one through the API.'}</p>`
     : html`<div class="table-wrap"><table class="runs">
 <thead><tr><th>State</th><th>Run</th><th>Branch</th><th>Commit</th><th>Author</th><th>Trigger</th><th>Started</th><th>Duration</th></tr></thead>
-<tbody>${runs.map((r) => runRow(repo, r, now))}</tbody></table></div>`
+<tbody data-live="runs">${runs.map((r) => runRow(repo, r, now))}</tbody></table></div>`
 }
 <nav class="pager">${q.page > 1 ? html`<a rel="prev" href="${listHref(repo, q, { page: q.page - 1 })}">← Newer</a>` : ''}
 ${runs.length === RUNS_PER_PAGE ? html`<a rel="next" href="${listHref(repo, q, { page: q.page + 1 })}">Older →</a>` : ''}</nav>`;
-  return page({ title: repo.fullName, state: runs[0]?.status ?? 'none', body, viewer });
+  const going = runs.some((r) => !FINAL_RUN_STATUSES.includes(r.status));
+  return page({
+    title: repo.fullName,
+    state: runs[0]?.status ?? 'none',
+    body,
+    viewer,
+    poll: listPoll(going),
+  });
 }
