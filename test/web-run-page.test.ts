@@ -73,6 +73,35 @@ test('the job graph: a column per depth, an edge per need, each node in its stat
   );
 });
 
+test('a matrix job is one node: the group state, a dot per variant linked to its job, one edge to what needs it', async () => {
+  const matrix = '    matrix:\n      os: [debian, alpine]\n      node: ["20", "22"]\n';
+  const { run } = await pushed(
+    `jobs:\n${job('lint')}${job('unit', `    needs: lint\n${matrix}`)}${job('ship', '    needs: unit\n')}`,
+  );
+  await settled(run.id, (r) => r.status === 'success');
+  const page = await (await browserContext()).newPage();
+  await page.goto(`${url}/runs/${run.id}`);
+  assert.equal(await page.locator('svg.graph .node').count(), 3, 'lint, the unit group, ship');
+  const group = page.locator('.node.group[data-job="unit"]');
+  assert.equal(await group.getAttribute('data-state'), 'success');
+  assert.equal(await group.locator('.count').textContent(), '×4');
+  assert.match((await group.locator(':scope > title').textContent()) ?? '', /4 variants · 4 passed/);
+  const variants = group.locator('a.variant');
+  assert.equal(await variants.count(), 4);
+  const titles = await variants.locator('title').allTextContents();
+  assert.deepEqual(titles.sort(), [
+    'unit (os=alpine, node=20): passing',
+    'unit (os=alpine, node=22): passing',
+    'unit (os=debian, node=20): passing',
+    'unit (os=debian, node=22): passing',
+  ]);
+  await variants.first().click();
+  await page.waitForURL(/\/jobs\/[a-z0-9]+-\d+$/);
+  await page.goBack();
+  assert.equal(await page.locator('svg.graph .edge').count(), 2, 'lint → unit, unit → ship');
+  assert.equal(await page.locator('table.jobs tbody tr').count(), 6, 'the job list names every variant');
+});
+
 test('a job that waits says why, on its node and in the job list', async () => {
   const { run } = await pushed(
     `jobs:\n${job('hang')}${job('gpu', '    runs-on: [gpu]\n')}${job('after', '    needs: hang\n')}`,

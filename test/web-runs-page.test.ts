@@ -130,7 +130,12 @@ test('a commit message is text, never markup; a private repository is not found 
 });
 
 test('the list keeps itself up to date: a running run turns green and a new run shows, without a reload', async () => {
-  await deps.repos.add({ fullName: 'acme/live', forge: 'github', cloneUrl: '/srv/git/live.git', public: true });
+  await deps.repos.add({
+    fullName: 'acme/live',
+    forge: 'github',
+    cloneUrl: '/srv/git/live.git',
+    public: true,
+  });
   const running = await seedRun(deps, 'acme/live', { status: 'running' });
   const page = await (await browserContext()).newPage();
   await page.goto(`${url}/repos/acme/live`);
@@ -139,7 +144,9 @@ test('the list keeps itself up to date: a running run turns green and a new run 
   });
   await updateRun(deps.redis, running.id, (r) => ({ ...r, status: 'success', finishedAt: Date.now() }));
   const next = await seedRun(deps, 'acme/live', { status: 'pending', agoMs: 0 });
-  await page.locator(`tr[data-run="${running.number}"] .state[data-state="success"]`).waitFor({ timeout: 5000 });
+  await page
+    .locator(`tr[data-run="${running.number}"] .state[data-state="success"]`)
+    .waitFor({ timeout: 5000 });
   await page.locator(`tr[data-run="${next.number}"] .state[data-state="pending"]`).waitFor({ timeout: 5000 });
   assert.equal(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded), true);
 });

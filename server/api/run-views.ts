@@ -43,6 +43,7 @@ export function jobView(job: JobRecord, reason: string | undefined) {
     state: job.state,
     ...(reason !== undefined ? { pendingReason: reason } : {}),
     needs: job.spec.needs,
+    ...(Object.keys(job.spec.matrix).length > 0 ? { matrix: job.spec.matrix } : {}),
     labels: job.spec.labels,
     allowFailure: job.spec.allowFailure,
     steps: job.steps,

@@ -81,6 +81,10 @@ svg.graph .node rect { fill: var(--bg); stroke: var(--line); }
 svg.graph .node:hover rect, svg.graph .node:focus rect { stroke: var(--link); }
 svg.graph .node .name { fill: var(--fg); font-size: 13px; font-weight: 600; }
 svg.graph .node .note { fill: var(--muted); font-size: 12px; }
+svg.graph .node.group rect { stroke-dasharray: 4 3; }
+svg.graph .node .count { fill: var(--muted); font-weight: 400; }
+svg.graph .variant circle { stroke: var(--bg); stroke-width: 1.5; }
+svg.graph .variant:hover circle, svg.graph .variant:focus circle { stroke: var(--link); stroke-width: 2.5; }
 svg.graph .node[data-state="failure"] rect { stroke: #cf222e; }
 table.jobs { width: 100%; border-collapse: collapse; }
 table.jobs th, table.jobs td { padding: 8px 12px; text-align: left; border-top: 1px solid var(--line); vertical-align: top; }
