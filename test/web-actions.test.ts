@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunsDeps } from '../server/runs/index.js';
-import { getRun, type RunRecord } from '../server/store/index.js';
+import { getRun, keys, type RunRecord } from '../server/store/index.js';
 import { csrfFor, TOKEN_COOKIE } from '../server/web/index.js';
 import { browserContext } from './helpers/browser.js';
 import { createFakeExecutor } from './helpers/fake-executor.js';
@@ -106,4 +106,38 @@ test('after log out the controls are gone and the cookie no longer writes', asyn
     (await context.cookies()).some((c) => c.name === TOKEN_COOKIE),
     false,
   );
+});
+
+test('a manual run from the runs page: logged in only, at a branch; an unknown branch says so; a forged trigger is refused', async () => {
+  const { repo } = await pushedRun(deps, HANG);
+  const runsOf = () => deps.redis.zcard(keys.repoRuns(repo.fullName));
+  const anonymous = await (await browserContext()).newPage();
+  await anonymous.goto(`${url}/repos/${repo.fullName}`);
+  assert.equal(await anonymous.locator('button[data-action="trigger"]').count(), 0, 'no control without a token');
+  const forged = await fetch(`${url}/repos/${repo.fullName}/trigger`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `${TOKEN_COOKIE}=${token}` },
+    body: 'branch=main',
+  });
+  assert.equal(forged.status, 403, 'a token without the CSRF value');
+  const before = await runsOf();
+  const context = await browserContext();
+  await context.addCookies([{ name: TOKEN_COOKIE, value: token, url }]);
+  const page = await context.newPage();
+  await page.goto(`${url}/repos/${repo.fullName}`);
+  assert.equal(await page.locator('form.trigger input[name="branch"]').inputValue(), 'main');
+  await page.fill('form.trigger input[name="branch"]', 'no-such-branch');
+  await page.click('button[data-action="trigger"]');
+  assert.match((await page.locator('[role="alert"]').textContent()) ?? '', /no-such-branch/);
+  assert.equal(await runsOf(), before, 'no run for an unknown branch');
+  await page.fill('form.trigger input[name="branch"]', 'main');
+  await page.click('button[data-action="trigger"]');
+  await page.waitForURL(/\/runs\/[a-z0-9]+$/);
+  const run = await getRun(deps.redis, new URL(page.url()).pathname.split('/').pop() ?? '');
+  assert.equal(run?.trigger.kind, 'manual');
+  assert.equal(run?.trigger.commit.author, 'manual trigger by ops');
+  assert.equal(await runsOf(), before + 1);
+  await page.click('button[data-action="cancel"]');
+  await until(run?.id ?? '', (r) => r.status === 'cancelled');
 });

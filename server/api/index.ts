@@ -26,7 +26,7 @@ export { type HookDeps, hookRoutes } from './hooks.js';
 export { type JobSecretsDeps, jobSecretRoutes } from './job-secrets.js';
 export { jobRoutes } from './jobs.js';
 export { apiLine, type LogRouteDeps, logRoutes } from './logs.js';
-export { repoRunRoutes } from './repo-runs.js';
+export { repoRunRoutes, TriggerBodySchema } from './repo-runs.js';
 export { fullNameOf, repoRoutes } from './repos.js';
 export { jobView, runSummary, runView } from './run-views.js';
 export { runnerRoutes, runnerView } from './runners.js';

@@ -3,7 +3,7 @@ import { type SSEStreamingApi, streamSSE } from 'hono/streaming';
 import { log as rootLog } from '../../lib/log.js';
 import { type LogEntry, wireKeys } from '../../pipelines/index.js';
 import { FINAL_JOB_STATES, readLog } from '../store/index.js';
-import { apiLine, type LogRouteDeps } from './logs.js';
+import { apiLine, type LogRouteDeps } from './log-deps.js';
 
 const log = rootLog.child({ module: 'api/logs' });
 

@@ -14,7 +14,8 @@ const ListQuerySchema = z.strictObject({
   per_page: z.coerce.number().int().min(1).max(100).default(20),
 });
 
-const TriggerBodySchema = z.strictObject({
+/** What a manual trigger names: a branch (its head now), a full commit sha, or both. */
+export const TriggerBodySchema = z.strictObject({
   branch: z
     .string()
     .min(1)

@@ -1,9 +1,12 @@
 import { type Context, Hono } from 'hono';
 import { html } from 'hono/html';
-import { cancelRun, type RunsDeps, rerunRun } from '../runs/index.js';
+import { z } from 'zod';
+import { TriggerBodySchema } from '../api/index.js';
+import { cancelRun, type RunsDeps, rerunRun, triggerRuns } from '../runs/index.js';
 import { getRun, verifyApiToken } from '../store/index.js';
 import { page } from './page.js';
 import { PAGE_HEADERS } from './page-headers.js';
+import { runsPage, runsQuery } from './runs-page.js';
 import { logIn, logOut, sameOrigin, writer } from './session.js';
 
 /** Where to go after logging in: a path on this server only (never `//elsewhere`). */
@@ -37,8 +40,10 @@ const refused = (c: Context) =>
 
 /**
  * The pages' writes, all form POSTs: `/login` (a valid API token becomes the cookie), `/logout`,
- * `/runs/{id}/cancel` and `/runs/{id}/rerun` (`failed=true`: failed jobs only). Each write needs
- * the cookie's token, this server as Origin and the form's CSRF value; then 303 to the run.
+ * `/runs/{id}/cancel` and `/runs/{id}/rerun` (`failed=true`: failed jobs only), and
+ * `/repos/{owner}/{name}/trigger` (`branch`: a manual run at its head). Each write needs the
+ * cookie's token, this server as Origin and the form's CSRF value; then 303 to the run (a
+ * trigger that started none shows the runs page with why).
  */
 export function actionRoutes(deps: RunsDeps): Hono {
   const app = new Hono();
@@ -71,6 +76,21 @@ export function actionRoutes(deps: RunsDeps): Hono {
     if (!run) return c.notFound();
     const outcome = await rerunRun(deps, run.id, { failedOnly: (await c.req.parseBody()).failed === 'true' });
     return c.redirect(`/runs/${outcome.ok ? outcome.run.id : run.id}`, 303);
+  });
+  app.post('/repos/:owner/:name/trigger', async (c) => {
+    const viewer = await writer(c, deps.redis);
+    if (!viewer) return refused(c);
+    const repo = await deps.repos.get(`${c.req.param('owner')}/${c.req.param('name')}`);
+    if (!repo) return c.notFound();
+    const again = (notice: string, status: 400 | 404 | 422 | 502) =>
+      c.html(runsPage(deps.redis, repo, runsQuery({}), Date.now(), viewer, notice), status, PAGE_HEADERS);
+    const form = TriggerBodySchema.safeParse({ branch: (await c.req.parseBody()).branch });
+    if (!form.success) return again(`Not a branch name: ${z.prettifyError(form.error)}`, 400);
+    const outcome = await triggerRuns(deps, repo, { ...form.data, by: viewer.name });
+    if (!outcome.ok) return again(outcome.message, outcome.status);
+    const [first] = outcome.runs;
+    if (!first) return again(`No pipeline at ${outcome.commit.slice(0, 8)} has a manual trigger.`, 422);
+    return c.redirect(outcome.runs.length === 1 ? `/runs/${first.id}` : `/repos/${repo.fullName}`, 303);
   });
   return app;
 }

@@ -59,6 +59,15 @@ function runRow(repo: Repo, run: RunRecord, now: number) {
 </tr>`;
 }
 
+/** Start the pipelines' manual triggers at a branch's head (logged-in viewers only). */
+function triggerForm(repo: Repo, viewer: Viewer) {
+  return html`<form class="controls trigger" method="post" action="/repos/${repo.fullName}/trigger">
+<input type="hidden" name="_csrf" value="${viewer.csrf}">
+<label>Branch <input name="branch" value="${repo.defaultBranch}" required maxlength="255"></label>
+<button type="submit" data-action="trigger">Run pipeline</button>
+</form>`;
+}
+
 /** A link to this list with `change` applied to its query. */
 function listHref(repo: Repo, q: RunsQuery, change: Partial<RunsQuery>): string {
   const next = { ...q, ...change };
@@ -73,9 +82,17 @@ function listHref(repo: Repo, q: RunsQuery, change: Partial<RunsQuery>): string 
 /**
  * A repository's runs (`/repos/{owner}/{name}`), newest first, RUNS_PER_PAGE a page: state,
  * number, branch or tag, commit subject and short sha (linked to the forge), author, trigger,
- * when it started and how long it took; filtered by branch and state.
+ * when it started and how long it took; filtered by branch and state. A logged-in viewer can
+ * start a manual run at a branch (`notice`: why the last attempt started none).
  */
-export async function runsPage(redis: Redis, repo: Repo, q: RunsQuery, now: number, viewer?: Viewer) {
+export async function runsPage(
+  redis: Redis,
+  repo: Repo,
+  q: RunsQuery,
+  now: number,
+  viewer?: Viewer,
+  notice?: string,
+) {
   const runs = await listRuns(redis, repo.fullName, { ...q, perPage: RUNS_PER_PAGE });
   const web = repoWebUrl(repo);
   const filtered = q.branch !== undefined || q.status !== undefined;
@@ -83,6 +100,8 @@ export async function runsPage(redis: Redis, repo: Repo, q: RunsQuery, now: numb
     (s) => html`<option value="${s}"${q.status === s ? html` selected` : ''}>${s}</option>`,
   );
   const body = html`<h1>${web ? html`<a href="${web}">${repo.fullName}</a>` : repo.fullName}</h1>
+${notice ? html`<p class="job-error" role="alert">${notice}</p>` : ''}
+${viewer ? triggerForm(repo, viewer) : ''}
 <form class="filters" method="get" action="/repos/${repo.fullName}">
 <label>Branch <input name="branch" value="${q.branch ?? ''}" placeholder="any" maxlength="255"></label>
 <label>State <select name="status"><option value="">any</option>${options}</select></label>
