@@ -113,7 +113,11 @@ test('a manual run from the runs page: logged in only, at a branch; an unknown b
   const runsOf = () => deps.redis.zcard(keys.repoRuns(repo.fullName));
   const anonymous = await (await browserContext()).newPage();
   await anonymous.goto(`${url}/repos/${repo.fullName}`);
-  assert.equal(await anonymous.locator('button[data-action="trigger"]').count(), 0, 'no control without a token');
+  assert.equal(
+    await anonymous.locator('button[data-action="trigger"]').count(),
+    0,
+    'no control without a token',
+  );
   const forged = await fetch(`${url}/repos/${repo.fullName}/trigger`, {
     method: 'POST',
     redirect: 'manual',

@@ -30,6 +30,7 @@ test('a running job: a printed line shows within 1 s, ANSI red is red, and its e
   await setState(id, 'running', ['running']);
   const page = await (await browserContext()).newPage();
   await page.goto(`${url}/jobs/${id}`);
+  await page.locator('.log-row.empty', { hasText: 'Waiting for output' }).waitFor();
   const w = await createLogWriter(deps.redis, id);
   const printed = Date.now();
   w.write('compile', { stream: 'stdout', time: Date.now(), text: '\u001b[31mred alert\u001b[0m and plain' });

@@ -20,7 +20,10 @@ header.top .brand { font-weight: 700; font-size: 16px; color: var(--fg); }
 header.top .account { margin-left: auto; display: flex; align-items: center; gap: 8px; }
 header.top button, .controls button, form.login button { font: inherit; color: inherit; background: var(--card);
   border: 1px solid var(--line); border-radius: 6px; padding: 2px 10px; cursor: pointer; }
-.controls { display: flex; gap: 8px; margin: 0 0 12px; }
+.controls { display: flex; flex-wrap: wrap; align-items: center; gap: 8px; margin: 0 0 12px; }
+.controls:empty { display: none; }
+.controls input { font: inherit; color: inherit; background: var(--card); border: 1px solid var(--line);
+  border-radius: 6px; padding: 2px 8px; }
 form.login { display: grid; gap: 12px; max-width: 420px; }
 form.login input { font: inherit; padding: 6px 8px; border: 1px solid var(--line); border-radius: 6px;
   background: var(--bg); color: inherit; }
@@ -98,8 +101,8 @@ ol.steps { list-style: none; margin: 0 0 12px; padding: 0; display: flex; flex-w
 .log-tools { display: flex; flex-wrap: wrap; align-items: center; gap: 8px 16px; margin: 0 0 8px; }
 .log-tools button { font: inherit; color: inherit; background: var(--card); border: 1px solid var(--line);
   border-radius: 6px; padding: 2px 10px; cursor: pointer; }
-.log { height: 70vh; min-height: 240px; overflow: auto; background: #0d1117; color: #e6edf3;
-  border-radius: 8px; font: 13px/20px ui-monospace, "DejaVu Sans Mono", monospace; }
+.log { max-height: 70vh; min-height: 120px; overflow: auto; background: #0d1117; color: #e6edf3;
+  border: 1px solid var(--line); border-radius: 8px; font: 13px/20px ui-monospace, "DejaVu Sans Mono", monospace; }
 .log-space { position: relative; min-width: max-content; }
 .log-rows { position: absolute; top: 0; left: 0; right: 0; will-change: transform; }
 .log-row { height: 20px; white-space: pre; padding-right: 12px; }
@@ -108,6 +111,7 @@ ol.steps { list-style: none; margin: 0 0 12px; padding: 0; display: flex; flex-w
   user-select: none; }
 .log-row .ts { color: #8b949e; padding-right: 1ch; }
 .log-row.stderr .text { color: #ffa198; }
+.log-row.empty { color: #8b949e; padding-left: 1ch; font-style: italic; }
 .log-row.loading .text::after { content: "…"; color: #6e7681; }
 .log-row.gone .text::after { content: "(line not stored)"; color: #6e7681; font-style: italic; }
 .log-row.match { background: rgba(56, 139, 253, 0.18); }

@@ -95,6 +95,14 @@ function stepRow(step) {
   return row;
 }
 
+/** What an empty log says: that output is awaited, or that the job printed none. */
+function emptyRow() {
+  const row = document.createElement('div');
+  row.className = 'log-row empty';
+  row.textContent = FINAL.includes(box.dataset.state) ? 'This job printed nothing.' : 'Waiting for output…';
+  return row;
+}
+
 /** The scroll area's height, and how many pixels of rows one pixel of scrolling moves. */
 function geometry() {
   const real = layout.rows * LINE_HEIGHT;
@@ -125,7 +133,7 @@ function render() {
   }
   // Rows are rebuilt only when the window or what it shows changed: repeated renders and
   // scrolls within a row keep the elements a click may be landing on.
-  const key = `${first}:${end}:${version}:${wrap}`;
+  const key = `${first}:${end}:${version}:${wrap}:${box.dataset.state}`;
   if (key !== shownKey) {
     shownKey = key;
     const frag = document.createDocumentFragment();
@@ -140,6 +148,7 @@ function render() {
         hi = Math.max(hi, row.n);
       }
     }
+    if (layout.rows === 0) frag.append(emptyRow());
     rowsEl.replaceChildren(frag);
     store.want(lo, hi);
   }
