@@ -130,7 +130,7 @@ test('#L120 and #L120-L140 highlight those lines and scroll to them', async () =
   await page.waitForFunction(() => document.querySelector('.log-row.hl .ln')?.textContent === '470');
 });
 
-test('a step section collapses and expands', async () => {
+test('a short log comes with its page; a step section collapses and expands', async () => {
   const id = await newJob();
   const w = await createLogWriter(deps.redis, id);
   for (let i = 1; i <= 30; i++)
@@ -138,8 +138,13 @@ test('a step section collapses and expands', async () => {
   await w.close();
   await setState(id, 'success', ['success', 'success']);
   const page = await (await browserContext()).newPage();
+  const logRequests: string[] = [];
+  page.on('request', (r) => {
+    if (r.url().includes('/api/jobs/')) logRequests.push(r.url());
+  });
   await page.goto(`${url}/jobs/${id}`);
   await page.locator('.log-row .text', { hasText: /^out 30$/ }).waitFor();
+  assert.deepEqual(logRequests, [], 'a short finished log comes with the page: no request for it');
   await page.click('button[data-step="compile"]');
   assert.deepEqual((await shownNumbers(page))[0], 11, 'the compile lines are hidden');
   await page.click('button[data-step="compile"]');

@@ -9,7 +9,7 @@ export { fileLogArchive, type LogArchive, logArchiveDir, memoryLogArchive } from
 export { createLogArchiver, type LogArchiver } from './log-archiver.js';
 export { type LogOutline, type LogSection, logOutline } from './log-outline.js';
 export { type LogMatches, searchLog, shownText } from './log-search.js';
-export { archiveJobLog, logEntries, readLog } from './logs.js';
+export { archiveJobLog, logEntries, readLog, readLogTail } from './logs.js';
 export * from './records.js';
 export {
   CloneUrlSchema,

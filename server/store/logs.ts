@@ -83,3 +83,25 @@ async function* streamEntries(redis: Redis, key: string, after: number): AsyncGe
     for (const [id, fields] of page) yield { id: id.toString(), fields };
   }
 }
+
+/**
+ * The last lines of a job's log, at most `count` of them and about `maxBytes` of text (the
+ * newest kept), given `lines`, the number of its last line (from logOutline): what a page
+ * shows first, sent with it.
+ */
+export async function readLogTail(
+  redis: Redis,
+  archive: LogArchive,
+  jobId: string,
+  lines: number,
+  opts: { count: number; maxBytes: number },
+): Promise<LogEntry[]> {
+  const tail: LogEntry[] = [];
+  for await (const batch of readLog(redis, archive, jobId, { after: Math.max(0, lines - opts.count) }))
+    for (const e of batch) if (e.n <= lines) tail.push(e);
+  let bytes = 0;
+  let from = tail.length;
+  while (from > 0 && bytes + (tail[from - 1] as LogEntry).text.length <= opts.maxBytes)
+    bytes += (tail[--from] as LogEntry).text.length;
+  return tail.slice(from);
+}

@@ -1,4 +1,6 @@
 import { html } from 'hono/html';
+import type { LogEntry } from '../../pipelines/index.js';
+import { apiLine } from '../api/index.js';
 import type { JobRecord, LogOutline, Repo, RunRecord } from '../store/index.js';
 import { page, stateLabel } from './page.js';
 import type { Viewer } from './session.js';
@@ -16,12 +18,18 @@ function stepItem(s: JobRecord['steps'][number]) {
 /**
  * One job (`/jobs/{id}`): its steps with state and duration, and its log, which the page's
  * script (`/assets/job.js`) lays the log out from its outline (in the page, as it was when the
- * page was made) and reads from the API the lines in view a page at a time, and live lines over SSE while the job runs, resuming after a dropped connection — and
+ * page was made, with the log's last lines, where it opens) and reads from the API the lines in view a page at a time, and live lines over SSE while the job runs, resuming after a dropped connection — and
  * shows virtualised, with ANSI colours, line links, per-step sections, wrapping and search run
  * on the server.
  */
 export function jobPage(
-  { repo, run, job, outline }: { repo: Repo; run: RunRecord; job: JobRecord; outline: LogOutline },
+  {
+    repo,
+    run,
+    job,
+    outline,
+    tail,
+  }: { repo: Repo; run: RunRecord; job: JobRecord; outline: LogOutline; tail: readonly LogEntry[] },
   viewer?: Viewer,
 ) {
   const body = html`<p class="crumbs"><a href="/repos/${repo.fullName}">${repo.fullName}</a> / <a href="/runs/${run.id}">run #${run.number}</a></p>
@@ -36,7 +44,7 @@ ${job.error ? html`<p class="job-error">${job.error.message}</p>` : ''}
 <span id="log-count" class="muted"></span>
 <a href="/api/jobs/${job.id}/log" download="${job.id}.log">Download raw</a>
 </div>
-<div id="log" class="log" tabindex="0" data-job="${job.id}" data-state="${job.state}" data-outline="${JSON.stringify(outline)}" data-words="${JSON.stringify(STATE_WORDS)}" aria-label="job log"><div class="log-space"><div class="log-rows"></div></div></div>
+<div id="log" class="log" tabindex="0" data-job="${job.id}" data-state="${job.state}" data-outline="${JSON.stringify(outline)}" data-tail="${JSON.stringify(tail.map(apiLine))}" data-words="${JSON.stringify(STATE_WORDS)}" aria-label="job log"><div class="log-space"><div class="log-rows"></div></div></div>
 <script type="module" src="/assets/job.js"></script>`;
   return page({
     title: `${job.name} · ${repo.fullName} #${run.number}`,

@@ -1,7 +1,15 @@
 import { type Context, Hono } from 'hono';
 import { html } from 'hono/html';
 import type { RunsDeps } from '../runs/index.js';
-import { getJob, getRun, type LogArchive, listRuns, logOutline, type Repo } from '../store/index.js';
+import {
+  getJob,
+  getRun,
+  type LogArchive,
+  listRuns,
+  logOutline,
+  type Repo,
+  readLogTail,
+} from '../store/index.js';
 import { actionRoutes } from './actions.js';
 import { badgeSvg } from './badge.js';
 import { CLIENT_SCRIPTS, clientScript } from './client-assets.js';
@@ -15,8 +23,13 @@ import { canSee, type Viewer, viewerOf } from './session.js';
 import { isShownState } from './states.js';
 import { APP_CSS } from './styles.js';
 
-/** What the pages read and do: Redis (runs, tokens), the repositories, the orchestration (cancel, re-run). */
-/** The pages read runs through the orchestration's deps, and logs' outlines from the archive. */
+/** The log lines a job page comes with (the end, where it opens): no request before they show. */
+const PAGE_TAIL = { count: 100, maxBytes: 64 * 1024 };
+
+/**
+ * What the pages read and do: Redis (runs, tokens), the repositories, the orchestration (cancel,
+ * re-run), and the log archive (a job page's outline and last lines).
+ */
 export type WebDeps = RunsDeps & { archive: LogArchive };
 
 /** Badges are fetched by forges' image proxies: cache them, briefly. */
@@ -84,8 +97,9 @@ export function webRoutes(deps: WebDeps): Hono {
     const viewer = await viewerFor(c, deps, repo);
     if (!job || !run || !repo || viewer === false) return notFound(c, 'No such job');
     const outline = await logOutline(deps.redis, deps.archive, job.id);
+    const tail = await readLogTail(deps.redis, deps.archive, job.id, outline.lines, PAGE_TAIL);
     return c.html(
-      await jobPage({ repo, run, job, outline }, viewer),
+      await jobPage({ repo, run, job, outline, tail }, viewer),
       200,
       pageHeaders({ styleAttributes: true }),
     );

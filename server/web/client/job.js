@@ -1,6 +1,7 @@
 // The job page's log view (served as /assets/job.js; no build step). The page holds the log's
-// outline (line count and step sections, `data-outline`), from which every row is laid out;
-// only the lines in view are fetched (log-lines.js); while the job runs, new lines come over SSE (EventSource resumes with
+// outline (line count and step sections, `data-outline`), from which every row is laid out,
+// and its last lines (`data-tail`, where it opens); other lines are fetched as they come into
+// view (log-lines.js); while the job runs, new lines come over SSE (EventSource resumes with
 // Last-Event-ID after a dropped connection; lines at or below the last one held are skipped,
 // so none shows twice). Only the rows in view are in the DOM, however long the log.
 import { AnsiUp } from '/assets/ansi_up.js';
@@ -299,6 +300,7 @@ function streamFrom(after) {
 // The outline of the log as it was when the page was made: live lines follow from there.
 const outline = JSON.parse(box.dataset.outline);
 layout.reset(outline.sections, outline.lines);
+for (const line of JSON.parse(box.dataset.tail || '[]')) store.put(line);
 if (!FINAL.includes(box.dataset.state)) streamFrom(outline.lines);
 scrollLog(Number.MAX_SAFE_INTEGER);
 readHash();

@@ -44,8 +44,9 @@ const numbersInView = (page: Page) =>
       .map((a) => Number(a.textContent));
   });
 
+/** Line n's text, once fetched (a row whose line is on its way has no text yet). */
 const textOfLine = (page: Page, n: number) =>
-  page.locator('.log-row', { has: page.locator(`a.ln[href="#L${n}"]`) }).locator('.text');
+  page.locator('.log-row:not(.loading)', { has: page.locator(`a.ln[href="#L${n}"]`) }).locator('.text');
 
 /** The page's JS heap in use, as Chromium's DevTools protocol and `performance.memory` give it. */
 async function jsHeap(page: Page): Promise<{ used: number; reported: number }> {
@@ -66,6 +67,13 @@ test('a 1,000,000-line log: interactive within 2 s, scrolls to either end, searc
   await textOfLine(page, LINES).waitFor();
   await page.locator('#log-search').fill('x'); // the page answers input
   const interactiveMs = Date.now() - opened;
+  const timing = await page.evaluate(() => {
+    const [nav] = performance.getEntriesByType('navigation') as PerformanceNavigationTiming[];
+    return {
+      response: Math.round(nav?.responseEnd ?? 0),
+      ready: Math.round(nav?.domContentLoadedEventEnd ?? 0),
+    };
+  });
   assert.ok(interactiveMs < 2000, `interactive after ${interactiveMs} ms`);
   assert.equal(await page.locator('#log-count').textContent(), '1,000,000 lines');
   assert.ok(
@@ -102,7 +110,8 @@ test('a 1,000,000-line log: interactive within 2 s, scrolls to either end, searc
   const heap = await jsHeap(page);
   const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
   t.diagnostic(
-    `1,000,000 lines: interactive after ${interactiveMs} ms; search to the match ${searchMs} ms; ` +
+    `1,000,000 lines: interactive after ${interactiveMs} ms (page received ${timing.response} ms, ` +
+      `its scripts ran ${timing.ready} ms); search to the match ${searchMs} ms; ` +
       `JS heap ${mib(heap.used)} (performance.memory: ${mib(heap.reported)})`,
   );
   assert.ok(heap.used > 0 && heap.used < 150e6, `JS heap ${mib(heap.used)} (limit 150 MB)`);
