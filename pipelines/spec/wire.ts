@@ -97,6 +97,8 @@ export const wireKeys = {
   prefetchChannel: `${KEY_PREFIX}:prefetch`,
   /** Stream of a job's log, many lines per entry (see LogEntry). */
   log: (jobId: string) => `${KEY_PREFIX}:log:${jobId}`,
+  /** Counter: the attempts of a job runners have begun (INCR by each; see runner/worker attempts.ts). */
+  attempts: (jobId: string) => `${KEY_PREFIX}:attempts:${jobId}`,
 } as const;
 
 /**

@@ -5,9 +5,16 @@
  * batched, numbered entries of the job's Redis log stream.
  */
 
+export { beginAttempt, runnerLostResult, runnersLost } from './attempts.js';
 export { cancelWatcher } from './job-control.js';
 export { fetchJobSecrets } from './job-secrets.js';
 export { createLogWriter, type LogWriter, type LogWriterOptions } from './log-writer.js';
 export { type JobLog, type ProcessDeps, processJob } from './process-job.js';
 export { type ReportSender, reportSender } from './reports.js';
-export { type RunnerWorker, type RunnerWorkerOptions, startRunnerWorker } from './runner-worker.js';
+export {
+  JOB_LOCK_MS,
+  type RunnerWorker,
+  type RunnerWorkerOptions,
+  STALLED_CHECK_MS,
+  startRunnerWorker,
+} from './runner-worker.js';

@@ -1,5 +1,6 @@
 import type { Job } from 'bullmq';
 import { DelayedError, UnrecoverableError } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { SlipwayError } from '../../lib/errors.js';
 import { mirrorCommit, redactUrl } from '../../lib/git.js';
 import { log } from '../../lib/log.js';
@@ -16,6 +17,7 @@ import {
 import { dataDirPaths } from '../data-dir.js';
 import { type Executor, jobEvents } from '../executor/index.js';
 import type { LogLines } from '../runtime/index.js';
+import { beginAttempt, runnerLostResult, runnersLost } from './attempts.js';
 import { fetchJobSecrets } from './job-secrets.js';
 import type { ReportSender } from './reports.js';
 
@@ -31,6 +33,7 @@ export interface JobLog {
 }
 
 export interface ProcessDeps {
+  redis: Redis;
   name: string;
   dataDir: string;
   reports: ReportSender;
@@ -56,8 +59,8 @@ export async function processJob(bull: Job, token: string | undefined, deps: Pro
   const parsed = parseQueuedJob(bull.data);
   if (!parsed.ok) throw new UnrecoverableError(parsed.error);
   const job = parsed.value;
-  const attempt = bull.attemptsMade + 1;
-  const lastAttempt = attempt >= (bull.opts.attempts ?? 1);
+  const attempt = await beginAttempt(deps.redis, job.jobId);
+  const lastAttempt = bull.attemptsMade + 1 >= (bull.opts.attempts ?? 1);
   let chain: Promise<void> = Promise.resolve();
   const report = (event: Exclude<JobEvent, { type: 'log' }>) => {
     chain = chain.then(() =>
@@ -81,7 +84,18 @@ export async function processJob(bull: Job, token: string | undefined, deps: Pro
     });
   };
   if (deps.signal.aborted && !deps.drained()) return finish(makeJobResult(job.spec.job, 'cancelled'));
+  const lost = runnersLost(bull, job);
+  if (lost !== undefined) {
+    logger.warn({ job: job.jobId, lost }, 'runner lost and no retry left: the job fails');
+    return finish(runnerLostResult(job, lost));
+  }
   const log = await deps.openLog(job.jobId);
+  if (bull.stalledCounter > 0)
+    log.write('setup', {
+      stream: 'stderr',
+      time: Date.now(),
+      text: `the runner running this job was lost; attempt ${attempt} starts anew on runner ${deps.name} (${bull.stalledCounter} of ${job.spec.retry} ${job.spec.retry === 1 ? 'retry' : 'retries'} used)`,
+    });
   /** The last attempt's report, sent as soon as its result is known (the teardown runs on). */
   let early: Promise<void> | undefined;
   const finishEarly = (r: JobResult) => {

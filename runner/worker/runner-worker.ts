@@ -22,7 +22,24 @@ export interface RunnerWorkerOptions {
   openLog(jobId: string): Promise<JobLog>;
   /** How often the label sets are re-read to find new queues (default 1 s). */
   discoverMs?: number;
+  /** A running job's lock in Redis, renewed every half of it (default JOB_LOCK_MS). */
+  lockMs?: number;
+  /** How often this runner looks for jobs whose runner was lost (default STALLED_CHECK_MS). */
+  stalledCheckMs?: number;
 }
+
+/**
+ * A running job's lock: renewed every 15 s while the runner lives, however long the job runs
+ * (a job of hours holds it as one of seconds does). It only has to outlast a pause of the runner
+ * (a busy event loop, a slow Redis failover): 30 s is BullMQ's default and leaves 15 s of slack.
+ */
+export const JOB_LOCK_MS = 30_000;
+/**
+ * How often runners check for jobs whose lock expired (their runner was lost): a lost runner's
+ * job is taken back within lock + this (≤ 45 s), while the checks cost one Redis script a queue
+ * per runner every 15 s.
+ */
+export const STALLED_CHECK_MS = 15_000;
 
 /** A started runner; `stop(graceMs)` drains it (see startRunnerWorker); calling it again with 0 hands the running jobs back at once. */
 export interface RunnerWorker {
@@ -74,6 +91,7 @@ export async function startRunnerWorker(opts: RunnerWorkerOptions): Promise<Runn
         void heartbeat().catch(() => undefined);
         try {
           await processJob(bull, token, {
+            redis: opts.redis,
             name: opts.name,
             dataDir: opts.dataDir,
             reports,
@@ -88,7 +106,16 @@ export async function startRunnerWorker(opts: RunnerWorkerOptions): Promise<Runn
           void heartbeat().catch(() => undefined);
         }
       },
-      { connection, prefix: KEY_PREFIX, concurrency: opts.concurrency, lockDuration: 30_000 },
+      {
+        connection,
+        prefix: KEY_PREFIX,
+        concurrency: opts.concurrency,
+        lockDuration: opts.lockMs ?? JOB_LOCK_MS,
+        stalledInterval: opts.stalledCheckMs ?? STALLED_CHECK_MS,
+        // The job's own `retry:` (at most 10) decides how many lost runners it survives
+        // (processJob); BullMQ's limit would fail the job without the server hearing of it.
+        maxStalledCount: 1000,
+      },
     );
     worker.on('failed', (job, err) => logger.warn({ job: job?.id, err: err.message }, 'job attempt failed'));
     workers.set(queue, { worker, connection });

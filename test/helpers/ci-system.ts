@@ -26,8 +26,15 @@ export interface CiSystem {
   /** An admin API token. */
   token: string;
   server: SlipwayProcess;
-  /** Starts `slipway runner` over a fresh data dir with busybox:latest in its store. */
-  startRunner(name: string, args?: string[]): Promise<SlipwayProcess & { dataDir: string }>;
+  /**
+   * Starts `slipway runner` over a fresh data dir with busybox:latest in its store, or over
+   * `dataDir` (a runner started again where an earlier one ran).
+   */
+  startRunner(
+    name: string,
+    args?: string[],
+    opts?: { dataDir?: string },
+  ): Promise<SlipwayProcess & { dataDir: string }>;
   /** `slipway repo add …` (and more CLI) against this server with the admin token. */
   cli(args: string[], env?: Record<string, string>): Promise<{ code: number; out: string }>;
   /** GET/POST the API with the admin token; resolves with status and parsed body. */
@@ -91,9 +98,9 @@ export async function startCiSystem(): Promise<CiSystem> {
     url,
     token,
     server,
-    async startRunner(name, args = []) {
-      const dataDir = await tempDir(`ci-runner-${name}`);
-      await seedStore(dataDir, 'busybox', ['busybox:latest']);
+    async startRunner(name, args = [], opts = {}) {
+      const dataDir = opts.dataDir ?? (await tempDir(`ci-runner-${name}`));
+      if (!opts.dataDir) await seedStore(dataDir, 'busybox', ['busybox:latest']);
       const runner = spawnSlipway([
         'runner',
         '--redis',

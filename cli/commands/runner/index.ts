@@ -18,6 +18,16 @@ export function register(program: Command): void {
         'on SIGTERM, how long running jobs may finish before they are handed back (default 10m)',
         parseDurationOption,
       )
+      .option(
+        '--job-lock <duration>',
+        "a running job's lock in Redis, renewed every half of it; a runner gone this long loses its jobs (default 30s)",
+        parseDurationOption,
+      )
+      .option(
+        '--stalled-check <duration>',
+        'how often to look for jobs whose runner was lost, to run them again (default 15s)',
+        parseDurationOption,
+      )
       .option('--runtime <binary>', 'OCI runtime: runc or crun', 'runc'),
   ).action(async (opts: RunnerCommandOptions) => {
     process.exitCode = await (await import('./run.js')).runnerCommand(opts);

@@ -17,6 +17,10 @@ export interface RunnerCommandOptions extends JobHostFlags {
   name?: string;
   /** Milliseconds (default 10 minutes). */
   grace?: number;
+  /** Milliseconds (default JOB_LOCK_MS). */
+  jobLock?: number;
+  /** Milliseconds (default STALLED_CHECK_MS). */
+  stalledCheck?: number;
   runtime: string;
 }
 
@@ -77,6 +81,8 @@ export async function runnerCommand(opts: RunnerCommandOptions): Promise<number>
       executorFor: (secrets) =>
         createExecutor({ host: { ...host, registry }, runtime, secret: (n) => secrets[n] }),
       openLog: (jobId) => createLogWriter(redis, jobId, { spoolDir: dataDirPaths.logSpools(host.dataDir) }),
+      ...(opts.jobLock !== undefined ? { lockMs: opts.jobLock } : {}),
+      ...(opts.stalledCheck !== undefined ? { stalledCheckMs: opts.stalledCheck } : {}),
     });
     console.log(
       `slipway runner ${name} [${labels.join(', ')}] taking jobs from ${url} (${opts.concurrency} at once)`,

@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { KEY_PREFIX, REPORTS_QUEUE } from '../pipelines/index.js';
+import { getJobs, type JobRecord, listRuns } from '../server/store/index.js';
+import { type CiSystem, startCiSystem, until } from './helpers/ci-system.js';
+import { git, testGitRepo } from './helpers/git-repo.js';
+import { dataDirLeftovers } from './helpers/runtime-leftovers.js';
+import type { SlipwayProcess } from './helpers/slipway-cli.js';
+
+// A runner killed with kill -9 mid-job: the job runs again on the other runner, or fails as
+// "runner lost" when it allows no retry; one result either way; the dead runner, started
+// again on its data dir, leaves nothing behind. Short locks so a lost runner shows in seconds.
+
+type Runner = SlipwayProcess & { dataDir: string };
+const FAST = ['--job-lock', '4s', '--stalled-check', '1s'];
+let ci: CiSystem;
+const runners = new Map<string, Runner>();
+
+before(async () => {
+  ci = await startCiSystem();
+  for (const name of ['loss-a', 'loss-b']) runners.set(name, await ci.startRunner(name, FAST));
+});
+
+/** Pushes a one-job pipeline (`retry:` as given) and waits until its step runs; returns the job. */
+async function pushRunning(repo: string, retry: number): Promise<JobRecord> {
+  const { bare } = await ci.addRepo('github', repo);
+  const work = await testGitRepo({
+    '.slipway.yml': `image: busybox:latest\njobs:\n  long:\n    retry: ${retry}\n    steps:\n      - run: sleep 6; echo slept\n`,
+  });
+  git(work.dir, 'push', '-q', bare, 'main');
+  const run = await until('the run', async () => (await listRuns(ci.redis, repo))[0]);
+  return until('the step to run', async () => {
+    const [job] = await getJobs(ci.redis, run.jobs);
+    return job?.steps[0]?.status === 'running' && job.runner ? job : undefined;
+  });
+}
+
+const finalJob = (id: string) =>
+  until(
+    'the job to end',
+    async () => {
+      const [job] = await getJobs(ci.redis, [id]);
+      return job && ['success', 'failure', 'cancelled'].includes(job.state) ? job : undefined;
+    },
+    90_000,
+  );
+
+/** The job-finished reports ever sent for job `id` (one report job per attempt that finished). */
+async function finishedReports(id: string): Promise<string[]> {
+  const found: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, keys] = await ci.redis.scan(
+      cursor,
+      'MATCH',
+      `${KEY_PREFIX}:${REPORTS_QUEUE}:${id}.*`,
+      'COUNT',
+      1000,
+    );
+    cursor = next;
+    found.push(...keys.filter((k) => k.endsWith('.job-finished')));
+  } while (cursor !== '0');
+  return found;
+}
+
+async function kill9(name: string): Promise<Runner> {
+  const runner = runners.get(name) as Runner;
+  runner.child.kill('SIGKILL');
+  await new Promise((resolve) => runner.child.once('exit', resolve));
+  return runner;
+}
+
+const runnerState = async (name: string) =>
+  ((await ci.api('GET', '/api/runners')).body as Array<{ name: string; state: string }>).find(
+    (r) => r.name === name,
+  )?.state;
+
+describe('a runner killed with kill -9 mid-job', () => {
+  it('with retry: 1, the job runs again on the other runner as attempt 2; one result; the dead runner is offline within 30 s and leaves nothing once started again', async (t) => {
+    const job = await pushRunning('acme/lost-once', 1);
+    const holder = job.runner as string;
+    const other = [...runners.keys()].find((n) => n !== holder) as string;
+    const killedAt = Date.now();
+    const dead = await kill9(holder);
+    const done = await finalJob(job.id);
+    assert.equal(done.state, 'success', JSON.stringify(done.error));
+    assert.equal(done.runner, other, 'the other runner finished it');
+    assert.equal(done.attempts, 2, 'recorded as a fresh attempt');
+    const log = await (
+      await fetch(`${ci.url}/api/jobs/${job.id}/log`, { headers: { authorization: `Bearer ${ci.token}` } })
+    ).text();
+    assert.match(
+      log,
+      new RegExp(`the runner running this job was lost; attempt 2 starts anew on runner ${other}`),
+    );
+    assert.match(log, /slept\n$/);
+    assert.equal((await finishedReports(job.id)).length, 1, 'exactly one final result');
+
+    await until('the killed runner shown offline', async () =>
+      (await runnerState(holder)) === 'offline' ? true : undefined,
+    );
+    const offlineAfter = Date.now() - killedAt;
+    assert.ok(offlineAfter < 30_000, `shown offline ${offlineAfter} ms after kill -9`);
+
+    const left = await dataDirLeftovers(dead.dataDir);
+    assert.ok(left.length > 0, "the kill left the job's mounts, network and the like behind");
+    const again = await ci.startRunner(holder, FAST, { dataDir: dead.dataDir });
+    runners.set(holder, again);
+    // The new runner makes its next job's network and disk ahead: those are its own.
+    const still = (await dataDirLeftovers(dead.dataDir)).filter((l) => left.includes(l));
+    assert.deepEqual(still, [], 'nothing of the killed runner is left once it started again');
+    t.diagnostic(`offline after ${offlineAfter} ms; collected on restart: ${left.join(', ')}`);
+  });
+
+  it('with retry: 0, the job fails as "runner lost", once', async () => {
+    const job = await pushRunning('acme/lost-for-good', 0);
+    await kill9(job.runner as string);
+    const done = await finalJob(job.id);
+    assert.equal(done.state, 'failure');
+    assert.match(done.error?.message ?? '', /^runner lost: .*allows no retry \(retry: 0\)/);
+    assert.equal((await finishedReports(job.id)).length, 1, 'exactly one final result');
+    const [run] = await listRuns(ci.redis, 'acme/lost-for-good');
+    assert.equal(run?.status, 'failure');
+  });
+
+  it('runners stopped by a signal leave nothing on their data dirs', async () => {
+    for (const runner of runners.values()) {
+      if (runner.child.exitCode !== null || runner.child.signalCode !== null) continue;
+      runner.child.kill('SIGTERM');
+      await new Promise((resolve) => runner.child.once('exit', resolve));
+      assert.deepEqual(await dataDirLeftovers(runner.dataDir), []);
+    }
+  });
+});
