@@ -53,6 +53,29 @@ describe('slipway runner drains on SIGTERM', () => {
     assert.ok(!(await runnerNames()).includes('drain-1'));
   });
 
+  it('slipway runner --drain from another shell: shown draining in /api/runners, the job finishes, the runner exits', async () => {
+    const runner = await ci.startRunner('drain-4', ['--grace', '60s']);
+    const job = await pushRunning('acme/drain-request', '"sleep 8; echo finished while draining"');
+    assert.equal(job.runner, 'drain-4');
+    const unknown = await ci.cli(['runner', '--drain', '--name', 'no-such-runner', '--redis', ci.redisUrl]);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.out, /no runner named "no-such-runner" is online/);
+    const asked = await ci.cli(['runner', '--drain', '--name', 'drain-4', '--redis', ci.redisUrl]);
+    assert.equal(asked.code, 0, asked.out);
+    assert.match(
+      asked.out,
+      /runner drain-4 is draining: no new jobs; 1 running job\(s\) finish within its --grace/,
+    );
+    const listed = (await ci.api('GET', '/api/runners')).body as Array<{ name: string; state: string }>;
+    assert.equal(listed.find((r) => r.name === 'drain-4')?.state, 'draining');
+    await runner.waitFor(/drain requested: finishing 1 running job\(s\)/);
+    const { code } = await runner.exited;
+    assert.equal(code, 0, runner.output());
+    const [done] = await getJobs(ci.redis, [job.id]);
+    assert.equal(done?.state, 'success');
+    assert.ok(!(await runnerNames()).includes('drain-4'));
+  });
+
   it('hands a job still running after --grace back to its queue, and another runner completes it', async () => {
     const runner = await ci.startRunner('drain-2', ['--grace', '1s']);
     const job = await pushRunning('acme/handback', '"sleep 4; echo done at last"');

@@ -97,6 +97,8 @@ export const wireKeys = {
   prefetchChannel: `${KEY_PREFIX}:prefetch`,
   /** Stream of a job's log, many lines per entry (see LogEntry). */
   log: (jobId: string) => `${KEY_PREFIX}:log:${jobId}`,
+  /** String set while runner `name` is asked to drain (`slipway runner --drain`; it polls it). */
+  drain: (name: string) => `${KEY_PREFIX}:drain:${name}`,
   /** Counter: the attempts of a job runners have begun (INCR by each; see runner/worker attempts.ts). */
   attempts: (jobId: string) => `${KEY_PREFIX}:attempts:${jobId}`,
 } as const;

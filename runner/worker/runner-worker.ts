@@ -44,6 +44,8 @@ export const STALLED_CHECK_MS = 15_000;
 /** A started runner; `stop(graceMs)` drains it (see startRunnerWorker); calling it again with 0 hands the running jobs back at once. */
 export interface RunnerWorker {
   readonly running: readonly string[];
+  /** Resolves once `slipway runner --drain` asked this runner to drain (the caller stops it). */
+  readonly drainRequested: Promise<void>;
   stop(graceMs: number): Promise<void>;
 }
 
@@ -54,7 +56,8 @@ export interface RunnerWorker {
  * heartbeat every RUNNER_HEARTBEAT_MS, cancels honoured within about a second, pushed commits
  * fetched ahead into warm mirrors while a slot is free (prefetchOnHints). BullMQ renews
  * each job's lock while it runs; a runner killed outright leaves its jobs stalled, and BullMQ
- * gives them to another runner. `stop(grace)` takes no new job, lets running ones finish for
+ * gives them to another runner. `drainRequested` resolves when `slipway runner --drain` asks
+ * (`wireKeys.drain`, seen at a heartbeat). `stop(grace)` takes no new job, lets running ones finish for
  * up to `grace` ms, then aborts them and hands them back to their queues.
  */
 export async function startRunnerWorker(opts: RunnerWorkerOptions): Promise<RunnerWorker> {
@@ -64,6 +67,10 @@ export async function startRunnerWorker(opts: RunnerWorkerOptions): Promise<Runn
   let draining = false;
   let stopping: Promise<void> | undefined;
   let active = 0;
+  let askedToDrain: () => void = () => undefined;
+  const drainRequested = new Promise<void>((resolve) => {
+    askedToDrain = resolve;
+  });
   const prefetch = prefetchOnHints(opts.redis, opts.dataDir, () => !draining && active < opts.concurrency);
   const heartbeat = async () => {
     const beat: RunnerHeartbeat = {
@@ -75,6 +82,7 @@ export async function startRunnerWorker(opts: RunnerWorkerOptions): Promise<Runn
       draining,
     };
     await opts.redis.hset(wireKeys.runners, opts.name, JSON.stringify(beat));
+    if (!draining && (await opts.redis.exists(wireKeys.drain(opts.name)))) askedToDrain();
   };
   const serve = (queue: string) => {
     const connection = opts.redis.duplicate();
@@ -130,6 +138,7 @@ export async function startRunnerWorker(opts: RunnerWorkerOptions): Promise<Runn
       if (labels.every((l) => opts.labels.includes(l))) serve(queue);
     }
   };
+  await opts.redis.del(wireKeys.drain(opts.name)); // asked of an earlier runner of this name
   await heartbeat();
   await discover();
   const timers = [
@@ -146,6 +155,7 @@ export async function startRunnerWorker(opts: RunnerWorkerOptions): Promise<Runn
     get running() {
       return cancels.running;
     },
+    drainRequested,
     stop(graceMs) {
       if (stopping) {
         // Stopping already: a shorter grace cuts the wait (a second Ctrl-C hands jobs back now).
@@ -164,6 +174,7 @@ export async function startRunnerWorker(opts: RunnerWorkerOptions): Promise<Runn
         for (const w of workers.values()) w.connection.disconnect();
         await reports.close();
         await opts.redis.hdel(wireKeys.runners, opts.name);
+        await opts.redis.del(wireKeys.drain(opts.name)); // a runner started again takes jobs
       })();
       return stopping;
     },

@@ -28,7 +28,11 @@ export function register(program: Command): void {
         'how often to look for jobs whose runner was lost, to run them again (default 15s)',
         parseDurationOption,
       )
-      .option('--runtime <binary>', 'OCI runtime: runc or crun', 'runc'),
+      .option('--runtime <binary>', 'OCI runtime: runc or crun', 'runc')
+      .option(
+        '--drain',
+        'ask the running runner --name (on any host) to drain as on SIGTERM, and wait until it does',
+      ),
   ).action(async (opts: RunnerCommandOptions) => {
     process.exitCode = await (await import('./run.js')).runnerCommand(opts);
   });

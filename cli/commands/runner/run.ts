@@ -7,6 +7,7 @@ import { DEFAULT_JOB_DISK_BYTES, pooledRuntime } from '../../../runner/runtime/i
 import { createLogWriter, startRunnerWorker } from '../../../runner/worker/index.js';
 import { type JobHostFlags, jobHostOptions } from '../../job-host-flags.js';
 import { untilSignal } from '../../local/cancel.js';
+import { requestDrain } from './drain.js';
 
 const DEFAULT_GRACE_MS = 10 * 60_000;
 
@@ -17,6 +18,8 @@ export interface RunnerCommandOptions extends JobHostFlags {
   name?: string;
   /** Milliseconds (default 10 minutes). */
   grace?: number;
+  /** Ask the runner `name` to drain, and wait until it does (no runner is started). */
+  drain?: boolean;
   /** Milliseconds (default JOB_LOCK_MS). */
   jobLock?: number;
   /** Milliseconds (default STALLED_CHECK_MS). */
@@ -55,6 +58,13 @@ export async function runnerCommand(opts: RunnerCommandOptions): Promise<number>
     console.error(`error: ${(err as Error).message}`);
     return 1;
   }
+  if (opts.drain) {
+    try {
+      return await requestDrain(redis, name);
+    } finally {
+      await redis.quit().catch(() => redis.disconnect());
+    }
+  }
   const host = await openRunnerHost({ ...jobHostOptions(opts), runtime: { binary: opts.runtime } });
   const lease = await host.lease();
   try {
@@ -87,7 +97,7 @@ export async function runnerCommand(opts: RunnerCommandOptions): Promise<number>
     console.log(
       `slipway runner ${name} [${labels.join(', ')}] taking jobs from ${url} (${opts.concurrency} at once)`,
     );
-    const sig = await untilSignal();
+    const sig = await Promise.race([untilSignal(), worker.drainRequested.then(() => 'drain requested')]);
     console.log(
       `${sig}: finishing ${worker.running.length} running job(s), at most ${grace / 1000}s; again to hand them back now`,
     );
