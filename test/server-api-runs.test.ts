@@ -4,7 +4,7 @@ import { before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Hono } from 'hono';
 import type { Redis } from '../lib/redis.js';
-import { RUNNER_OFFLINE_MS, wireKeys } from '../pipelines/index.js';
+import { jobQueueName, KEY_PREFIX, RUNNER_OFFLINE_MS, wireKeys } from '../pipelines/index.js';
 import {
   jobRoutes,
   onApiError,
@@ -35,6 +35,9 @@ let admin: string;
 
 const script: Record<string, FakeJob> = {
   hang: { steps: { work: { hang: true } } },
+  hang2: { steps: { work: { hang: true } } },
+  hang3: { steps: { work: { hang: true } } },
+  hang4: { steps: { work: { hang: true } } },
   flaky: { steps: { work: { exitCode: 1 } } },
   slow: { steps: { work: { durationMs: 300 } } },
 };
@@ -223,6 +226,39 @@ describe('a run and its jobs', () => {
     assert.equal(after.status, 'cancelled');
     assert.ok(byName(after).hang?.error, 'the stopped job says why');
     assert.equal((await call('POST', '/api/runs/nosuchrun000/cancel', { token: admin })).status, 404);
+  });
+
+  it('a queued job behind busy runners shows its place in the queue and an estimate from recent jobs', async () => {
+    const linux = jobQueueName(['linux']);
+    await redis.del(`${KEY_PREFIX}:durations:${linux}`);
+    const warm = await repoWith(`jobs:\n${job('slow')}`);
+    const [first] = await push(warm.repo, warm.source.sha);
+    await until(`/api/runs/${first?.id}`, (r) => r.status === 'success');
+    const { repo, source } = await repoWith(
+      `jobs:\n${['hang', 'hang2', 'hang3', 'hang4'].map((n) => job(n)).join('')}`,
+    );
+    const [run] = await push(repo, source.sha);
+    assert.ok(run);
+    const shown = await until(
+      `/api/runs/${run.id}`,
+      (r) =>
+        r.jobs.filter((j) => j.state === 'running').length === 2 &&
+        r.jobs.filter((j) => j.queuePosition).length === 2,
+    );
+    const queued = shown.jobs
+      .filter((j) => j.state === 'queued')
+      .sort((a, b) => (a.queuePosition ?? 0) - (b.queuePosition ?? 0));
+    assert.deepEqual(
+      queued.map((j) => j.queuePosition),
+      [1, 2],
+    );
+    assert.match(
+      queued[0]?.pendingReason ?? '',
+      /^all 2 matching runners busy; 1st in the queue, about \d+ s \(recent jobs took \d+ s\)$/,
+    );
+    assert.match(queued[1]?.pendingReason ?? '', /; 2nd in the queue, about/);
+    await call('POST', `/api/runs/${run.id}/cancel`, { token: admin });
+    await until(`/api/runs/${run.id}`, (r) => r.jobs.every((j) => j.state === 'cancelled'));
   });
 
   it('a whole re-run is a new run with a new number, linked to the old, running every job again', async () => {

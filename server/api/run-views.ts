@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { RunnerHeartbeat } from '../../pipelines/index.js';
-import { pendingReason, runnerHeartbeats } from '../runs/index.js';
+import { pendingReason, queuePlace, runnerHeartbeats } from '../runs/index.js';
 import { getJobs, type JobRecord, type RunRecord } from '../store/index.js';
 
 /** Times are ms since the epoch, as stored; `durationMs` once something has started and ended. */
@@ -61,7 +61,14 @@ export async function jobViews(redis: Redis, jobs: readonly JobRecord[], runJobs
   const waits = jobs.some((j) => j.state === 'waiting' || j.state === 'queued');
   const runners: RunnerHeartbeat[] = waits ? await runnerHeartbeats(redis) : [];
   const now = Date.now();
-  return jobs.map((j) => jobView(j, pendingReason(j, runJobs, runners, now)));
+  const places = await Promise.all(
+    jobs.map((j) => (j.state === 'queued' ? queuePlace(redis, j) : Promise.resolve(undefined))),
+  );
+  return jobs.map((j, i) => {
+    const place = places[i];
+    const view = jobView(j, pendingReason(j, runJobs, runners, now, place));
+    return { ...view, ...(place ? { queuePosition: place.position } : {}) };
+  });
 }
 
 /** A run with its jobs, as `GET /api/runs/:id` answers. */

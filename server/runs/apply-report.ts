@@ -3,6 +3,7 @@ import type { RunnerReport } from '../../pipelines/index.js';
 import { FINAL_JOB_STATES, type JobRecord, revokeJobToken, updateJob, updateRun } from '../store/index.js';
 import { advanceRun } from './advance.js';
 import type { RunsDeps } from './deps.js';
+import { recordJobDuration } from './queue-place.js';
 
 const logger = log.child({ module: 'server/runs/reports' });
 
@@ -33,6 +34,8 @@ export async function applyReport(deps: RunsDeps, report: RunnerReport): Promise
     );
   }
   if (FINAL_JOB_STATES.includes(job.state)) {
+    // Counted once: only the report that made the job final (a redelivery changes nothing).
+    if (updated.changed) await recordJobDuration(deps.redis, job);
     await revokeJobToken(deps.redis, job.id);
     await deps.onJobFinished?.(job.id);
     await advanceRun(deps, job.runId);

@@ -19,6 +19,7 @@ export { reportRunStatus } from './forge-status.js';
 export { pendingReason } from './pending.js';
 export { pipelineEntries, pipelinesAtCommit } from './pipeline-files.js';
 export { pipelineSource } from './pipeline-source.js';
+export { type QueuePlace, queuePlace, recordJobDuration } from './queue-place.js';
 export { type RerunOutcome, rerunRun } from './rerun.js';
 export { runnerHeartbeats } from './runners.js';
 export { type RunRequest, startRuns, webhookRunRequest } from './start.js';

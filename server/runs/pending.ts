@@ -1,15 +1,19 @@
 import { RUNNER_OFFLINE_MS, type RunnerHeartbeat } from '../../pipelines/index.js';
 import type { JobRecord } from '../store/index.js';
+import type { QueuePlace } from './queue-place.js';
 
 /**
  * Why a job that has not started waits, in words a user acts on; undefined once it runs or
- * ended. `jobs` are the run's jobs (for needs), `runners` the heartbeats of all runners.
+ * ended. `jobs` are the run's jobs (for needs), `runners` the heartbeats of all runners,
+ * `place` where a queued job stands in its queue (position, and an estimate of the wait from
+ * the queue's recent durations when every matching runner is busy).
  */
 export function pendingReason(
   job: JobRecord,
   jobs: readonly JobRecord[],
   runners: readonly RunnerHeartbeat[],
   now = Date.now(),
+  place?: QueuePlace,
 ): string | undefined {
   if (job.state === 'waiting') {
     const open = job.spec.needs
@@ -28,7 +32,25 @@ export function pendingReason(
   if (matching.length === 0)
     return labels.length === 0 ? 'no runner online' : `no runner online with labels [${labels.join(', ')}]`;
   const free = matching.filter((r) => r.running.length < r.concurrency);
-  if (free.length === 0)
-    return `all ${matching.length} matching runner${matching.length === 1 ? '' : 's'} busy`;
+  if (free.length === 0) {
+    const busy = `all ${matching.length} matching runner${matching.length === 1 ? '' : 's'} busy`;
+    if (!place) return busy;
+    const slots = matching.reduce((n, r) => n + r.concurrency, 0);
+    const estimate =
+      place.medianMs === undefined
+        ? ''
+        : `, about ${roughly(Math.ceil(place.position / slots) * place.medianMs)} (recent jobs took ${roughly(place.medianMs)})`;
+    return `${busy}; ${ordinal(place.position)} in the queue${estimate}`;
+  }
   return `waiting for one of ${free.length} idle matching runner${free.length === 1 ? '' : 's'} to take it`;
 }
+
+const ordinal = (n: number) => {
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
+  return `${n}${suffix}`;
+};
+
+/** A wait in words: seconds under two minutes, else minutes. */
+const roughly = (ms: number) =>
+  ms < 120_000 ? `${Math.max(1, Math.round(ms / 1000))} s` : `${Math.round(ms / 60_000)} min`;
