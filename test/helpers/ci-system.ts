@@ -18,6 +18,8 @@ const HOOK = new URL('../fixtures/hooks/post-receive.mjs', import.meta.url).path
 /** A whole Slipway CI system of real processes: Redis, a registry, `slipway server`, runners. */
 export interface CiSystem {
   redisUrl: string;
+  /** Stops Redis, waits `downMs`, starts it again on its files (AOF) and port. */
+  restartRedis(downMs?: number): Promise<void>;
   /** A connection for the test's own reads (closed after the file). */
   redis: Redis;
   registry: TestRegistry;
@@ -74,6 +76,7 @@ export async function startCiSystem(): Promise<CiSystem> {
     requireBinary(bin, pkg);
   const redisServer = await testRedis();
   const redis = connectRedis(redisServer.url, 'test');
+  redis.on('error', () => undefined); // reconnects by itself (a test may restart Redis)
   onCleanup(() => redis.quit());
   const registry = await testRegistry();
   const token = await createApiToken(redis, 'admin');
@@ -93,6 +96,7 @@ export async function startCiSystem(): Promise<CiSystem> {
   const env = { SLIPWAY_SERVER: url, SLIPWAY_TOKEN: token };
   const ci: CiSystem = {
     redisUrl: redisServer.url,
+    restartRedis: (downMs) => redisServer.restart(downMs),
     redis,
     registry,
     url,
