@@ -27,7 +27,10 @@ export interface CiSystem {
   url: string;
   /** An admin API token. */
   token: string;
-  server: SlipwayProcess;
+  /** The `slipway server` running now. */
+  readonly server: SlipwayProcess;
+  /** Kills the server with SIGKILL, waits `downMs`, starts it again on its port and data dir. */
+  killServer(downMs?: number): Promise<void>;
   /**
    * Starts `slipway runner` over a fresh data dir with busybox:latest in its store, or over
    * `dataDir` (a runner started again where an earlier one ran).
@@ -82,26 +85,39 @@ export async function startCiSystem(): Promise<CiSystem> {
   const token = await createApiToken(redis, 'admin');
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const server = spawnSlipway([
-    'server',
-    '--listen',
-    `127.0.0.1:${port}`,
-    '--redis',
-    redisServer.url,
-    '--data-dir',
-    await tempDir('ci-server'),
-  ]);
-  onCleanup(() => stop(server));
-  await server.waitFor(/listening on/, 30_000);
+  const serverDir = await tempDir('ci-server');
+  const startServer = async () => {
+    const started = spawnSlipway([
+      'server',
+      '--listen',
+      `127.0.0.1:${port}`,
+      '--redis',
+      redisServer.url,
+      '--data-dir',
+      serverDir,
+    ]);
+    onCleanup(() => stop(started));
+    await started.waitFor(/listening on/, 30_000);
+    return started;
+  };
+  let server = await startServer();
   const env = { SLIPWAY_SERVER: url, SLIPWAY_TOKEN: token };
   const ci: CiSystem = {
     redisUrl: redisServer.url,
     restartRedis: (downMs) => redisServer.restart(downMs),
+    get server() {
+      return server;
+    },
+    async killServer(downMs = 1000) {
+      server.child.kill('SIGKILL');
+      await server.exited;
+      await new Promise((r) => setTimeout(r, downMs));
+      server = await startServer();
+    },
     redis,
     registry,
     url,
     token,
-    server,
     async startRunner(name, args = [], opts = {}) {
       const dataDir = opts.dataDir ?? (await tempDir(`ci-runner-${name}`));
       if (!opts.dataDir) await seedStore(dataDir, 'busybox', ['busybox:latest']);
