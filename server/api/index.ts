@@ -25,7 +25,8 @@ export {
 export { type HookDeps, hookRoutes } from './hooks.js';
 export { type JobSecretsDeps, jobSecretRoutes } from './job-secrets.js';
 export { jobRoutes } from './jobs.js';
-export { apiLine, type LogRouteDeps, logRoutes } from './logs.js';
+export { apiLine, type LogRouteDeps } from './log-deps.js';
+export { logRoutes } from './logs.js';
 export { repoRunRoutes, TriggerBodySchema } from './repo-runs.js';
 export { fullNameOf, repoRoutes } from './repos.js';
 export { jobView, runSummary, runView } from './run-views.js';

@@ -5,9 +5,6 @@ import { logOutline, readLog, searchLog } from '../store/index.js';
 import { apiLine, type LogRouteDeps } from './log-deps.js';
 import { followLog } from './log-stream.js';
 
-export type { LogRouteDeps } from './log-deps.js';
-export { apiLine } from './log-deps.js';
-
 const QuerySchema = z.object({
   format: z.enum(['text', 'json']).default('text'),
   after: z.coerce.number().int().nonnegative().optional(),

@@ -16,6 +16,9 @@ export const CLIENT_SCRIPTS = [
   'ansi_up.js',
 ] as const;
 
+/** The modules job.js imports (preloaded by the job page). */
+export const JOB_MODULES = ['log-layout.js', 'log-lines.js', 'log-search.js', 'ansi_up.js'] as const;
+
 /**
  * A browser script by its served name: one of server/web/client/ (plain ES modules, no build
  * step) or `ansi_up.js` (the ansi_up package's ES module, as published). Read once, then cached.

@@ -2,13 +2,14 @@ import { html } from 'hono/html';
 import type { LogEntry } from '../../pipelines/index.js';
 import { apiLine } from '../api/index.js';
 import type { JobRecord, LogOutline, Repo, RunRecord } from '../store/index.js';
+import { JOB_MODULES } from './client-assets.js';
 import { page, stateLabel } from './page.js';
 import type { Viewer } from './session.js';
 import { STATE_WORDS } from './states.js';
 import { formatDuration } from './time.js';
 
 /** The modules job.js imports, fetched with it rather than after it. */
-const PRELOAD = html`${['log-layout.js', 'log-lines.js', 'log-search.js', 'ansi_up.js'].map((f) => html`<link rel="modulepreload" href="/assets/${f}">`)}`;
+const PRELOAD = html`${JOB_MODULES.map((f) => html`<link rel="modulepreload" href="/assets/${f}">`)}`;
 
 function stepItem(s: JobRecord['steps'][number]) {
   const ms = s.result?.durationMs;

@@ -47,10 +47,10 @@ ${poll ? html`<script type="module" src="/assets/live.js"></script>` : ''}
 }
 
 /**
- * How often a page of runs is fetched again: every 2 s while one it shows is going on, else
- * every 10 s (a list shows a new run by itself; a finished run's page is not polled).
+ * How often a page is fetched again: every 2 s while a run it shows is going on, else every
+ * 10 s (a list shows a new run by itself; a finished run's page passes no poll at all).
  */
-export function listPoll(going: boolean): number {
+export function pollEvery(going: boolean): number {
   return going ? 2000 : 10_000;
 }
 

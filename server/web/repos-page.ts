@@ -1,7 +1,7 @@
 import { html } from 'hono/html';
 import type { Redis } from '../../lib/redis.js';
 import { FINAL_RUN_STATUSES, listRuns, type Repo } from '../store/index.js';
-import { listPoll, page, stateLabel } from './page.js';
+import { page, pollEvery, stateLabel } from './page.js';
 import type { Viewer } from './session.js';
 import { durationSparkline } from './sparkline.js';
 import { timeAgo } from './time.js';
@@ -12,7 +12,7 @@ const TREND_RUNS = 30;
 /**
  * The repositories page (`/`): each repository the viewer may see, with the state of the last
  * run on its default branch, when it ran, and the durations of its last 30 runs there; kept
- * up to date in place (`listPoll`).
+ * up to date in place (`pollEvery`).
  */
 export async function reposPage(redis: Redis, repos: readonly Repo[], now: number, viewer?: Viewer) {
   let going = false;
@@ -38,5 +38,5 @@ ${stateLabel(last?.status ?? 'none')}
     rows.length > 0
       ? html`<h1>Repositories</h1><ul class="repos" data-live="repos">${rows}</ul>`
       : html`<h1>Repositories</h1><p class="empty">No repositories yet. Add one with <code>slipway repo add OWNER/NAME --clone-url URL --forge github</code>.</p>`;
-  return page({ title: 'Repositories', body, viewer, poll: listPoll(going) });
+  return page({ title: 'Repositories', body, viewer, poll: pollEvery(going) });
 }

@@ -4,7 +4,7 @@ import type { RunsDeps } from '../runs/index.js';
 import type { Repo, RunRecord } from '../store/index.js';
 import { commitWebUrl } from './forge-links.js';
 import { type JobView, jobGraph } from './job-graph.js';
-import { listPoll, page, stateLabel } from './page.js';
+import { page, pollEvery, stateLabel } from './page.js';
 import { problemsSection } from './problems.js';
 import type { Viewer } from './session.js';
 import { formatDuration, runDuration, timeAgo } from './time.js';
@@ -70,6 +70,6 @@ ${
     state: run.status,
     body,
     viewer,
-    poll: live ? listPoll(true) : undefined,
+    poll: live ? pollEvery(true) : undefined,
   });
 }

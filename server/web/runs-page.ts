@@ -9,7 +9,7 @@ import {
   RunStatusSchema,
 } from '../store/index.js';
 import { commitWebUrl, repoWebUrl } from './forge-links.js';
-import { listPoll, page, stateLabel } from './page.js';
+import { page, pollEvery, stateLabel } from './page.js';
 import type { Viewer } from './session.js';
 import { formatDuration, runDuration, timeAgo } from './time.js';
 
@@ -122,6 +122,6 @@ ${runs.length === RUNS_PER_PAGE ? html`<a rel="next" href="${listHref(repo, q, {
     state: runs[0]?.status ?? 'none',
     body,
     viewer,
-    poll: listPoll(going),
+    poll: pollEvery(going),
   });
 }
