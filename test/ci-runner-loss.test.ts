@@ -119,7 +119,7 @@ describe('a runner killed with kill -9 mid-job', () => {
     assert.equal(done.state, 'failure');
     assert.match(done.error?.message ?? '', /^runner lost: .*allows no retry \(retry: 0\)/);
     assert.equal((await finishedReports(job.id)).length, 1, 'exactly one final result');
-    const [run] = await listRuns(ci.redis, 'acme/lost-for-good');
+    const [run] = await ci.finishedRuns('acme/lost-for-good', 1);
     assert.equal(run?.status, 'failure');
   });
 

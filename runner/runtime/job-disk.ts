@@ -84,7 +84,25 @@ export async function createJobDisk(dataDir: string, jobId: string, bytes: numbe
 export async function removeJobDisk(dataDir: string, jobId: string): Promise<void> {
   // unmountOverlay unmounts whatever is mounted there, then removes the (now empty) mount point.
   await unmountOverlay(dataDirPaths.jobDisk(dataDir, jobId));
-  await rm(dataDirPaths.jobDiskImage(dataDir, jobId), { force: true });
+  const image = dataDirPaths.jobDiskImage(dataDir, jobId);
+  // The mount's loop device clears itself once unmounted, but not always at once: detached
+  // here, it never outlives its image.
+  await detachLoops(image);
+  await rm(image, { force: true });
+}
+
+/** Detaches every loop device backed by `image` (best effort). */
+async function detachLoops(image: string): Promise<void> {
+  const backing = await tryTool('losetup', [
+    '--list',
+    '--noheadings',
+    '--output',
+    'NAME',
+    '--associated',
+    image,
+  ]).catch(() => ({ stdout: '' }));
+  for (const dev of backing.stdout.split('\n').filter((l) => l.startsWith('/dev/loop')))
+    await tryTool('losetup', ['--detach', dev.trim()]).catch(() => {});
 }
 
 /**
@@ -102,16 +120,7 @@ export async function gcJobDisks(dataDir: string, log: Logger): Promise<number> 
       log.warn({ err, job: id }, 'job disk unmount failed'),
     );
     // A mount killed between attaching the loop device and mounting leaves the device attached.
-    const backing = await tryTool('losetup', [
-      '--list',
-      '--noheadings',
-      '--output',
-      'NAME',
-      '--associated',
-      image,
-    ]).catch(() => ({ stdout: '' }));
-    for (const dev of backing.stdout.split('\n').filter((l) => l.startsWith('/dev/loop')))
-      await tryTool('losetup', ['--detach', dev.trim()]).catch(() => {});
+    await detachLoops(image);
     await rm(image, { force: true });
   }
   return ids.size;
