@@ -16,7 +16,7 @@ const executor = createFakeExecutor({
   unit: { steps: { work: { durationMs: 400 } } },
   docs: { steps: { work: { exitCode: 1 } } },
   hang: { steps: { work: { hang: true } } },
-  slow: { steps: { work: { durationMs: 2500 } } },
+  slow: { steps: { work: { durationMs: 8000 } } },
 });
 
 before(async () => {
