@@ -4,10 +4,11 @@ import { serve } from '@hono/node-server';
 import { SlipwayError } from '../lib/errors.js';
 import { log } from '../lib/log.js';
 import { connectRedis, pingRedis } from '../lib/redis.js';
+import { STALLED_CHECK_MS } from '../pipelines/index.js';
 import { createApp } from './app.js';
-import { bullJobQueue, consumeReports } from './queue/index.js';
+import { bullJobQueue, consumeReports, startStalledChecks } from './queue/index.js';
 import { redisProblems } from './redis-check.js';
-import { applyReport, type RunsDeps } from './runs/index.js';
+import { applyReport, type RunsDeps, startReconciler } from './runs/index.js';
 import { createCommitStatusReporter } from './statuses/index.js';
 import {
   createLogArchiver,
@@ -30,6 +31,11 @@ export interface ServerOptions {
   publicUrl?: string;
   /** Where finished logs go (default: the data dir, `fileLogArchive`). */
   archive?: LogArchive;
+  /**
+   * How often the label queues are checked for jobs whose runner was lost, and the active runs
+   * brought in line with the queues (default STALLED_CHECK_MS).
+   */
+  stalledCheckMs?: number;
   /** Told each Redis configuration problem (they are also logged as warnings). */
   onWarning?(problem: string): void;
 }
@@ -44,7 +50,9 @@ export interface RunningServer {
 /**
  * Starts a Slipway server: checks Redis (reachable; AOF and noeviction, warned about loudly
  * otherwise), opens the secret keyring, consumes runner reports (exactly once in effect, so
- * several servers may share a Redis), reports commit statuses and serves the HTTP app.
+ * several servers may share a Redis), checks the label queues for jobs whose runner was lost
+ * and reconciles the active runs with the queues (at start, then every `stalledCheckMs`),
+ * reports commit statuses and serves the HTTP app.
  */
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const { hostname, port } = parseListen(opts.listen);
@@ -83,6 +91,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   };
   const app = createApp({ ...deps, archive });
   const reports = consumeReports(redis, (report) => applyReport(deps, report));
+  const checkEvery = opts.stalledCheckMs ?? STALLED_CHECK_MS;
+  const stalled = startStalledChecks(redis, { intervalMs: checkEvery });
+  const reconciler = startReconciler(deps, checkEvery);
   logger.info({ url, publicUrl: deps.publicUrl, dataDir: opts.dataDir }, 'server listening');
   return {
     url,
@@ -92,6 +103,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       // Live log streams never end by themselves: give them a moment, then cut them.
       const cut = setTimeout(() => http.closeAllConnections(), 1_000);
       await reports.close();
+      await reconciler.close();
+      await stalled.close();
       archiver.close();
       await closed;
       clearTimeout(cut);

@@ -22,10 +22,10 @@ before(async () => {
 });
 
 /** Pushes a one-job pipeline (`retry:` as given) and waits until its step runs; returns the job. */
-async function pushRunning(repo: string, retry: number): Promise<JobRecord> {
+async function pushRunning(repo: string, retry: number, sleepS = 6): Promise<JobRecord> {
   const { bare } = await ci.addRepo('github', repo);
   const work = await testGitRepo({
-    '.slipway.yml': `image: busybox:latest\njobs:\n  long:\n    retry: ${retry}\n    steps:\n      - run: sleep 6; echo slept\n`,
+    '.slipway.yml': `image: busybox:latest\njobs:\n  long:\n    retry: ${retry}\n    steps:\n      - run: sleep ${sleepS}; echo slept\n`,
   });
   git(work.dir, 'push', '-q', bare, 'main');
   const run = await until('the run', async () => (await listRuns(ci.redis, repo))[0]);
@@ -114,12 +114,50 @@ describe('a runner killed with kill -9 mid-job', () => {
 
   it('with retry: 0, the job fails as "runner lost", once', async () => {
     const job = await pushRunning('acme/lost-for-good', 0);
-    await kill9(job.runner as string);
+    const dead = await kill9(job.runner as string);
     const done = await finalJob(job.id);
     assert.equal(done.state, 'failure');
     assert.match(done.error?.message ?? '', /^runner lost: .*allows no retry \(retry: 0\)/);
     assert.equal((await finishedReports(job.id)).length, 1, 'exactly one final result');
     const [run] = await ci.finishedRuns('acme/lost-for-good', 1);
     assert.equal(run?.status, 'failure');
+    runners.set(
+      job.runner as string,
+      await ci.startRunner(job.runner as string, FAST, { dataDir: dead.dataDir }),
+    );
+  });
+
+  it('a runner paused past its lock (SIGSTOP) stops the job when it wakes: the other runner runs it, and it runs to its end once', async (t) => {
+    // The step outlasts the pause, so the paused runner wakes with it still running.
+    const job = await pushRunning('acme/paused', 1, 14);
+    const holder = runners.get(job.runner as string) as Runner;
+    const other = [...runners.keys()].find((n) => n !== job.runner) as string;
+    holder.child.kill('SIGSTOP');
+    try {
+      await until(
+        'the other runner to take the job',
+        async () => {
+          const [j] = await getJobs(ci.redis, [job.id]);
+          return j?.runner === other && j.state === 'running' ? j : undefined;
+        },
+        60_000,
+      );
+    } finally {
+      holder.child.kill('SIGCONT');
+    }
+    const resumedAt = Date.now();
+    const stoppedAt = await holder.waitFor(/lock was lost/, 20_000);
+    await until('the paused runner to remove its container', async () =>
+      (await dataDirLeftovers(holder.dataDir)).some((l) => l.startsWith('container ')) ? undefined : true,
+    );
+    const done = await finalJob(job.id);
+    assert.equal(done.state, 'success', JSON.stringify(done.error));
+    assert.equal(done.runner, other);
+    assert.equal((await finishedReports(job.id)).length, 1, 'exactly one final result');
+    const log = await (
+      await fetch(`${ci.url}/api/jobs/${job.id}/log`, { headers: { authorization: `Bearer ${ci.token}` } })
+    ).text();
+    assert.equal(log.match(/^slept$/gm)?.length, 1, 'the step ran to its end once');
+    t.diagnostic(`the paused runner stopped its copy ${stoppedAt - resumedAt} ms after it woke`);
   });
 });

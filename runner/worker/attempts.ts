@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { type JobResult, makeJobResult, type QueuedJob, wireKeys } from '../../pipelines/index.js';
+import { type QueuedJob, wireKeys } from '../../pipelines/index.js';
 
 /** How long a job's attempt counter is kept after its last attempt began. */
 const KEPT_S = 8 * 24 * 3600;
@@ -24,18 +24,4 @@ export async function beginAttempt(redis: Redis, jobId: string): Promise<number>
  */
 export function runnersLost(bull: Job, job: QueuedJob): number | undefined {
   return bull.stalledCounter > job.spec.retry ? bull.stalledCounter : undefined;
-}
-
-/** The result of a job whose runners were lost `lost` times: failed, no retry left. */
-export function runnerLostResult(job: QueuedJob, lost: number): JobResult {
-  const retry = job.spec.retry;
-  return makeJobResult(job.spec.job, 'failure', {
-    allowFailure: job.spec.allowFailure,
-    attempts: lost,
-    error: {
-      message: `runner lost: the runner running this job stopped (killed, or cut off from Redis) ${lost === 1 ? 'once' : `${lost} times`}, and the job allows ${retry === 0 ? 'no retry' : `${retry} ${retry === 1 ? 'retry' : 'retries'}`} (retry: ${retry})`,
-      category: 'permanent',
-      context: { runnersLost: String(lost) },
-    },
-  });
 }

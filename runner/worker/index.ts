@@ -5,8 +5,8 @@
  * batched, numbered entries of the job's Redis log stream.
  */
 
-export { beginAttempt, runnerLostResult, runnersLost } from './attempts.js';
-export { cancelWatcher } from './job-control.js';
+export { beginAttempt, runnersLost } from './attempts.js';
+export { cancelWatcher, LOCK_LOST } from './job-control.js';
 export { fetchJobSecrets } from './job-secrets.js';
 export { createLogWriter, type LogWriter, type LogWriterOptions } from './log-writer.js';
 export { type JobLog, type ProcessDeps, processJob } from './process-job.js';
@@ -15,6 +15,5 @@ export {
   JOB_LOCK_MS,
   type RunnerWorker,
   type RunnerWorkerOptions,
-  STALLED_CHECK_MS,
   startRunnerWorker,
 } from './runner-worker.js';

@@ -1,6 +1,9 @@
 import type { Redis } from 'ioredis';
 import { wireKeys } from '../../pipelines/index.js';
 
+/** The abort reason of a job whose lock was lost: it may run elsewhere now, so it stops without a report. */
+export const LOCK_LOST = 'lock lost';
+
 /**
  * Cancel signals for the jobs a runner holds: the truth is the `wireKeys.cancel` key (polled
  * every `pollMs`), the pub/sub channel only wakes the runner sooner. `watch(jobId)` gives the
@@ -28,6 +31,10 @@ export function cancelWatcher(redis: Redis, pollMs = 1_000) {
     },
     unwatch(jobId: string): void {
       jobs.delete(jobId);
+    },
+    /** Aborts one watched job (its lock was lost); nothing when it is not watched. */
+    abort(jobId: string, reason: Error): void {
+      jobs.get(jobId)?.abort(reason);
     },
     /** Aborts every watched job (a drain past its grace period). */
     abortAll(reason: Error): void {

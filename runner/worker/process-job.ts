@@ -12,12 +12,13 @@ import {
   makeJobResult,
   parseQueuedJob,
   type QueuedJob,
+  runnerLostResult,
   WIRE_VERSION,
 } from '../../pipelines/index.js';
 import { dataDirPaths } from '../data-dir.js';
 import { type Executor, jobEvents } from '../executor/index.js';
 import type { LogLines } from '../runtime/index.js';
-import { beginAttempt, runnerLostResult, runnersLost } from './attempts.js';
+import { beginAttempt, runnersLost } from './attempts.js';
 import { fetchJobSecrets } from './job-secrets.js';
 import type { ReportSender } from './reports.js';
 
@@ -44,6 +45,8 @@ export interface ProcessDeps {
   signal: AbortSignal;
   /** True when the signal fired because the runner is going away: the job is handed back. */
   drained(): boolean;
+  /** True when the signal fired because the job's lock was lost: it may run elsewhere, nothing more is reported. */
+  lockLost(): boolean;
 }
 
 /**
@@ -53,7 +56,8 @@ export interface ProcessDeps {
  * `job-finished` only after every log line is in Redis, and only for the last attempt (sent as
  * soon as the executor knows the result; the call resolves once the job's teardown is done): a
  * temporary failure (registry or server unreachable) throws so BullMQ retries it with backoff.
- * A job the runner gives up while draining goes back to its queue without a report.
+ * A job the runner gives up while draining goes back to its queue without a report; one whose
+ * lock was lost stops without one (BullMQ took it back, another runner may hold it).
  */
 export async function processJob(bull: Job, token: string | undefined, deps: ProcessDeps): Promise<void> {
   const parsed = parseQueuedJob(bull.data);
@@ -83,11 +87,12 @@ export async function processJob(bull: Job, token: string | undefined, deps: Pro
       },
     });
   };
-  if (deps.signal.aborted && !deps.drained()) return finish(makeJobResult(job.spec.job, 'cancelled'));
+  if (deps.signal.aborted && !deps.drained() && !deps.lockLost())
+    return finish(makeJobResult(job.spec.job, 'cancelled'));
   const lost = runnersLost(bull, job);
   if (lost !== undefined) {
     logger.warn({ job: job.jobId, lost }, 'runner lost and no retry left: the job fails');
-    return finish(runnerLostResult(job, lost));
+    return finish(runnerLostResult(job.spec, lost));
   }
   const log = await deps.openLog(job.jobId);
   if (bull.stalledCounter > 0)
@@ -100,7 +105,7 @@ export async function processJob(bull: Job, token: string | undefined, deps: Pro
   let early: Promise<void> | undefined;
   const finishEarly = (r: JobResult) => {
     const retried = r.status === 'failure' && r.error?.category === 'temporary' && !lastAttempt;
-    if (deps.drained() || retried) return;
+    if (deps.drained() || deps.lockLost() || retried) return;
     early = chain.then(() => log.close()).then(() => finish(r));
     early.catch(() => undefined); // awaited below
   };
@@ -133,6 +138,7 @@ export async function processJob(bull: Job, token: string | undefined, deps: Pro
   await chain;
   await log.close();
   if (deps.drained()) return handBack(bull, token, job);
+  if (deps.lockLost()) throw new LockLostError(job.jobId);
   if (result.status === 'failure' && result.error?.category === 'temporary' && !lastAttempt) {
     logger.warn(
       { job: job.jobId, attempt, error: result.error.message },
@@ -141,6 +147,13 @@ export async function processJob(bull: Job, token: string | undefined, deps: Pro
     throw new Error(result.error.message);
   }
   await finish(result);
+}
+
+/** The job was stopped because its lock was lost; BullMQ's own completion of it fails harmlessly. */
+class LockLostError extends Error {
+  constructor(jobId: string) {
+    super(`job ${jobId}: stopped on this runner, its lock was lost`);
+  }
 }
 
 async function handBack(bull: Job, token: string | undefined, job: QueuedJob): Promise<never> {

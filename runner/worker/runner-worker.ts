@@ -1,9 +1,16 @@
 import { DelayedError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { log } from '../../lib/log.js';
-import { KEY_PREFIX, RUNNER_HEARTBEAT_MS, type RunnerHeartbeat, wireKeys } from '../../pipelines/index.js';
+import {
+  JOB_MAX_STALLED,
+  KEY_PREFIX,
+  RUNNER_HEARTBEAT_MS,
+  type RunnerHeartbeat,
+  STALLED_CHECK_MS,
+  wireKeys,
+} from '../../pipelines/index.js';
 import type { Executor } from '../executor/index.js';
-import { cancelWatcher } from './job-control.js';
+import { cancelWatcher, LOCK_LOST } from './job-control.js';
 import { prefetchOnHints } from './prefetch.js';
 import { type JobLog, processJob } from './process-job.js';
 import { reportSender } from './reports.js';
@@ -34,13 +41,6 @@ export interface RunnerWorkerOptions {
  * (a busy event loop, a slow Redis failover): 30 s is BullMQ's default and leaves 15 s of slack.
  */
 export const JOB_LOCK_MS = 30_000;
-/**
- * How often runners check for jobs whose lock expired (their runner was lost): a lost runner's
- * job is taken back within lock + this (≤ 45 s), while the checks cost one Redis script a queue
- * per runner every 15 s.
- */
-export const STALLED_CHECK_MS = 15_000;
-
 /** A started runner; `stop(graceMs)` drains it (see startRunnerWorker); calling it again with 0 hands the running jobs back at once. */
 export interface RunnerWorker {
   readonly running: readonly string[];
@@ -56,7 +56,7 @@ export interface RunnerWorker {
  * heartbeat every RUNNER_HEARTBEAT_MS, cancels honoured within about a second, pushed commits
  * fetched ahead into warm mirrors while a slot is free (prefetchOnHints). BullMQ renews
  * each job's lock while it runs; a runner killed outright leaves its jobs stalled, and BullMQ
- * gives them to another runner. `drainRequested` resolves when `slipway runner --drain` asks
+ * gives them to another runner; a runner that finds its lock gone stops the job, silently. `drainRequested` resolves when `slipway runner --drain` asks
  * (`wireKeys.drain`, seen at a heartbeat). `stop(grace)` takes no new job, lets running ones finish for
  * up to `grace` ms, then aborts them and hands them back to their queues.
  */
@@ -107,6 +107,7 @@ export async function startRunnerWorker(opts: RunnerWorkerOptions): Promise<Runn
             openLog: opts.openLog,
             signal: controller.signal,
             drained: () => draining && controller.signal.reason?.message === 'drained',
+            lockLost: () => controller.signal.reason?.message === LOCK_LOST,
           });
         } finally {
           cancels.unwatch(jobId);
@@ -120,11 +121,20 @@ export async function startRunnerWorker(opts: RunnerWorkerOptions): Promise<Runn
         concurrency: opts.concurrency,
         lockDuration: opts.lockMs ?? JOB_LOCK_MS,
         stalledInterval: opts.stalledCheckMs ?? STALLED_CHECK_MS,
-        // The job's own `retry:` (at most 10) decides how many lost runners it survives
-        // (processJob); BullMQ's limit would fail the job without the server hearing of it.
-        maxStalledCount: 1000,
+        maxStalledCount: JOB_MAX_STALLED,
       },
     );
+    // The lock is gone (this runner was paused or cut off past it, and the job was taken back):
+    // another runner may run the job now, so this one stops it and reports nothing more.
+    worker.on('lockRenewalFailed', (jobIds) => {
+      for (const id of jobIds) {
+        logger.warn(
+          { job: id },
+          "the job's lock was lost (this runner was paused or cut off too long): stopping it here",
+        );
+        cancels.abort(id, new Error(LOCK_LOST));
+      }
+    });
     worker.on('failed', (job, err) => logger.warn({ job: job?.id, err: err.message }, 'job attempt failed'));
     workers.set(queue, { worker, connection });
     logger.info({ queue }, 'serving queue');

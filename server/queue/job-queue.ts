@@ -19,7 +19,21 @@ export interface JobQueue {
   /** True when the job was still waiting and is now gone; false when a runner holds it or it is unknown. */
   remove(jobId: string, labels: readonly string[]): Promise<boolean>;
   cancel(jobId: string): Promise<void>;
+  /** Where the job stands on its queue now; undefined when the queue has no such job. */
+  inspect(jobId: string, labels: readonly string[]): Promise<QueueEntry | undefined>;
   close(): Promise<void>;
+}
+
+/**
+ * A job as its queue holds it: `waiting` (for a runner: new, taken back from a lost runner,
+ * handed back, or delayed before a retry), `active` (a runner holds its lock), `completed` or
+ * `failed` (the runner's processing ended; `failedReason` says why). `stalledCounter` counts
+ * the runners lost while holding it.
+ */
+export interface QueueEntry {
+  state: 'waiting' | 'active' | 'completed' | 'failed';
+  stalledCounter: number;
+  failedReason?: string;
 }
 
 /** Retries of a job a runner could not finish for a temporary reason (registry down, runner gone). */
@@ -66,6 +80,18 @@ export function bullJobQueue(redis: Redis): JobQueue {
     async cancel(jobId) {
       await redis.set(wireKeys.cancel(jobId), '1', 'EX', 24 * 3600);
       await redis.publish(wireKeys.cancelChannel, jobId);
+    },
+    async inspect(jobId, labels) {
+      const q = await queueFor(labels);
+      const job = await q.getJob(jobId);
+      if (!job) return undefined;
+      const state = await job.getState();
+      if (state === 'unknown') return undefined;
+      return {
+        state: state === 'active' || state === 'completed' || state === 'failed' ? state : 'waiting',
+        stalledCounter: job.stalledCounter,
+        ...(job.failedReason ? { failedReason: job.failedReason } : {}),
+      };
     },
     async close() {
       await Promise.all([...queues.values()].map((q) => q.close()));

@@ -4,6 +4,7 @@ import {
   FINAL_RUN_STATUSES,
   getJobs,
   getRun,
+  type JobRecord,
   type RunRecord,
   revokeJobToken,
   updateJob,
@@ -28,7 +29,22 @@ export async function cancelRun(deps: RunsDeps, runId: string): Promise<RunRecor
   const done = await updateRun(deps.redis, runId, (r) =>
     FINAL_RUN_STATUSES.includes(r.status) ? undefined : { ...r, status: 'cancelled', finishedAt: now },
   );
-  for (const job of await getJobs(deps.redis, run.jobs)) {
+  await cancelJobs(deps, await getJobs(deps.redis, run.jobs));
+  if (done?.changed) {
+    logger.info({ run: runId }, 'run cancelled');
+    void reportRunStatus(deps, done.value, 'cancelled');
+  }
+  return done?.value ?? run;
+}
+
+/**
+ * Stops the jobs of a cancelled run: those not taken by a runner are removed from their queue
+ * and `cancelled`; a runner holding one is told to stop (it reports `cancelled`). Final jobs
+ * are left alone. Idempotent (the reconciler calls it again for a job back on its queue).
+ */
+export async function cancelJobs(deps: RunsDeps, jobs: readonly JobRecord[]): Promise<void> {
+  const now = Date.now();
+  for (const job of jobs) {
     if (FINAL_JOB_STATES.includes(job.state)) continue;
     const removed = job.state === 'running' ? false : await deps.queue.remove(job.id, job.spec.labels);
     if (job.state === 'waiting' || removed) {
@@ -47,9 +63,4 @@ export async function cancelRun(deps: RunsDeps, runId: string): Promise<RunRecor
     // Taken by a runner (or about to be): it stops at the signal and reports `cancelled`.
     await deps.queue.cancel(job.id);
   }
-  if (done?.changed) {
-    logger.info({ run: runId }, 'run cancelled');
-    void reportRunStatus(deps, done.value, 'cancelled');
-  }
-  return done?.value ?? run;
 }

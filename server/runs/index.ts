@@ -6,7 +6,7 @@
  */
 export { advanceRun, runOutcome } from './advance.js';
 export { applyReport } from './apply-report.js';
-export { cancelRun } from './cancel.js';
+export { cancelJobs, cancelRun } from './cancel.js';
 export { carriedJobs, carryJobs } from './carry.js';
 export type { RunsDeps } from './deps.js';
 export {
@@ -20,6 +20,7 @@ export { pendingReason } from './pending.js';
 export { pipelineEntries, pipelinesAtCommit } from './pipeline-files.js';
 export { pipelineSource } from './pipeline-source.js';
 export { type QueuePlace, queuePlace, recordJobDuration } from './queue-place.js';
+export { type ReconcileTally, reconcileRuns, startReconciler } from './reconcile.js';
 export { type RerunOutcome, rerunRun } from './rerun.js';
 export { runnerHeartbeats } from './runners.js';
 export { type RunRequest, startRuns, webhookRunRequest } from './start.js';

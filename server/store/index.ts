@@ -20,7 +20,9 @@ export {
 } from './repo-input.js';
 export { RepoStore } from './repos.js';
 export {
+  activeRunIds,
   createRun,
+  forgetActiveRun,
   getJob,
   getJobs,
   getRun,

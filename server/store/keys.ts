@@ -17,6 +17,8 @@ export const keys = {
   repoRuns: (fullName: string) => `${KEY_PREFIX}:repo-runs:${fullName}`,
   /** String: the JSON RunRecord. */
   run: (runId: string) => `${KEY_PREFIX}:run:${runId}`,
+  /** Set of the ids of runs that may still need the server: not final, or with a job not final (see reconcileRuns). */
+  activeRuns: `${KEY_PREFIX}:active-runs`,
   /** String: the JSON JobRecord. */
   job: (jobId: string) => `${KEY_PREFIX}:job:${jobId}`,
   /** Set NX with a TTL: a webhook delivery id already taken (forge + id). */

@@ -38,8 +38,9 @@ export interface NewRun {
 }
 
 /**
- * Stores a new run and its jobs in one transaction (global job ids `<run id>-<n>`). Storing
- * the same run id twice leaves the first one: the run key is written only if absent.
+ * Stores a new run and its jobs in one transaction (global job ids `<run id>-<n>`), listed
+ * among the active runs unless it is an `error` run. Storing the same run id twice leaves the
+ * first one: the run key is written only if absent.
  */
 export async function createRun(redis: Redis, run: NewRun): Promise<RunRecord> {
   const now = Date.now();
@@ -73,6 +74,7 @@ export async function createRun(redis: Redis, run: NewRun): Promise<RunRecord> {
   for (const j of jobs) tx.set(keys.job(j.id), JSON.stringify(JobRecordSchema.parse(j)), 'NX');
   tx.set(keys.run(run.id), JSON.stringify(record), 'NX');
   tx.zadd(keys.repoRuns(run.repo), run.number, run.id);
+  if (run.status !== 'error') tx.sadd(keys.activeRuns, run.id);
   await tx.exec();
   return record;
 }
@@ -97,6 +99,16 @@ export function updateRun(redis: Redis, runId: string, change: (run: RunRecord) 
 /** Compare-and-set of a job record (see updateJson); undefined when the job does not exist. */
 export function updateJob(redis: Redis, jobId: string, change: (job: JobRecord) => JobRecord | undefined) {
   return updateJson(redis, keys.job(jobId), JobRecordSchema, change);
+}
+
+/** The runs listed as active (see keys.activeRuns), in no order. */
+export function activeRunIds(redis: Redis): Promise<string[]> {
+  return redis.smembers(keys.activeRuns);
+}
+
+/** Takes a run off the active list once it and all its jobs are final (or it is gone). Idempotent. */
+export async function forgetActiveRun(redis: Redis, runId: string): Promise<void> {
+  await redis.srem(keys.activeRuns, runId);
 }
 
 export interface RunListQuery {

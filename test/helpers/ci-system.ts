@@ -66,9 +66,10 @@ type Forge = 'github' | 'gitlab' | 'gitea';
 
 /**
  * Starts the CI system for one test file (everything stopped after it). Needs root, runc,
- * redis-server, docker-registry, git and skopeo; fails naming what is missing.
+ * redis-server, docker-registry, git and skopeo; fails naming what is missing. `serverArgs` go
+ * to `slipway server` (each start of it).
  */
-export async function startCiSystem(): Promise<CiSystem> {
+export async function startCiSystem(opts: { serverArgs?: string[] } = {}): Promise<CiSystem> {
   requireRoot();
   for (const [bin, pkg] of [
     ['runc', 'runc'],
@@ -95,6 +96,7 @@ export async function startCiSystem(): Promise<CiSystem> {
       redisServer.url,
       '--data-dir',
       serverDir,
+      ...(opts.serverArgs ?? []),
     ]);
     onCleanup(() => stop(started));
     await started.waitFor(/listening on/, 30_000);

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { parseDurationOption } from '../../job-host-flags.js';
 import type { ServerCommandOptions } from './run.js';
 
 /** `slipway server`: webhooks, the JSON API with live logs, and the orchestration of runs. */
@@ -12,6 +13,11 @@ export function register(program: Command): void {
     .option(
       '--public-url <url>',
       'base URL runners and forges reach this server at (default: $SLIPWAY_PUBLIC_URL, else http://<listen>)',
+    )
+    .option(
+      '--stalled-check <duration>',
+      'how often to look for jobs whose runner was lost and bring runs in line with their queues (default 15s)',
+      parseDurationOption,
     )
     .action(async (opts: ServerCommandOptions) => {
       process.exitCode = await (await import('./run.js')).serverCommand(opts);

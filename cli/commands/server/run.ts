@@ -8,6 +8,8 @@ export interface ServerCommandOptions {
   redis?: string;
   dataDir?: string;
   publicUrl?: string;
+  /** Milliseconds (default STALLED_CHECK_MS). */
+  stalledCheck?: number;
 }
 
 /** `slipway server`: serves until SIGINT/SIGTERM, then closes cleanly. Returns the exit code. */
@@ -21,6 +23,7 @@ export async function serverCommand(opts: ServerCommandOptions): Promise<number>
       ...(opts.publicUrl || process.env.SLIPWAY_PUBLIC_URL
         ? { publicUrl: opts.publicUrl ?? process.env.SLIPWAY_PUBLIC_URL }
         : {}),
+      ...(opts.stalledCheck !== undefined ? { stalledCheckMs: opts.stalledCheck } : {}),
       onWarning: (problem) => console.error(`WARNING: ${problem}`),
     });
   } catch (err) {
