@@ -82,6 +82,13 @@ describe('a runner killed with kill -9 mid-job', () => {
     const other = [...runners.keys()].find((n) => n !== holder) as string;
     const killedAt = Date.now();
     const dead = await kill9(holder);
+    // Watched from the kill on, beside the job's second attempt.
+    const shownOffline = until(
+      'the killed runner shown offline',
+      async () => ((await runnerState(holder)) === 'offline' ? Date.now() : undefined),
+      60_000,
+    );
+    shownOffline.catch(() => undefined); // awaited below
     const done = await finalJob(job.id);
     assert.equal(done.state, 'success', JSON.stringify(done.error));
     assert.equal(done.runner, other, 'the other runner finished it');
@@ -96,10 +103,7 @@ describe('a runner killed with kill -9 mid-job', () => {
     assert.match(log, /slept\n$/);
     assert.equal((await finishedReports(job.id)).length, 1, 'exactly one final result');
 
-    await until('the killed runner shown offline', async () =>
-      (await runnerState(holder)) === 'offline' ? true : undefined,
-    );
-    const offlineAfter = Date.now() - killedAt;
+    const offlineAfter = (await shownOffline) - killedAt;
     assert.ok(offlineAfter < 30_000, `shown offline ${offlineAfter} ms after kill -9`);
 
     const left = await dataDirLeftovers(dead.dataDir);
@@ -159,5 +163,14 @@ describe('a runner killed with kill -9 mid-job', () => {
     ).text();
     assert.equal(log.match(/^slept$/gm)?.length, 1, 'the step ran to its end once');
     t.diagnostic(`the paused runner stopped its copy ${stoppedAt - resumedAt} ms after it woke`);
+  });
+
+  it('runners stopped by a signal leave nothing on their data dirs', async () => {
+    for (const runner of runners.values()) {
+      if (runner.child.exitCode !== null || runner.child.signalCode !== null) continue;
+      runner.child.kill('SIGTERM');
+      await runner.exited;
+      assert.deepEqual(await dataDirLeftovers(runner.dataDir), []);
+    }
   });
 });

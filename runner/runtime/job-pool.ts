@@ -12,7 +12,7 @@ export interface JobPoolOptions {
   diskBytes?: number;
 }
 
-/** A Runtime whose prepareJob hands out ready environments; `close()` destroys the unused ones. */
+/** A Runtime whose prepareJob hands out ready environments; `close()` destroys the unused ones, and those still being prepared once they are ready. */
 export interface PooledRuntime extends Runtime {
   close(): Promise<void>;
 }
@@ -29,14 +29,15 @@ export interface PooledRuntime extends Runtime {
  */
 export function pooledRuntime(rt: Runtime, opts: JobPoolOptions): PooledRuntime {
   const ready: JobHandle[] = [];
-  let preparing = 0;
+  /** Environments being prepared; close() waits for them (each is destroyed once ready). */
+  const preparing = new Set<Promise<void>>();
   let closed = false;
   const matches = (o: PrepareJobOptions) => o.network === opts.network && o.diskBytes === opts.diskBytes;
   const fill = () => {
-    while (!closed && ready.length + preparing < opts.size) {
-      preparing++;
+    while (!closed && ready.length + preparing.size < opts.size) {
       const id = `pool${randomBytes(6).toString('hex')}`;
-      rt.prepareJob({ id, network: opts.network, ...(opts.diskBytes ? { diskBytes: opts.diskBytes } : {}) })
+      const prepared: Promise<void> = rt
+        .prepareJob({ id, network: opts.network, ...(opts.diskBytes ? { diskBytes: opts.diskBytes } : {}) })
         .then(
           async (handle) => {
             if (closed) await rt.destroyJob(handle);
@@ -44,7 +45,8 @@ export function pooledRuntime(rt: Runtime, opts: JobPoolOptions): PooledRuntime 
           },
           (err) => logger.warn({ err: (err as Error).message }, 'could not prepare a job environment ahead'),
         )
-        .finally(() => preparing--);
+        .finally(() => preparing.delete(prepared));
+      preparing.add(prepared);
     }
   };
   fill();
@@ -67,7 +69,11 @@ export function pooledRuntime(rt: Runtime, opts: JobPoolOptions): PooledRuntime 
     },
     async close() {
       closed = true;
-      await Promise.all(ready.splice(0).map((h) => rt.destroyJob(h).catch(() => undefined)));
+      // One being prepared (a job just ended refills its slot) is destroyed as soon as it is ready.
+      await Promise.all([
+        ...ready.splice(0).map((h) => rt.destroyJob(h).catch(() => undefined)),
+        ...[...preparing].map((p) => p.catch(() => undefined)),
+      ]);
     },
   };
 }
