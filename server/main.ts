@@ -1,10 +1,12 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { SlipwayError } from '../lib/errors.js';
 import { log } from '../lib/log.js';
 import { connectRedis, pingRedis } from '../lib/redis.js';
 import { STALLED_CHECK_MS } from '../pipelines/index.js';
+import { type ImageReference, openRegistryClient, parseReference } from '../runner/oci/index.js';
 import { createApp } from './app.js';
 import { bullJobQueue, consumeReports, startStalledChecks } from './queue/index.js';
 import { redisProblems } from './redis-check.js';
@@ -16,6 +18,7 @@ import {
   type LogArchive,
   loadServerKey,
   RepoStore,
+  registryLogArchive,
 } from './store/index.js';
 
 const logger = log.child({ module: 'server' });
@@ -29,8 +32,14 @@ export interface ServerOptions {
   dataDir: string;
   /** Base URL runners and forges reach this server at (default: `http://<listen>`). */
   publicUrl?: string;
-  /** Where finished logs go (default: the data dir, `fileLogArchive`). */
+  /** Where finished logs go (default: `logArchive` when given, else the data dir, `fileLogArchive`). */
   archive?: LogArchive;
+  /**
+   * A registry repository (`host[:port]/path`) to archive finished logs in, so that every
+   * server of one Redis reads them (registryLogArchive; credentials from the data dir's
+   * auth.json, then Docker's config).
+   */
+  logArchive?: string;
   /**
    * How often the label queues are checked for jobs whose runner was lost, and the active runs
    * brought in line with the queues (default STALLED_CHECK_MS).
@@ -67,7 +76,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     opts.onWarning?.(problem);
   }
   const repos = new RepoStore(redis, await loadServerKey(opts.dataDir));
-  const archive = opts.archive ?? fileLogArchive(opts.dataDir);
+  const archive = opts.archive ?? (await openLogArchive(opts));
   const queue = bullJobQueue(redis);
   const archiver = createLogArchiver(redis, archive);
   const http = serve({ fetch: (req) => app.fetch(req), hostname, port }) as Server;
@@ -113,6 +122,29 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       logger.info({ url }, 'server stopped');
     },
   };
+}
+
+/** The registry archive of `logArchive` (its registry checked, a warning when unreachable), else the file archive. */
+async function openLogArchive(opts: ServerOptions): Promise<LogArchive> {
+  if (!opts.logArchive) return fileLogArchive(opts.dataDir);
+  let repository: ImageReference;
+  try {
+    repository = parseReference(opts.logArchive);
+  } catch (err) {
+    throw new SlipwayError(`--log-archive: ${(err as Error).message}`);
+  }
+  const path = opts.logArchive.slice(opts.logArchive.indexOf('/') + 1);
+  if (!opts.logArchive.includes('/') || /[:@]/.test(path))
+    throw new SlipwayError(
+      `--log-archive takes a registry repository, HOST[:PORT]/PATH with no tag (e.g. registry.example.com/slipway/logs), got ${JSON.stringify(opts.logArchive)}`,
+    );
+  const client = await openRegistryClient({ dataDir: opts.dataDir, hostOnly: 'any' });
+  await client.ping(repository.registry).catch((err: Error) => {
+    const problem = `the log archive's registry ${repository.registry} does not answer: ${err.message}`;
+    logger.warn(`WARNING: ${problem}`);
+    opts.onWarning?.(problem);
+  });
+  return registryLogArchive({ client, repository, cacheDir: join(opts.dataDir, 'log-cache') });
 }
 
 /** `host:port`, `[v6]:port` or `:port` (all interfaces). */

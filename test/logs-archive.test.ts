@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { connectRedis, type Redis } from '../lib/redis.js';
 import { type LogEntry, type LogStreamEntry, logStreamEntry, wireKeys } from '../pipelines/index.js';
+import { openRegistryClient, parseReference } from '../runner/oci/index.js';
 import {
   archiveJobLog,
   fileLogArchive,
@@ -12,8 +13,10 @@ import {
   logArchiveDir,
   memoryLogArchive,
   readLog,
+  registryLogArchive,
 } from '../server/store/index.js';
 import { testRedis } from './helpers/redis.js';
+import { testRegistry } from './helpers/registry.js';
 import { tempDir } from './helpers/tmp.js';
 
 /** The LogArchive contract on both implementations; archiving a stream; reading live or archived. */
@@ -44,9 +47,22 @@ async function collect(it: AsyncIterable<LogEntry[]> | undefined): Promise<LogEn
   return out;
 }
 
+let registry: ReturnType<typeof testRegistry> | undefined;
+/** An archive in a private registry (started once for the file), with a fresh cache dir. */
+async function inRegistry(): Promise<LogArchive> {
+  registry ??= testRegistry();
+  const { host } = await registry;
+  return registryLogArchive({
+    client: await openRegistryClient({ hostOnly: 'any' }),
+    repository: parseReference(`${host}/slipway/logs`),
+    cacheDir: await tempDir('log-cache'),
+  });
+}
+
 const implementations: [string, () => Promise<LogArchive>][] = [
   ['file', async () => fileLogArchive(await tempDir('logs'))],
   ['memory', async () => memoryLogArchive()],
+  ['registry', inRegistry],
 ];
 for (const [name, make] of implementations) {
   describe(`LogArchive contract: ${name}`, () => {
@@ -243,4 +259,28 @@ describe('archiving a job log', () => {
       [4, 5, 6],
     );
   });
+});
+
+test('the registry archive: a log put through one server is read through another, from the registry', async () => {
+  const writer = await inRegistry();
+  const { host } = await (registry as ReturnType<typeof testRegistry>);
+  const readerCache = await tempDir('log-cache');
+  const reader = registryLogArchive({
+    client: await openRegistryClient({ hostOnly: 'any' }),
+    repository: parseReference(`${host}/slipway/logs`),
+    cacheDir: readerCache,
+  });
+  assert.equal(await reader.has('wxyz-1'), false);
+  await writer.put('wxyz-1', entries(1000));
+  assert.equal(await reader.has('wxyz-1'), true);
+  assert.deepEqual(
+    await collect(await reader.get('wxyz-1', { after: 990 })),
+    Array.from({ length: 10 }, (_, i) => entry(991 + i)),
+  );
+  assert.equal(
+    (await readdir(readerCache)).filter((n) => n.endsWith('.log')).length,
+    1,
+    'fetched once into the local copy',
+  );
+  await assert.rejects(writer.put('../x', entries(1)), /not a job id/);
 });

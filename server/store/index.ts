@@ -12,6 +12,11 @@ export { type LogMatches, searchLog, shownText } from './log-search.js';
 export { archiveJobLog, logEntries, readLog, readLogTail } from './logs.js';
 export * from './records.js';
 export {
+  JOB_LOG_ARTIFACT,
+  type RegistryLogArchiveOptions,
+  registryLogArchive,
+} from './registry-log-archive.js';
+export {
   CloneUrlSchema,
   type RepoInput,
   RepoInputSchema,

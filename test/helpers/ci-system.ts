@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { freePort } from '../../lib/net.js';
 import { connectRedis, type Redis } from '../../lib/redis.js';
+import { dataDirPaths } from '../../runner/data-dir.js';
 import { createApiToken, FINAL_RUN_STATUSES, listRuns, type RunRecord } from '../../server/store/index.js';
 import { onCleanup } from './cleanup.js';
 import { git } from './git-repo.js';
@@ -32,6 +33,11 @@ export interface CiSystem {
   /** Kills the server with SIGKILL, waits `downMs`, starts it again on its port and data dir. */
   killServer(downMs?: number): Promise<void>;
   /**
+   * Starts another `slipway server` on the same Redis (its own port and data dir, the first
+   * one's secret key, the same `serverArgs`); stopped after the file. Resolves with its URL.
+   */
+  addServer(): Promise<{ url: string; process: SlipwayProcess }>;
+  /**
    * Starts `slipway runner` over a fresh data dir with busybox:latest in its store, or over
    * `dataDir` (a runner started again where an earlier one ran).
    */
@@ -48,15 +54,16 @@ export interface CiSystem {
    * A bare repository served as a forge: its post-receive hook sends `forge`'s push webhook for
    * `fullName`, signed with `secret`, to this server. Returns its path (the clone URL).
    */
-  bareRepo(forge: Forge, fullName: string, secret: string): Promise<string>;
+  bareRepo(forge: Forge, fullName: string, secret: string, hookBase?: string): Promise<string>;
   /**
    * Registers `fullName` (through `slipway repo add`, and `repo secret set` for `secrets`) with
-   * a fresh webhook secret, served by a bare repository as bareRepo makes it.
+   * a fresh webhook secret, served by a bare repository as bareRepo makes it (its hook sending
+   * to `hookBase` instead of this server when given).
    */
   addRepo(
     forge: Forge,
     fullName: string,
-    opts?: { secrets?: Record<string, string>; args?: string[] },
+    opts?: { secrets?: Record<string, string>; args?: string[]; hookBase?: string },
   ): Promise<{ bare: string; webhookSecret: string }>;
   /** Waits until `repo` has at least `count` runs, all final; returns them newest first. */
   finishedRuns(repo: string, count: number, timeoutMs?: number): Promise<RunRecord[]>;
@@ -67,9 +74,11 @@ type Forge = 'github' | 'gitlab' | 'gitea';
 /**
  * Starts the CI system for one test file (everything stopped after it). Needs root, runc,
  * redis-server, docker-registry, git and skopeo; fails naming what is missing. `serverArgs` go
- * to `slipway server` (each start of it).
+ * to `slipway server` (each start of it; a function of the registry when they name it).
  */
-export async function startCiSystem(opts: { serverArgs?: string[] } = {}): Promise<CiSystem> {
+export async function startCiSystem(
+  opts: { serverArgs?: string[] | ((registry: TestRegistry) => string[]) } = {},
+): Promise<CiSystem> {
   requireRoot();
   for (const [bin, pkg] of [
     ['runc', 'runc'],
@@ -87,21 +96,22 @@ export async function startCiSystem(opts: { serverArgs?: string[] } = {}): Promi
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const serverDir = await tempDir('ci-server');
-  const startServer = async () => {
+  const spawnServer = async (listenPort: number, dataDir: string) => {
     const started = spawnSlipway([
       'server',
       '--listen',
-      `127.0.0.1:${port}`,
+      `127.0.0.1:${listenPort}`,
       '--redis',
       redisServer.url,
       '--data-dir',
-      serverDir,
-      ...(opts.serverArgs ?? []),
+      dataDir,
+      ...(typeof opts.serverArgs === 'function' ? opts.serverArgs(registry) : (opts.serverArgs ?? [])),
     ]);
     onCleanup(() => stop(started));
     await started.waitFor(/listening on/, 30_000);
     return started;
   };
+  const startServer = () => spawnServer(port, serverDir);
   let server = await startServer();
   const env = { SLIPWAY_SERVER: url, SLIPWAY_TOKEN: token };
   const ci: CiSystem = {
@@ -115,6 +125,13 @@ export async function startCiSystem(opts: { serverArgs?: string[] } = {}): Promi
       await server.exited;
       await new Promise((r) => setTimeout(r, downMs));
       server = await startServer();
+    },
+    async addServer() {
+      const dataDir = await tempDir('ci-server');
+      await mkdir(dirname(dataDirPaths.secretKey(dataDir)), { recursive: true, mode: 0o700 });
+      await copyFile(dataDirPaths.secretKey(serverDir), dataDirPaths.secretKey(dataDir));
+      const otherPort = await freePort();
+      return { url: `http://127.0.0.1:${otherPort}`, process: await spawnServer(otherPort, dataDir) };
     },
     redis,
     registry,
@@ -151,19 +168,19 @@ export async function startCiSystem(opts: { serverArgs?: string[] } = {}): Promi
       const text = await res.text();
       return { status: res.status, body: text ? (JSON.parse(text) as unknown) : undefined };
     },
-    async bareRepo(forge, fullName, secret) {
+    async bareRepo(forge, fullName, secret, hookBase = url) {
       const dir = join(await tempDir('ci-forge'), `${fullName.replaceAll('/', '_')}.git`);
       await mkdir(dir);
       git(dir, 'init', '-q', '--bare', '-b', 'main');
       const hook = join(dir, 'hooks', 'post-receive');
-      const args = [HOOK, forge, `${url}/hooks/${forge}`, secret, fullName, dir].map(shellQuote);
+      const args = [HOOK, forge, `${hookBase}/hooks/${forge}`, secret, fullName, dir].map(shellQuote);
       await writeFile(hook, `#!/bin/sh\nexec ${shellQuote(process.execPath)} ${args.join(' ')}\n`);
       await chmod(hook, 0o755);
       return dir;
     },
-    async addRepo(forge, fullName, { secrets = {}, args = [] } = {}) {
+    async addRepo(forge, fullName, { secrets = {}, args = [], hookBase } = {}) {
       const webhookSecret = `wh-${randomBytes(8).toString('hex')}`;
-      const bare = await ci.bareRepo(forge, fullName, webhookSecret);
+      const bare = await ci.bareRepo(forge, fullName, webhookSecret, hookBase);
       const add = [
         'repo',
         'add',

@@ -15,6 +15,10 @@ export function register(program: Command): void {
       'base URL runners and forges reach this server at (default: $SLIPWAY_PUBLIC_URL, else http://<listen>)',
     )
     .option(
+      '--log-archive <repository>',
+      'archive finished logs in this registry repository, HOST[:PORT]/PATH, readable by every server (default: $SLIPWAY_LOG_ARCHIVE, else the data dir)',
+    )
+    .option(
       '--stalled-check <duration>',
       'how often to look for jobs whose runner was lost and bring runs in line with their queues (default 15s)',
       parseDurationOption,

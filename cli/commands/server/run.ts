@@ -10,6 +10,7 @@ export interface ServerCommandOptions {
   publicUrl?: string;
   /** Milliseconds (default STALLED_CHECK_MS). */
   stalledCheck?: number;
+  logArchive?: string;
 }
 
 /** `slipway server`: serves until SIGINT/SIGTERM, then closes cleanly. Returns the exit code. */
@@ -22,6 +23,9 @@ export async function serverCommand(opts: ServerCommandOptions): Promise<number>
       dataDir: opts.dataDir ?? defaultDataDir(),
       ...(opts.publicUrl || process.env.SLIPWAY_PUBLIC_URL
         ? { publicUrl: opts.publicUrl ?? process.env.SLIPWAY_PUBLIC_URL }
+        : {}),
+      ...(opts.logArchive || process.env.SLIPWAY_LOG_ARCHIVE
+        ? { logArchive: opts.logArchive ?? process.env.SLIPWAY_LOG_ARCHIVE }
         : {}),
       ...(opts.stalledCheck !== undefined ? { stalledCheckMs: opts.stalledCheck } : {}),
       onWarning: (problem) => console.error(`WARNING: ${problem}`),
