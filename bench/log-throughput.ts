@@ -16,6 +16,7 @@ import { dirname, join } from 'node:path';
 import { startRedis } from '../lib/daemons/redis.js';
 import { freePort } from '../lib/net.js';
 import { connectRedis, type Redis } from '../lib/redis.js';
+import { wireKeys } from '../pipelines/index.js';
 import { SecretMasker } from '../runner/executor/secret-mask.js';
 import { ForwardingSink } from '../runner/executor/sinks.js';
 import type { LogSink } from '../runner/runtime/index.js';
@@ -125,7 +126,7 @@ async function measure(redis: Redis, label: string, rounds: number, through?: Se
     const sink = (write: LogSink['write']): LogSink =>
       through ? new ForwardingSink({ log: (_s, l) => write(l) }, 'step', through) : { write };
     base.push(await step(sink(() => {})));
-    if (last.jobId) await redis.del(`slipway:log:${last.jobId}`);
+    if (last.jobId) await redis.del(wireKeys.log(last.jobId));
     const jobId = `${label}-${i}`;
     const writer = await createLogWriter(redis, jobId, { spoolDir });
     withWriter.push(await step(sink((l) => writer.write('step', l))));
@@ -148,7 +149,7 @@ async function main() {
   try {
     const masker = new SecretMasker(['s3cr3t-alpha-0001', 'hunter2-bravo', 'zulu-token-99']);
     const masked = await measure(redis, 'masked', 1, masker);
-    await redis.del(`slipway:log:${masked.jobId}`);
+    await redis.del(wireKeys.log(masked.jobId));
     const plain = await measure(redis, 'bench', rounds);
     const runnerPeak = peakMiB();
     const s = await serverSideChild(server.url, plain.jobId, join(dir, 'server'));

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { SlipwayError } from './errors.js';
 
 /** The Redis URL a command uses: its flag, else $REDIS_URL, else the local default. */
@@ -8,15 +8,48 @@ export function redisUrl(flag?: string): string {
 
 /**
  * An ioredis connection for Slipway. `maxRetriesPerRequest: null` as BullMQ requires for
- * blocking connections; commands wait through reconnects instead of failing. The caller owns
- * it and calls `quit()` (or `disconnect()` on the way out).
+ * blocking connections; commands wait through reconnects instead of failing. A
+ * `redis+cluster://[user:password@]host:port,host:port…` URL (`rediss+cluster://` for TLS)
+ * connects to a Redis Cluster through those seed nodes: every Slipway key carries one hash
+ * tag (KEY_PREFIX), so each command and script stays in one slot, and the Cluster client is
+ * used through the same interface (typed as Redis: every command Slipway sends has the same
+ * shape on both). The caller owns it and calls `quit()` (or `disconnect()` on the way out).
  */
 export function connectRedis(url: string, name: string): Redis {
-  return new Redis(url, {
-    maxRetriesPerRequest: null,
-    connectionName: `slipway-${name}`,
-    lazyConnect: false,
+  const options = { maxRetriesPerRequest: null, connectionName: `slipway-${name}` };
+  const cluster = clusterSeeds(url);
+  if (cluster)
+    return new Cluster(cluster.nodes, {
+      redisOptions: { ...options, ...cluster.auth, ...(cluster.tls ? { tls: {} } : {}) },
+    }) as unknown as Redis;
+  return new Redis(url, { ...options, lazyConnect: false });
+}
+
+/** The seed nodes and credentials of a `redis+cluster://` URL; undefined for any other URL. */
+export function clusterSeeds(
+  url: string,
+):
+  | { nodes: { host: string; port: number }[]; auth: { username?: string; password?: string }; tls: boolean }
+  | undefined {
+  const m = /^(rediss?)\+cluster:\/\/(?:([^@/]*)@)?([^/?#]+)\/?$/.exec(url);
+  if (!m) return undefined;
+  const [user, password] = (m[2] ?? '').split(':').map(decodeURIComponent);
+  const nodes = (m[3] as string).split(',').map((hp) => {
+    const at = hp.lastIndexOf(':');
+    const port = Number(at === -1 ? 6379 : hp.slice(at + 1));
+    const host = (at === -1 ? hp : hp.slice(0, at)).replace(/^\[|\]$/g, '');
+    if (!host || !Number.isInteger(port) || port < 1 || port > 65535)
+      throw new SlipwayError(`Redis Cluster URL ${JSON.stringify(url)}: "${hp}" is not HOST:PORT`);
+    return { host, port };
   });
+  return {
+    nodes,
+    auth: {
+      ...(user ? { username: user } : {}),
+      ...(password !== undefined && password !== '' ? { password } : {}),
+    },
+    tls: m[1] === 'rediss',
+  };
 }
 
 export type { Redis };

@@ -5,6 +5,7 @@ import { freePort } from '../lib/net.js';
 import { getJobs, getRun, type JobRecord, listRuns } from '../server/store/index.js';
 import { type CiSystem, startCiSystem, until } from './helpers/ci-system.js';
 import { git, testGitRepo } from './helpers/git-repo.js';
+import { assertDiamond, type Timed, timed } from './helpers/diamond.js';
 import { runtimeLeftovers } from './helpers/runtime-leftovers.js';
 
 /**
@@ -38,44 +39,13 @@ async function jobsOf(name: string, count = 1): Promise<Record<string, JobRecord
   return Object.fromEntries(jobs.map((j) => [j.name, j]));
 }
 
-/** A finished job's timings and runner (failing the test when one is missing). */
-type Timed = { startedAt: number; finishedAt: number; runner: string };
-function timed(job: JobRecord | undefined): Timed {
-  const { startedAt, finishedAt, runner } = job ?? {};
-  assert.ok(startedAt && finishedAt && runner, `job without timings: ${JSON.stringify(job)}`);
-  return { startedAt, finishedAt, runner };
-}
-
 async function runOf(name: string) {
   return until(`a run of ${name}`, async () => (await listRuns(ci.redis, name))[0]);
 }
 
 describe('jobs on real runners', () => {
-  it('a diamond on two runners of one slot each: the middle jobs run at once, the last after both', async () => {
-    const sleepy = (needs: string) => `    needs: ${needs}\n    steps:\n      - run: sleep 2\n`;
-    await pushed(
-      'acme/diamond',
-      `  top:\n    steps:\n      - run: "true"\n  left:\n${sleepy('top')}  right:\n${sleepy('top')}  bottom:\n    needs: [left, right]\n    steps:\n      - run: "true"\n`,
-    );
-    const j = await jobsOf('acme/diamond');
-    assert.deepEqual(
-      Object.values(j).map((x) => x.state),
-      ['success', 'success', 'success', 'success'],
-    );
-    const [left, right, top, bottom] = [j.left, j.right, j.top, j.bottom].map(timed) as [
-      Timed,
-      Timed,
-      Timed,
-      Timed,
-    ];
-    assert.ok(
-      left.startedAt < right.finishedAt && right.startedAt < left.finishedAt,
-      'the middle jobs overlap',
-    );
-    assert.notEqual(left.runner, right.runner);
-    assert.ok(left.startedAt >= top.finishedAt && right.startedAt >= top.finishedAt);
-    assert.ok(bottom.startedAt >= Math.max(left.finishedAt, right.finishedAt));
-  });
+  it('a diamond on two runners of one slot each: the middle jobs run at once, the last after both', () =>
+    assertDiamond(ci, 'acme/diamond'));
 
   it('a failing job skips its dependents and fails the run; a when: failure job runs', async () => {
     await pushed(

@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { before, describe, it } from 'node:test';
+import { wireKeys } from '../pipelines/index.js';
 import { getJobs, listRuns } from '../server/store/index.js';
 import { type CiSystem, startCiSystem, until } from './helpers/ci-system.js';
 import { onCleanup } from './helpers/cleanup.js';
@@ -109,7 +110,7 @@ describe('two servers behind one Redis', () => {
       ((await manifest.json()) as { artifactType: string }).artifactType,
       'application/vnd.slipway.job-log.v1',
     );
-    assert.equal(await ci.redis.exists(`slipway:log:${firstJob}`), 0, 'and gone from Redis');
+    assert.equal(await ci.redis.exists(wireKeys.log(firstJob)), 0, 'and gone from Redis');
     t.diagnostic(`20 runs, ${answers.filter((_, i) => i % 2 === 0).length} first delivered to each server`);
   });
 });

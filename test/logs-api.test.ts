@@ -4,6 +4,7 @@ import { after, before, test } from 'node:test';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { connectRedis, type Redis } from '../lib/redis.js';
+import { wireKeys } from '../pipelines/index.js';
 import { createLogWriter } from '../runner/worker/index.js';
 import { logRoutes } from '../server/api/index.js';
 import { archiveJobLog, type JobRecord, type JobState, memoryLogArchive } from '../server/store/index.js';
@@ -109,7 +110,7 @@ test('SSE of an archived log: the same lines, resumable, and the end event', asy
   await w.close();
   jobs.set('arch-1', { state: 'success' });
   await archiveJobLog(redis, archive, 'arch-1');
-  assert.equal(await redis.exists('slipway:log:arch-1'), 0);
+  assert.equal(await redis.exists(wireKeys.log('arch-1')), 0);
   const first = await readSse(`${base}/arch-1/log/stream`, { onEvent: (e) => numbers([e])[0] !== 12 });
   assert.deepEqual(numbers(first.events), range(1, 12));
   const second = await readSse(`${base}/arch-1/log/stream`, { lastEventId: '12' });
@@ -158,7 +159,7 @@ test('a reader that disconnects stops reading: its Redis connection is closed', 
 async function liveAndArchived<T>(jobId: string, read: () => Promise<T>): Promise<[T, T]> {
   const live = await read();
   await archiveJobLog(redis, archive, jobId);
-  assert.equal(await redis.exists(`slipway:log:${jobId}`), 0);
+  assert.equal(await redis.exists(wireKeys.log(jobId)), 0);
   return [live, await read()];
 }
 

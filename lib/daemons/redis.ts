@@ -12,9 +12,14 @@ export interface EmbeddedRedis {
 
 /**
  * Starts `redis-server` bound to 127.0.0.1:port with AOF on and its files in `dataDir`
- * (created if missing). Resolves once it accepts connections; fails with its output otherwise.
+ * (created if missing), `args` added (e.g. cluster mode). Resolves once it accepts
+ * connections; fails with its output otherwise.
  */
-export async function startRedis(opts: { dataDir: string; port: number }): Promise<EmbeddedRedis> {
+export async function startRedis(opts: {
+  dataDir: string;
+  port: number;
+  args?: string[];
+}): Promise<EmbeddedRedis> {
   await mkdir(opts.dataDir, { recursive: true });
   const args = [
     '--port',
@@ -31,6 +36,7 @@ export async function startRedis(opts: { dataDir: string; port: number }): Promi
     'no',
     '--protected-mode',
     'yes',
+    ...(opts.args ?? []),
   ];
   const proc = spawnOwned('redis-server', args, { name: 'redis' });
   try {

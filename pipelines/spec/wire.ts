@@ -11,8 +11,12 @@ import { type Parsed, parseVersioned } from './versioned.js';
  */
 export const WIRE_VERSION = 1 as const;
 
-/** Every Redis key Slipway owns starts with this; BullMQ queues use it as their prefix. */
-export const KEY_PREFIX = 'slipway';
+/**
+ * Every Redis key Slipway owns starts with this; BullMQ queues use it as their prefix. The
+ * braces are a Redis Cluster hash tag: every key hashes to one slot, so the multi-key
+ * operations (BullMQ's scripts, the MULTIs storing a run, MGETs of records) hold on a cluster.
+ */
+export const KEY_PREFIX = '{slipway}';
 
 /** A job's id across the whole system: `<run id>-<n>`, n its place in the run (URL- and key-safe). */
 export const GlobalJobIdSchema = z.string().regex(/^[a-z0-9]{4,32}-[0-9]{1,4}$/);

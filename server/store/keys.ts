@@ -2,7 +2,7 @@ import { KEY_PREFIX } from '../../pipelines/index.js';
 
 /**
  * Every Redis key the server owns (runner-shared ones are pipelines' `wireKeys`). One place,
- * so a scan of `slipway:*` is the whole state and no two modules pick the same name.
+ * so a scan of `{slipway}:*` is the whole state and no two modules pick the same name.
  */
 export const keys = {
   /** Set of repository full names. */

@@ -7,7 +7,7 @@ import { dataDirPaths } from '../../runner/data-dir.js';
 import { createApiToken, FINAL_RUN_STATUSES, listRuns, type RunRecord } from '../../server/store/index.js';
 import { onCleanup } from './cleanup.js';
 import { git } from './git-repo.js';
-import { testRedis } from './redis.js';
+import { testRedis, testRedisCluster } from './redis.js';
 import { type TestRegistry, testRegistry } from './registry.js';
 import { requireBinary, requireRoot } from './requirements.js';
 import { seedStore } from './seed-store.js';
@@ -75,9 +75,10 @@ type Forge = 'github' | 'gitlab' | 'gitea';
  * Starts the CI system for one test file (everything stopped after it). Needs root, runc,
  * redis-server, docker-registry, git and skopeo; fails naming what is missing. `serverArgs` go
  * to `slipway server` (each start of it; a function of the registry when they name it).
+ * `cluster`: Redis is a 3-master Redis Cluster (testRedisCluster) instead of one server.
  */
 export async function startCiSystem(
-  opts: { serverArgs?: string[] | ((registry: TestRegistry) => string[]) } = {},
+  opts: { serverArgs?: string[] | ((registry: TestRegistry) => string[]); cluster?: boolean } = {},
 ): Promise<CiSystem> {
   requireRoot();
   for (const [bin, pkg] of [
@@ -87,7 +88,12 @@ export async function startCiSystem(
     ['ip', 'iproute2'],
   ] as const)
     requireBinary(bin, pkg);
-  const redisServer = await testRedis();
+  const redisServer = opts.cluster
+    ? {
+        url: (await testRedisCluster()).url,
+        restart: () => Promise.reject(new Error('restartRedis: not on a Redis Cluster')),
+      }
+    : await testRedis();
   const redis = connectRedis(redisServer.url, 'test');
   redis.on('error', () => undefined); // reconnects by itself (a test may restart Redis)
   onCleanup(() => redis.quit());
