@@ -4,8 +4,8 @@ import { before, describe, it } from 'node:test';
 import { freePort } from '../lib/net.js';
 import { getJobs, getRun, type JobRecord, listRuns } from '../server/store/index.js';
 import { type CiSystem, startCiSystem, until } from './helpers/ci-system.js';
+import { assertDiamond, timed } from './helpers/diamond.js';
 import { git, testGitRepo } from './helpers/git-repo.js';
-import { assertDiamond, type Timed, timed } from './helpers/diamond.js';
 import { runtimeLeftovers } from './helpers/runtime-leftovers.js';
 
 /**
