@@ -13,7 +13,9 @@ export function redisUrl(flag?: string): string {
  * connects to a Redis Cluster through those seed nodes: every Slipway key carries one hash
  * tag (KEY_PREFIX), so each command and script stays in one slot, and the Cluster client is
  * used through the same interface (typed as Redis: every command Slipway sends has the same
- * shape on both). The caller owns it and calls `quit()` (or `disconnect()` on the way out).
+ * shape on both). A `redis+sentinel://[user:password@]host:port,host:port…/MASTER` URL asks
+ * those Sentinels for master MASTER, and again after a failover. The caller owns it and calls
+ * `quit()` (or `disconnect()` on the way out).
  */
 export function connectRedis(url: string, name: string): Redis {
   const options = { maxRetriesPerRequest: null, connectionName: `slipway-${name}` };
@@ -22,7 +24,28 @@ export function connectRedis(url: string, name: string): Redis {
     return new Cluster(cluster.nodes, {
       redisOptions: { ...options, ...cluster.auth, ...(cluster.tls ? { tls: {} } : {}) },
     }) as unknown as Redis;
+  const sentinel = sentinelSeeds(url);
+  if (sentinel)
+    return new Redis({
+      ...options,
+      ...sentinel.auth,
+      sentinels: sentinel.nodes,
+      name: sentinel.master,
+      // Follows a failover: told by the Sentinels, or when the old master answers READONLY.
+      failoverDetector: true,
+      reconnectOnError: (err) => (err.message.startsWith('READONLY') ? 2 : false),
+      ...(sentinel.tls ? { tls: {}, enableTLSForSentinelMode: true } : {}),
+    });
   return new Redis(url, { ...options, lazyConnect: false });
+}
+
+/** The Sentinels, master name and credentials of a `redis+sentinel://` URL; undefined for any other URL. */
+export function sentinelSeeds(url: string) {
+  const m = /^(rediss?)\+sentinel:\/\/(.*)\/([^/?#]+)$/.exec(url);
+  if (!m) return undefined;
+  const seeds = clusterSeeds(`${m[1]}+cluster://${m[2]}`);
+  if (!seeds) throw new SlipwayError(`Redis Sentinel URL ${JSON.stringify(url)}: expected redis+sentinel://HOST:PORT,…/MASTER`);
+  return { ...seeds, master: decodeURIComponent(m[3] as string) };
 }
 
 /** The seed nodes and credentials of a `redis+cluster://` URL; undefined for any other URL. */
