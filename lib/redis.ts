@@ -44,7 +44,10 @@ export function sentinelSeeds(url: string) {
   const m = /^(rediss?)\+sentinel:\/\/(.*)\/([^/?#]+)$/.exec(url);
   if (!m) return undefined;
   const seeds = clusterSeeds(`${m[1]}+cluster://${m[2]}`);
-  if (!seeds) throw new SlipwayError(`Redis Sentinel URL ${JSON.stringify(url)}: expected redis+sentinel://HOST:PORT,…/MASTER`);
+  if (!seeds)
+    throw new SlipwayError(
+      `Redis Sentinel URL ${JSON.stringify(url)}: expected redis+sentinel://HOST:PORT,…/MASTER`,
+    );
   return { ...seeds, master: decodeURIComponent(m[3] as string) };
 }
 
