@@ -6,7 +6,7 @@ import { SlipwayError } from '../lib/errors.js';
 import { log } from '../lib/log.js';
 import { connectRedis, pingRedis } from '../lib/redis.js';
 import { STALLED_CHECK_MS } from '../pipelines/index.js';
-import { type ImageReference, openRegistryClient, parseReference } from '../runner/oci/index.js';
+import { openRegistryClient, parseRepository } from '../runner/oci/index.js';
 import { createApp } from './app.js';
 import { bullJobQueue, consumeReports, startStalledChecks } from './queue/index.js';
 import { redisProblems } from './redis-check.js';
@@ -127,17 +127,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 /** The registry archive of `logArchive` (its registry checked, a warning when unreachable), else the file archive. */
 async function openLogArchive(opts: ServerOptions): Promise<LogArchive> {
   if (!opts.logArchive) return fileLogArchive(opts.dataDir);
-  let repository: ImageReference;
-  try {
-    repository = parseReference(opts.logArchive);
-  } catch (err) {
-    throw new SlipwayError(`--log-archive: ${(err as Error).message}`);
-  }
-  const path = opts.logArchive.slice(opts.logArchive.indexOf('/') + 1);
-  if (!opts.logArchive.includes('/') || /[:@]/.test(path))
-    throw new SlipwayError(
-      `--log-archive takes a registry repository, HOST[:PORT]/PATH with no tag (e.g. registry.example.com/slipway/logs), got ${JSON.stringify(opts.logArchive)}`,
-    );
+  const repository = parseRepository(opts.logArchive, '--log-archive');
   const client = await openRegistryClient({ dataDir: opts.dataDir, hostOnly: 'any' });
   await client.ping(repository.registry).catch((err: Error) => {
     const problem = `the log archive's registry ${repository.registry} does not answer: ${err.message}`;

@@ -18,10 +18,11 @@ import { DEFAULT_JOB_DISK_BYTES, diskLimitMessage, type JobHandle, type Runtime 
 import { collectArtifacts } from './artifacts.js';
 import { untilAborted } from './bounded.js';
 import type { ExecutorEvents } from './events.js';
-import { resolveJobCache } from './job-cache.js';
+import { type JobCache, resolveJobCache, shareJobCache } from './job-cache.js';
 import { jobError, stoppedError } from './job-error.js';
 import { MIN_MASKED_LENGTH, maskedEvents, SecretMasker } from './secret-mask.js';
 import { startService } from './services.js';
+import type { SharedCache } from './shared-cache.js';
 import { ForwardingSink } from './sinks.js';
 import { containerLimits, runStep, stepShouldRun } from './steps.js';
 import { prepareWorkspace, type WorkspaceSource, workspaceMounts } from './workspace.js';
@@ -50,6 +51,8 @@ export interface ExecutorDeps {
   keepWorkspace?: boolean;
   /** Limit of one job's artifacts by apparent size (`--artifacts-limit`); default 1 GiB. */
   artifactsLimitBytes?: number;
+  /** Where job caches are shared with other runners (`--cache-registry`); default: this host only. */
+  sharedCache?: SharedCache;
 }
 
 /**
@@ -158,6 +161,7 @@ async function executeAttempt(
   const artifactsDir = dataDirPaths.artifacts(deps.host.dataDir, safeKey);
   events.jobStarted?.(spec, attempt);
   let cacheDir: string | undefined;
+  let jobCache: JobCache | undefined;
   let early: ReturnType<typeof runStep> | undefined;
   try {
     await rm(keptWorkspaceDir, { recursive: true, force: true });
@@ -205,8 +209,11 @@ async function executeAttempt(
         ? runStep(ctx, first, 0, { startAfter: filled })
         : undefined;
     const workspace = await filled;
-    const cache = await bounded(resolveJobCache(spec, workspaceDir, deps.host.dataDir));
+    const cache = await bounded(resolveJobCache(spec, workspaceDir, deps.host.dataDir, deps.sharedCache));
+    if (cache?.sharedError)
+      say(`cache ${cache.key}: the shared cache could not be read: ${cache.sharedError}`);
     if (cache) say(`cache ${cache.key}${cache.restoredFrom ? ` (restored from ${cache.restoredFrom})` : ''}`);
+    jobCache = cache;
     cacheDir = cache?.dir;
     mounts.push(...(cache?.mounts ?? []));
     for (const svc of spec.services) {
@@ -243,6 +250,9 @@ async function executeAttempt(
       events.stepFinished?.(step, result);
       if (result.status !== 'success') failed = true;
     }
+    // What the steps left in the cache is shared once they all passed (the host's copy stays).
+    if (jobCache && deps.sharedCache && !failed && !jobSignal.aborted)
+      await bounded(shareJobCache(deps.sharedCache, jobCache, say));
     if (spec.build && !failed && !jobSignal.aborted) {
       const { buildForJob } = await import('./build-step.js');
       await bounded(workspace.selfContained()); // the build context is read where no mirror is mounted

@@ -8,4 +8,5 @@ export { type ExecutorEvents, jobEvents } from './events.js';
 export { type ExecutorDeps, type ExecutorHost, executeJob } from './execute-job.js';
 export { createExecutor, type Executor } from './executor.js';
 export { runExitCode, runPlan, runPlanLocally } from './run-plan.js';
+export { type CacheEntryName, JOB_CACHE_ARTIFACT, registryCache, type SharedCache } from './shared-cache.js';
 export type { WorkspaceSource } from './workspace.js';

@@ -2,18 +2,28 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { runTool } from '../../lib/proc.js';
+import { scrubTree } from '../../lib/scrub-tree.js';
 import type { JobSpec } from '../../pipelines/index.js';
 import { dataDirPaths } from '../data-dir.js';
 import type { Mount } from '../runtime/index.js';
+import { formatSize } from './artifacts.js';
 import { resolveCacheKey } from './hash-files.js';
+import type { CacheEntryName, SharedCache } from './shared-cache.js';
 
 /** The cache of a job, resolved: its key, the bind mounts that put it in the workspace, where it came from. */
 export interface JobCache {
   key: string;
   dir: string;
   mounts: Mount[];
-  /** Set when the job's own ref had no cache for the key and the default branch's was copied. */
+  /** The entry the job writes (its own ref), as the shared cache names it. */
+  name: CacheEntryName;
+  /**
+   * Where the job's copy came from when this host had none for its own ref: the default
+   * branch's copy (`branch/main`), or the shared cache (`the registry (branch/main)`).
+   */
   restoredFrom?: string;
+  /** Set when restoring from the shared cache failed (it is logged; the job starts without). */
+  sharedError?: string;
 }
 
 /**
@@ -46,25 +56,41 @@ const exists = (p: string) =>
  * path, placed at `<workspace>/<path>` in every step. The directory persists across jobs and
  * runs of the same repository and ref on this host: restoring is mounting it, saving is what the
  * steps write. When the job's ref has no cache for the key yet, the default branch's is copied
- * into it first (never mounted: what the job writes stays its own). Returns undefined when the
- * job has no cache.
+ * into it first (never mounted: what the job writes stays its own). With `shared`, a cache
+ * this host lacks is restored from the shared copy (the own ref's, else the default branch's)
+ * before it falls back to none. Returns undefined when the job has no cache.
  */
 export async function resolveJobCache(
   spec: JobSpec,
   workspaceDir: string,
   dataDir: string,
+  shared?: SharedCache,
 ): Promise<JobCache | undefined> {
   if (!spec.cache) return undefined;
   const key = safeName(await resolveCacheKey(spec.cache.key, workspaceDir));
   const repo = createHash('sha256').update(spec.repo.url).digest('hex').slice(0, 16);
   const refs = cacheRefs(spec.repo);
   const dir = dataDirPaths.jobCache(dataDir, repo, refs.own, key);
+  const name = { repo, ref: refs.own, key };
   let restoredFrom: string | undefined;
-  if (refs.fallback && !(await exists(dir))) {
-    const from = dataDirPaths.jobCache(dataDir, repo, refs.fallback, key);
-    if (await exists(from)) {
-      await copyCache(from, dir);
-      restoredFrom = refs.fallback;
+  let sharedError: string | undefined;
+  // This host's copy first, then the shared one: the job's own ref, then the default branch's.
+  for (const ref of [refs.own, ...(refs.fallback ? [refs.fallback] : [])]) {
+    if (await exists(dir)) break;
+    const local = dataDirPaths.jobCache(dataDir, repo, ref, key);
+    if (ref !== refs.own && (await exists(local))) {
+      await copyCache(local, dir);
+      restoredFrom = ref;
+      break;
+    }
+    if (!shared) continue;
+    const got = await shared.restore({ repo, ref, key }, dir).catch((err: Error) => {
+      sharedError = err.message;
+      return undefined;
+    });
+    if (got) {
+      restoredFrom = `the registry (${ref})`;
+      break;
     }
   }
   const mounts: Mount[] = [];
@@ -73,7 +99,14 @@ export async function resolveJobCache(
     await mkdir(source, { recursive: true });
     mounts.push({ type: 'bind', source, target: posix.join(spec.workspace, path) });
   }
-  return { key, dir, mounts, ...(restoredFrom ? { restoredFrom } : {}) };
+  return {
+    key,
+    dir,
+    mounts,
+    name,
+    ...(restoredFrom ? { restoredFrom } : {}),
+    ...(sharedError ? { sharedError } : {}),
+  };
 }
 
 /** Copies `from` to `to` (owners, modes, symlinks as links) through a temp dir renamed into place. */
@@ -97,4 +130,23 @@ function safeName(key: string): string {
   return cleaned.length > 0 && cleaned.length <= 128
     ? cleaned
     : createHash('sha256').update(key).digest('hex');
+}
+
+/** Saves the job's cache as the shared copy, saying so in the job's log; a failure is only said. */
+export async function shareJobCache(
+  shared: SharedCache,
+  cache: JobCache,
+  say: (text: string) => void,
+): Promise<void> {
+  scrubTree(cache.dir); // nothing a step planted may run as root or open a device elsewhere either
+  try {
+    const saved = await shared.save(cache.name, cache.dir);
+    say(
+      saved.stored
+        ? `cache ${cache.key} shared (${formatSize(saved.bytes)})`
+        : `cache ${cache.key} unchanged: the shared copy stays`,
+    );
+  } catch (err) {
+    say(`cache ${cache.key}: could not be shared: ${(err as Error).message}`);
+  }
 }

@@ -97,3 +97,21 @@ export function registryApiHost(registry: string): string {
 export function withTarget(ref: ImageReference, target: { tag?: string; digest?: string }): ImageReference {
   return { registry: ref.registry, repository: ref.repository, ...target };
 }
+
+/**
+ * A registry repository named as `HOST[:PORT]/PATH` (no tag, no digest), for what Slipway keeps
+ * in a registry beside images (log archives, shared caches). `what` names the setting in the
+ * error (e.g. `--log-archive`).
+ */
+export function parseRepository(input: string, what: string): ImageReference {
+  const path = input.slice(input.indexOf('/') + 1);
+  if (!input.includes('/') || /[:@]/.test(path))
+    throw new SlipwayError(
+      `${what} takes a registry repository, HOST[:PORT]/PATH with no tag (e.g. registry.example.com/slipway/logs), got ${JSON.stringify(input)}`,
+    );
+  try {
+    return parseReference(input);
+  } catch (err) {
+    throw new SlipwayError(`${what}: ${(err as Error).message}`);
+  }
+}

@@ -28,6 +28,10 @@ export function register(program: Command): void {
         'how often to look for jobs whose runner was lost, to run them again (default 15s)',
         parseDurationOption,
       )
+      .option(
+        '--cache-registry <repository>',
+        "share jobs' caches with other runners in this registry repository, HOST[:PORT]/PATH (default: $SLIPWAY_CACHE_REGISTRY; else each host keeps its own)",
+      )
       .option('--runtime <binary>', 'OCI runtime: runc or crun', 'runc')
       .option(
         '--drain',

@@ -1,8 +1,9 @@
 import { arch, hostname } from 'node:os';
 import { connectRedis, pingRedis, redisUrl } from '../../../lib/redis.js';
 import { dataDirPaths } from '../../../runner/data-dir.js';
-import { createExecutor } from '../../../runner/executor/index.js';
+import { createExecutor, registryCache, type SharedCache } from '../../../runner/executor/index.js';
 import { openRunnerHost } from '../../../runner/host.js';
+import { openRegistryClient, parseRepository } from '../../../runner/oci/index.js';
 import { DEFAULT_JOB_DISK_BYTES, pooledRuntime } from '../../../runner/runtime/index.js';
 import { createLogWriter, startRunnerWorker } from '../../../runner/worker/index.js';
 import { type JobHostFlags, jobHostOptions } from '../../job-host-flags.js';
@@ -24,7 +25,29 @@ export interface RunnerCommandOptions extends JobHostFlags {
   jobLock?: number;
   /** Milliseconds (default STALLED_CHECK_MS). */
   stalledCheck?: number;
+  /** A registry repository (HOST[:PORT]/PATH) where job caches are shared with other runners. */
+  cacheRegistry?: string;
   runtime: string;
+}
+
+/**
+ * The shared job cache of `--cache-registry` (default `$SLIPWAY_CACHE_REGISTRY`), if any. Its
+ * registry client is its own, not the jobs': a job's `image:` can never name a cache artifact
+ * (other branches' caches) even when the cache registry is on this host.
+ */
+async function openSharedCache(
+  opts: RunnerCommandOptions,
+  host: Awaited<ReturnType<typeof openRunnerHost>>,
+): Promise<SharedCache | undefined> {
+  const name = opts.cacheRegistry ?? process.env.SLIPWAY_CACHE_REGISTRY;
+  if (!name) return undefined;
+  const repository = parseRepository(name, '--cache-registry');
+  const client = await openRegistryClient({
+    dataDir: host.dataDir,
+    hostOnly: 'any',
+    insecure: opts.insecureRegistry ?? [],
+  });
+  return registryCache(client, repository, host.store);
 }
 
 /** `linux,amd64`-style default labels of this host. */
@@ -82,6 +105,7 @@ export async function runnerCommand(opts: RunnerCommandOptions): Promise<number>
       diskBytes: host.jobDiskBytes ?? DEFAULT_JOB_DISK_BYTES,
     });
     const registry = await host.registry();
+    const sharedCache = await openSharedCache(opts, host);
     const worker = await startRunnerWorker({
       redis,
       name,
@@ -89,7 +113,12 @@ export async function runnerCommand(opts: RunnerCommandOptions): Promise<number>
       concurrency: opts.concurrency,
       dataDir: host.dataDir,
       executorFor: (secrets) =>
-        createExecutor({ host: { ...host, registry }, runtime, secret: (n) => secrets[n] }),
+        createExecutor({
+          host: { ...host, registry },
+          runtime,
+          secret: (n) => secrets[n],
+          ...(sharedCache ? { sharedCache } : {}),
+        }),
       openLog: (jobId) => createLogWriter(redis, jobId, { spoolDir: dataDirPaths.logSpools(host.dataDir) }),
       ...(opts.jobLock !== undefined ? { lockMs: opts.jobLock } : {}),
       ...(opts.stalledCheck !== undefined ? { stalledCheckMs: opts.stalledCheck } : {}),
