@@ -2,21 +2,19 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { SlipwayError } from '../../lib/errors.js';
 import {
-  type Descriptor,
+  artifactLayer,
   type ImageReference,
   type ImageStore,
   packLayer,
+  putArtifact,
   type RegistryClient,
   unpackLayerInto,
 } from '../oci/index.js';
 
 /** The artifact type of a job cache in the registry. */
 export const JOB_CACHE_ARTIFACT = 'application/vnd.slipway.job-cache.v1';
-const EMPTY = { mediaType: 'application/vnd.oci.empty.v1+json', bytes: Buffer.from('{}') };
-const MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 
 /** Where a job cache is kept beside this host's copy: one entry per repository, ref and key. */
 export interface CacheEntryName {
@@ -52,18 +50,7 @@ export function registryCache(
   store: ImageStore,
 ): SharedCache {
   const ref = repository;
-  const layerOf = async (tag: string): Promise<Descriptor | undefined> => {
-    const manifest = await client.getManifest(ref, tag).catch((err: Error) => {
-      if (err.message.startsWith('manifest unknown')) return undefined;
-      throw err;
-    });
-    if (!manifest) return undefined;
-    const parsed = JSON.parse(manifest.bytes.toString()) as { artifactType?: string; layers?: Descriptor[] };
-    const layer = parsed.layers?.[0];
-    if (parsed.artifactType !== JOB_CACHE_ARTIFACT || !layer || !/^sha256:[0-9a-f]{64}$/.test(layer.digest))
-      throw new SlipwayError(`${ref.registry}/${ref.repository}:${tag} is not a Slipway job cache`);
-    return layer;
-  };
+  const layerOf = (tag: string) => artifactLayer(client, ref, tag, JOB_CACHE_ARTIFACT);
   return {
     async restore(name, dir) {
       const layer = await layerOf(tagOf(name));
@@ -103,17 +90,10 @@ export function registryCache(
         if (current?.digest === layer.digest) return { bytes: layer.size, stored: false };
         const path = await store.content.blobPath(layer.digest);
         await client.pushBlob(ref, layer, () => createReadStream(path));
-        const config: Descriptor = { mediaType: EMPTY.mediaType, digest: sha256(EMPTY.bytes), size: 2 };
-        await client.pushBlob(ref, config, () => Readable.from([EMPTY.bytes]));
-        const manifest = {
-          schemaVersion: 2,
-          mediaType: MANIFEST,
-          artifactType: JOB_CACHE_ARTIFACT,
-          config,
-          layers: [layer],
-          annotations: { 'dev.slipway.cache.ref': name.ref, 'dev.slipway.cache.key': name.key },
-        };
-        await client.putManifest(ref, tag, MANIFEST, Buffer.from(JSON.stringify(manifest)));
+        await putArtifact(client, ref, tag, JOB_CACHE_ARTIFACT, layer, {
+          'dev.slipway.cache.ref': name.ref,
+          'dev.slipway.cache.key': name.key,
+        });
         return { bytes: layer.size, stored: true };
       } finally {
         await store.content.delete(layer.digest).catch(() => undefined);
@@ -126,5 +106,3 @@ export function registryCache(
 function tagOf(name: CacheEntryName): string {
   return `cache-${createHash('sha256').update(`${name.repo}\0${name.ref}\0${name.key}`).digest('hex').slice(0, 40)}`;
 }
-
-const sha256 = (bytes: Uint8Array) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;

@@ -12,6 +12,7 @@ import type { ImageReference } from './reference.js';
 import type { RegistryClient, RegistryClientOptions } from './registry/client.js';
 import type { ContentStore, Descriptor, Digest, ImageStore } from './types.js';
 
+export { artifactLayer, putArtifact } from './artifact.js';
 export { ensureImage, type ImageLayer, type RegistrySource, readImage, type StoredImage } from './image.js';
 export { type ImageSummary, listImages } from './images.js';
 export { normaliseEntryName } from './layer/safe-tree.js';

@@ -5,7 +5,14 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { LogStreamEntry } from '../../pipelines/index.js';
-import type { Descriptor, Digest, ImageReference, RegistryClient } from '../../runner/oci/index.js';
+import {
+  artifactLayer,
+  type Descriptor,
+  type Digest,
+  type ImageReference,
+  putArtifact,
+  type RegistryClient,
+} from '../../runner/oci/index.js';
 import { decodeArchive, encodeArchive } from './archive-format.js';
 import type { LogArchive } from './log-archive.js';
 import { linesAfter } from './log-lines.js';
@@ -13,8 +20,6 @@ import { linesAfter } from './log-lines.js';
 /** The artifact type of an archived job log, and its one layer's media type. */
 export const JOB_LOG_ARTIFACT = 'application/vnd.slipway.job-log.v1';
 const LOG_LAYER = 'application/vnd.slipway.job-log.v1+records';
-const EMPTY = { mediaType: 'application/vnd.oci.empty.v1+json', bytes: Buffer.from('{}') };
-const MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 /** Job ids resolved to their log's digest, kept (a job's archive changes only by a re-put of the same log). */
 const KNOWN_MAX = 10_000;
 
@@ -46,15 +51,8 @@ export function registryLogArchive(opts: RegistryLogArchiveOptions): LogArchive 
   const layerOf = async (jobId: string): Promise<Digest | undefined> => {
     const cached = known.get(jobId);
     if (cached) return cached;
-    const manifest = await client.getManifest(ref, tagFor(jobId)).catch((err: Error) => {
-      if (err.message.startsWith('manifest unknown')) return undefined;
-      throw err;
-    });
-    if (!manifest) return undefined;
-    const parsed = JSON.parse(manifest.bytes.toString()) as { artifactType?: string; layers?: Descriptor[] };
-    const layer = parsed.layers?.[0];
-    if (parsed.artifactType !== JOB_LOG_ARTIFACT || !layer || !/^sha256:[0-9a-f]{64}$/.test(layer.digest))
-      throw new Error(`${ref.registry}/${ref.repository}:${tagFor(jobId)} is not a Slipway job log`);
+    const layer = await artifactLayer(client, ref, tagFor(jobId), JOB_LOG_ARTIFACT);
+    if (!layer) return undefined;
     remember(jobId, layer.digest);
     return layer.digest;
   };
@@ -103,17 +101,17 @@ export function registryLogArchive(opts: RegistryLogArchiveOptions): LogArchive 
         const layer: Descriptor = { mediaType: LOG_LAYER, digest, size };
         const file = localFile(digest);
         await client.pushBlob(ref, layer, () => createReadStream(file));
-        const config: Descriptor = { mediaType: EMPTY.mediaType, digest: sha256(EMPTY.bytes), size: 2 };
-        await client.pushBlob(ref, config, () => Readable.from([EMPTY.bytes]));
-        const manifest = {
-          schemaVersion: 2,
-          mediaType: MANIFEST,
-          artifactType: JOB_LOG_ARTIFACT,
-          config,
-          layers: [{ ...layer, annotations: { 'org.opencontainers.image.title': `${tag}.log` } }],
-          annotations: { 'dev.slipway.job': jobId },
-        };
-        await client.putManifest(ref, tag, MANIFEST, Buffer.from(JSON.stringify(manifest)));
+        await putArtifact(
+          client,
+          ref,
+          tag,
+          JOB_LOG_ARTIFACT,
+          {
+            ...layer,
+            annotations: { 'org.opencontainers.image.title': `${tag}.log` },
+          },
+          { 'dev.slipway.job': jobId },
+        );
         remember(jobId, digest);
       } finally {
         await rm(tmp, { force: true });
@@ -136,8 +134,6 @@ function tagFor(jobId: string): string {
     throw new Error(`not a job id: ${JSON.stringify(jobId)}`);
   return jobId;
 }
-
-const sha256 = (bytes: Uint8Array): Digest => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 
 /** Writes `input` to `file`, hashing it on the way; its digest and size. */
 async function writeHashed(input: Readable, file: string): Promise<{ digest: Digest; size: number }> {
