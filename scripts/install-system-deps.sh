@@ -7,7 +7,7 @@
 # benchmarks only — Slipway itself never calls them.
 set -euo pipefail
 packages=(
-  redis-server runc crun containernetworking-plugins golang-github-containers-common
+  redis-server redis-tools runc crun containernetworking-plugins golang-github-containers-common
   docker-registry git iptables iproute2 attr zstd busybox-static debootstrap
   e2fsprogs mount chromium fonts-dejavu-core fonts-liberation libgl1-mesa-dri
   skopeo umoci docker.io buildah ca-certificates openssl gcc
