@@ -1,5 +1,6 @@
 import { type Context, Hono } from 'hono';
 import {
+  artifactRoutes,
   bearerToken,
   cookieToken,
   hookRoutes,
@@ -15,12 +16,21 @@ import {
   tokenRoutes,
 } from './api/index.js';
 import { type RunsDeps, startRuns, webhookRunRequest } from './runs/index.js';
-import { getJob, getRun, type JobRecord, type LogArchive, verifyApiToken } from './store/index.js';
+import {
+  type ArtifactFiles,
+  getJob,
+  getRun,
+  type JobRecord,
+  type LogArchive,
+  verifyApiToken,
+} from './store/index.js';
 import { webRoutes } from './web/index.js';
 
 /** What the HTTP side of a server is built from; the caller (server/main.ts, tests) owns it all. */
 export interface AppDeps extends RunsDeps {
   archive: LogArchive;
+  /** Local copies of the artifacts runners uploaded (absent: the server has no `--artifact-registry`). */
+  artifactFiles?: ArtifactFiles;
 }
 
 /**
@@ -50,6 +60,7 @@ export function createApp(deps: AppDeps): Hono {
   const job = (id: string) => getJob(deps.redis, id);
   app.route('/api/jobs', jobSecretRoutes({ ...deps, job, run: (id) => getRun(deps.redis, id) }));
   app.route('/api/jobs', jobRoutes(deps));
+  app.route('/api/jobs', artifactRoutes(deps));
   app.route(
     '/api/jobs',
     logRoutes({ redis: deps.redis, archive: deps.archive, job, canRead: canReadJob(deps) }),

@@ -13,11 +13,13 @@ import { redisProblems } from './redis-check.js';
 import { applyReport, type RunsDeps, startReconciler } from './runs/index.js';
 import { createCommitStatusReporter } from './statuses/index.js';
 import {
+  type ArtifactFiles,
   createLogArchiver,
   fileLogArchive,
   type LogArchive,
   loadServerKey,
   RepoStore,
+  registryArtifactFiles,
   registryLogArchive,
 } from './store/index.js';
 
@@ -40,6 +42,12 @@ export interface ServerOptions {
    * auth.json, then Docker's config).
    */
   logArchive?: string;
+  /**
+   * The registry repository (`host[:port]/path`) runners upload jobs' artifacts to (`slipway
+   * runner --artifact-registry`, the same one): `GET /api/jobs/{id}/artifacts/…` reads them
+   * from local copies under `<dataDir>/artifact-cache`, fetched on first use.
+   */
+  artifactRegistry?: string;
   /**
    * How often the label queues are checked for jobs whose runner was lost, and the active runs
    * brought in line with the queues (default STALLED_CHECK_MS).
@@ -98,7 +106,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     onJobStarted: (jobId) => archiver.follow(jobId),
     onJobFinished: (jobId) => archiver.finish(jobId),
   };
-  const app = createApp({ ...deps, archive });
+  const artifactFiles = await openArtifactFiles(opts);
+  const app = createApp({ ...deps, archive, ...(artifactFiles ? { artifactFiles } : {}) });
   const reports = consumeReports(redis, (report) => applyReport(deps, report));
   const checkEvery = opts.stalledCheckMs ?? STALLED_CHECK_MS;
   const stalled = startStalledChecks(redis, { intervalMs: checkEvery });
@@ -127,14 +136,37 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 /** The registry archive of `logArchive` (its registry checked, a warning when unreachable), else the file archive. */
 async function openLogArchive(opts: ServerOptions): Promise<LogArchive> {
   if (!opts.logArchive) return fileLogArchive(opts.dataDir);
-  const repository = parseRepository(opts.logArchive, '--log-archive');
+  const { client, repository } = await checkedRepository(
+    opts,
+    opts.logArchive,
+    '--log-archive',
+    'log archive',
+  );
+  return registryLogArchive({ client, repository, cacheDir: join(opts.dataDir, 'log-cache') });
+}
+
+/** The local copies of `artifactRegistry`'s artifacts, when one is given (its registry checked like the log archive's). */
+async function openArtifactFiles(opts: ServerOptions): Promise<ArtifactFiles | undefined> {
+  if (!opts.artifactRegistry) return undefined;
+  const { client, repository } = await checkedRepository(
+    opts,
+    opts.artifactRegistry,
+    '--artifact-registry',
+    'artifact registry',
+  );
+  return registryArtifactFiles({ client, repository, cacheDir: join(opts.dataDir, 'artifact-cache') });
+}
+
+/** Registry repository `name` (flag `flag` in errors) and a client for it; a registry that does not answer is warned about (`what` names it). */
+async function checkedRepository(opts: ServerOptions, name: string, flag: string, what: string) {
+  const repository = parseRepository(name, flag);
   const client = await openRegistryClient({ dataDir: opts.dataDir, hostOnly: 'any' });
   await client.ping(repository.registry).catch((err: Error) => {
-    const problem = `the log archive's registry ${repository.registry} does not answer: ${err.message}`;
+    const problem = `the ${what}'s registry ${repository.registry} does not answer: ${err.message}`;
     logger.warn(`WARNING: ${problem}`);
     opts.onWarning?.(problem);
   });
-  return registryLogArchive({ client, repository, cacheDir: join(opts.dataDir, 'log-cache') });
+  return { client, repository };
 }
 
 /** `host:port`, `[v6]:port` or `:port` (all interfaces). */

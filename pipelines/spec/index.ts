@@ -1,4 +1,6 @@
 /** The wire contract between server and runner: versioned zod schemas both sides import. */
+
+export * from './job-artifacts.js';
 export * from './job-events.js';
 export * from './job-result.js';
 export * from './jobspec.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { StoredArtifactsSchema } from './job-artifacts.js';
 import { parseVersioned } from './versioned.js';
 
 /**
@@ -54,6 +55,8 @@ export const JobResultSchema = z.strictObject({
   artifacts: z.array(z.string()),
   /** Where the runner copied the artifacts, when any were (a path on the runner's host). */
   artifactsDir: z.string().optional(),
+  /** The artifacts as uploaded to the shared artifact registry, when they were (job-artifacts.ts). */
+  artifactsStored: StoredArtifactsSchema.optional(),
   /** The image the job's `build:` produced: manifest digest and the tags set in the store. */
   image: z
     .strictObject({

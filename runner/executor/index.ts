@@ -4,6 +4,7 @@
  * `Executor` function type: the worker and `slipway exec` depend on it, tests use a scripted
  * fake. Results and events are the wire types of pipelines/spec.
  */
+export { formatSize } from './artifacts.js';
 export { type ExecutorEvents, jobEvents } from './events.js';
 export { type ExecutorDeps, type ExecutorHost, executeJob } from './execute-job.js';
 export { createExecutor, type Executor } from './executor.js';

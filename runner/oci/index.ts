@@ -10,9 +10,10 @@ import type { PulledImage, PullOptions } from './pull.js';
 import type { PushOptions } from './push.js';
 import type { ImageReference } from './reference.js';
 import type { RegistryClient, RegistryClientOptions } from './registry/client.js';
-import type { ContentStore, Descriptor, Digest, ImageStore } from './types.js';
+import type { ContentStore, Descriptor, ImageStore } from './types.js';
 
 export { artifactLayer, putArtifact } from './artifact.js';
+export { pullDirArtifact, pushDirArtifact } from './dir-artifact.js';
 export { ensureImage, type ImageLayer, type RegistrySource, readImage, type StoredImage } from './image.js';
 export { type ImageSummary, listImages } from './images.js';
 export { normaliseEntryName } from './layer/safe-tree.js';
@@ -95,19 +96,6 @@ export async function packLayer(
   opts?: PackOptions,
 ): Promise<PackedLayer> {
   return (await import('./layer/pack.js')).packLayer(dir, content, opts);
-}
-
-/**
- * Extracts a gzip, zstd or plain tar `source` (blob `digest`, named in errors) into `dest`, an
- * empty dir private to the call, as untrusted input: nothing created or followed outside it,
- * device nodes skipped (see layer/unpack.ts). On error `dest` holds a partial tree to delete.
- */
-export async function unpackLayerInto(
-  source: AsyncIterable<Uint8Array>,
-  dest: string,
-  digest: Digest,
-): Promise<{ size: number; entries: number }> {
-  return (await import('./layer/unpack.js')).unpackLayerStream(source, dest, { digest });
 }
 
 /** The bytes of a gzip, zstd or uncompressed stream, uncompressed. */

@@ -5,6 +5,11 @@
  * batched, numbered entries of the job's Redis log stream.
  */
 
+export {
+  type ArtifactUploader,
+  registryArtifactUploader,
+  withUploadedArtifacts,
+} from './artifact-upload.js';
 export { beginAttempt, runnersLost } from './attempts.js';
 export { cancelWatcher, LOCK_LOST } from './job-control.js';
 export { fetchJobSecrets } from './job-secrets.js';

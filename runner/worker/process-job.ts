@@ -18,6 +18,7 @@ import {
 import { dataDirPaths } from '../data-dir.js';
 import { type Executor, jobEvents } from '../executor/index.js';
 import type { LogLines } from '../runtime/index.js';
+import { type ArtifactUploader, withUploadedArtifacts } from './artifact-upload.js';
 import { beginAttempt, runnersLost } from './attempts.js';
 import { fetchJobSecrets } from './job-secrets.js';
 import type { ReportSender } from './reports.js';
@@ -47,6 +48,8 @@ export interface ProcessDeps {
   drained(): boolean;
   /** True when the signal fired because the job's lock was lost: it may run elsewhere, nothing more is reported. */
   lockLost(): boolean;
+  /** Where a finished job's artifacts are uploaded (`--artifact-registry`); absent: they stay on this host. */
+  artifacts?: ArtifactUploader;
 }
 
 /**
@@ -58,6 +61,8 @@ export interface ProcessDeps {
  * temporary failure (registry or server unreachable) throws so BullMQ retries it with backoff.
  * A job the runner gives up while draining goes back to its queue without a report; one whose
  * lock was lost stops without one (BullMQ took it back, another runner may hold it).
+ * With `artifacts`, a job's artifacts are uploaded before `job-finished` is sent (the result
+ * names them), so a server can hand them out once it sees the job finished.
  */
 export async function processJob(bull: Job, token: string | undefined, deps: ProcessDeps): Promise<void> {
   const parsed = parseQueuedJob(bull.data);
@@ -95,18 +100,28 @@ export async function processJob(bull: Job, token: string | undefined, deps: Pro
     return finish(runnerLostResult(job.spec, lost));
   }
   const log = await deps.openLog(job.jobId);
+  const say = (text: string, stream: 'stdout' | 'stderr' = 'stdout') =>
+    log.write('setup', { stream, time: Date.now(), text });
   if (bull.stalledCounter > 0)
-    log.write('setup', {
-      stream: 'stderr',
-      time: Date.now(),
-      text: `the runner running this job was lost; attempt ${attempt} starts anew on runner ${deps.name} (${bull.stalledCounter} of ${job.spec.retry} ${job.spec.retry === 1 ? 'retry' : 'retries'} used)`,
-    });
+    say(
+      `the runner running this job was lost; attempt ${attempt} starts anew on runner ${deps.name} (${bull.stalledCounter} of ${job.spec.retry} ${job.spec.retry === 1 ? 'retry' : 'retries'} used)`,
+      'stderr',
+    );
+  const retried = (r: JobResult) =>
+    r.status === 'failure' && r.error?.category === 'temporary' && !lastAttempt;
+  /** The result as reported: its artifacts uploaded first, when there is somewhere to put them. */
+  const final = (r: JobResult) =>
+    deps.artifacts ? withUploadedArtifacts(deps.artifacts, job.jobId, r, job.spec.allowFailure, say) : r;
   /** The last attempt's report, sent as soon as its result is known (the teardown runs on). */
   let early: Promise<void> | undefined;
   const finishEarly = (r: JobResult) => {
-    const retried = r.status === 'failure' && r.error?.category === 'temporary' && !lastAttempt;
-    if (deps.drained() || deps.lockLost() || retried) return;
-    early = chain.then(() => log.close()).then(() => finish(r));
+    if (deps.drained() || deps.lockLost() || retried(r)) return;
+    early = chain.then(async () => {
+      const reported = await final(r);
+      await log.close();
+      if (retried(reported)) throw new Error(reported.error?.message); // BullMQ runs it again
+      await finish(reported);
+    });
     early.catch(() => undefined); // awaited below
   };
   let result: JobResult;
@@ -136,15 +151,14 @@ export async function processJob(bull: Job, token: string | undefined, deps: Pro
   }
   if (early) return early;
   await chain;
+  if (!deps.drained() && !deps.lockLost() && !retried(result)) result = await final(result);
   await log.close();
   if (deps.drained()) return handBack(bull, token, job);
   if (deps.lockLost()) throw new LockLostError(job.jobId);
-  if (result.status === 'failure' && result.error?.category === 'temporary' && !lastAttempt) {
-    logger.warn(
-      { job: job.jobId, attempt, error: result.error.message },
-      'temporary failure: the job will be retried',
-    );
-    throw new Error(result.error.message);
+  if (retried(result)) {
+    const error = result.error?.message;
+    logger.warn({ job: job.jobId, attempt, error }, 'temporary failure: the job will be retried');
+    throw new Error(error);
   }
   await finish(result);
 }

@@ -10,6 +10,7 @@ import {
   wireKeys,
 } from '../../pipelines/index.js';
 import type { Executor } from '../executor/index.js';
+import type { ArtifactUploader } from './artifact-upload.js';
 import { cancelWatcher, LOCK_LOST } from './job-control.js';
 import { prefetchOnHints } from './prefetch.js';
 import { type JobLog, processJob } from './process-job.js';
@@ -33,6 +34,8 @@ export interface RunnerWorkerOptions {
   lockMs?: number;
   /** How often this runner looks for jobs whose runner was lost (default STALLED_CHECK_MS). */
   stalledCheckMs?: number;
+  /** Where finished jobs' artifacts are uploaded (`--artifact-registry`); absent: they stay on this host. */
+  artifacts?: ArtifactUploader;
 }
 
 /**
@@ -108,6 +111,7 @@ export async function startRunnerWorker(opts: RunnerWorkerOptions): Promise<Runn
             signal: controller.signal,
             drained: () => draining && controller.signal.reason?.message === 'drained',
             lockLost: () => controller.signal.reason?.message === LOCK_LOST,
+            ...(opts.artifacts ? { artifacts: opts.artifacts } : {}),
           });
         } finally {
           cancels.unwatch(jobId);

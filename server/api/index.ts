@@ -2,6 +2,7 @@
  * The JSON API, one file per noun, and what every route shares: the `{error, message}` error
  * shape and its handlers, zod-checked input, API-token auth and read access to repositories.
  */
+export { type ArtifactRouteDeps, artifactRoutes, artifactUrl } from './artifacts.js';
 export {
   type ApiEnv,
   type AuthDeps,

@@ -12,15 +12,7 @@ import { jobViews } from './run-views.js';
  */
 export function jobRoutes(deps: AuthDeps): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
-  const find = async (id: string | undefined): Promise<JobRecord | undefined> =>
-    GlobalJobIdSchema.safeParse(id).success ? getJob(deps.redis, id as string) : undefined;
-  const read = readAccess(deps, async (c) => {
-    const job = await find(c.req.param('id'));
-    const run = job ? await getRun(deps.redis, job.runId) : undefined;
-    if (!run && c.get('caller'))
-      throw new ApiError(404, 'not_found', `no job ${JSON.stringify(c.req.param('id') ?? '')}`);
-    return run?.repo;
-  });
+  const { find, read } = jobAccess(deps);
 
   app.get('/:id', read, async (c) => {
     const job = await find(c.req.param('id'));
@@ -31,4 +23,22 @@ export function jobRoutes(deps: AuthDeps): Hono<ApiEnv> {
   });
 
   return app;
+}
+
+/**
+ * What the `/api/jobs/:id…` routes share: `find` (the job of a well-formed global id, else
+ * undefined) and `read`, the middleware that lets a request through only when the caller may
+ * read the job's repository (an unknown job is a 404 with a token, a 401 without one).
+ */
+export function jobAccess(deps: AuthDeps) {
+  const find = async (id: string | undefined): Promise<JobRecord | undefined> =>
+    GlobalJobIdSchema.safeParse(id).success ? getJob(deps.redis, id as string) : undefined;
+  const read = readAccess(deps, async (c) => {
+    const job = await find(c.req.param('id'));
+    const run = job ? await getRun(deps.redis, job.runId) : undefined;
+    if (!run && c.get('caller'))
+      throw new ApiError(404, 'not_found', `no job ${JSON.stringify(c.req.param('id') ?? '')}`);
+    return run?.repo;
+  });
+  return { find, read };
 }

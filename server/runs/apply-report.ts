@@ -90,6 +90,8 @@ function change(job: JobRecord, report: RunnerReport, now: number): JobRecord | 
         allowedFailure: r.allowedFailure,
         ...(r.error ? { error: r.error } : {}),
         ...(r.image ? { image: r.image } : {}),
+        ...(r.artifacts.length ? { artifacts: r.artifacts } : {}),
+        ...(r.artifactsStored ? { artifactsStored: r.artifactsStored } : {}),
         startedAt: job.startedAt ?? now,
         finishedAt: now,
         steps: job.steps.map((s) => {

@@ -26,7 +26,7 @@ export function carriedJobs(jobs: readonly JobRecord[]): Map<string, JobRecord> 
 
 /**
  * Gives each still-waiting job of the new run `run` whose plan id is in `carry` the earlier
- * job's result: `success` with its steps, runner, attempts, image, error and timings, and
+ * job's result: `success` with its steps, runner, attempts, image, artifacts, error and timings, and
  * `reusedFrom` naming it. Such a job is never queued. Call it before the run is first advanced;
  * applying it twice changes nothing (only `waiting` jobs change).
  */
@@ -51,6 +51,8 @@ export async function carryJobs(
             ...(from.runner !== undefined ? { runner: from.runner } : {}),
             ...(from.error ? { error: from.error } : {}),
             ...(from.image ? { image: from.image } : {}),
+            ...(from.artifacts ? { artifacts: from.artifacts } : {}),
+            ...(from.artifactsStored ? { artifactsStored: from.artifactsStored } : {}),
             ...(from.queuedAt !== undefined ? { queuedAt: from.queuedAt } : {}),
             ...(from.startedAt !== undefined ? { startedAt: from.startedAt } : {}),
             ...(from.finishedAt !== undefined ? { finishedAt: from.finishedAt } : {}),

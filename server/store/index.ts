@@ -3,6 +3,7 @@
  * (RepoStore), API and job-scoped tokens, and the server key for secrets at rest.
  */
 
+export { type ArtifactFiles, registryArtifactFiles } from './artifact-files.js';
 export { readJson, readJsonMany, updateJson } from './json-keys.js';
 export * from './keys.js';
 export { fileLogArchive, type LogArchive, logArchiveDir, memoryLogArchive } from './log-archive.js';

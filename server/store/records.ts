@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { JobErrorSchema, JobSpecSchema, StepResultSchema } from '../../pipelines/index.js';
+import {
+  JobErrorSchema,
+  JobSpecSchema,
+  StepResultSchema,
+  StoredArtifactsSchema,
+} from '../../pipelines/index.js';
 
 /**
  * The records the server keeps in Redis, as JSON validated with these schemas on every read.
@@ -118,6 +123,10 @@ export const JobRecordSchema = z.strictObject({
   allowedFailure: z.boolean(),
   error: JobErrorSchema.optional(),
   image: z.strictObject({ digest: z.string(), refs: z.array(z.string()), pushed: z.boolean() }).optional(),
+  /** Workspace-relative paths of the artifacts the job kept, once it finished with any. */
+  artifacts: z.array(z.string()).optional(),
+  /** Those artifacts in the shared artifact registry, when its runner uploaded them (`GET /api/jobs/{id}/artifacts/…`). */
+  artifactsStored: StoredArtifactsSchema.optional(),
   /** Set on a job a failed-jobs re-run carried over: the id of the job whose result it shows (never executed again). */
   reusedFrom: z.string().optional(),
   queuedAt: z.number().optional(),

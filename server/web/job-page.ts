@@ -1,6 +1,7 @@
 import { html } from 'hono/html';
 import type { LogEntry } from '../../pipelines/index.js';
-import { apiLine } from '../api/index.js';
+import { formatSize } from '../../runner/executor/index.js';
+import { apiLine, artifactUrl } from '../api/index.js';
 import type { JobRecord, LogOutline, Repo, RunRecord } from '../store/index.js';
 import { JOB_MODULES } from './client-assets.js';
 import { page, stateLabel } from './page.js';
@@ -16,8 +17,24 @@ function stepItem(s: JobRecord['steps'][number]) {
   return html`<li data-step="${s.name}"><span class="step-state">${stateLabel(s.status)}</span> <span class="step-name">${s.name}</span> <span class="duration muted">${ms === undefined ? '' : formatDuration(ms)}</span></li>`;
 }
 
+/** The job's artifacts: download links when its runner uploaded them, else where they are. */
+function artifactList(job: JobRecord) {
+  if (!job.artifacts?.length) return '';
+  const sizes = new Map(job.artifactsStored?.files.map((f) => [f.path, f.size]));
+  const item = (path: string) => {
+    const size = sizes.get(path);
+    return job.artifactsStored
+      ? html`<li><a href="${artifactUrl(job.id, path)}" download>${path}</a> <span class="muted">${size === undefined ? '' : formatSize(size)}</span></li>`
+      : html`<li>${path}</li>`;
+  };
+  const where = job.artifactsStored
+    ? ''
+    : html`<p class="muted">Kept on the host of runner ${job.runner ?? '?'} only (no artifact registry).</p>`;
+  return html`<details class="artifacts" open><summary>Artifacts (${job.artifacts.length})</summary>${where}<ul>${job.artifacts.map(item)}</ul></details>`;
+}
+
 /**
- * One job (`/jobs/{id}`): its steps with state and duration, and its log, which the page's
+ * One job (`/jobs/{id}`): its steps with state and duration, its artifacts, and its log, which the page's
  * script (`/assets/job.js`) lays the log out from its outline (in the page, as it was when the
  * page was made, with the log's last lines, where it opens) and reads from the API the lines in view a page at a time, and live lines over SSE while the job runs, resuming after a dropped connection — and
  * shows virtualised, with ANSI colours, line links, per-step sections, wrapping and search run
@@ -37,6 +54,7 @@ export function jobPage(
 <h1>${job.name} <span id="job-state">${stateLabel(job.state)}</span></h1>
 ${job.error ? html`<p class="job-error">${job.error.message}</p>` : ''}
 <ol class="steps">${job.steps.map(stepItem)}</ol>
+${artifactList(job)}
 <div class="log-tools">
 <button type="button" id="follow" hidden>Follow</button>
 <label><input type="checkbox" id="show-times"> Timestamps</label>

@@ -98,6 +98,8 @@ table.jobs .error { color: #cf222e; }
 table.jobs .pending { color: var(--muted); }
 ol.steps { list-style: none; margin: 0 0 12px; padding: 0; display: flex; flex-wrap: wrap; gap: 6px 18px; }
 .job-error { color: #cf222e; }
+.artifacts { margin: 0 0 12px; }
+.artifacts ul { margin: 4px 0 0; padding-left: 20px; }
 .log-tools { display: flex; flex-wrap: wrap; align-items: center; gap: 8px 16px; margin: 0 0 8px; }
 .log-tools button { font: inherit; color: inherit; background: var(--card); border: 1px solid var(--line);
   border-radius: 6px; padding: 2px 10px; cursor: pointer; }

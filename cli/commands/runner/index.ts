@@ -32,6 +32,10 @@ export function register(program: Command): void {
         '--cache-registry <repository>',
         "share jobs' caches with other runners in this registry repository, HOST[:PORT]/PATH (default: $SLIPWAY_CACHE_REGISTRY; else each host keeps its own)",
       )
+      .option(
+        '--artifact-registry <repository>',
+        "upload jobs' artifacts to this registry repository, HOST[:PORT]/PATH, for the servers to hand out (default: $SLIPWAY_ARTIFACT_REGISTRY; else they stay on this host)",
+      )
       .option('--runtime <binary>', 'OCI runtime: runc or crun', 'runc')
       .option(
         '--drain',

@@ -5,7 +5,12 @@ import { createExecutor, registryCache, type SharedCache } from '../../../runner
 import { openRunnerHost } from '../../../runner/host.js';
 import { openRegistryClient, parseRepository } from '../../../runner/oci/index.js';
 import { DEFAULT_JOB_DISK_BYTES, pooledRuntime } from '../../../runner/runtime/index.js';
-import { createLogWriter, startRunnerWorker } from '../../../runner/worker/index.js';
+import {
+  type ArtifactUploader,
+  createLogWriter,
+  registryArtifactUploader,
+  startRunnerWorker,
+} from '../../../runner/worker/index.js';
 import { type JobHostFlags, jobHostOptions } from '../../job-host-flags.js';
 import { untilSignal } from '../../local/cancel.js';
 import { requestDrain } from './drain.js';
@@ -27,6 +32,8 @@ export interface RunnerCommandOptions extends JobHostFlags {
   stalledCheck?: number;
   /** A registry repository (HOST[:PORT]/PATH) where job caches are shared with other runners. */
   cacheRegistry?: string;
+  /** A registry repository (HOST[:PORT]/PATH) where jobs' artifacts are uploaded for the servers. */
+  artifactRegistry?: string;
   runtime: string;
 }
 
@@ -37,17 +44,48 @@ export interface RunnerCommandOptions extends JobHostFlags {
  */
 async function openSharedCache(
   opts: RunnerCommandOptions,
-  host: Awaited<ReturnType<typeof openRunnerHost>>,
+  host: RunnerHost,
 ): Promise<SharedCache | undefined> {
-  const name = opts.cacheRegistry ?? process.env.SLIPWAY_CACHE_REGISTRY;
+  const shared = await ownRepository(
+    opts.cacheRegistry ?? process.env.SLIPWAY_CACHE_REGISTRY,
+    '--cache-registry',
+    opts,
+    host,
+  );
+  return shared && registryCache(shared.client, shared.repository, host.store);
+}
+
+/** Where jobs' artifacts go, from `--artifact-registry` (default `$SLIPWAY_ARTIFACT_REGISTRY`), with its own client as the cache has. */
+async function openArtifactUploader(
+  opts: RunnerCommandOptions,
+  host: RunnerHost,
+): Promise<ArtifactUploader | undefined> {
+  const shared = await ownRepository(
+    opts.artifactRegistry ?? process.env.SLIPWAY_ARTIFACT_REGISTRY,
+    '--artifact-registry',
+    opts,
+    host,
+  );
+  return shared && registryArtifactUploader(shared.client, shared.repository, host.store.content);
+}
+
+type RunnerHost = Awaited<ReturnType<typeof openRunnerHost>>;
+
+/** Registry repository `name` (named `flag` in errors) with a registry client of its own, if named. */
+async function ownRepository(
+  name: string | undefined,
+  flag: string,
+  opts: RunnerCommandOptions,
+  host: RunnerHost,
+) {
   if (!name) return undefined;
-  const repository = parseRepository(name, '--cache-registry');
+  const repository = parseRepository(name, flag);
   const client = await openRegistryClient({
     dataDir: host.dataDir,
     hostOnly: 'any',
     insecure: opts.insecureRegistry ?? [],
   });
-  return registryCache(client, repository, host.store);
+  return { repository, client };
 }
 
 /** `linux,amd64`-style default labels of this host. */
@@ -106,6 +144,7 @@ export async function runnerCommand(opts: RunnerCommandOptions): Promise<number>
     });
     const registry = await host.registry();
     const sharedCache = await openSharedCache(opts, host);
+    const artifacts = await openArtifactUploader(opts, host);
     const worker = await startRunnerWorker({
       redis,
       name,
@@ -122,6 +161,7 @@ export async function runnerCommand(opts: RunnerCommandOptions): Promise<number>
       openLog: (jobId) => createLogWriter(redis, jobId, { spoolDir: dataDirPaths.logSpools(host.dataDir) }),
       ...(opts.jobLock !== undefined ? { lockMs: opts.jobLock } : {}),
       ...(opts.stalledCheck !== undefined ? { stalledCheckMs: opts.stalledCheck } : {}),
+      ...(artifacts ? { artifacts } : {}),
     });
     console.log(
       `slipway runner ${name} [${labels.join(', ')}] taking jobs from ${url} (${opts.concurrency} at once)`,

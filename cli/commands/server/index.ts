@@ -19,6 +19,10 @@ export function register(program: Command): void {
       'archive finished logs in this registry repository, HOST[:PORT]/PATH, readable by every server (default: $SLIPWAY_LOG_ARCHIVE, else the data dir)',
     )
     .option(
+      '--artifact-registry <repository>',
+      "the registry repository runners upload jobs' artifacts to (their --artifact-registry), HOST[:PORT]/PATH, served by GET /api/jobs/{id}/artifacts/… (default: $SLIPWAY_ARTIFACT_REGISTRY)",
+    )
+    .option(
       '--stalled-check <duration>',
       'how often to look for jobs whose runner was lost and bring runs in line with their queues (default 15s)',
       parseDurationOption,

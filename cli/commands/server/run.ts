@@ -11,6 +11,7 @@ export interface ServerCommandOptions {
   /** Milliseconds (default STALLED_CHECK_MS). */
   stalledCheck?: number;
   logArchive?: string;
+  artifactRegistry?: string;
 }
 
 /** `slipway server`: serves until SIGINT/SIGTERM, then closes cleanly. Returns the exit code. */
@@ -26,6 +27,9 @@ export async function serverCommand(opts: ServerCommandOptions): Promise<number>
         : {}),
       ...(opts.logArchive || process.env.SLIPWAY_LOG_ARCHIVE
         ? { logArchive: opts.logArchive ?? process.env.SLIPWAY_LOG_ARCHIVE }
+        : {}),
+      ...(opts.artifactRegistry || process.env.SLIPWAY_ARTIFACT_REGISTRY
+        ? { artifactRegistry: opts.artifactRegistry ?? process.env.SLIPWAY_ARTIFACT_REGISTRY }
         : {}),
       ...(opts.stalledCheck !== undefined ? { stalledCheckMs: opts.stalledCheck } : {}),
       onWarning: (problem) => console.error(`WARNING: ${problem}`),
