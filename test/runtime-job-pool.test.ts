@@ -7,7 +7,7 @@ import { requireBinary, requireRoot } from './helpers/requirements.js';
 import { dataDirLeftovers } from './helpers/runtime-leftovers.js';
 import { tempDir } from './helpers/tmp.js';
 
-/** A runner's job environments made ahead: handed out ready, one job each, nothing left after close. */
+/** A runner's job environments made ahead: handed out ready, one job at a time, recycled clean, nothing left after close. */
 describe('pooledRuntime', () => {
   let rootfs: string;
   before(async () => {
@@ -32,7 +32,7 @@ describe('pooledRuntime', () => {
     assert.ok(warmMs * 5 < coldMs, `a ready environment took ${warmMs} ms, a cold one ${coldMs} ms`);
     assert.ok(first.workDir && first.network, 'the environment has its disk and network');
     const second = await pool.prepareJob(ask);
-    assert.notEqual(second.id, first.id, 'one environment serves one job');
+    assert.notEqual(second.id, first.id, 'one environment serves one job at a time');
     const sink = new MemoryLogSink();
     const r = await pool.run(
       first,
@@ -51,5 +51,64 @@ describe('pooledRuntime', () => {
     await new Promise((r) => setTimeout(r, coldMs * 3 + 500)); // refilled after the destroys
     await pool.close();
     assert.deepEqual(await dataDirLeftovers(dataDir), []);
+  });
+
+  it('recycles an environment for the next job: the network kept, a fresh disk, nothing of the job left', async () => {
+    const dataDir = await tempDir('job-pool-recycle');
+    const rt = createRuntime({ dataDir });
+    const pool = pooledRuntime(rt, {
+      size: 1,
+      network: 'bridge',
+      diskBytes: DEFAULT_JOB_DISK_BYTES,
+      maxUses: 2,
+    });
+    const ask = { id: 'job-a', network: 'bridge' as const, diskBytes: DEFAULT_JOB_DISK_BYTES };
+    await new Promise((r) => setTimeout(r, 1_500)); // the pool fills
+    const first = await pool.prepareJob(ask);
+    const sink = new MemoryLogSink();
+    await pool.startService(first, { name: 'db', lowerDirs: [rootfs], script: 'sleep 300' }, { sink });
+    const wrote = await pool.run(
+      first,
+      {
+        name: 's',
+        lowerDirs: [rootfs],
+        mounts: [{ type: 'bind', source: first.workDir as string, target: '/ws' }],
+        script:
+          'echo secret > /ws/left.txt; echo x > /root-left; ping -c1 -W1 db >/dev/null && echo db answers',
+      },
+      { sink },
+    );
+    assert.equal(wrote.exitCode, 0, sink.text());
+    assert.match(sink.text(), /db answers/);
+    const t = Date.now();
+    await pool.destroyJob(first);
+    const recycleMs = Date.now() - t;
+    const again = await pool.prepareJob(ask);
+    assert.equal(again.id, first.id, 'the same environment, recycled');
+    assert.equal(again.network?.subnet, first.network?.subnet, 'its network kept');
+    const next = new MemoryLogSink();
+    const r = await pool.run(
+      again,
+      {
+        name: 's',
+        lowerDirs: [rootfs],
+        mounts: [{ type: 'bind', source: again.workDir as string, target: '/ws' }],
+        script:
+          'echo "ws:$(ls -A /ws)"; ls /root-left 2>&1 || true; ping -c1 -W1 db 2>&1 | head -1; echo "inet:$(ip -4 addr show eth0 | grep -c inet)"',
+      },
+      { sink: next },
+    );
+    assert.equal(r.exitCode, 0, next.text());
+    assert.match(next.text(), /^ws:\n/, 'the workspace is empty');
+    assert.match(next.text(), /root-left: No such file/, "the last job's root fs writes are gone");
+    assert.match(next.text(), /bad address 'db'/, "the last job's service is gone, its name too");
+    assert.match(next.text(), /inet:1\n$/, 'the container is on the network');
+    await pool.destroyJob(again); // its second job: destroyed, a new one prepared
+    const third = await pool.prepareJob(ask);
+    assert.notEqual(third.id, first.id, 'after maxUses jobs an environment is replaced');
+    await pool.destroyJob(third);
+    await pool.close();
+    assert.deepEqual(await dataDirLeftovers(dataDir), []);
+    assert.ok(recycleMs < 2_000, `recycling took ${recycleMs} ms`);
   });
 });

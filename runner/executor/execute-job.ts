@@ -292,7 +292,9 @@ async function executeAttempt(
     for (const img of held) await img.release().catch(() => {});
     // The cache outlives the job: nothing a step planted in it may run as root or open a device.
     if (cacheDir) scrubTree(cacheDir);
-    if (!deps.keepWorkspace) await rm(workspaceDir, { recursive: true, force: true }).catch(() => {});
+    // A workspace on the job's disk goes with it (a recycled environment's fresh disk has the same path).
+    if (!deps.keepWorkspace && workspaceDir !== handle?.workDir)
+      await rm(workspaceDir, { recursive: true, force: true }).catch(() => {});
   })();
   const cancelled = jobSignal.aborted;
   jobDeadline.dispose();

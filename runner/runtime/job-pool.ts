@@ -10,7 +10,11 @@ export interface JobPoolOptions {
   size: number;
   network: PrepareJobOptions['network'];
   diskBytes?: number;
+  /** Jobs one environment serves (recycled in between) before it is destroyed and replaced; default 50. */
+  maxUses?: number;
 }
+
+const DEFAULT_MAX_USES = 50;
 
 /** A Runtime whose prepareJob hands out ready environments; `close()` destroys the unused ones, and those still being prepared once they are ready. */
 export interface PooledRuntime extends Runtime {
@@ -22,13 +26,17 @@ export interface PooledRuntime extends Runtime {
  * disk and a bridge network take hundreds of milliseconds) are made before the job arrives.
  * prepareJob with the pool's network and disk size takes a ready environment (its id is the
  * pool's, not the caller's); any other request, or an empty pool, is prepared as usual.
- * Environments are never reused: each one serves one job and is destroyed with it, and a new
- * one is prepared once a job is destroyed (and at start), so preparing never competes with a
- * starting job. A runner killed outright leaves the ready ones to the data dir's GC, like any
- * other job state.
+ * When a job of the pool's is destroyed, its environment is recycled (Runtime.recycleJob: its
+ * containers gone, a fresh disk, the network kept) and goes back to the pool, up to `maxUses`
+ * jobs; otherwise, or when recycling fails, it is destroyed and a new one is prepared (also at
+ * start), so preparing never competes with a starting job. A runner killed outright leaves the
+ * ready ones to the data dir's GC, like any other job state.
  */
 export function pooledRuntime(rt: Runtime, opts: JobPoolOptions): PooledRuntime {
   const ready: JobHandle[] = [];
+  /** Jobs served so far by each environment handed out, by handle. */
+  const uses = new Map<JobHandle, number>();
+  const maxUses = opts.maxUses ?? DEFAULT_MAX_USES;
   /** Environments being prepared; close() waits for them (each is destroyed once ready). */
   const preparing = new Set<Promise<void>>();
   let closed = false;
@@ -58,10 +66,25 @@ export function pooledRuntime(rt: Runtime, opts: JobPoolOptions): PooledRuntime 
     exec: (job, name, script, o) => rt.exec(job, name, script, o),
     async prepareJob(o) {
       const handle = matches(o) ? ready.shift() : undefined;
+      if (handle) uses.set(handle, (uses.get(handle) ?? 0) + 1);
       return handle ?? rt.prepareJob(o);
     },
     async destroyJob(job) {
+      const used = uses.get(job);
+      uses.delete(job);
       try {
+        if (used !== undefined && used < maxUses && rt.recycleJob && !closed) {
+          const fresh = await rt.recycleJob(job).catch((err: Error) => {
+            logger.warn({ job: job.id, err: err.message }, 'could not recycle a job environment: it is destroyed');
+            return undefined;
+          });
+          if (fresh && !closed) {
+            uses.set(fresh, used);
+            ready.push(fresh);
+            return;
+          }
+          if (fresh) return await rt.destroyJob(fresh);
+        }
         await rt.destroyJob(job);
       } finally {
         fill();

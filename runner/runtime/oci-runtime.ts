@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SlipwayError } from '../../lib/errors.js';
 import { type Logger, log as rootLog } from '../../lib/log.js';
@@ -357,18 +357,48 @@ export class OciContainerRuntime implements Runtime {
 
   async destroyJob(handle: JobHandle): Promise<void> {
     if (!(handle instanceof Job)) return;
-    handle.destroyed = true;
-    await Promise.allSettled([...handle.starting.values()]);
-    const running = [...handle.containers.values()];
-    for (const c of running) c.stop('stop', Math.min(this.grace, 1000));
-    await Promise.allSettled(running.map((c) => c.done));
-    await Promise.allSettled([...handle.cleanups.values()]);
+    await this.stopContainers(handle);
     const results = await Promise.allSettled([
       handle.jobNetwork?.destroy(),
       handle.disk && removeJobDisk(this.opts.dataDir, handle.id),
     ]);
     for (const r of results) if (r.status === 'rejected') throw r.reason;
   }
+
+  async recycleJob(handle: JobHandle): Promise<JobHandle> {
+    const job = this.job(handle);
+    await this.stopContainers(job);
+    const left = await leftContainers(this.opts.dataDir, job.id);
+    const attached = job.jobNetwork?.hostsEntries().length ?? 0;
+    if (left.length > 0 || attached > 0)
+      throw new SlipwayError(
+        `job ${job.id} cannot be recycled: ${left.length} container dir(s) and ${attached} network attachment(s) are left`,
+        { category: 'internal', context: { job: job.id } },
+      );
+    let disk = job.disk;
+    if (disk) {
+      await removeJobDisk(this.opts.dataDir, job.id);
+      disk = await createJobDisk(this.opts.dataDir, job.id, disk.bytes);
+    }
+    return new Job(job.id, job.jobNetwork, disk);
+  }
+
+  /** Marks the job destroyed, stops its containers and waits until each one's cleanup is done. */
+  private async stopContainers(handle: Job): Promise<void> {
+    handle.destroyed = true;
+    await Promise.allSettled([...handle.starting.values()]);
+    const running = [...handle.containers.values()];
+    for (const c of running) c.stop('stop', Math.min(this.grace, 1000));
+    await Promise.allSettled(running.map((c) => c.done));
+    await Promise.allSettled([...handle.cleanups.values()]);
+  }
+}
+
+/** The container dirs of job `jobId` still in the data dir (each container's is removed once it ends). */
+async function leftContainers(dataDir: string, jobId: string): Promise<string[]> {
+  const prefix = containerId(dataDir, jobId, 'x').slice(0, -1);
+  const names = await readdir(dataDirPaths.containers(dataDir)).catch(() => [] as string[]);
+  return names.filter((n) => n.startsWith(prefix));
 }
 
 /** A Runtime on runc (default) or crun. */
