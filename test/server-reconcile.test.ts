@@ -2,7 +2,16 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
-import { jobQueueName, KEY_PREFIX } from '../pipelines/index.js';
+import {
+  finishedReportId,
+  JOB_EVENT_VERSION,
+  jobQueueName,
+  KEY_PREFIX,
+  makeJobResult,
+  REPORTS_QUEUE,
+  WIRE_VERSION,
+  wireKeys,
+} from '../pipelines/index.js';
 import { type RunsDeps, reconcileRuns, startRuns } from '../server/runs/index.js';
 import {
   activeRunIds,
@@ -93,6 +102,35 @@ describe('the reconciler', () => {
     const tally = await reconcileRuns(deps);
     assert.equal(tally.restored, 1);
     assert.equal((await settled(run.id)).status, 'success');
+  });
+
+  it('leaves a job that finished and left its queue while its result waits to be applied', async () => {
+    const run = await storedRun();
+    const [id] = run.jobs as [string];
+    const [job] = await getJobs(deps.redis, [id]);
+    assert.ok(job);
+    await updateJob(deps.redis, id, (j) => ({ ...j, state: 'running', attempts: 1, runner: 'r1' }));
+    await deps.redis.set(wireKeys.attempts(id), '1');
+    // The runner sent its result, then completed the job (which left its queue); no server applied it yet.
+    const reports = new Queue(REPORTS_QUEUE, { connection: deps.redis, prefix: KEY_PREFIX });
+    onCleanup(() => reports.close());
+    const result = makeJobResult(job.spec.job, 'success', { attempts: 1 });
+    const report = {
+      version: WIRE_VERSION,
+      jobId: id,
+      runner: 'r1',
+      attempt: 1,
+      event: { version: JOB_EVENT_VERSION, jobId: job.spec.job.id, type: 'job-finished', result },
+    };
+    await reports.add('job-finished', report, { jobId: finishedReportId(id, 1), delay: 60_000 });
+    const tally = await reconcileRuns(deps);
+    assert.equal(tally.restored + tally.requeued, 0, 'not queued again: its result is on the way');
+    assert.equal((await getJobs(deps.redis, [id]))[0]?.state, 'running');
+    await (await reports.getJob(finishedReportId(id, 1)))?.promote();
+    const done = await settled(run.id);
+    assert.equal(done.status, 'success');
+    const [after] = await getJobs(deps.redis, [id]);
+    assert.equal(after?.runner, 'r1', 'the result applied is the one that waited, run once');
   });
 
   it('fails a job its queue failed without a result, with the reason, and ends the run', async () => {

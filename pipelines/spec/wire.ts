@@ -73,6 +73,32 @@ export function parseRunnerReport(input: unknown): Parsed<RunnerReport> {
 export const REPORTS_QUEUE = 'reports';
 
 /**
+ * The length BullMQ keeps each Slipway queue's events stream at (every Queue is made with it:
+ * BullMQ stores it in the queue's meta). Nothing reads those events; BullMQ's default of 10,000
+ * cost Redis about 1 MB per queue.
+ */
+export const QUEUE_EVENTS_MAX_LEN = 100;
+
+/** A report's BullMQ job id on the reports queue: its identity (job, attempt, event, step), so a report sent twice is kept once. */
+export function reportJobId(report: RunnerReport): string {
+  const e = report.event;
+  const what =
+    e.type === 'job-started'
+      ? `${e.type}.${e.attempt}`
+      : e.type === 'step-started'
+        ? `${e.type}.${e.step}.${e.attempt}`
+        : e.type === 'step-finished'
+          ? `${e.type}.${e.result.name}.${e.result.attempts}`
+          : e.type;
+  return `${report.jobId}.${report.attempt}.${what}`.replace(/[^A-Za-z0-9_.-]/g, '_');
+}
+
+/** The id reportJobId gives the `job-finished` report of attempt `attempt` of global job `jobId`. */
+export function finishedReportId(jobId: string, attempt: number): string {
+  return `${jobId}.${attempt}.job-finished`.replace(/[^A-Za-z0-9_.-]/g, '_');
+}
+
+/**
  * The BullMQ queue of a label set: `jobs-<12 hex>` of the sorted, deduplicated labels (any
  * label text is safe in it). A runner serves every queue whose label set is a subset of its own;
  * `labelSetsKey` maps queue names to their labels so runners can find them.

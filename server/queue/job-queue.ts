@@ -1,10 +1,13 @@
-import { Queue } from 'bullmq';
+import { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
+  finishedReportId,
   jobQueueName,
   KEY_PREFIX,
   normalizeLabels,
+  QUEUE_EVENTS_MAX_LEN,
   type QueuedJob,
+  REPORTS_QUEUE,
   wireKeys,
 } from '../../pipelines/index.js';
 
@@ -19,8 +22,17 @@ export interface JobQueue {
   /** True when the job was still waiting and is now gone; false when a runner holds it or it is unknown. */
   remove(jobId: string, labels: readonly string[]): Promise<boolean>;
   cancel(jobId: string): Promise<void>;
-  /** Where the job stands on its queue now; undefined when the queue has no such job. */
+  /**
+   * Where the job stands on its queue now; undefined when the queue has no such job: lost, or
+   * finished (a finished job leaves its queue at once: see finishPending).
+   */
   inspect(jobId: string, labels: readonly string[]): Promise<QueueEntry | undefined>;
+  /**
+   * True when the `job-finished` report of the job's latest attempt is on the reports queue,
+   * not yet applied: the runner finished the job (it has left its queue) and a server will
+   * apply the result shortly. A job missing from its queue without one was lost.
+   */
+  finishPending(jobId: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -42,12 +54,25 @@ export const JOB_ATTEMPTS = 3;
 /** The BullMQ JobQueue: one queue per label set, registered in `wireKeys.labelSets` for runners. */
 export function bullJobQueue(redis: Redis): JobQueue {
   const queues = new Map<string, Queue>();
+  let reportsQueue: Queue | undefined;
+  const reports = () => {
+    reportsQueue ??= new Queue(REPORTS_QUEUE, {
+      connection: redis,
+      prefix: KEY_PREFIX,
+      streams: { events: { maxLen: QUEUE_EVENTS_MAX_LEN } },
+    });
+    return reportsQueue;
+  };
   const queueFor = async (labels: readonly string[]): Promise<Queue> => {
     const name = jobQueueName(labels);
     let q = queues.get(name);
     if (!q) {
       await redis.hset(wireKeys.labelSets, name, JSON.stringify(normalizeLabels(labels)));
-      q = new Queue(name, { connection: redis, prefix: KEY_PREFIX });
+      q = new Queue(name, {
+        connection: redis,
+        prefix: KEY_PREFIX,
+        streams: { events: { maxLen: QUEUE_EVENTS_MAX_LEN } },
+      });
       queues.set(name, q);
     }
     return q;
@@ -59,7 +84,8 @@ export function bullJobQueue(redis: Redis): JobQueue {
         jobId: job.jobId,
         attempts: JOB_ATTEMPTS,
         backoff: { type: 'exponential', delay: 2_000 },
-        removeOnComplete: { age: 24 * 3600 },
+        // Its runner sent the result (on the reports queue) before completing it: nothing here is needed.
+        removeOnComplete: true,
         removeOnFail: { age: 7 * 24 * 3600 },
       });
     },
@@ -93,8 +119,16 @@ export function bullJobQueue(redis: Redis): JobQueue {
         ...(job.failedReason ? { failedReason: job.failedReason } : {}),
       };
     },
+    async finishPending(jobId) {
+      const attempt = Number((await redis.get(wireKeys.attempts(jobId))) ?? 0);
+      if (attempt === 0) return false;
+      const report = await Job.fromId(reports(), finishedReportId(jobId, attempt));
+      if (!report) return false;
+      const state = await report.getState();
+      return state !== 'completed' && state !== 'failed' && state !== 'unknown';
+    },
     async close() {
-      await Promise.all([...queues.values()].map((q) => q.close()));
+      await Promise.all([...queues.values(), ...(reportsQueue ? [reportsQueue] : [])].map((q) => q.close()));
     },
   };
 }

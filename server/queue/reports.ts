@@ -24,7 +24,7 @@ export function consumeReports(redis: Redis, apply: (report: RunnerReport) => Pr
       }
       await apply(parsed.value);
     },
-    { connection, prefix: KEY_PREFIX, concurrency: 8, removeOnComplete: { age: 3600 } },
+    { connection, prefix: KEY_PREFIX, concurrency: 8, removeOnComplete: { count: 0 } },
   );
   worker.on('failed', (job, err) =>
     logger.warn({ err, report: job?.id }, 'applying a runner report failed; retrying'),

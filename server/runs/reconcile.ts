@@ -44,7 +44,8 @@ export interface ReconcileTally {
  * - back on its queue while recorded `running`, and no newer attempt began: `queued` again,
  *   or failed as "runner lost" once its runners were lost more often than `retry:` allows;
  * - failed by its queue with no result reported: failed with the queue's reason;
- * - missing from its queue: back to `waiting`, and queued again.
+ * - missing from its queue with no result on the way (a finished job leaves its queue once its
+ *   runner sent the result): back to `waiting`, and queued again.
  * A run leaves the list once it and all its jobs are final. Idempotent, and safe beside other
  * servers and the reports being applied: every change is a compare-and-set from what was read.
  */
@@ -83,6 +84,7 @@ async function reconcileJob(deps: RunsDeps, run: RunRecord, job: JobRecord): Pro
   const entry = await deps.queue.inspect(job.id, job.spec.labels);
   const unchanged = (j: JobRecord) => j.state === job.state && j.attempts === job.attempts;
   if (!entry) {
+    if (await deps.queue.finishPending(job.id)) return undefined; // finished: its result is on the way
     const back = await updateJob(deps.redis, job.id, (j) =>
       unchanged(j) ? { ...j, state: 'waiting', steps: waitingSteps(j) } : undefined,
     );

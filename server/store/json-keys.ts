@@ -1,6 +1,34 @@
+import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
 import type { Redis } from 'ioredis';
 import type { z } from 'zod';
 import { SlipwayError } from '../../lib/errors.js';
+
+/**
+ * How records are stored: JSON, and JSON over COMPRESS_OVER bytes as a marker byte (0x01,
+ * which no JSON text starts with) then its Brotli compression (quality 5: ~40 µs per record,
+ * a job record shrinks to about 40%). Every finished run stays in Redis, so its records' size
+ * is what Redis grows by per run. Plain JSON (an earlier version's records) still reads.
+ */
+const COMPRESS_OVER = 512;
+const BROTLI = 0x01;
+
+/** `value` as stored (see COMPRESS_OVER); `schema` checks it first. */
+export function encodeJson<S extends z.ZodType>(schema: S, value: z.infer<S>): Buffer | string {
+  const text = JSON.stringify(schema.parse(value));
+  if (text.length <= COMPRESS_OVER) return text;
+  const packed = brotliCompressSync(text, {
+    params: {
+      [constants.BROTLI_PARAM_QUALITY]: 5,
+      [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
+      [constants.BROTLI_PARAM_SIZE_HINT]: text.length,
+    },
+  });
+  return Buffer.concat([Buffer.from([BROTLI]), packed]);
+}
+
+function decode(raw: Buffer): string {
+  return raw[0] === BROTLI ? brotliDecompressSync(raw.subarray(1)).toString() : raw.toString();
+}
 
 /** A JSON value under `key`, validated with `schema`; undefined when the key is absent. */
 export async function readJson<S extends z.ZodType>(
@@ -8,8 +36,8 @@ export async function readJson<S extends z.ZodType>(
   key: string,
   schema: S,
 ): Promise<z.infer<S> | undefined> {
-  const text = await redis.get(key);
-  return text === null ? undefined : parse(key, text, schema);
+  const raw = await redis.getBuffer(key);
+  return raw === null ? undefined : parse(key, raw, schema);
 }
 
 /** Several JSON values at once (absent keys are left out). */
@@ -19,10 +47,10 @@ export async function readJsonMany<S extends z.ZodType>(
   schema: S,
 ): Promise<z.infer<S>[]> {
   if (keys.length === 0) return [];
-  const texts = await redis.mget(...keys);
+  const raws = await redis.mgetBuffer(...keys);
   const out: z.infer<S>[] = [];
-  texts.forEach((t, i) => {
-    if (t !== null) out.push(parse(keys[i] as string, t, schema));
+  raws.forEach((raw, i) => {
+    if (raw !== null) out.push(parse(keys[i] as string, raw, schema));
   });
   return out;
 }
@@ -45,19 +73,19 @@ export async function updateJson<S extends z.ZodType>(
   change: (current: z.infer<S>) => z.infer<S> | undefined,
 ): Promise<{ value: z.infer<S>; changed: boolean } | undefined> {
   for (let attempt = 0; attempt < 100; attempt++) {
-    const text = await redis.get(key);
-    if (text === null) return undefined;
-    const current = parse(key, text, schema);
+    const raw = await redis.getBuffer(key);
+    if (raw === null) return undefined;
+    const current = parse(key, raw, schema);
     const next = change(current);
     if (next === undefined) return { value: current, changed: false };
-    const written = await redis.eval(CAS_SCRIPT, 1, key, text, JSON.stringify(schema.parse(next)));
+    const written = await redis.eval(CAS_SCRIPT, 1, key, raw, encodeJson(schema, next));
     if (written === 1) return { value: next, changed: true };
   }
   throw new SlipwayError(`too much contention updating ${key}`, { category: 'temporary' });
 }
 
-function parse<S extends z.ZodType>(key: string, text: string, schema: S): z.infer<S> {
-  const parsed = schema.safeParse(JSON.parse(text));
+function parse<S extends z.ZodType>(key: string, raw: Buffer, schema: S): z.infer<S> {
+  const parsed = schema.safeParse(JSON.parse(decode(raw)));
   if (!parsed.success)
     throw new SlipwayError(
       `stored record ${key} is invalid: ${parsed.error.issues[0]?.message ?? 'unknown'}`,

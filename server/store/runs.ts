@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { JobSpec } from '../../pipelines/index.js';
-import { readJson, readJsonMany, updateJson } from './json-keys.js';
+import { encodeJson, readJson, readJsonMany, updateJson } from './json-keys.js';
 import { keys } from './keys.js';
 import {
   type JobRecord,
@@ -71,8 +71,8 @@ export async function createRun(redis: Redis, run: NewRun): Promise<RunRecord> {
     ...(run.status === 'error' ? { finishedAt: now } : {}),
   });
   const tx = redis.multi();
-  for (const j of jobs) tx.set(keys.job(j.id), JSON.stringify(JobRecordSchema.parse(j)), 'NX');
-  tx.set(keys.run(run.id), JSON.stringify(record), 'NX');
+  for (const j of jobs) tx.set(keys.job(j.id), encodeJson(JobRecordSchema, j), 'NX');
+  tx.set(keys.run(run.id), encodeJson(RunRecordSchema, record), 'NX');
   tx.zadd(keys.repoRuns(run.repo), run.number, run.id);
   if (run.status !== 'error') tx.sadd(keys.activeRuns, run.id);
   await tx.exec();
