@@ -10,7 +10,6 @@
 // shipped bundle, built first).
 // Usage (as root): npx tsx bench/latency.ts [--pushes 20] [--runtimes runc,crun]
 import './lib/quiet-logs.js';
-import { createHmac, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { runTool } from '../lib/proc.js';
 import { getJobs, getRun } from '../server/store/index.js';
@@ -18,7 +17,9 @@ import { startCiSystem } from '../test/helpers/ci-system.js';
 import { cleanUpNow } from '../test/helpers/cleanup.js';
 import { testGitRepo } from '../test/helpers/git-repo.js';
 import { readSse } from '../test/helpers/sse.js';
+import { cpuSeconds } from './lib/cpu.js';
 import { runtimeStepMedian } from './lib/runtime-contender.js';
+import { githubPusher } from './lib/webhook-push.js';
 
 const arg = (name: string) =>
   process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined;
@@ -33,48 +34,11 @@ const work = await testGitRepo({
   '.slipway.yml': 'image: busybox:latest\njobs:\n  first:\n    steps:\n      - run: echo first line\n',
 });
 // The clone URL is the work repository itself: this process sends the webhooks, no hook runs.
-const secret = `wh-${randomUUID()}`;
-const added = await ci.cli([
-  'repo',
-  'add',
-  name,
-  '--clone-url',
-  work.dir,
-  '--forge',
-  'github',
-  '--webhook-secret',
-  secret,
-]);
-if (added.code !== 0) throw new Error(added.out);
-
-/** The branch's head as the last webhook told it: each push's `before`. */
-let head = work.sha;
-/** Pushes `sha` as GitHub sends it: `before` the previous head, the one commit with its paths. */
+const send = await githubPusher(ci, name, work);
+/** Pushes `sha` as GitHub sends it; the phases from sending the webhook to the first log line over SSE. */
 async function push(sha: string, paths: string[] = []): Promise<Record<string, number>> {
-  const author = { name: 'bench', email: 'bench@example.com' };
-  const commit = { id: sha, message: 'push', author, added: [], removed: [], modified: paths };
-  const body = JSON.stringify({
-    ref: 'refs/heads/main',
-    before: head,
-    after: sha,
-    commits: [commit],
-    head_commit: commit,
-    repository: { full_name: name, clone_url: work.dir, default_branch: 'main' },
-  });
-  head = sha;
   const t0 = Date.now();
-  const res = await fetch(`${ci.url}/hooks/github`, {
-    method: 'POST',
-    body,
-    headers: {
-      'content-type': 'application/json',
-      'x-github-event': 'push',
-      'x-github-delivery': randomUUID(),
-      'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
-    },
-  });
-  const answer = (await res.json()) as { runs: Array<{ id: string }> };
-  const runId = answer.runs[0]?.id ?? '';
+  const runId = await send(sha, paths);
   const answeredAt = Date.now();
   let firstLine = 0;
   let lineTime = 0;
@@ -149,12 +113,6 @@ for (const binary of runtimes) {
 if (!runner) throw new Error('no runtime to measure');
 // A step printing 100 MB through the whole system: runner → Redis → archive on the server.
 const MB = 100;
-/** CPU seconds of process `pid` itself and of its reaped children (a runner's runc, host tools, a step). */
-const cpuSeconds = async (pid: number | undefined) => {
-  const f = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
-  const ticks = (i: number, j: number) => (Number(f[i] ?? 0) + Number(f[j] ?? 0)) / 100;
-  return { self: ticks(11, 12), children: ticks(13, 14) };
-};
 const redisPid = Number(/process_id:(\d+)/.exec(await ci.redis.info('server'))?.[1]);
 const pids = { server: ci.server.child.pid, runner: runner.child.pid, redis: redisPid };
 const cpuBefore = await Promise.all(Object.values(pids).map(cpuSeconds));

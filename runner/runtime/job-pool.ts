@@ -75,7 +75,10 @@ export function pooledRuntime(rt: Runtime, opts: JobPoolOptions): PooledRuntime 
       try {
         if (used !== undefined && used < maxUses && rt.recycleJob && !closed) {
           const fresh = await rt.recycleJob(job).catch((err: Error) => {
-            logger.warn({ job: job.id, err: err.message }, 'could not recycle a job environment: it is destroyed');
+            logger.warn(
+              { job: job.id, err: err.message },
+              'could not recycle a job environment: it is destroyed',
+            );
             return undefined;
           });
           if (fresh && !closed) {
