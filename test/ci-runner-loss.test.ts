@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
+import { QueueEvents } from 'bullmq';
 import { KEY_PREFIX, REPORTS_QUEUE } from '../pipelines/index.js';
 import { getJobs, type JobRecord, listRuns } from '../server/store/index.js';
 import { type CiSystem, startCiSystem, until } from './helpers/ci-system.js';
+import { onCleanup } from './helpers/cleanup.js';
 import { git, testGitRepo } from './helpers/git-repo.js';
 import { dataDirLeftovers } from './helpers/runtime-leftovers.js';
 import type { SlipwayProcess } from './helpers/slipway-cli.js';
@@ -16,8 +18,19 @@ const FAST = ['--job-lock', '4s', '--stalled-check', '1s'];
 let ci: CiSystem;
 const runners = new Map<string, Runner>();
 
+/** Every report added to the reports queue (applied ones leave it at once), by BullMQ job id. */
+const added: string[] = [];
+
 before(async () => {
   ci = await startCiSystem();
+  const connection = ci.redis.duplicate();
+  const events = new QueueEvents(REPORTS_QUEUE, { connection, prefix: KEY_PREFIX });
+  events.on('added', ({ jobId }) => added.push(jobId));
+  await events.waitUntilReady();
+  onCleanup(async () => {
+    await events.close();
+    connection.disconnect();
+  });
   for (const name of ['loss-a', 'loss-b']) runners.set(name, await ci.startRunner(name, FAST));
 });
 
@@ -45,22 +58,9 @@ const finalJob = (id: string) =>
     90_000,
   );
 
-/** The job-finished reports ever sent for job `id` (one report job per attempt that finished). */
-async function finishedReports(id: string): Promise<string[]> {
-  const found: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await ci.redis.scan(
-      cursor,
-      'MATCH',
-      `${KEY_PREFIX}:${REPORTS_QUEUE}:${id}.*`,
-      'COUNT',
-      1000,
-    );
-    cursor = next;
-    found.push(...keys.filter((k) => k.endsWith('.job-finished')));
-  } while (cursor !== '0');
-  return found;
+/** The job-finished reports ever sent for job `id` (one per attempt that finished), as the reports queue saw them added. */
+function finishedReports(id: string): string[] {
+  return added.filter((r) => r.startsWith(`${id}.`) && r.endsWith('.job-finished'));
 }
 
 async function kill9(name: string): Promise<Runner> {
@@ -101,7 +101,7 @@ describe('a runner killed with kill -9 mid-job', () => {
       new RegExp(`the runner running this job was lost; attempt 2 starts anew on runner ${other}`),
     );
     assert.match(log, /slept\n$/);
-    assert.equal((await finishedReports(job.id)).length, 1, 'exactly one final result');
+    assert.equal(finishedReports(job.id).length, 1, 'exactly one final result');
 
     const offlineAfter = (await shownOffline) - killedAt;
     assert.ok(offlineAfter < 30_000, `shown offline ${offlineAfter} ms after kill -9`);
@@ -122,7 +122,7 @@ describe('a runner killed with kill -9 mid-job', () => {
     const done = await finalJob(job.id);
     assert.equal(done.state, 'failure');
     assert.match(done.error?.message ?? '', /^runner lost: .*allows no retry \(retry: 0\)/);
-    assert.equal((await finishedReports(job.id)).length, 1, 'exactly one final result');
+    assert.equal(finishedReports(job.id).length, 1, 'exactly one final result');
     const [run] = await ci.finishedRuns('acme/lost-for-good', 1);
     assert.equal(run?.status, 'failure');
     runners.set(
@@ -157,7 +157,7 @@ describe('a runner killed with kill -9 mid-job', () => {
     const done = await finalJob(job.id);
     assert.equal(done.state, 'success', JSON.stringify(done.error));
     assert.equal(done.runner, other);
-    assert.equal((await finishedReports(job.id)).length, 1, 'exactly one final result');
+    assert.equal(finishedReports(job.id).length, 1, 'exactly one final result');
     const log = await (
       await fetch(`${ci.url}/api/jobs/${job.id}/log`, { headers: { authorization: `Bearer ${ci.token}` } })
     ).text();
