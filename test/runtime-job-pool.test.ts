@@ -66,7 +66,11 @@ describe('pooledRuntime', () => {
     await new Promise((r) => setTimeout(r, 1_500)); // the pool fills
     const first = await pool.prepareJob(ask);
     const sink = new MemoryLogSink();
-    await pool.startService(first, { name: 'db', lowerDirs: [rootfs], script: 'sleep 300' }, { sink });
+    const db = await pool.startService(
+      first,
+      { name: 'db', lowerDirs: [rootfs], script: 'sleep 300' },
+      { sink },
+    );
     const wrote = await pool.run(
       first,
       {
@@ -74,12 +78,14 @@ describe('pooledRuntime', () => {
         lowerDirs: [rootfs],
         mounts: [{ type: 'bind', source: first.workDir as string, target: '/ws' }],
         script:
-          'echo secret > /ws/left.txt; echo x > /root-left; ping -c1 -W1 db >/dev/null && echo db answers',
+          'echo secret > /ws/left.txt; echo x > /root-left; ping -c1 -W1 db >/dev/null && echo db answers; ip -4 -o addr show eth0',
       },
       { sink },
     );
     assert.equal(wrote.exitCode, 0, sink.text());
     assert.match(sink.text(), /db answers/);
+    const ipOf = (text: string) => /inet (\d+\.\d+\.\d+\.\d+)\//.exec(text)?.[1];
+    const usedIps = [db.ip, ipOf(sink.text())];
     const t = Date.now();
     await pool.destroyJob(first);
     const recycleMs = Date.now() - t;
@@ -94,7 +100,7 @@ describe('pooledRuntime', () => {
         lowerDirs: [rootfs],
         mounts: [{ type: 'bind', source: again.workDir as string, target: '/ws' }],
         script:
-          'echo "ws:$(ls -A /ws)"; ls /root-left 2>&1 || true; ping -c1 -W1 db 2>&1 | head -1; echo "inet:$(ip -4 addr show eth0 | grep -c inet)"',
+          'echo "ws:$(ls -A /ws)"; ls /root-left 2>&1 || true; ping -c1 -W1 db 2>&1 | head -1; ip -4 -o addr show eth0; echo "inet:$(ip -4 addr show eth0 | grep -c inet)"',
       },
       { sink: next },
     );
@@ -103,6 +109,21 @@ describe('pooledRuntime', () => {
     assert.match(next.text(), /root-left: No such file/, "the last job's root fs writes are gone");
     assert.match(next.text(), /bad address 'db'/, "the last job's service is gone, its name too");
     assert.match(next.text(), /inet:1\n$/, 'the container is on the network');
+    assert.ok(
+      !usedIps.includes(ipOf(next.text())),
+      'no address of the last job right after it (quarantined)',
+    );
+    await new Promise((r) => setTimeout(r, 1_200));
+    const later = new MemoryLogSink();
+    await pool.run(
+      again,
+      { name: 't', lowerDirs: [rootfs], script: 'ip -4 -o addr show eth0' },
+      { sink: later },
+    );
+    assert.ok(
+      usedIps.includes(ipOf(later.text())),
+      `a place of the last job is reused after its quarantine: ${later.text()}`,
+    );
     await pool.destroyJob(again); // its second job: destroyed, a new one prepared
     const third = await pool.prepareJob(ask);
     assert.notEqual(third.id, first.id, 'after maxUses jobs an environment is replaced');

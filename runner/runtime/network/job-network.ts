@@ -116,6 +116,11 @@ export async function createJobNetwork(opts: {
   return network;
 }
 
+/** Places of ended containers a network keeps for later ones (see CniJobNetwork.reusable). */
+const FREE_PLACES = 4;
+/** How long a place stays free before another container may take it. */
+const PLACE_QUARANTINE_MS = 1_000;
+
 /** A netns on the job network with its IP, before or after a container takes it. */
 interface Place {
   netns: string;
@@ -131,6 +136,8 @@ class CniJobNetwork implements JobNetwork {
   /** The next container's place, being made or ready (see addContainer). */
   private spare: Promise<Place> | undefined;
   private spares = 0;
+  /** Places of containers that ended, oldest first, kept for later containers (see reusable). */
+  private readonly free: Array<{ place: Place; at: number }> = [];
 
   constructor(
     private readonly dataDir: string,
@@ -176,7 +183,7 @@ class CniJobNetwork implements JobNetwork {
     }
     const spare = this.spare;
     this.spare = undefined;
-    const place = (await spare?.catch(() => undefined)) ?? (await this.attach(name));
+    const place = (await spare?.catch(() => undefined)) ?? this.reusable() ?? (await this.attach(`${name}#${++this.spares}`));
     const entry = { ...place, name, names: [name, ...aliases] };
     if (this.destroyed) {
       await this.detach(entry);
@@ -189,6 +196,11 @@ class CniJobNetwork implements JobNetwork {
 
   prepareSpare(): void {
     if (this.destroyed || this.spare) return;
+    const reused = this.reusable();
+    if (reused) {
+      this.spare = Promise.resolve(reused);
+      return;
+    }
     const key = `#spare${++this.spares}`;
     this.spare = this.attach(key);
     this.spare.catch((err) => this.log.debug({ err }, 'could not prepare a network place ahead'));
@@ -225,12 +237,32 @@ class CniJobNetwork implements JobNetwork {
     await deleteNetns(place.netns);
   }
 
-  /** Detaches a container: CNI DEL (veth, lease), then the netns. Idempotent. */
+  /**
+   * Detaches a container. Its place (netns, veth, IP) is kept for a later container of this
+   * network, up to FREE_PLACES of them, else removed (CNI DEL, then the netns). Idempotent.
+   */
   async removeContainer(name: string): Promise<void> {
     const entry = this.containers.get(name);
     if (!entry) return;
-    await this.detach(entry);
     this.containers.delete(name);
+    const place = { netns: entry.netns, netnsPath: entry.netnsPath, ip: entry.ip };
+    if (!this.destroyed && this.free.length < FREE_PLACES) this.free.push({ place, at: Date.now() });
+    else await this.detach(place);
+  }
+
+  /**
+   * The oldest free place, once it has been free for PLACE_QUARANTINE_MS. A place holds nothing
+   * of its last container: its processes are gone and with them their sockets, and no
+   * container may change a netns' addresses, routes or firewall (no CAP_NET_ADMIN, /proc/sys
+   * read-only). The quarantine lets the tail of that container's traffic (packets peers sent
+   * before its sockets closed) die out before another container, perhaps another job's, has
+   * its IP. Reusing a place saves its making and removal: five CNI plugin runs and two `ip`.
+   */
+  private reusable(): Place | undefined {
+    const oldest = this.free[0];
+    if (!oldest || Date.now() - oldest.at < PLACE_QUARANTINE_MS) return undefined;
+    this.free.shift();
+    return oldest.place;
   }
 
   hostsEntries(): HostsEntry[] {
@@ -251,8 +283,9 @@ class CniJobNetwork implements JobNetwork {
     this.destroyed = true;
     const spare = await this.spare?.catch(() => undefined);
     this.spare = undefined;
-    if (spare)
-      await this.detach(spare).catch((err) => this.log.warn({ err }, 'detach of the spare place failed'));
+    const unused = [...(spare ? [spare] : []), ...this.free.splice(0).map((f) => f.place)];
+    for (const place of unused)
+      await this.detach(place).catch((err) => this.log.warn({ err }, 'detach of an unused place failed'));
     for (const name of [...this.containers.keys()]) {
       await this.removeContainer(name).catch((err) =>
         this.log.warn({ err, container: name }, 'detach failed'),
