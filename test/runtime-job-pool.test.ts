@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { DEFAULT_JOB_DISK_BYTES, MemoryLogSink, pooledRuntime } from '../runner/runtime/index.js';
+import { RESET_MAX_ALLOCATED_BYTES } from '../runner/runtime/job-disk.js';
 import { createRuntime } from '../runner/runtime/oci-runtime.js';
 import { baseRootfs } from './helpers/base-images.js';
 import { requireBinary, requireRoot } from './helpers/requirements.js';
@@ -53,14 +56,14 @@ describe('pooledRuntime', () => {
     assert.deepEqual(await dataDirLeftovers(dataDir), []);
   });
 
-  it('recycles an environment for the next job: the network kept, a fresh disk, nothing of the job left', async () => {
+  it('recycles an environment for the next job: the network kept, the disk emptied (made anew once it grew), nothing of the job left', async () => {
     const dataDir = await tempDir('job-pool-recycle');
     const rt = createRuntime({ dataDir });
     const pool = pooledRuntime(rt, {
       size: 1,
       network: 'bridge',
       diskBytes: DEFAULT_JOB_DISK_BYTES,
-      maxUses: 2,
+      maxUses: 3,
     });
     const ask = { id: 'job-a', network: 'bridge' as const, diskBytes: DEFAULT_JOB_DISK_BYTES };
     await new Promise((r) => setTimeout(r, 1_500)); // the pool fills
@@ -124,10 +127,29 @@ describe('pooledRuntime', () => {
       usedIps.includes(ipOf(later.text())),
       `a place of the last job is reused after its quarantine: ${later.text()}`,
     );
-    await pool.destroyJob(again); // its second job: destroyed, a new one prepared
+    // A job that filled its disk past RESET_MAX_ALLOCATED_BYTES: the disk is made anew, the host gets the space back.
+    const big = await pool.run(
+      again,
+      {
+        name: 'big',
+        lowerDirs: [rootfs],
+        mounts: [{ type: 'bind', source: again.workDir as string, target: '/ws' }],
+        script: 'head -c 300000000 /dev/urandom > /ws/big && sync',
+      },
+      { sink: new MemoryLogSink() },
+    );
+    assert.equal(big.exitCode, 0);
+    const image = join(dataDir, 'runtime', 'disks', `${again.id}.img`);
+    const allocated = async () => (await stat(image)).blocks * 512;
+    assert.ok((await allocated()) > RESET_MAX_ALLOCATED_BYTES);
+    await pool.destroyJob(again);
     const third = await pool.prepareJob(ask);
-    assert.notEqual(third.id, first.id, 'after maxUses jobs an environment is replaced');
-    await pool.destroyJob(third);
+    assert.equal(third.id, first.id, 'recycled a third time');
+    assert.ok((await allocated()) < 64 * 2 ** 20, `a new disk: ${await allocated()} bytes allocated`);
+    await pool.destroyJob(third); // its third job: destroyed, a new one prepared
+    const fourth = await pool.prepareJob(ask);
+    assert.notEqual(fourth.id, first.id, 'after maxUses jobs an environment is replaced');
+    await pool.destroyJob(fourth);
     await pool.close();
     assert.deepEqual(await dataDirLeftovers(dataDir), []);
     assert.ok(recycleMs < 2_000, `recycling took ${recycleMs} ms`);

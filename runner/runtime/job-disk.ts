@@ -1,5 +1,5 @@
 import { statfsSync } from 'node:fs';
-import { mkdir, open, readdir, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import { SlipwayError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
 import { runTool, tryTool } from '../../lib/proc.js';
@@ -78,6 +78,28 @@ export async function createJobDisk(dataDir: string, jobId: string, bytes: numbe
     await removeJobDisk(dataDir, jobId).catch(() => {});
     throw err;
   }
+}
+
+/** A disk whose image holds more than this (blocks a job wrote, freed but still allocated) is made anew rather than emptied. */
+export const RESET_MAX_ALLOCATED_BYTES = 256 * MiB;
+
+/**
+ * Empties job `jobId`'s disk for another job, keeping its filesystem and mount (no mkfs, no
+ * loop device, no mount): every entry at its root but `lost+found` is removed, and the work
+ * and layers dirs are made anew. Nothing a job wrote is left to read: deleted files' blocks
+ * are never given to a new file's reader (ext4 zeroes or overwrites before it reads back), and
+ * no container sees the device. Returns false, changing nothing, when the image holds more
+ * than RESET_MAX_ALLOCATED_BYTES: a new disk gives that space back to the host. Throws when
+ * an entry cannot be removed (the caller then removes the disk).
+ */
+export async function resetJobDisk(dataDir: string, jobId: string, disk: JobDisk): Promise<boolean> {
+  const image = await stat(dataDirPaths.jobDiskImage(dataDir, jobId));
+  if (image.blocks * 512 > RESET_MAX_ALLOCATED_BYTES) return false;
+  for (const name of await readdir(disk.mountPoint))
+    if (name !== 'lost+found') await rm(`${disk.mountPoint}/${name}`, { recursive: true, force: true });
+  await mkdir(disk.workDir, { mode: 0o755 });
+  await mkdir(disk.layersDir, { mode: 0o700 });
+  return true;
 }
 
 /** Unmounts job `jobId`'s disk and removes its image. Idempotent; a no-op when there is none. */

@@ -15,7 +15,7 @@ import { execInContainer } from './exec-in.js';
 import { effectiveLimits } from './hardening.js';
 import { holdUntil } from './held-start.js';
 import { checkName, containerId } from './ids.js';
-import { createJobDisk, type JobDisk, removeJobDisk } from './job-disk.js';
+import { createJobDisk, type JobDisk, removeJobDisk, resetJobDisk } from './job-disk.js';
 import { createJobNetwork, type EgressPolicy, type JobNetwork } from './network/index.js';
 import {
   type ContainerSpec,
@@ -376,7 +376,7 @@ export class OciContainerRuntime implements Runtime {
         { category: 'internal', context: { job: job.id } },
       );
     let disk = job.disk;
-    if (disk) {
+    if (disk && !(await resetJobDisk(this.opts.dataDir, job.id, disk))) {
       await removeJobDisk(this.opts.dataDir, job.id);
       disk = await createJobDisk(this.opts.dataDir, job.id, disk.bytes);
     }

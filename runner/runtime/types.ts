@@ -219,7 +219,8 @@ export interface Runtime {
   /**
    * Readies the environment of a job that ended for another job, cheaper than destroyJob and
    * prepareJob: every container is stopped and removed as destroyJob does, the job's disk is
-   * made anew (a fresh filesystem: nothing the job wrote is left), and its network (bridge,
+   * emptied (every file the job wrote removed; made anew once its image grew past
+   * RESET_MAX_ALLOCATED_BYTES, giving the host the space back), and its network (bridge,
    * firewall rules, the next container's place made ahead) is kept, with no container on it.
    * Returns a new handle of the same id and options; `job` is destroyed. Throws when anything
    * of the job is left: the caller then destroys it (destroyJob still works on it).

@@ -183,7 +183,10 @@ class CniJobNetwork implements JobNetwork {
     }
     const spare = this.spare;
     this.spare = undefined;
-    const place = (await spare?.catch(() => undefined)) ?? this.reusable() ?? (await this.attach(`${name}#${++this.spares}`));
+    const place =
+      (await spare?.catch(() => undefined)) ??
+      this.reusable() ??
+      (await this.attach(`${name}#${++this.spares}`));
     const entry = { ...place, name, names: [name, ...aliases] };
     if (this.destroyed) {
       await this.detach(entry);
