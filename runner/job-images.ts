@@ -1,5 +1,5 @@
 import type { ImageStore, PullProgress } from './oci/index.js';
-import { ensureImage, formatReference, parseReference, type RegistrySource } from './oci/index.js';
+import { ensureImage, formatReference, parseReference, type RegistrySource, readImage } from './oci/index.js';
 import type { ImageRuntimeConfig } from './runtime/index.js';
 import { imageRuntimeConfig } from './runtime/index.js';
 
@@ -10,6 +10,8 @@ export interface ResolvedImage {
   /** Unpacked layer dirs, bottom first (ContainerSpec.lowerDirs order). */
   lowerDirs: string[];
   config: ImageRuntimeConfig;
+  /** Whether it had to be pulled from its registry (false: it was in this host's store: built or pulled here before). */
+  pulled: boolean;
   release(): Promise<void>;
 }
 
@@ -29,12 +31,14 @@ export class ImageResolver {
 
   async resolve(reference: string): Promise<ResolvedImage> {
     const ref = formatReference(parseReference(reference));
-    const image = await ensureImage(this.store, this.registry, ref, (p) => this.onPull?.(ref, p));
+    const present = await readImage(this.store, ref);
+    const image =
+      present ?? (await ensureImage(this.store, this.registry, ref, (p) => this.onPull?.(ref, p)));
     const config = imageRuntimeConfig(image.config.config, ref);
     const lowerDirs: string[] = [];
     for (const layer of image.layers)
       lowerDirs.push(await this.store.unpackLayer(layer.descriptor, layer.diffID));
     const release = await this.store.hold(image.layers.map((l) => l.diffID));
-    return { ref, digest: image.manifestDigest, lowerDirs, config, release };
+    return { ref, digest: image.manifestDigest, lowerDirs, config, pulled: !present, release };
   }
 }

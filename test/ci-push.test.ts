@@ -18,7 +18,8 @@ let ci: CiSystem;
 
 before(async () => {
   ci = await startCiSystem();
-  await ci.startRunner('e2e-1', ['--labels', 'linux']);
+  await ci.startRunner('e2e-1', ['--labels', 'linux,builder']);
+  await ci.startRunner('e2e-2', ['--labels', 'linux,other']);
 });
 
 describe('git push → GitHub webhook → run on a runner', () => {
@@ -42,11 +43,24 @@ jobs:
           printf %s "$DEPLOY_TOKEN" | sha256sum
   build:
     needs: test
+    runs-on: [builder]
     build:
       context: .
       dockerfile: Dockerfile
       tags: ["${ci.registry.host}/acme/app:\${CI_COMMIT_SHORT_SHA}"]
       push: true
+  use-here:
+    needs: build
+    runs-on: [builder]
+    image: ${ci.registry.host}/acme/app:\${CI_COMMIT_SHORT_SHA}
+    steps:
+      - run: cat /built.txt
+  use-elsewhere:
+    needs: build
+    runs-on: [other]
+    image: ${ci.registry.host}/acme/app:\${CI_COMMIT_SHORT_SHA}
+    steps:
+      - run: cat /built.txt
 `,
       Dockerfile: 'FROM busybox:latest\nRUN echo built > /built.txt\n',
     });
@@ -65,6 +79,8 @@ jobs:
       ['build', 'success'],
       ['deploy', 'success'],
       ['test', 'success'],
+      ['use-elsewhere', 'success'],
+      ['use-here', 'success'],
     ]);
 
     const image = `${ci.registry.host}/acme/app:${short}`;
@@ -85,6 +101,16 @@ jobs:
       return res.text();
     };
     assert.match(await log('test'), new RegExp(`hello from commit ${short}`));
+    // The image built in this run: used where it was built without a pull, pulled elsewhere.
+    const here = await log('use-here');
+    assert.ok(here.includes(`image ${image}: already on this runner, no pull`), here);
+    assert.match(here, /^built$/m);
+    const elsewhere = await log('use-elsewhere');
+    assert.ok(
+      new RegExp(`image ${image.replace(/[.:]/g, '\\$&')}: pulled from its registry in \\d`).test(elsewhere),
+      elsewhere,
+    );
+    assert.match(elsewhere, /^built$/m);
     const deployLog = await log('deploy');
     const digest = createHash('sha256').update(SECRET_VALUE).digest('hex');
     assert.match(deployLog, /the token is \*\*\*/);

@@ -145,8 +145,14 @@ async function executeAttempt(
   const image = (ref: string) => {
     let p = cachedImages.get(ref);
     if (!p) {
+      const asked = Date.now();
       p = deps.host.images.resolve(ref).then((img) => {
         held.push(img);
+        say(
+          img.pulled
+            ? `image ${img.ref}: pulled from its registry in ${((Date.now() - asked) / 1000).toFixed(1)} s`
+            : `image ${img.ref}: already on this runner, no pull`,
+        );
         return img;
       });
       cachedImages.set(ref, p);

@@ -4,7 +4,7 @@
  */
 
 export { type ArtifactFiles, registryArtifactFiles } from './artifact-files.js';
-export { readJson, readJsonMany, updateJson } from './json-keys.js';
+export { decodeStored, readJson, readJsonMany, updateJson } from './json-keys.js';
 export * from './keys.js';
 export { fileLogArchive, type LogArchive, logArchiveDir, memoryLogArchive } from './log-archive.js';
 export { createLogArchiver, type LogArchiver } from './log-archiver.js';

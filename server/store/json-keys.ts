@@ -20,7 +20,8 @@ export function encodeJson<S extends z.ZodType>(schema: S, value: z.infer<S>): B
   return Buffer.concat([Buffer.from([DEFLATED]), deflateRawSync(text, { level: 6 })]);
 }
 
-function decode(raw: Buffer): string {
+/** The JSON text of a stored record value (plain or compressed: see COMPRESS_OVER). */
+export function decodeStored(raw: Buffer): string {
   return raw[0] === DEFLATED ? inflateRawSync(raw.subarray(1)).toString() : raw.toString();
 }
 
@@ -79,7 +80,7 @@ export async function updateJson<S extends z.ZodType>(
 }
 
 function parse<S extends z.ZodType>(key: string, raw: Buffer, schema: S): z.infer<S> {
-  const parsed = schema.safeParse(JSON.parse(decode(raw)));
+  const parsed = schema.safeParse(JSON.parse(decodeStored(raw)));
   if (!parsed.success)
     throw new SlipwayError(
       `stored record ${key} is invalid: ${parsed.error.issues[0]?.message ?? 'unknown'}`,

@@ -1,9 +1,11 @@
 import type { Redis } from '../../lib/redis.js';
 import { logEntriesFrom } from '../../pipelines/index.js';
+import { decodeStored } from '../../server/store/index.js';
 
 /**
  * Every value held in a Redis, one entry per key: strings, hash fields and values, list, set
- * and sorted-set members, stream entries (a log entry's lines decompressed), joined as text. For "this value is in no key" checks.
+ * and sorted-set members, stream entries (a log entry's lines decompressed), records
+ * decompressed, joined as text. For "this value is in no key" checks.
  */
 export async function allRedisValues(redis: Redis): Promise<Array<{ key: string; value: string }>> {
   const out: Array<{ key: string; value: string }> = [];
@@ -19,8 +21,16 @@ export async function allRedisValues(redis: Redis): Promise<Array<{ key: string;
 async function keyText(redis: Redis, key: string): Promise<string> {
   const type = await redis.type(key);
   switch (type) {
-    case 'string':
-      return (await redis.get(key)) ?? '';
+    case 'string': {
+      // Records are stored compressed: decoded, so a compressed record cannot hide a value.
+      const raw = await redis.getBuffer(key);
+      if (!raw) return '';
+      try {
+        return decodeStored(raw);
+      } catch {
+        return raw.toString();
+      }
+    }
     case 'hash':
       return Object.entries(await redis.hgetall(key))
         .flat()
