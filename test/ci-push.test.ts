@@ -103,7 +103,7 @@ jobs:
     assert.match(await log('test'), new RegExp(`hello from commit ${short}`));
     // The image built in this run: used where it was built without a pull, pulled elsewhere.
     const here = await log('use-here');
-    assert.ok(here.includes(`image ${image}: already on this runner, no pull`), here);
+    assert.ok(here.includes(`image ${image}: built on this runner by an earlier job, no pull`), here);
     assert.match(here, /^built$/m);
     const elsewhere = await log('use-elsewhere');
     assert.ok(

@@ -17,6 +17,7 @@ import type { ImageStore, RegistrySource } from '../oci/index.js';
 import { DEFAULT_JOB_DISK_BYTES, diskLimitMessage, type JobHandle, type Runtime } from '../runtime/index.js';
 import { collectArtifacts } from './artifacts.js';
 import { untilAborted } from './bounded.js';
+import type { BuiltRefs } from './built-refs.js';
 import type { ExecutorEvents } from './events.js';
 import { type JobCache, resolveJobCache, shareJobCache } from './job-cache.js';
 import { jobError, stoppedError } from './job-error.js';
@@ -39,6 +40,8 @@ export interface ExecutorHost {
   images: ImageResolver;
   /** A job's disk (workspace and container writes) where its JobSpec sets none; default 10 GiB. */
   jobDiskBytes?: number;
+  /** Image refs built by jobs on this host (`build:`), so a later job's log says it found one here; see builtRefs. */
+  built?: BuiltRefs;
 }
 
 /** The executor's dependencies: a host, its opened runtime, and per-run settings. */
@@ -148,11 +151,10 @@ async function executeAttempt(
       const asked = Date.now();
       p = deps.host.images.resolve(ref).then((img) => {
         held.push(img);
-        say(
-          img.pulled
-            ? `image ${img.ref}: pulled from its registry in ${((Date.now() - asked) / 1000).toFixed(1)} s`
-            : `image ${img.ref}: already on this runner, no pull`,
-        );
+        if (img.pulled)
+          say(`image ${img.ref}: pulled from its registry in ${((Date.now() - asked) / 1000).toFixed(1)} s`);
+        else if (deps.host.built?.has(img.ref))
+          say(`image ${img.ref}: built on this runner by an earlier job, no pull`);
         return img;
       });
       cachedImages.set(ref, p);
@@ -275,6 +277,7 @@ async function executeAttempt(
         }),
       );
       builtImage = { digest: built.manifestDigest, refs: built.refs, pushed: built.pushed };
+      for (const ref of built.refs) deps.host.built?.add(ref);
     }
     if (!jobSignal.aborted)
       artifacts = await bounded(

@@ -5,6 +5,7 @@
  * fake. Results and events are the wire types of pipelines/spec.
  */
 export { formatSize } from './artifacts.js';
+export { type BuiltRefs, builtRefs } from './built-refs.js';
 export { type ExecutorEvents, jobEvents } from './events.js';
 export { type ExecutorDeps, type ExecutorHost, executeJob } from './execute-job.js';
 export { createExecutor, type Executor } from './executor.js';

@@ -1,7 +1,12 @@
 import { arch, hostname } from 'node:os';
 import { connectRedis, pingRedis, redisUrl } from '../../../lib/redis.js';
 import { dataDirPaths } from '../../../runner/data-dir.js';
-import { createExecutor, registryCache, type SharedCache } from '../../../runner/executor/index.js';
+import {
+  builtRefs,
+  createExecutor,
+  registryCache,
+  type SharedCache,
+} from '../../../runner/executor/index.js';
 import { openRunnerHost } from '../../../runner/host.js';
 import { openRegistryClient, parseRepository } from '../../../runner/oci/index.js';
 import { DEFAULT_JOB_DISK_BYTES, pooledRuntime } from '../../../runner/runtime/index.js';
@@ -143,6 +148,7 @@ export async function runnerCommand(opts: RunnerCommandOptions): Promise<number>
       diskBytes: host.jobDiskBytes ?? DEFAULT_JOB_DISK_BYTES,
     });
     const registry = await host.registry();
+    const built = builtRefs();
     const sharedCache = await openSharedCache(opts, host);
     const artifacts = await openArtifactUploader(opts, host);
     const worker = await startRunnerWorker({
@@ -153,7 +159,7 @@ export async function runnerCommand(opts: RunnerCommandOptions): Promise<number>
       dataDir: host.dataDir,
       executorFor: (secrets) =>
         createExecutor({
-          host: { ...host, registry },
+          host: { ...host, registry, built },
           runtime,
           secret: (n) => secrets[n],
           ...(sharedCache ? { sharedCache } : {}),
