@@ -41,7 +41,9 @@ describe('pushes in every forge form', () => {
       const work = await testGitRepo({ '.slipway.yml': PIPELINE });
       const out = git(work.dir, 'push', '-q', bare, 'main');
       const [run] = await ci.finishedRuns(name, 1);
-      assert.equal(run?.status, 'success', out);
+      const why = async () =>
+        JSON.stringify((await getJobs(ci.redis, run?.jobs ?? [])).map((j) => [j.state, j.error, j.steps]));
+      if (run?.status !== 'success') assert.fail(`run ${run?.status}: ${await why()}\n${out}`);
       assert.equal(run?.trigger.commit.sha, work.sha);
       assert.equal(run?.trigger.branch, 'main');
       const [job] = await getJobs(ci.redis, run?.jobs ?? []);
