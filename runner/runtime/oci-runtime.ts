@@ -1,4 +1,4 @@
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SlipwayError } from '../../lib/errors.js';
 import { type Logger, log as rootLog } from '../../lib/log.js';
@@ -15,8 +15,9 @@ import { execInContainer } from './exec-in.js';
 import { effectiveLimits } from './hardening.js';
 import { holdUntil } from './held-start.js';
 import { checkName, containerId } from './ids.js';
-import { createJobDisk, type JobDisk, removeJobDisk, resetJobDisk } from './job-disk.js';
-import { createJobNetwork, type EgressPolicy, type JobNetwork } from './network/index.js';
+import { createJobDisk, removeJobDisk } from './job-disk.js';
+import { Job, recycledJob, Service, stopJobContainers } from './job-state.js';
+import { createJobNetwork, type EgressPolicy } from './network/index.js';
 import {
   type ContainerSpec,
   type ExecOptions,
@@ -63,37 +64,6 @@ export interface OciRuntimeOptions {
   /** TERM→KILL grace when RunOptions gives none (default 2000 ms). */
   killGraceMs?: number;
   log?: Logger;
-}
-
-class Job implements JobHandle {
-  readonly containers = new Map<string, RunningContainer>();
-  /** Background cleanups (root fs, cgroups, network attachment) of ended containers, by name. */
-  readonly cleanups = new Map<string, Promise<void>>();
-  /** Containers between the start request and being registered, by name (destroyJob waits). */
-  readonly starting = new Map<string, Promise<unknown>>();
-  /** Bind sources already given to the user namespace's ids (see shiftBindSources). */
-  readonly shifted = new Set<string>();
-  destroyed = false;
-  network?: { subnet: string; gateway: string };
-  workDir?: string;
-  constructor(
-    readonly id: string,
-    readonly jobNetwork?: JobNetwork,
-    readonly disk?: JobDisk,
-  ) {
-    if (jobNetwork) this.network = { subnet: jobNetwork.subnet, gateway: jobNetwork.gateway };
-    if (disk) this.workDir = disk.workDir;
-  }
-}
-
-class Service implements ServiceHandle {
-  constructor(
-    readonly name: string,
-    readonly containerId: string,
-    readonly done: Promise<RunResult>,
-    readonly running: RunningContainer,
-    readonly ip?: string,
-  ) {}
 }
 
 /** The Runtime on runc (or crun): see types.ts for the contract. */
@@ -357,7 +327,7 @@ export class OciContainerRuntime implements Runtime {
 
   async destroyJob(handle: JobHandle): Promise<void> {
     if (!(handle instanceof Job)) return;
-    await this.stopContainers(handle);
+    await stopJobContainers(handle, this.grace);
     const results = await Promise.allSettled([
       handle.jobNetwork?.destroy(),
       handle.disk && removeJobDisk(this.opts.dataDir, handle.id),
@@ -367,38 +337,9 @@ export class OciContainerRuntime implements Runtime {
 
   async recycleJob(handle: JobHandle): Promise<JobHandle> {
     const job = this.job(handle);
-    await this.stopContainers(job);
-    const left = await leftContainers(this.opts.dataDir, job.id);
-    const attached = job.jobNetwork?.hostsEntries().length ?? 0;
-    if (left.length > 0 || attached > 0)
-      throw new SlipwayError(
-        `job ${job.id} cannot be recycled: ${left.length} container dir(s) and ${attached} network attachment(s) are left`,
-        { category: 'internal', context: { job: job.id } },
-      );
-    let disk = job.disk;
-    if (disk && !(await resetJobDisk(this.opts.dataDir, job.id, disk))) {
-      await removeJobDisk(this.opts.dataDir, job.id);
-      disk = await createJobDisk(this.opts.dataDir, job.id, disk.bytes);
-    }
-    return new Job(job.id, job.jobNetwork, disk);
+    await stopJobContainers(job, this.grace);
+    return recycledJob(this.opts.dataDir, job);
   }
-
-  /** Marks the job destroyed, stops its containers and waits until each one's cleanup is done. */
-  private async stopContainers(handle: Job): Promise<void> {
-    handle.destroyed = true;
-    await Promise.allSettled([...handle.starting.values()]);
-    const running = [...handle.containers.values()];
-    for (const c of running) c.stop('stop', Math.min(this.grace, 1000));
-    await Promise.allSettled(running.map((c) => c.done));
-    await Promise.allSettled([...handle.cleanups.values()]);
-  }
-}
-
-/** The container dirs of job `jobId` still in the data dir (each container's is removed once it ends). */
-async function leftContainers(dataDir: string, jobId: string): Promise<string[]> {
-  const prefix = containerId(dataDir, jobId, 'x').slice(0, -1);
-  const names = await readdir(dataDirPaths.containers(dataDir)).catch(() => [] as string[]);
-  return names.filter((n) => n.startsWith(prefix));
 }
 
 /** A Runtime on runc (default) or crun. */
