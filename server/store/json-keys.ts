@@ -2,6 +2,7 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Redis } from 'ioredis';
 import type { z } from 'zod';
 import { SlipwayError } from '../../lib/errors.js';
+import { memoize, memoized } from './record-memo.js';
 
 /**
  * How records are stored: JSON, and JSON over COMPRESS_OVER bytes as a marker byte (0x01,
@@ -15,9 +16,15 @@ const DEFLATED = 0x01;
 
 /** `value` as stored (see COMPRESS_OVER); `schema` checks it first. */
 export function encodeJson<S extends z.ZodType>(schema: S, value: z.infer<S>): Buffer | string {
-  const text = JSON.stringify(schema.parse(value));
-  if (text.length <= COMPRESS_OVER) return text;
-  return Buffer.concat([Buffer.from([DEFLATED]), deflateRawSync(text, { level: 6 })]);
+  return encoded(schema, value).stored;
+}
+
+/** What `value` is once validated (defaults filled in, unknown keys left out), and its stored bytes. */
+function encoded<S extends z.ZodType>(schema: S, value: z.infer<S>): { value: z.infer<S>; stored: Buffer | string } {
+  const valid = schema.parse(value);
+  const text = JSON.stringify(valid);
+  if (text.length <= COMPRESS_OVER) return { value: valid, stored: text };
+  return { value: valid, stored: Buffer.concat([Buffer.from([DEFLATED]), deflateRawSync(text, { level: 6 })]) };
 }
 
 /** The JSON text of a stored record value (plain or compressed: see COMPRESS_OVER). */
@@ -73,13 +80,17 @@ export async function updateJson<S extends z.ZodType>(
     const current = parse(key, raw, schema);
     const next = change(current);
     if (next === undefined) return { value: current, changed: false };
-    const written = await redis.eval(CAS_SCRIPT, 1, key, raw, encodeJson(schema, next));
-    if (written === 1) return { value: next, changed: true };
+    const write = encoded(schema, next);
+    const written = await redis.eval(CAS_SCRIPT, 1, key, raw, write.stored);
+    if (written === 1) return { value: memoize(key, write.stored, schema, write.value), changed: true };
   }
   throw new SlipwayError(`too much contention updating ${key}`, { category: 'temporary' });
 }
 
+/** The record under `key` (memoized by its bytes: see record-memo.ts); it must not be changed in place. */
 function parse<S extends z.ZodType>(key: string, raw: Buffer, schema: S): z.infer<S> {
+  const known = memoized(key, raw, schema);
+  if (known !== undefined) return known as z.infer<S>;
   const parsed = schema.safeParse(JSON.parse(decodeStored(raw)));
   if (!parsed.success)
     throw new SlipwayError(
@@ -88,5 +99,5 @@ function parse<S extends z.ZodType>(key: string, raw: Buffer, schema: S): z.infe
         category: 'internal',
       },
     );
-  return parsed.data;
+  return memoize(key, raw, schema, parsed.data);
 }

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { freePort } from '../../lib/net.js';
 import { connectRedis, type Redis } from '../../lib/redis.js';
 import { dataDirPaths } from '../../runner/data-dir.js';
+import { gcRuntime } from '../../runner/runtime/index.js';
 import { createApiToken, FINAL_RUN_STATUSES, listRuns, type RunRecord } from '../../server/store/index.js';
 import { onCleanup } from './cleanup.js';
 import { git } from './git-repo.js';
@@ -145,7 +146,12 @@ export async function startCiSystem(
     token,
     async startRunner(name, args = [], opts = {}) {
       const dataDir = opts.dataDir ?? (await tempDir(`ci-runner-${name}`));
-      if (!opts.dataDir) await seedStore(dataDir, 'busybox', ['busybox:latest']);
+      if (!opts.dataDir) {
+        await seedStore(dataDir, 'busybox', ['busybox:latest']);
+        // After every runner on it stopped (cleanups run in reverse): what a runner killed with
+        // kill -9 left on the host (mounts, netns, bridges) is collected, as its restart would.
+        onCleanup(() => gcRuntime(dataDir));
+      }
       const runner = spawnSlipway([
         'runner',
         '--redis',

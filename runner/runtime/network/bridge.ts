@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { SlipwayError } from '../../../lib/errors.js';
 import { runTool, tryTool } from '../../../lib/proc.js';
@@ -26,7 +26,8 @@ async function hostNetworks(): Promise<Cidr[]> {
 /**
  * Claims a free /24 of `pool` for a job by creating its bridge: the bridge name encodes the
  * subnet, so `ip link add` failing with "File exists" means another job (of any runner on the
- * host) holds it and the next one is tried. `beforeClaim` runs before each attempt (the caller
+ * host) holds it and the next one is tried. Names already in /sys/class/net are skipped without
+ * a try (a host with many jobs' bridges would otherwise run `ip` once for each). `beforeClaim` runs before each attempt (the caller
  * records its intent there, so a crash right after the claim is still collectable). The bridge
  * gets `label` as ifalias, IPv6 disabled, and is brought up. The caller owns deleting it.
  */
@@ -36,9 +37,11 @@ export async function claimBridge(opts: {
   beforeClaim: (bridge: string, subnet: Cidr) => Promise<void>;
 }): Promise<{ bridge: string; subnet: Cidr }> {
   const taken = await hostNetworks();
+  const links = new Set(await readdir('/sys/class/net').catch(() => []));
   for (const subnet of subnets(opts.pool, 24)) {
     if (taken.some((t) => overlaps(t, subnet))) continue;
     const bridge = bridgeName(subnet);
+    if (links.has(bridge)) continue;
     await opts.beforeClaim(bridge, subnet);
     const r = await tryTool('ip', ['link', 'add', bridge, 'type', 'bridge'], NET_TOOL);
     if (r.code !== 0 && r.stderr.includes('File exists')) continue;
