@@ -29,7 +29,10 @@ export interface PooledRuntime extends Runtime {
  * When a job of the pool's is destroyed, its environment is recycled (Runtime.recycleJob: its
  * containers gone, a fresh disk, the network kept) and goes back to the pool, up to `maxUses`
  * jobs; otherwise, or when recycling fails, it is destroyed and a new one is prepared (also at
- * start), so preparing never competes with a starting job. A runner killed outright leaves the
+ * start), so preparing never competes with a starting job. A job that finds the pool empty while
+ * an environment is being recycled waits for that one (tens of ms) rather than preparing its
+ * own (hundreds): a runner frees a slot before its last job's teardown ends, so the pool holds
+ * one more environment than the runner has slots. A runner killed outright leaves the
  * ready ones to the data dir's GC, like any other job state.
  */
 export function pooledRuntime(rt: Runtime, opts: JobPoolOptions): PooledRuntime {
@@ -40,6 +43,15 @@ export function pooledRuntime(rt: Runtime, opts: JobPoolOptions): PooledRuntime 
   /** Environments being prepared; close() waits for them (each is destroyed once ready). */
   const preparing = new Set<Promise<void>>();
   let closed = false;
+  /** Environments being recycled now, and the jobs waiting for one of them (see prepareJob). */
+  let recycling = 0;
+  const waiters: Array<(handle: JobHandle | undefined) => void> = [];
+  /** A ready environment goes to the longest waiting job, or back to the pool. */
+  const give = (handle: JobHandle) => {
+    const waiter = waiters.shift();
+    if (waiter) waiter(handle);
+    else ready.push(handle);
+  };
   const matches = (o: PrepareJobOptions) => o.network === opts.network && o.diskBytes === opts.diskBytes;
   const fill = () => {
     while (!closed && ready.length + preparing.size < opts.size) {
@@ -49,7 +61,7 @@ export function pooledRuntime(rt: Runtime, opts: JobPoolOptions): PooledRuntime 
         .then(
           async (handle) => {
             if (closed) await rt.destroyJob(handle);
-            else ready.push(handle);
+            else give(handle);
           },
           (err) => logger.warn({ err: (err as Error).message }, 'could not prepare a job environment ahead'),
         )
@@ -65,27 +77,38 @@ export function pooledRuntime(rt: Runtime, opts: JobPoolOptions): PooledRuntime 
     kill: (job, name, signal) => rt.kill(job, name, signal),
     exec: (job, name, script, o) => rt.exec(job, name, script, o),
     async prepareJob(o) {
-      const handle = matches(o) ? ready.shift() : undefined;
-      if (handle) uses.set(handle, (uses.get(handle) ?? 0) + 1);
-      return handle ?? rt.prepareJob(o);
+      if (!matches(o) || closed) return rt.prepareJob(o);
+      let handle = ready.shift();
+      // One coming back from its last job (tens of ms) is sooner than a new one (hundreds).
+      if (!handle && recycling > waiters.length)
+        handle = await new Promise<JobHandle | undefined>((resolve) => waiters.push(resolve));
+      if (!handle) return rt.prepareJob(o);
+      uses.set(handle, (uses.get(handle) ?? 0) + 1);
+      return handle;
     },
     async destroyJob(job) {
       const used = uses.get(job);
       uses.delete(job);
       try {
         if (used !== undefined && used < maxUses && rt.recycleJob && !closed) {
-          const fresh = await rt.recycleJob(job).catch((err: Error) => {
-            logger.warn(
-              { job: job.id, err: err.message },
-              'could not recycle a job environment: it is destroyed',
-            );
-            return undefined;
-          });
+          recycling++;
+          const fresh = await rt
+            .recycleJob(job)
+            .catch((err: Error) => {
+              logger.warn(
+                { job: job.id, err: err.message },
+                'could not recycle a job environment: it is destroyed',
+              );
+              return undefined;
+            })
+            .finally(() => recycling--);
           if (fresh && !closed) {
             uses.set(fresh, used);
-            ready.push(fresh);
+            give(fresh);
             return;
           }
+          // A job waiting for this one prepares its own (fill() below prepares for the pool).
+          if (recycling < waiters.length) waiters.shift()?.(undefined);
           if (fresh) return await rt.destroyJob(fresh);
         }
         await rt.destroyJob(job);
@@ -95,6 +118,7 @@ export function pooledRuntime(rt: Runtime, opts: JobPoolOptions): PooledRuntime 
     },
     async close() {
       closed = true;
+      for (const waiter of waiters.splice(0)) waiter(undefined);
       // One being prepared (a job just ended refills its slot) is destroyed as soon as it is ready.
       await Promise.all([
         ...ready.splice(0).map((h) => rt.destroyJob(h).catch(() => undefined)),

@@ -50,6 +50,11 @@ export interface ProcessDeps {
   lockLost(): boolean;
   /** Where a finished job's artifacts are uploaded (`--artifact-registry`); absent: they stay on this host. */
   artifacts?: ArtifactUploader;
+  /**
+   * Takes a reported job's teardown (containers, network, disk), which runs on after the call
+   * resolves so the slot takes its next job; the caller awaits these before it stops.
+   */
+  behind(teardown: Promise<unknown>): void;
 }
 
 /**
@@ -57,8 +62,9 @@ export interface ProcessDeps {
  * first (invalid: UnrecoverableError, never retried). The workspace comes from the runner's
  * mirror of the clone URL (incremental fetch, under way while the executor starts the job). Reports go out in order on the reports queue;
  * `job-finished` only after every log line is in Redis, and only for the last attempt (sent as
- * soon as the executor knows the result; the call resolves once the job's teardown is done): a
- * temporary failure (registry or server unreachable) throws so BullMQ retries it with backoff.
+ * soon as the executor knows the result; the call resolves once it is sent, and the job's
+ * teardown, still under way, is handed to `deps.behind`): a temporary failure (registry or
+ * server unreachable) throws so BullMQ retries it with backoff.
  * A job the runner gives up while draining goes back to its queue without a report; one whose
  * lock was lost stops without one (BullMQ took it back, another runner may hold it).
  * With `artifacts`, a job's artifacts are uploaded before `job-finished` is sent (the result
@@ -114,8 +120,13 @@ export async function processJob(bull: Job, token: string | undefined, deps: Pro
     deps.artifacts ? withUploadedArtifacts(deps.artifacts, job.jobId, r, job.spec.allowFailure, say) : r;
   /** The last attempt's report, sent as soon as its result is known (the teardown runs on). */
   let early: Promise<void> | undefined;
+  let reportedEarly: () => void = () => undefined;
+  const earlyStarted = new Promise<void>((resolve) => {
+    reportedEarly = resolve;
+  });
   const finishEarly = (r: JobResult) => {
     if (deps.drained() || deps.lockLost() || retried(r)) return;
+    reportedEarly();
     early = chain.then(async () => {
       const reported = await final(r);
       await log.close();
@@ -132,7 +143,7 @@ export async function processJob(bull: Job, token: string | undefined, deps: Pro
     const fetched = mirrorCommit(mirror, url, commit);
     fetched.catch(() => undefined); // its error is the checkout's, reported by the executor
     const secrets = await fetchJobSecrets(job);
-    result = await deps.executorFor(secrets)(
+    const executed = deps.executorFor(secrets)(
       job.spec,
       { kind: 'mirror', mirror, commit, origin: redactUrl(url), fetched },
       {
@@ -146,6 +157,13 @@ export async function processJob(bull: Job, token: string | undefined, deps: Pro
       },
       deps.signal,
     );
+    // Reported early: the slot is free once the report is sent, the teardown runs on behind it.
+    const first = await Promise.race([executed, earlyStarted]);
+    if (first === undefined && early) {
+      deps.behind(executed);
+      return early;
+    }
+    result = await executed;
   } catch (err) {
     result = failed(err);
   }

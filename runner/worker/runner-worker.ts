@@ -61,7 +61,8 @@ export interface RunnerWorker {
  * each job's lock while it runs; a runner killed outright leaves its jobs stalled, and BullMQ
  * gives them to another runner; a runner that finds its lock gone stops the job, silently. `drainRequested` resolves when `slipway runner --drain` asks
  * (`wireKeys.drain`, seen at a heartbeat). `stop(grace)` takes no new job, lets running ones finish for
- * up to `grace` ms, then aborts them and hands them back to their queues.
+ * up to `grace` ms, then aborts them and hands them back to their queues, and resolves once the
+ * teardowns of reported jobs (which run on after a slot is free again) are done.
  */
 export async function startRunnerWorker(opts: RunnerWorkerOptions): Promise<RunnerWorker> {
   const reports = reportSender(opts.redis);
@@ -70,6 +71,14 @@ export async function startRunnerWorker(opts: RunnerWorkerOptions): Promise<Runn
   let draining = false;
   let stopping: Promise<void> | undefined;
   let active = 0;
+  /** Teardowns of reported jobs still under way (their slots already free); stop() awaits them. */
+  const behind = new Set<Promise<unknown>>();
+  const keepBehind = (teardown: Promise<unknown>) => {
+    const tracked = teardown
+      .catch((err) => logger.error({ err }, 'a job teardown failed'))
+      .finally(() => behind.delete(tracked));
+    behind.add(tracked);
+  };
   let askedToDrain: () => void = () => undefined;
   const drainRequested = new Promise<void>((resolve) => {
     askedToDrain = resolve;
@@ -112,6 +121,7 @@ export async function startRunnerWorker(opts: RunnerWorkerOptions): Promise<Runn
             drained: () => draining && controller.signal.reason?.message === 'drained',
             lockLost: () => controller.signal.reason?.message === LOCK_LOST,
             ...(opts.artifacts ? { artifacts: opts.artifacts } : {}),
+            behind: keepBehind,
           });
         } finally {
           cancels.unwatch(jobId);
@@ -182,6 +192,7 @@ export async function startRunnerWorker(opts: RunnerWorkerOptions): Promise<Runn
         const grace = setTimeout(() => cancels.abortAll(new Error('drained')), graceMs);
         await Promise.all([...workers.values()].map((w) => w.worker.close()));
         clearTimeout(grace);
+        await Promise.all(behind); // the job environments are whole again before the runtime closes
         for (const t of timers) clearInterval(t);
         cancels.close();
         prefetch.close();

@@ -141,9 +141,10 @@ export async function runnerCommand(opts: RunnerCommandOptions): Promise<number>
           `removed ${gc.containers} container(s) and ${gc.workspaces} workspace(s) left by a crashed runner`,
         );
     }
-    // Each slot's next job network and disk are made ahead (see pooledRuntime).
+    // Each slot's next job network and disk are made ahead (see pooledRuntime), and one more:
+    // a slot takes its next job while its last job's environment is still being recycled.
     const runtime = pooledRuntime(await host.runtime(), {
-      size: opts.concurrency,
+      size: opts.concurrency + 1,
       network: 'bridge',
       diskBytes: host.jobDiskBytes ?? DEFAULT_JOB_DISK_BYTES,
     });
