@@ -14,17 +14,32 @@ import { memoize, memoized } from './record-memo.js';
 const COMPRESS_OVER = 512;
 const DEFLATED = 0x01;
 
-/** `value` as stored (see COMPRESS_OVER); `schema` checks it first. */
-export function encodeJson<S extends z.ZodType>(schema: S, value: z.infer<S>): Buffer | string {
-  return encoded(schema, value).stored;
+/**
+ * `value` as stored (see COMPRESS_OVER); `schema` checks it first. `compress: false` keeps it
+ * plain whatever its size: a record still changing (a running job's) is written several times
+ * and read back by the server that wrote it, and only its last form stays.
+ */
+export function encodeJson<S extends z.ZodType>(
+  schema: S,
+  value: z.infer<S>,
+  compress = true,
+): Buffer | string {
+  return encoded(schema, value, compress).stored;
 }
 
 /** What `value` is once validated (defaults filled in, unknown keys left out), and its stored bytes. */
-function encoded<S extends z.ZodType>(schema: S, value: z.infer<S>): { value: z.infer<S>; stored: Buffer | string } {
+function encoded<S extends z.ZodType>(
+  schema: S,
+  value: z.infer<S>,
+  compress: boolean,
+): { value: z.infer<S>; stored: Buffer | string } {
   const valid = schema.parse(value);
   const text = JSON.stringify(valid);
-  if (text.length <= COMPRESS_OVER) return { value: valid, stored: text };
-  return { value: valid, stored: Buffer.concat([Buffer.from([DEFLATED]), deflateRawSync(text, { level: 6 })]) };
+  if (!compress || text.length <= COMPRESS_OVER) return { value: valid, stored: text };
+  return {
+    value: valid,
+    stored: Buffer.concat([Buffer.from([DEFLATED]), deflateRawSync(text, { level: 6 })]),
+  };
 }
 
 /** The JSON text of a stored record value (plain or compressed: see COMPRESS_OVER). */
@@ -73,6 +88,8 @@ export async function updateJson<S extends z.ZodType>(
   key: string,
   schema: S,
   change: (current: z.infer<S>) => z.infer<S> | undefined,
+  /** Whether the new value is stored compressed (see encodeJson); default: always. */
+  compress: (value: z.infer<S>) => boolean = () => true,
 ): Promise<{ value: z.infer<S>; changed: boolean } | undefined> {
   for (let attempt = 0; attempt < 100; attempt++) {
     const raw = await redis.getBuffer(key);
@@ -80,7 +97,7 @@ export async function updateJson<S extends z.ZodType>(
     const current = parse(key, raw, schema);
     const next = change(current);
     if (next === undefined) return { value: current, changed: false };
-    const write = encoded(schema, next);
+    const write = encoded(schema, next, compress(next));
     const written = await redis.eval(CAS_SCRIPT, 1, key, raw, write.stored);
     if (written === 1) return { value: memoize(key, write.stored, schema, write.value), changed: true };
   }

@@ -29,7 +29,11 @@ export function memoized(key: string, raw: Buffer, schema: unknown): unknown {
 /** Remembers `value` as what `raw` under `key` decodes to with `schema`; returns it, frozen. */
 export function memoize<T>(key: string, raw: Buffer | string, schema: unknown, value: T): T {
   entries.delete(key);
-  entries.set(key, { raw: typeof raw === 'string' ? Buffer.from(raw) : raw, schema, value: deepFreeze(value) });
+  entries.set(key, {
+    raw: typeof raw === 'string' ? Buffer.from(raw) : raw,
+    schema,
+    value: deepFreeze(value),
+  });
   if (entries.size > MAX_KEYS) entries.delete(entries.keys().next().value as string);
   return value;
 }

@@ -4,6 +4,7 @@ import type { JobSpec } from '../../pipelines/index.js';
 import { encodeJson, readJson, readJsonMany, updateJson } from './json-keys.js';
 import { keys } from './keys.js';
 import {
+  FINAL_JOB_STATES,
   type JobRecord,
   JobRecordSchema,
   type RunRecord,
@@ -11,6 +12,10 @@ import {
   type RunStatus,
   type RunTrigger,
 } from './records.js';
+
+/** Records are stored compressed once final (see encodeJson): what stays in Redis of a run. */
+const runSettled = (run: RunRecord) => run.finishedAt !== undefined;
+const jobSettled = (job: JobRecord) => FINAL_JOB_STATES.includes(job.state);
 
 /** A new run's id: 12 random base-36 characters (unguessable, URL- and key-safe). */
 export function newRunId(): string {
@@ -71,8 +76,8 @@ export async function createRun(redis: Redis, run: NewRun): Promise<RunRecord> {
     ...(run.status === 'error' ? { finishedAt: now } : {}),
   });
   const tx = redis.multi();
-  for (const j of jobs) tx.set(keys.job(j.id), encodeJson(JobRecordSchema, j), 'NX');
-  tx.set(keys.run(run.id), encodeJson(RunRecordSchema, record), 'NX');
+  for (const j of jobs) tx.set(keys.job(j.id), encodeJson(JobRecordSchema, j, jobSettled(j)), 'NX');
+  tx.set(keys.run(run.id), encodeJson(RunRecordSchema, record, runSettled(record)), 'NX');
   tx.zadd(keys.repoRuns(run.repo), run.number, run.id);
   if (run.status !== 'error') tx.sadd(keys.activeRuns, run.id);
   await tx.exec();
@@ -93,12 +98,12 @@ export function getJobs(redis: Redis, jobIds: string[]): Promise<JobRecord[]> {
 
 /** Compare-and-set of a run record (see updateJson); undefined when the run does not exist. */
 export function updateRun(redis: Redis, runId: string, change: (run: RunRecord) => RunRecord | undefined) {
-  return updateJson(redis, keys.run(runId), RunRecordSchema, change);
+  return updateJson(redis, keys.run(runId), RunRecordSchema, change, runSettled);
 }
 
 /** Compare-and-set of a job record (see updateJson); undefined when the job does not exist. */
 export function updateJob(redis: Redis, jobId: string, change: (job: JobRecord) => JobRecord | undefined) {
-  return updateJson(redis, keys.job(jobId), JobRecordSchema, change);
+  return updateJson(redis, keys.job(jobId), JobRecordSchema, change, jobSettled);
 }
 
 /** The runs listed as active (see keys.activeRuns), in no order. */
