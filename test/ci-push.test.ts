@@ -15,10 +15,12 @@ import { allRedisValues } from './helpers/redis-dump.js';
 const SECRET_VALUE = `s3cr3t-${randomBytes(12).toString('hex')}`;
 
 let ci: CiSystem;
+/** Jobs using the image built in the run, with no runner label of their own. */
+const USE_HERE = ['use-here-1', 'use-here-2', 'use-here-3'];
 
 before(async () => {
   ci = await startCiSystem();
-  await ci.startRunner('e2e-1', ['--labels', 'linux,builder']);
+  await ci.startRunner('e2e-1', ['--labels', 'linux,builder', '--concurrency', '3']);
   await ci.startRunner('e2e-2', ['--labels', 'linux,other']);
 });
 
@@ -49,13 +51,14 @@ jobs:
       dockerfile: Dockerfile
       tags: ["${ci.registry.host}/acme/app:\${CI_COMMIT_SHORT_SHA}"]
       push: true
-  use-here:
+${USE_HERE.map(
+  (job) => `  ${job}:
     needs: build
-    runs-on: [builder]
     image: ${ci.registry.host}/acme/app:\${CI_COMMIT_SHORT_SHA}
     steps:
       - run: cat /built.txt
-  use-elsewhere:
+`,
+).join('')}  use-elsewhere:
     needs: build
     runs-on: [other]
     image: ${ci.registry.host}/acme/app:\${CI_COMMIT_SHORT_SHA}
@@ -80,7 +83,7 @@ jobs:
       ['deploy', 'success'],
       ['test', 'success'],
       ['use-elsewhere', 'success'],
-      ['use-here', 'success'],
+      ...USE_HERE.map((j) => [j, 'success']),
     ]);
 
     const image = `${ci.registry.host}/acme/app:${short}`;
@@ -101,10 +104,19 @@ jobs:
       return res.text();
     };
     assert.match(await log('test'), new RegExp(`hello from commit ${short}`));
-    // The image built in this run: used where it was built without a pull, pulled elsewhere.
-    const here = await log('use-here');
-    assert.ok(here.includes(`image ${image}: built on this runner by an earlier job, no pull`), here);
-    assert.match(here, /^built$/m);
+    // The image built in this run: jobs that may run anywhere prefer the runner that built it
+    // (each would land on either runner without that) and use it there without a pull; a job
+    // that must run elsewhere pulls it.
+    for (const job of USE_HERE) {
+      assert.equal(jobs.find((j) => j.name === job)?.runner, 'e2e-1', `${job} ran where its image was built`);
+      const here = await log(job);
+      assert.ok(
+        here.includes(`image ${image} was built by job build on runner e2e-1: this job runs there too`),
+        here,
+      );
+      assert.ok(here.includes(`image ${image}: built on this runner by an earlier job, no pull`), here);
+      assert.match(here, /^built$/m);
+    }
     const elsewhere = await log('use-elsewhere');
     assert.ok(
       new RegExp(`image ${image.replace(/[.:]/g, '\\$&')}: pulled from its registry in \\d`).test(elsewhere),

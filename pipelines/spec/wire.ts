@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { JobEventSchema } from './job-events.js';
 import { JobSpecSchema } from './jobspec.js';
+import { RunnerPreferenceSchema } from './runner-preference.js';
 import { type Parsed, parseVersioned } from './versioned.js';
 
 /**
@@ -33,6 +34,8 @@ export const QueuedJobSchema = z.strictObject({
   runId: z.string().min(1),
   spec: JobSpecSchema,
   secrets: z.strictObject({ url: z.url(), token: z.string().min(20) }).optional(),
+  /** The runner that built this job's image earlier in the run, when one did (runner-preference.ts). */
+  prefer: RunnerPreferenceSchema.optional(),
 });
 export type QueuedJob = z.infer<typeof QueuedJobSchema>;
 

@@ -12,6 +12,7 @@ import {
   makeJobResult,
   parseQueuedJob,
   type QueuedJob,
+  type RunnerPreference,
   runnerLostResult,
   WIRE_VERSION,
 } from '../../pipelines/index.js';
@@ -113,6 +114,7 @@ export async function processJob(bull: Job, token: string | undefined, deps: Pro
       `the runner running this job was lost; attempt ${attempt} starts anew on runner ${deps.name} (${bull.stalledCounter} of ${job.spec.retry} ${job.spec.retry === 1 ? 'retry' : 'retries'} used)`,
       'stderr',
     );
+  if (job.prefer) say(preferenceNote(job.prefer, deps.name));
   const retried = (r: JobResult) =>
     r.status === 'failure' && r.error?.category === 'temporary' && !lastAttempt;
   /** The result as reported: its artifacts uploaded first, when there is somewhere to put them. */
@@ -192,4 +194,11 @@ async function handBack(bull: Job, token: string | undefined, job: QueuedJob): P
   logger.info({ job: job.jobId }, 'runner stopping: the job goes back to its queue');
   await bull.moveToDelayed(Date.now(), token);
   throw new DelayedError();
+}
+
+/** What the job's log says of the runner it preferred (see RunnerPreference). */
+function preferenceNote(prefer: RunnerPreference, self: string): string {
+  const built = `image ${prefer.image} was built by job ${prefer.builtBy} on runner ${prefer.runner}`;
+  if (prefer.runner === self) return `${built}: this job runs there too, so it needs no pull`;
+  return `${built}, which did not take this job (its slots busy, draining or offline): it runs on ${self} instead`;
 }

@@ -4,6 +4,7 @@ import { log } from '../../lib/log.js';
 import {
   JOB_MAX_STALLED,
   KEY_PREFIX,
+  PREFER_RETAKE_MS,
   RUNNER_HEARTBEAT_MS,
   type RunnerHeartbeat,
   STALLED_CHECK_MS,
@@ -12,6 +13,7 @@ import {
 import type { Executor } from '../executor/index.js';
 import type { ArtifactUploader } from './artifact-upload.js';
 import { cancelWatcher, LOCK_LOST } from './job-control.js';
+import { leaveToPreferred } from './prefer.js';
 import { prefetchOnHints } from './prefetch.js';
 import { type JobLog, processJob } from './process-job.js';
 import { reportSender } from './reports.js';
@@ -55,7 +57,8 @@ export interface RunnerWorker {
 /**
  * Starts a runner: a BullMQ Worker for every label queue whose labels are all among this
  * runner's (found in `wireKeys.labelSets`, re-read every `discoverMs`), `concurrency` jobs at
- * once in all (a job taken while every slot is busy goes straight back, delayed 200 ms), a
+ * once in all (a job taken while every slot is busy goes straight back, delayed 200 ms, and so
+ * does one that prefers another runner with a slot free: leaveToPreferred), a
  * heartbeat every RUNNER_HEARTBEAT_MS, cancels honoured within about a second, pushed commits
  * fetched ahead into warm mirrors while a slot is free (prefetchOnHints). BullMQ renews
  * each job's lock while it runs; a runner killed outright leaves its jobs stalled, and BullMQ
@@ -96,13 +99,18 @@ export async function startRunnerWorker(opts: RunnerWorkerOptions): Promise<Runn
     await opts.redis.hset(wireKeys.runners, opts.name, JSON.stringify(beat));
     if (!draining && (await opts.redis.exists(wireKeys.drain(opts.name)))) askedToDrain();
   };
-  const serve = (queue: string) => {
+  const serve = (queue: string, labels: readonly string[]) => {
     const connection = opts.redis.duplicate();
     const worker = new Worker(
       queue,
       async (bull, token) => {
         if (active >= opts.concurrency || draining) {
           await bull.moveToDelayed(Date.now() + 200, token);
+          throw new DelayedError();
+        }
+        // Another runner built this job's image and has a slot free: it takes the job.
+        if (await leaveToPreferred(opts.redis, bull.data, opts.name, labels)) {
+          await bull.moveToDelayed(Date.now() + PREFER_RETAKE_MS, token);
           throw new DelayedError();
         }
         active++;
@@ -159,7 +167,7 @@ export async function startRunnerWorker(opts: RunnerWorkerOptions): Promise<Runn
     for (const [queue, json] of Object.entries(sets)) {
       if (workers.has(queue)) continue;
       const labels = JSON.parse(json) as string[];
-      if (labels.every((l) => opts.labels.includes(l))) serve(queue);
+      if (labels.every((l) => opts.labels.includes(l))) serve(queue, labels);
     }
   };
   await opts.redis.del(wireKeys.drain(opts.name)); // asked of an earlier runner of this name

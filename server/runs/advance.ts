@@ -14,6 +14,7 @@ import {
 } from '../store/index.js';
 import type { RunsDeps } from './deps.js';
 import { reportRunStatus } from './forge-status.js';
+import { preferredRunner } from './prefer-runner.js';
 
 const logger = log.child({ module: 'server/runs' });
 
@@ -24,7 +25,8 @@ const JOB_TOKEN_TTL_MS = 24 * 3600 * 1000;
  * Moves a run forward from what its records say: jobs whose needs are decided and whose
  * `when.status` does not match become `skipped`; jobs ready to run are queued (enqueue first,
  * then waiting → queued, so a crash in between leaves a job that the next call queues again,
- * and the queue drops the duplicate); once nothing is left, the run gets its final status.
+ * and the queue drops the duplicate), each preferring the runner that built its image in this
+ * run (preferredRunner); once nothing is left, the run gets its final status.
  * Idempotent and safe to call from several servers at once; call it after anything changed.
  */
 export async function advanceRun(deps: RunsDeps, runId: string): Promise<RunRecord | undefined> {
@@ -55,13 +57,13 @@ export async function advanceRun(deps: RunsDeps, runId: string): Promise<RunReco
   }
   for (const p of progress.ready) {
     const job = byPlanId.get(p.id);
-    if (job?.state === 'waiting') await queueJob(deps, run, job);
+    if (job?.state === 'waiting') await queueJob(deps, run, job, jobs);
   }
   if (progress.done) return finishRun(deps, run.id);
   return run;
 }
 
-async function queueJob(deps: RunsDeps, run: RunRecord, job: JobRecord): Promise<void> {
+async function queueJob(deps: RunsDeps, run: RunRecord, job: JobRecord, runJobs: JobRecord[]): Promise<void> {
   const wantsSecrets = job.spec.secrets.length > 0 && !run.trigger.fromFork;
   const secrets = wantsSecrets
     ? {
@@ -69,12 +71,14 @@ async function queueJob(deps: RunsDeps, run: RunRecord, job: JobRecord): Promise
         token: await issueJobToken(deps.redis, job.id, JOB_TOKEN_TTL_MS),
       }
     : undefined;
+  const prefer = await preferredRunner(deps.redis, job, runJobs);
   await deps.queue.enqueue({
     version: WIRE_VERSION,
     jobId: job.id,
     runId: run.id,
     spec: job.spec,
     ...(secrets ? { secrets } : {}),
+    ...(prefer ? { prefer } : {}),
   });
   const queued = await updateJob(deps.redis, job.id, (j) =>
     j.state === 'waiting' ? { ...j, state: 'queued', queuedAt: Date.now() } : undefined,
