@@ -3,7 +3,8 @@
 // matrix), all queued at once: RUNS signed GitHub push webhooks sent as fast as the server
 // answers them. Prints jobs/s, the slot time each job took beyond its container's own run
 // (the step's duration), beside the Runtime's own per-step cost on the same host measured in
-// this run (bench/step-overhead's figure), and Redis memory per finished run once every log is
+// this run (bench/step-overhead's figure) and, for scale, the Runtime's slot time per step with
+// as many steps at once as the system has slots, and Redis memory per finished run once every log is
 // archived, with the keys that hold it.
 // Usage (as root): npx tsx bench/throughput.ts [--runs 50] [--jobs 10]
 import './lib/quiet-logs.js';
@@ -14,7 +15,7 @@ import { cleanUpNow } from '../test/helpers/cleanup.js';
 import { testGitRepo } from '../test/helpers/git-repo.js';
 import { cpuSeconds } from './lib/cpu.js';
 import { redisMemoryByKind } from './lib/redis-memory.js';
-import { runtimeStepMedian } from './lib/runtime-contender.js';
+import { runtimeSlotMs, runtimeStepMedian } from './lib/runtime-contender.js';
 import { githubPusher } from './lib/webhook-push.js';
 
 const arg = (name: string) =>
@@ -89,6 +90,7 @@ for (let i = 0; i < 400; i++) {
 const memAfter = Number(/used_memory:(\d+)/.exec(await ci.redis.info('memory'))?.[1]);
 const byKind = await redisMemoryByKind(ci.redis);
 const runtime = await runtimeStepMedian(30, 'runc');
+const runtimeSlot = await runtimeSlotMs(SLOTS, 30);
 
 console.log(
   `${RUNS} runs × ${JOBS} one-step jobs = ${jobs.length} jobs through 2 runners × concurrency 2 (${failed} not successful)`,
@@ -106,6 +108,9 @@ console.log(
 );
 console.log(
   `  per-job overhead beyond the container's run, as a slot pays it (slot time per job minus the median step; teardown and hand-over included): ${slotOverhead.toFixed(0)} ms = ${(slotOverhead / runtime).toFixed(2)}x`,
+);
+console.log(
+  `  for scale, the Runtime alone with ${SLOTS} steps at once on this host: ${runtimeSlot.toFixed(0)} ms of slot time per step; the system's own work beyond that: ${(slotMs - runtimeSlot).toFixed(0)} ms per job = ${((slotMs - runtimeSlot) / runtime).toFixed(2)}x the step overhead`,
 );
 const perJob = (a = 0, b = 0) => (((a - b) * 1000) / jobs.length).toFixed(0);
 console.log(

@@ -73,3 +73,30 @@ export async function runtimeStepMedian(steps: number, binary: 'runc' | 'crun' =
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * The Runtime's slot time per step at `concurrency` (the throughput bench's four slots on this
+ * host's cores): that many contenders, each on its own data dir and job, run `steps` `true`
+ * steps each at once; wall time × concurrency / steps. What a step costs a slot when the host is
+ * as loaded as the system under test, with none of the system's own work.
+ */
+export async function runtimeSlotMs(concurrency: number, steps: number): Promise<number> {
+  const dir = await mkdtemp(join(tmpdir(), 'slipway-bench-rt-'));
+  const rootfs = await baseRootfs('busybox');
+  const contenders = await Promise.all(
+    Array.from({ length: concurrency }, (_, i) => runtimeContender('runc', join(dir, String(i)), rootfs)),
+  );
+  try {
+    for (const c of contenders) for (let i = 0; i < 3; i++) await c.once(i);
+    const t = performance.now();
+    await Promise.all(
+      contenders.map(async (c) => {
+        for (let i = 3; i < steps + 3; i++) await c.once(i);
+      }),
+    );
+    return (performance.now() - t) / steps; // slot time: wall × concurrency over steps × concurrency
+  } finally {
+    for (const c of contenders) await c.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
