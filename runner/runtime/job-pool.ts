@@ -10,16 +10,17 @@ export interface JobPoolOptions {
   size: number;
   network: PrepareJobOptions['network'];
   diskBytes?: number;
-  /** Jobs one environment serves (recycled in between) before it is destroyed and replaced; default 200. */
+  /** Jobs one environment serves (recycled in between) before it is destroyed and replaced; default 50. */
   maxUses?: number;
 }
 
 /**
  * Making and removing an environment costs ~225 ms of CPU (mkfs, loop mount, bridge, firewall,
- * CNI; 2-core VM), over 1 ms per job at 200 jobs; the bound keeps whatever one filesystem and
- * network gather over many jobs (fragmentation, IPAM state) from growing without end.
+ * CNI; 2-core VM), ~4.5 ms per job at 50 jobs. Longer lives measured slower, not faster: at 200,
+ * bench/throughput's steps took ~10% longer (median 99 → 107-114 ms) and jobs/s fell from
+ * 17.4-18.2 to 15.4-16.6; something of one filesystem or network gathers over many jobs.
  */
-const DEFAULT_MAX_USES = 200;
+const DEFAULT_MAX_USES = 50;
 
 /** A Runtime whose prepareJob hands out ready environments; `close()` destroys the unused ones, and those still being prepared once they are ready. */
 export interface PooledRuntime extends Runtime {
