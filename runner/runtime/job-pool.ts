@@ -16,9 +16,9 @@ export interface JobPoolOptions {
 
 /**
  * Making and removing an environment costs ~225 ms of CPU (mkfs, loop mount, bridge, firewall,
- * CNI; 2-core VM), ~4.5 ms per job at 50 jobs. Longer lives measured slower, not faster: at 200,
- * bench/throughput's steps took ~10% longer (median 99 → 107-114 ms) and jobs/s fell from
- * 17.4-18.2 to 15.4-16.6; something of one filesystem or network gathers over many jobs.
+ * CNI; 2-core VM), ~4.5 ms per job at 50 jobs; yet 200 measured no faster in bench/throughput
+ * (15.4-16.6 jobs/s against 15.8-17.4 at 50, within this VM's noise), so the shorter life,
+ * which bounds whatever one filesystem and network gather over many jobs, stays.
  */
 const DEFAULT_MAX_USES = 50;
 
