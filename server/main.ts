@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
+import { type CacheTrimmer, cacheTrimmer } from '../lib/cache-trim.js';
 import { SlipwayError } from '../lib/errors.js';
 import { log } from '../lib/log.js';
 import { connectRedis, pingRedis } from '../lib/redis.js';
@@ -48,6 +49,11 @@ export interface ServerOptions {
    * from local copies under `<dataDir>/artifact-cache`, fetched on first use.
    */
   artifactRegistry?: string;
+  /**
+   * At most this many bytes in each local cache of registry copies (`log-cache`,
+   * `artifact-cache`); the least recently used entries go first (default CACHE_MAX_BYTES).
+   */
+  cacheMaxBytes?: number;
   /**
    * How often the label queues are checked for jobs whose runner was lost, and the active runs
    * brought in line with the queues (default STALLED_CHECK_MS).
@@ -142,7 +148,7 @@ async function openLogArchive(opts: ServerOptions): Promise<LogArchive> {
     '--log-archive',
     'log archive',
   );
-  return registryLogArchive({ client, repository, cacheDir: join(opts.dataDir, 'log-cache') });
+  return registryLogArchive({ client, repository, ...localCache(opts, 'log-cache') });
 }
 
 /** The local copies of `artifactRegistry`'s artifacts, when one is given (its registry checked like the log archive's). */
@@ -154,7 +160,16 @@ async function openArtifactFiles(opts: ServerOptions): Promise<ArtifactFiles | u
     '--artifact-registry',
     'artifact registry',
   );
-  return registryArtifactFiles({ client, repository, cacheDir: join(opts.dataDir, 'artifact-cache') });
+  return registryArtifactFiles({ client, repository, ...localCache(opts, 'artifact-cache') });
+}
+
+/** A server's local copies of registry content each stay under this by default: 2 GiB. */
+export const CACHE_MAX_BYTES = 2 * 2 ** 30;
+
+/** Local cache `name` under the data dir, trimmed to `cacheMaxBytes`. */
+function localCache(opts: ServerOptions, name: string): { cacheDir: string; trimmer: CacheTrimmer } {
+  const cacheDir = join(opts.dataDir, name);
+  return { cacheDir, trimmer: cacheTrimmer(cacheDir, { maxBytes: opts.cacheMaxBytes ?? CACHE_MAX_BYTES }) };
 }
 
 /** Registry repository `name` (flag `flag` in errors) and a client for it; a registry that does not answer is warned about (`what` names it). */

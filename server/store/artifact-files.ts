@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { CacheTrimmer } from '../../lib/cache-trim.js';
 import type { StoredArtifacts } from '../../pipelines/index.js';
 import {
   type ImageReference,
@@ -20,23 +21,28 @@ export interface ArtifactFiles {
 
 /**
  * The ArtifactFiles of the shared artifact registry repository `repository`, copied into
- * `cacheDir` (`<data dir>/artifact-cache`), one dir per layer digest. Nothing is removed from
- * it (see the server README).
+ * `cacheDir` (`<data dir>/artifact-cache`), one dir per layer digest, kept under a size by
+ * `trimmer` (least recently used first; a copy removed is fetched again on its next use).
  */
 export function registryArtifactFiles(opts: {
   client: RegistryClient;
   repository: ImageReference;
   cacheDir: string;
+  trimmer?: CacheTrimmer;
 }): ArtifactFiles {
   const fetching = new Map<string, Promise<string>>();
   const fetchOnce = async (stored: StoredArtifacts, dir: string): Promise<string> => {
-    if (await stat(dir).catch(() => undefined)) return dir;
+    if (await stat(dir).catch(() => undefined)) {
+      await opts.trimmer?.used(dir);
+      return dir;
+    }
     const layer = { mediaType: MediaType.ociLayerGzip, digest: stored.digest, size: stored.size };
     await pullDirArtifact(opts.client, opts.repository, layer, dir).catch(async (err: Error) => {
       // Another server process sharing the data dir may have put it there first.
       if (await stat(dir).catch(() => undefined)) return;
       throw err;
     });
+    opts.trimmer?.added();
     return dir;
   };
   return {

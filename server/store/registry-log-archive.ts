@@ -4,6 +4,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { CacheTrimmer } from '../../lib/cache-trim.js';
 import type { LogStreamEntry } from '../../pipelines/index.js';
 import {
   artifactLayer,
@@ -29,6 +30,8 @@ export interface RegistryLogArchiveOptions {
   repository: ImageReference;
   /** Local copies of the logs, by digest: written on put, fetched once on a first read. */
   cacheDir: string;
+  /** Keeps `cacheDir` under a size (lib/cache-trim.ts); absent: nothing is removed from it. */
+  trimmer?: CacheTrimmer;
 }
 
 /**
@@ -39,7 +42,8 @@ export interface RegistryLogArchiveOptions {
  * then tags the manifest: readers see the earlier artifact or the new one, never half. Reads
  * go through the local copy (content-addressed, verified against its digest when fetched), so
  * windows of a large log cost one registry round trip for the tag, none for the bytes.
- * Nothing is removed from the cache dir (see the server README).
+ * The cache dir is kept under a size by `trimmer` (least recently used first); a log removed
+ * from it is fetched again on its next read.
  */
 export function registryLogArchive(opts: RegistryLogArchiveOptions): LogArchive {
   const { client, repository: ref, cacheDir } = opts;
@@ -63,7 +67,10 @@ export function registryLogArchive(opts: RegistryLogArchiveOptions): LogArchive 
   /** The local copy of blob `digest`, fetched (and verified) when missing. */
   const local = async (digest: Digest): Promise<string> => {
     const file = localFile(digest);
-    if (await stat(file).catch(() => undefined)) return file;
+    if (await stat(file).catch(() => undefined)) {
+      await opts.trimmer?.used(file);
+      return file;
+    }
     await mkdir(cacheDir, { recursive: true });
     const tmp = tempFile();
     try {
@@ -75,6 +82,7 @@ export function registryLogArchive(opts: RegistryLogArchiveOptions): LogArchive 
     } finally {
       await rm(tmp, { force: true });
     }
+    opts.trimmer?.added();
     return file;
   };
   const entries = async (jobId: string) => {
@@ -98,6 +106,7 @@ export function registryLogArchive(opts: RegistryLogArchiveOptions): LogArchive 
       try {
         const { digest, size } = await writeHashed(Readable.from(encodeArchive(stream)), tmp);
         await rename(tmp, localFile(digest));
+        opts.trimmer?.added();
         const layer: Descriptor = { mediaType: LOG_LAYER, digest, size };
         const file = localFile(digest);
         await client.pushBlob(ref, layer, () => createReadStream(file));

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { parseDurationOption } from '../../job-host-flags.js';
+import { parseDurationOption, parseSizeOption } from '../../job-host-flags.js';
 import type { ServerCommandOptions } from './run.js';
 
 /** `slipway server`: webhooks, the JSON API with live logs, and the orchestration of runs. */
@@ -21,6 +21,11 @@ export function register(program: Command): void {
     .option(
       '--artifact-registry <repository>',
       "the registry repository runners upload jobs' artifacts to (their --artifact-registry), HOST[:PORT]/PATH, served by GET /api/jobs/{id}/artifacts/… (default: $SLIPWAY_ARTIFACT_REGISTRY)",
+    )
+    .option(
+      '--cache-max <size>',
+      'at most this much in each local copy of registry content (log-cache, artifact-cache); least recently used go first (default 2GiB)',
+      parseSizeOption,
     )
     .option(
       '--stalled-check <duration>',

@@ -12,6 +12,8 @@ export interface ServerCommandOptions {
   stalledCheck?: number;
   logArchive?: string;
   artifactRegistry?: string;
+  /** Bytes (parseSizeOption). */
+  cacheMax?: number;
 }
 
 /** `slipway server`: serves until SIGINT/SIGTERM, then closes cleanly. Returns the exit code. */
@@ -32,6 +34,7 @@ export async function serverCommand(opts: ServerCommandOptions): Promise<number>
         ? { artifactRegistry: opts.artifactRegistry ?? process.env.SLIPWAY_ARTIFACT_REGISTRY }
         : {}),
       ...(opts.stalledCheck !== undefined ? { stalledCheckMs: opts.stalledCheck } : {}),
+      ...(opts.cacheMax !== undefined ? { cacheMaxBytes: opts.cacheMax } : {}),
       onWarning: (problem) => console.error(`WARNING: ${problem}`),
     });
   } catch (err) {
