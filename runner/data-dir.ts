@@ -10,6 +10,7 @@ import { join } from 'node:path';
  *   runtime/state-<binary>    the OCI runtime's private --root
  *   runtime/c/<id>            one container: bundle, overlay dirs, hosts, resolv.conf
  *   runtime/disks/<job>.img   a job's disk: a sparse ext4 image, loop-mounted at runtime/disks/<job>
+ *   runtime/owners/<job>.json the process that owns a job's runtime state (pid and its start time)
  *   network/jobs, network/ipam  job network records and IPAM leases
  *   workspaces/<job>          a job's checked-out workspace (removed after the job)
  *   artifacts/<job>           a job's collected artifacts
@@ -34,6 +35,8 @@ export const dataDirPaths = {
   jobDisks: (d: string) => join(d, 'runtime', 'disks'),
   jobDisk: (d: string, jobId: string) => join(d, 'runtime', 'disks', jobId),
   jobDiskImage: (d: string, jobId: string) => join(d, 'runtime', 'disks', `${jobId}.img`),
+  jobOwners: (d: string) => join(d, 'runtime', 'owners'),
+  jobOwner: (d: string, jobId: string) => join(d, 'runtime', 'owners', `${jobId}.json`),
   networkJobs: (d: string) => join(d, 'network', 'jobs'),
   networkIpam: (d: string) => join(d, 'network', 'ipam'),
   workspaces: (d: string) => join(d, 'workspaces'),

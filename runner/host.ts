@@ -15,6 +15,7 @@ import {
 } from './oci/index.js';
 import {
   type EgressPolicy,
+  gcDeadOwnersJobs,
   gcRuntime,
   openRuntime,
   type ResourceLimits,
@@ -75,6 +76,11 @@ export interface RunnerHost {
    * workspaces, build scratch and cache-mount lock files. Only when `sole`.
    */
   gc(log?: Logger): Promise<HostGcReport>;
+  /**
+   * Removes the runtime state (containers, mounts, disks, networks) of jobs whose process died
+   * while others use the data dir; safe at any time, whether `sole` or not. Returns their ids.
+   */
+  gcDeadPeers(log?: Logger): Promise<string[]>;
 }
 
 /**
@@ -122,6 +128,7 @@ export async function openRunnerHost(opts: RunnerHostOptions = {}): Promise<Runn
       const runtimeReport = await gcRuntime(dataDir, log);
       return { ...runtimeReport, ...(await gcDataDir(dataDir, log.child({ module: 'data-dir/gc' }))) };
     },
+    gcDeadPeers: (log = rootLog) => gcDeadOwnersJobs(dataDir, log),
   };
 }
 

@@ -1,4 +1,4 @@
-import { access, readdir } from 'node:fs/promises';
+import { access, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Logger, log as rootLog } from '../../lib/log.js';
 import { dataDirPaths } from '../data-dir.js';
@@ -62,6 +62,7 @@ export async function gcRuntime(dataDir: string, log: Logger = rootLog): Promise
   }
   await gcCgroups(prefix);
   await gcNetworks(dataDir, glog).catch((err) => glog.warn({ err }, 'network gc failed'));
+  await rm(dataDirPaths.jobOwners(dataDir), { recursive: true, force: true }); // no job is left to own
   if (report.containers || report.rootfs || report.disks)
     glog.info(report, 'removed leftovers of an earlier run');
   return report;

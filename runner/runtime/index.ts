@@ -31,3 +31,11 @@ export async function openRuntime(opts: OciRuntimeOptions): Promise<Runtime> {
 export async function gcRuntime(dataDir: string, log?: Logger): Promise<RuntimeGcReport> {
   return (await import('./gc.js')).gcRuntime(dataDir, log);
 }
+
+/**
+ * Removes the runtime state of the jobs of `dataDir` whose owning process died, leaving the
+ * live processes' jobs alone (see gc-dead-owners.ts): safe at any time. Returns their ids.
+ */
+export async function gcDeadOwnersJobs(dataDir: string, log?: Logger): Promise<string[]> {
+  return (await import('./gc-dead-owners.js')).gcDeadOwnersJobs(dataDir, log);
+}

@@ -16,6 +16,7 @@ import { effectiveLimits } from './hardening.js';
 import { holdUntil } from './held-start.js';
 import { checkName, containerId } from './ids.js';
 import { createJobDisk, removeJobDisk } from './job-disk.js';
+import { dropJobOwner, recordJobOwner } from './job-owner.js';
 import { Job, recycledJob, Service, stopJobContainers } from './job-state.js';
 import { createJobNetwork, type EgressPolicy } from './network/index.js';
 import {
@@ -101,6 +102,8 @@ export class OciContainerRuntime implements Runtime {
       });
       await this.usernsReady;
     }
+    // Owned before any of it exists: a peer on this data dir collects it if this process dies.
+    await recordJobOwner(this.opts.dataDir, opts.id);
     // The disk and the network are independent: made side by side, and both undone on failure.
     const [disk, network] = await Promise.allSettled([
       opts.diskBytes ? createJobDisk(this.opts.dataDir, opts.id, opts.diskBytes) : undefined,
@@ -117,6 +120,7 @@ export class OciContainerRuntime implements Runtime {
       if (disk.status === 'fulfilled' && disk.value)
         await removeJobDisk(this.opts.dataDir, opts.id).catch(() => {});
       if (network.status === 'fulfilled') await network.value?.destroy().catch(() => {});
+      await dropJobOwner(this.opts.dataDir, opts.id);
       throw disk.status === 'rejected' ? disk.reason : (network as PromiseRejectedResult).reason;
     }
     return new Job(opts.id, network.value, disk.value);
@@ -333,6 +337,7 @@ export class OciContainerRuntime implements Runtime {
       handle.disk && removeJobDisk(this.opts.dataDir, handle.id),
     ]);
     for (const r of results) if (r.status === 'rejected') throw r.reason;
+    await dropJobOwner(this.opts.dataDir, handle.id);
   }
 
   async recycleJob(handle: JobHandle): Promise<JobHandle> {

@@ -22,6 +22,9 @@ import { requestDrain } from './drain.js';
 
 const DEFAULT_GRACE_MS = 10 * 60_000;
 
+/** How often a runner collects the jobs of processes of its data dir that died. */
+const DEAD_PEER_GC_MS = 60_000;
+
 export interface RunnerCommandOptions extends JobHostFlags {
   redis?: string;
   labels?: string;
@@ -133,6 +136,7 @@ export async function runnerCommand(opts: RunnerCommandOptions): Promise<number>
   }
   const host = await openRunnerHost({ ...jobHostOptions(opts), runtime: { binary: opts.runtime } });
   const lease = await host.lease();
+  let peerGc: NodeJS.Timeout | undefined;
   try {
     if (lease.sole) {
       const gc = await host.gc();
@@ -141,6 +145,15 @@ export async function runnerCommand(opts: RunnerCommandOptions): Promise<number>
           `removed ${gc.containers} container(s) and ${gc.workspaces} workspace(s) left by a crashed runner`,
         );
     }
+    // With other processes on the data dir, those of their jobs whose process died, now and
+    // every minute (a peer killed outright leaves its containers, mounts and networks).
+    const peers = async () => {
+      const jobs = await host.gcDeadPeers().catch(() => []);
+      if (jobs.length)
+        console.log(`removed ${jobs.length} job(s) left by a process of this data dir that died`);
+    };
+    if (!lease.sole) await peers();
+    peerGc = setInterval(() => void peers(), DEAD_PEER_GC_MS);
     // Each slot's next job network and disk are made ahead (see pooledRuntime), and one more:
     // a slot takes its next job while its last job's environment is still being recycled.
     const runtime = pooledRuntime(await host.runtime(), {
@@ -180,8 +193,10 @@ export async function runnerCommand(opts: RunnerCommandOptions): Promise<number>
     const stopped = worker.stop(grace);
     void untilSignal().then(() => worker.stop(0));
     await stopped;
+    clearInterval(peerGc);
     await runtime.close();
   } finally {
+    clearInterval(peerGc);
     await lease.release();
     await redis.quit().catch(() => redis.disconnect());
   }

@@ -4,9 +4,9 @@ import type { Logger } from '../../../lib/log.js';
 import { dataDirPaths } from '../../data-dir.js';
 import { deleteBridge, listSlipwayBridges } from './bridge.js';
 import { removeRulesByLabel } from './firewall.js';
-import { dataDirNetnsPrefix, dataDirOwnerPrefix } from './names.js';
+import { dataDirNetnsPrefix, dataDirOwnerPrefix, jobNetnsPrefix } from './names.js';
 import { deleteNetns, listNetns } from './netns.js';
-import { readJobRecords, teardownJob } from './teardown.js';
+import { readJobRecord, readJobRecords, teardownJob } from './teardown.js';
 
 export interface NetworkGcReport {
   jobs: number;
@@ -51,4 +51,18 @@ export async function gcNetworks(dataDir: string, log: Logger): Promise<NetworkG
   }
   if (Object.values(report).some((n) => n > 0)) glog.info(report, 'collected leftover job networks');
   return report;
+}
+
+/**
+ * Removes the network of job `jobId` of this data dir as its record names it (netns, rules,
+ * bridge, leases; see teardownJob), and any netns of it the record missed. For a job whose
+ * owner died while other processes use the data dir; true when there was something.
+ */
+export async function gcJobNetwork(dataDir: string, jobId: string, log: Logger): Promise<boolean> {
+  const record = await readJobRecord(dataDir, jobId);
+  if (record) await teardownJob(dataDir, record, log);
+  const prefix = jobNetnsPrefix(dataDir, jobId);
+  const left = (await listNetns()).filter((ns) => ns.startsWith(prefix));
+  for (const ns of left) await deleteNetns(ns);
+  return record !== undefined || left.length > 0;
 }

@@ -5,7 +5,7 @@
 
 export { type HostsEntry, renderHostsFile } from './dns.js';
 export { type EgressPolicy, LINK_LOCAL } from './firewall.js';
-export { gcNetworks, type NetworkGcReport } from './gc.js';
+export { gcJobNetwork, gcNetworks, type NetworkGcReport } from './gc.js';
 export {
   type ContainerNetwork,
   createJobNetwork,
