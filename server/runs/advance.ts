@@ -81,7 +81,9 @@ async function queueJob(deps: RunsDeps, run: RunRecord, job: JobRecord, runJobs:
     ...(prefer ? { prefer } : {}),
   });
   const queued = await updateJob(deps.redis, job.id, (j) =>
-    j.state === 'waiting' ? { ...j, state: 'queued', queuedAt: Date.now() } : undefined,
+    j.state === 'waiting'
+      ? { ...j, state: 'queued', queuedAt: Date.now(), ...(prefer ? { prefer } : {}) }
+      : undefined,
   );
   if (queued?.changed) {
     logger.info({ run: run.id, job: job.id, labels: job.spec.labels }, 'job queued');

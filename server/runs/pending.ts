@@ -32,6 +32,10 @@ export function pendingReason(
   if (matching.length === 0)
     return labels.length === 0 ? 'no runner online' : `no runner online with labels [${labels.join(', ')}]`;
   const free = matching.filter((r) => r.running.length < r.concurrency);
+  const preferred =
+    job.prefer && now < job.prefer.until ? free.find((r) => r.name === job.prefer?.runner) : undefined;
+  if (preferred && job.prefer)
+    return `waiting for runner ${preferred.name}, which built its image ${job.prefer.image} (other runners leave it to that one for ${roughly(job.prefer.until - now)} more)`;
   if (free.length === 0) {
     const busy = `all ${matching.length} matching runner${matching.length === 1 ? '' : 's'} busy`;
     if (!place) return busy;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   JobErrorSchema,
   JobSpecSchema,
+  RunnerPreferenceSchema,
   StepResultSchema,
   StoredArtifactsSchema,
 } from '../../pipelines/index.js';
@@ -130,6 +131,8 @@ export const JobRecordSchema = z.strictObject({
   /** Set on a job a failed-jobs re-run carried over: the id of the job whose result it shows (never executed again). */
   reusedFrom: z.string().optional(),
   queuedAt: z.number().optional(),
+  /** The runner it was queued preferring (it built the job's image in this run), until `until`. */
+  prefer: RunnerPreferenceSchema.optional(),
   startedAt: z.number().optional(),
   finishedAt: z.number().optional(),
 });
