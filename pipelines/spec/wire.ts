@@ -163,6 +163,17 @@ export const RunnerHeartbeatSchema = z.strictObject({
   draining: z.boolean(),
 });
 export type RunnerHeartbeat = z.infer<typeof RunnerHeartbeatSchema>;
+
+/** A heartbeat as stored in `wireKeys.runners` (JSON), or undefined when absent or not valid. */
+export function parseRunnerHeartbeat(raw: string | null | undefined): RunnerHeartbeat | undefined {
+  if (!raw) return undefined;
+  try {
+    const parsed = RunnerHeartbeatSchema.safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
 export const RUNNER_HEARTBEAT_MS = 3_000;
 export const RUNNER_OFFLINE_MS = 15_000;
 

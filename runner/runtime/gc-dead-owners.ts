@@ -4,7 +4,7 @@ import { type Logger, log as rootLog } from '../../lib/log.js';
 import { dataDirPaths } from '../data-dir.js';
 import { unmountOverlay } from '../rootfs/index.js';
 import { gcCgroups } from './cgroups.js';
-import { ociCommand } from './container.js';
+import { removeContainers } from './gc.js';
 import { idPrefix } from './ids.js';
 import { removeJobDisk } from './job-disk.js';
 import { deadOwnersJobs, dropJobOwner } from './job-owner.js';
@@ -22,17 +22,7 @@ export async function gcDeadOwnersJobs(dataDir: string, log: Logger = rootLog): 
   const jobs = await deadOwnersJobs(dataDir);
   for (const jobId of jobs) {
     const prefix = `${idPrefix(dataDir)}${jobId}+`;
-    for (const binary of ['runc', 'crun']) {
-      const rt = { binary, stateDir: dataDirPaths.runtimeState(dataDir, binary) };
-      const listed = await ociCommand(rt, ['list', '--quiet']).catch(() => '');
-      for (const id of listed.split('\n').map((s) => s.trim())) {
-        if (!id.startsWith(prefix)) continue;
-        await ociCommand(rt, ['kill', '--all', id, 'KILL']).catch(() => {});
-        await ociCommand(rt, ['delete', '--force', id]).catch((err) =>
-          glog.warn({ err, id }, 'delete failed'),
-        );
-      }
-    }
+    await removeContainers(dataDir, prefix, glog);
     const containers = dataDirPaths.containers(dataDir);
     for (const name of await readdir(containers).catch(() => [] as string[]))
       if (name.startsWith(prefix))

@@ -27,26 +27,7 @@ export async function gcRuntime(dataDir: string, log: Logger = rootLog): Promise
   const glog = log.child({ module: 'runtime/gc' });
   const report: RuntimeGcReport = { containers: 0, rootfs: 0, disks: 0 };
   const prefix = idPrefix(dataDir);
-  for (const binary of ['runc', 'crun']) {
-    const rt = { binary, stateDir: dataDirPaths.runtimeState(dataDir, binary) };
-    if (
-      !(await access(rt.stateDir).then(
-        () => true,
-        () => false,
-      ))
-    )
-      continue;
-    const listed = await ociCommand(rt, ['list', '--quiet']).catch((err) => {
-      glog.warn({ err }, `${binary} list failed`);
-      return '';
-    });
-    for (const id of listed.split('\n').map((s) => s.trim())) {
-      if (!id.startsWith(prefix)) continue;
-      await ociCommand(rt, ['kill', '--all', id, 'KILL']).catch(() => {});
-      await ociCommand(rt, ['delete', '--force', id]).catch((err) => glog.warn({ err, id }, 'delete failed'));
-      report.containers++;
-    }
-  }
+  report.containers = await removeContainers(dataDir, prefix, glog);
   const dir = dataDirPaths.containers(dataDir);
   for (const name of await readdir(dir).catch(() => [] as string[])) {
     await unmountOverlay(join(dir, name)).catch((err) =>
@@ -66,4 +47,33 @@ export async function gcRuntime(dataDir: string, log: Logger = rootLog): Promise
   if (report.containers || report.rootfs || report.disks)
     glog.info(report, 'removed leftovers of an earlier run');
   return report;
+}
+
+/**
+ * Kills and deletes every runc/crun container of `dataDir` whose id starts with `prefix` (all
+ * of the data dir's, or one job's). Best effort per container; returns how many were listed.
+ */
+export async function removeContainers(dataDir: string, prefix: string, glog: Logger): Promise<number> {
+  let removed = 0;
+  for (const binary of ['runc', 'crun']) {
+    const rt = { binary, stateDir: dataDirPaths.runtimeState(dataDir, binary) };
+    if (
+      !(await access(rt.stateDir).then(
+        () => true,
+        () => false,
+      ))
+    )
+      continue;
+    const listed = await ociCommand(rt, ['list', '--quiet']).catch((err) => {
+      glog.warn({ err }, `${binary} list failed`);
+      return '';
+    });
+    for (const id of listed.split('\n').map((s) => s.trim())) {
+      if (!id.startsWith(prefix)) continue;
+      await ociCommand(rt, ['kill', '--all', id, 'KILL']).catch(() => {});
+      await ociCommand(rt, ['delete', '--force', id]).catch((err) => glog.warn({ err, id }, 'delete failed'));
+      removed++;
+    }
+  }
+  return removed;
 }

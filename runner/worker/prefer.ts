@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import {
   mayTakeNow,
+  parseRunnerHeartbeat,
   RUNNER_OFFLINE_MS,
-  RunnerHeartbeatSchema,
   type RunnerPreference,
   RunnerPreferenceSchema,
   wireKeys,
@@ -29,12 +29,6 @@ export async function leaveToPreferred(
 ): Promise<boolean> {
   const prefer = preferenceOf(data);
   if (!prefer || prefer.runner === self || now > prefer.until) return false;
-  const raw = await redis.hget(wireKeys.runners, prefer.runner);
-  let beat: ReturnType<typeof RunnerHeartbeatSchema.safeParse> | undefined;
-  try {
-    beat = RunnerHeartbeatSchema.safeParse(JSON.parse(raw ?? 'null'));
-  } catch {
-    return false;
-  }
-  return mayTakeNow(beat.success ? beat.data : undefined, labels, RUNNER_OFFLINE_MS, now);
+  const beat = parseRunnerHeartbeat(await redis.hget(wireKeys.runners, prefer.runner));
+  return mayTakeNow(beat, labels, RUNNER_OFFLINE_MS, now);
 }

@@ -2,9 +2,8 @@ import type { Redis } from 'ioredis';
 import {
   mayTakeNow,
   PREFER_WAIT_MS,
+  parseRunnerHeartbeat,
   RUNNER_OFFLINE_MS,
-  type RunnerHeartbeat,
-  RunnerHeartbeatSchema,
   type RunnerPreference,
   wireKeys,
 } from '../../pipelines/index.js';
@@ -34,7 +33,7 @@ export async function preferredRunner(
       j.image?.refs.some((r) => normalized(r) === image),
   );
   if (!builder?.runner) return undefined;
-  const beat = heartbeat(await redis.hget(wireKeys.runners, builder.runner));
+  const beat = parseRunnerHeartbeat(await redis.hget(wireKeys.runners, builder.runner));
   if (!mayTakeNow(beat, job.spec.labels, RUNNER_OFFLINE_MS, now)) return undefined;
   return { runner: builder.runner, image: wanted, builtBy: builder.name, until: now + PREFER_WAIT_MS };
 }
@@ -42,15 +41,6 @@ export async function preferredRunner(
 function normalized(ref: string): string | undefined {
   try {
     return normalizeReference(ref);
-  } catch {
-    return undefined;
-  }
-}
-
-function heartbeat(raw: string | null): RunnerHeartbeat | undefined {
-  try {
-    const parsed = RunnerHeartbeatSchema.safeParse(JSON.parse(raw ?? 'null'));
-    return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;
   }
