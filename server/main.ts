@@ -11,7 +11,7 @@ import { openRegistryClient, parseRepository } from '../runner/oci/index.js';
 import { createApp } from './app.js';
 import { bullJobQueue, consumeReports, startStalledChecks } from './queue/index.js';
 import { redisProblems } from './redis-check.js';
-import { applyReport, type RunsDeps, startReconciler } from './runs/index.js';
+import { applyReports, type RunsDeps, startReconciler } from './runs/index.js';
 import { createCommitStatusReporter } from './statuses/index.js';
 import {
   type ArtifactFiles,
@@ -114,7 +114,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   };
   const artifactFiles = await openArtifactFiles(opts);
   const app = createApp({ ...deps, archive, ...(artifactFiles ? { artifactFiles } : {}) });
-  const reports = consumeReports(redis, (report) => applyReport(deps, report));
+  const reports = consumeReports(redis, (batch) => applyReports(deps, batch));
   const checkEvery = opts.stalledCheckMs ?? STALLED_CHECK_MS;
   const stalled = startStalledChecks(redis, { intervalMs: checkEvery });
   const reconciler = startReconciler(deps, checkEvery);

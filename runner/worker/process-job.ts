@@ -22,6 +22,7 @@ import type { LogLines } from '../runtime/index.js';
 import { type ArtifactUploader, withUploadedArtifacts } from './artifact-upload.js';
 import { beginAttempt, runnersLost } from './attempts.js';
 import { fetchJobSecrets } from './job-secrets.js';
+import { reportBatcher } from './report-batcher.js';
 import type { ReportSender } from './reports.js';
 
 const logger = log.child({ module: 'runner/worker' });
@@ -61,7 +62,8 @@ export interface ProcessDeps {
 /**
  * Runs one BullMQ job of a label queue to its end and reports it. The QueuedJob is validated
  * first (invalid: UnrecoverableError, never retried). The workspace comes from the runner's
- * mirror of the clone URL (incremental fetch, under way while the executor starts the job). Reports go out in order on the reports queue;
+ * mirror of the clone URL (incremental fetch, under way while the executor starts the job). Reports go out in order on the reports queue,
+ * a few per queue job (report-batcher.ts);
  * `job-finished` only after every log line is in Redis, and only for the last attempt (sent as
  * soon as the executor knows the result; the call resolves once it is sent, and the job's
  * teardown, still under way, is handed to `deps.behind`): a temporary failure (registry or
@@ -77,11 +79,12 @@ export async function processJob(bull: Job, token: string | undefined, deps: Pro
   const job = parsed.value;
   const attempt = await beginAttempt(deps.redis, job.jobId);
   const lastAttempt = bull.attemptsMade + 1 >= (bull.opts.attempts ?? 1);
+  const send = reportBatcher(deps.reports);
+  /** Every report sent so far (rejects once one failed). */
   let chain: Promise<void> = Promise.resolve();
   const report = (event: Exclude<JobEvent, { type: 'log' }>) => {
-    chain = chain.then(() =>
-      deps.reports.send({ version: WIRE_VERSION, jobId: job.jobId, runner: deps.name, attempt, event }),
-    );
+    const sent = send({ version: WIRE_VERSION, jobId: job.jobId, runner: deps.name, attempt, event });
+    chain = Promise.all([chain, sent]).then(() => undefined);
     return chain;
   };
   const finish = (result: JobResult) =>
@@ -129,12 +132,13 @@ export async function processJob(bull: Job, token: string | undefined, deps: Pro
   const finishEarly = (r: JobResult) => {
     if (deps.drained() || deps.lockLost() || retried(r)) return;
     reportedEarly();
-    early = chain.then(async () => {
+    // Reports keep their order in the batcher: the result need not wait for the earlier ones.
+    early = (async () => {
       const reported = await final(r);
       await log.close();
       if (retried(reported)) throw new Error(reported.error?.message); // BullMQ runs it again
       await finish(reported);
-    });
+    })();
     early.catch(() => undefined); // awaited below
   };
   let result: JobResult;

@@ -5,21 +5,23 @@ import {
   QUEUE_EVENTS_MAX_LEN,
   REPORTS_QUEUE,
   type RunnerReport,
-  reportJobId,
+  reportBatchId,
+  WIRE_VERSION,
 } from '../../pipelines/index.js';
 
 /** Sends a runner's reports to the servers; see reportSender. */
 export interface ReportSender {
-  send(report: RunnerReport): Promise<void>;
+  /** Sends reports of one job attempt, in order, as one queue job (a batch when several). */
+  send(reports: readonly RunnerReport[]): Promise<void>;
   close(): Promise<void>;
 }
 
 /**
- * The runner's end of the reports path: each report is a BullMQ job on the reports queue
- * (persisted in Redis before `send` resolves; retried by whichever server applies it). Its job
- * id is the report's identity (reportJobId: job, attempt, event, step), so a report sent twice
- * while the first waits is kept once; an applied report is removed at once.
- * The caller closes it.
+ * The runner's end of the reports path: each send is a BullMQ job on the reports queue
+ * (persisted in Redis before `send` resolves; retried by whichever server applies it), holding
+ * one report or a RunnerReportBatch. Its job id is its last report's identity (reportBatchId:
+ * job, attempt, event, step), so a report sent twice while the first waits is kept once; an
+ * applied report is removed at once. The caller closes it.
  */
 export function reportSender(redis: Redis): ReportSender {
   const queue = new Queue(REPORTS_QUEUE, {
@@ -28,9 +30,13 @@ export function reportSender(redis: Redis): ReportSender {
     streams: { events: { maxLen: QUEUE_EVENTS_MAX_LEN } },
   });
   return {
-    async send(report) {
-      await queue.add(report.event.type, report, {
-        jobId: reportJobId(report),
+    async send(reports) {
+      const [first] = reports;
+      if (!first) return;
+      const last = reports[reports.length - 1] as RunnerReport;
+      const data = reports.length === 1 ? first : { version: WIRE_VERSION, reports };
+      await queue.add(reports.length === 1 ? first.event.type : `batch.${last.event.type}`, data, {
+        jobId: reportBatchId(reports),
         attempts: 20,
         backoff: { type: 'exponential', delay: 500 },
         // Applied is done: the record holds the effect, and applying is idempotent anyway.

@@ -8,29 +8,45 @@ import { recordJobDuration } from './queue-place.js';
 const logger = log.child({ module: 'server/runs/reports' });
 
 /**
- * Applies one runner report to the job's record, then moves the run on when the job ended.
+ * Applies runner reports of one job attempt, in order, to the job's record (one change for all
+ * of them), then moves the run on when the job ended.
  * Exactly once in effect: a job in a final state takes no more changes, a report of an older
  * BullMQ attempt than the record's is stale, and every change is a compare-and-set from what
- * the record holds, so a report applied twice (a retried delivery, two servers) changes nothing
+ * the record holds, so reports applied twice (a retried delivery, two servers) change nothing
  * the second time. The follow-up (token revoked, log archived, run advanced) is idempotent and
  * runs again on a redelivery, so a server killed half-way leaves nothing undone.
  */
-export async function applyReport(deps: RunsDeps, report: RunnerReport): Promise<void> {
+export async function applyReports(deps: RunsDeps, reports: readonly RunnerReport[]): Promise<void> {
+  const [first] = reports;
+  if (!first) return;
   const now = Date.now();
-  const updated = await updateJob(deps.redis, report.jobId, (job) => {
-    if (FINAL_JOB_STATES.includes(job.state)) return undefined;
-    if (report.attempt < job.attempts) return undefined;
-    return change(job, report, now);
+  /** The reports that changed the record, by event type (set by the last change computed). */
+  let changedBy = new Set<string>();
+  const updated = await updateJob(deps.redis, first.jobId, (job) => {
+    changedBy = new Set();
+    let next = job;
+    for (const report of reports) {
+      if (FINAL_JOB_STATES.includes(next.state)) break;
+      if (report.attempt < next.attempts) continue;
+      const changed = change(next, report, now);
+      if (!changed) continue;
+      next = changed;
+      changedBy.add(report.event.type);
+    }
+    return changedBy.size ? next : undefined;
   });
   if (!updated) {
-    logger.warn({ job: report.jobId }, 'report for an unknown job');
+    logger.warn({ job: first.jobId }, 'report for an unknown job');
     return;
   }
   const job = updated.value;
-  if (updated.changed && report.event.type === 'job-started') deps.onJobStarted?.(job.id);
-  if (job.state === 'running') {
+  if (updated.changed && changedBy.has('job-started')) deps.onJobStarted?.(job.id);
+  // A job that started makes its run running, even when its start came with its end (one batch).
+  if (job.state === 'running' || (updated.changed && job.startedAt !== undefined)) {
     await updateRun(deps.redis, job.runId, (r) =>
-      r.status === 'pending' ? { ...r, status: 'running', startedAt: r.startedAt ?? now } : undefined,
+      r.status === 'pending'
+        ? { ...r, status: 'running', startedAt: r.startedAt ?? job.startedAt ?? now }
+        : undefined,
     );
   }
   if (FINAL_JOB_STATES.includes(job.state)) {
@@ -40,8 +56,8 @@ export async function applyReport(deps: RunsDeps, report: RunnerReport): Promise
     await deps.onJobFinished?.(job.id);
     await advanceRun(deps, job.runId);
   }
-  if (updated.changed && report.event.type === 'job-finished')
-    logger.info({ job: job.id, state: job.state, runner: report.runner }, 'job finished');
+  if (updated.changed && changedBy.has('job-finished'))
+    logger.info({ job: job.id, state: job.state, runner: reports.at(-1)?.runner }, 'job finished');
 }
 
 /** The record after `report`, or undefined when it changes nothing. */

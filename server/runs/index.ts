@@ -5,7 +5,7 @@
  * says why it waits. All state is in Redis; any number of servers may run this side by side.
  */
 export { advanceRun, runOutcome } from './advance.js';
-export { applyReport } from './apply-report.js';
+export { applyReports } from './apply-report.js';
 export { cancelJobs, cancelRun } from './cancel.js';
 export { carriedJobs, carryJobs } from './carry.js';
 export type { RunsDeps } from './deps.js';

@@ -19,7 +19,7 @@ import {
   updateJob,
 } from '../store/index.js';
 import { advanceRun } from './advance.js';
-import { applyReport } from './apply-report.js';
+import { applyReports } from './apply-report.js';
 import { cancelJobs } from './cancel.js';
 import type { RunsDeps } from './deps.js';
 
@@ -118,13 +118,15 @@ async function reconcileJob(deps: RunsDeps, run: RunRecord, job: JobRecord): Pro
 /** Applies `result` as the job's final report, as a runner's would be (once in effect). */
 function finishAsServer(deps: RunsDeps, job: JobRecord, result: JobResult): Promise<void> {
   logger.warn({ job: job.id, error: result.error?.message }, 'job failed by the server');
-  return applyReport(deps, {
-    version: WIRE_VERSION,
-    jobId: job.id,
-    runner: 'server',
-    attempt: Math.max(1, job.attempts),
-    event: { version: JOB_EVENT_VERSION, jobId: job.spec.job.id, type: 'job-finished', result },
-  });
+  return applyReports(deps, [
+    {
+      version: WIRE_VERSION,
+      jobId: job.id,
+      runner: 'server',
+      attempt: Math.max(1, job.attempts),
+      event: { version: JOB_EVENT_VERSION, jobId: job.spec.job.id, type: 'job-finished', result },
+    },
+  ]);
 }
 
 function failedResult(job: JobRecord, message: string): JobResult {

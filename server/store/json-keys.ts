@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Redis } from 'ioredis';
 import type { z } from 'zod';
@@ -72,8 +73,11 @@ export async function readJsonMany<S extends z.ZodType>(
   return out;
 }
 
-/** SET key new only if its value is still old (a compare-and-set on one shared connection). */
-const CAS_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2]) return 1 end return 0`;
+/**
+ * SET key new only if its value is still old (a compare-and-set on one shared connection). The
+ * old value travels as its SHA-1 (ARGV[1]), not whole: a record is read, then written back.
+ */
+const CAS_SCRIPT = `local v = redis.call('GET', KEYS[1]) if v and redis.sha1hex(v) == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2]) return 1 end return 0`;
 
 /**
  * Compare-and-set of one JSON value: reads it, lets `change` return the new value (or undefined
@@ -98,7 +102,8 @@ export async function updateJson<S extends z.ZodType>(
     const next = change(current);
     if (next === undefined) return { value: current, changed: false };
     const write = encoded(schema, next, compress(next));
-    const written = await redis.eval(CAS_SCRIPT, 1, key, raw, write.stored);
+    const seen = createHash('sha1').update(raw).digest('hex');
+    const written = await redis.eval(CAS_SCRIPT, 1, key, seen, write.stored);
     if (written === 1) return { value: memoize(key, write.stored, schema, write.value), changed: true };
   }
   throw new SlipwayError(`too much contention updating ${key}`, { category: 'temporary' });

@@ -3,7 +3,7 @@ import { connectRedis } from '../../lib/redis.js';
 import type { Executor } from '../../runner/executor/index.js';
 import { startRunnerWorker } from '../../runner/worker/index.js';
 import { bullJobQueue, consumeReports } from '../../server/queue/index.js';
-import { applyReport, type RunsDeps } from '../../server/runs/index.js';
+import { applyReports, type RunsDeps } from '../../server/runs/index.js';
 import { makeKeyring, RepoStore } from '../../server/store/index.js';
 import { onCleanup } from './cleanup.js';
 import { testRedis } from './redis.js';
@@ -34,7 +34,7 @@ export async function startScriptedFleet(
   executor: Executor,
   names: readonly string[] = ['r1', 'r2'],
 ): Promise<void> {
-  const consumer = consumeReports(deps.redis, (r) => applyReport(deps, r));
+  const consumer = consumeReports(deps.redis, (batch) => applyReports(deps, batch));
   onCleanup(() => consumer.close());
   for (const name of names) {
     const runner = await startRunnerWorker({
