@@ -1,16 +1,18 @@
-import { statfsSync } from 'node:fs';
+import { existsSync, statfsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runTool } from '../../lib/proc.js';
 
 /**
- * Per-container cgroups. Every container gets a parent cgroup `/slipway/<id>` owned by Slipway
+ * Per-container cgroups. A container gets a parent cgroup `/slipway/<id>` owned by Slipway
  * and runc's own leaf `/slipway/<id>/ctr`. runc removes its leaf when the container ends, so the
  * OOM evidence is read from the parent, which outlives it:
  *  - cgroup v2: the parent's memory.events `oom_kill` counts its descendants' OOM kills;
  *  - cgroup v1: events do not propagate, so the memory limit is set on the parent itself and
  *    an OOM is "peak usage reached the limit and the process died of SIGKILL".
- * The parent is removed by removeContainerCgroup, and by gcCgroups after a crash.
+ * On cgroup v1 a container without a memory limit has no verdict to keep: runc's cgroup is
+ * `/slipway/<id>` itself, and runc removes it (in each of the dozen hierarchies) at the end.
+ * What is left is removed by removeContainerCgroup, and by gcCgroups after a crash.
  */
 const ROOT = '/sys/fs/cgroup';
 const CGROUP2_MAGIC = 0x63677270;
@@ -23,10 +25,6 @@ export function cgroupVersion(): CgroupVersion {
   return cachedVersion;
 }
 
-/** The cgroupsPath to give runc for container `id`. */
-export function runcCgroupPath(id: string): string {
-  return `/slipway/${id}/ctr`;
-}
 
 /** Every hierarchy under /sys/fs/cgroup on a v1/hybrid host, `unified` included (runc joins it too). */
 async function v1Hierarchies(): Promise<string[]> {
@@ -41,27 +39,32 @@ async function enableV2Controllers(dir: string): Promise<void> {
     await writeFile(join(dir, 'cgroup.subtree_control'), wanted.map((c) => `+${c}`).join(' '));
 }
 
-/** Creates the parent cgroup; on v1 it carries the memory limit. Returns whether runc should set memory. */
+/**
+ * Creates the parent cgroup when there is one (on v1 it carries the memory limit). Returns the
+ * cgroupsPath to give runc and whether runc should set the memory limit.
+ */
 export async function createContainerCgroup(
   id: string,
   memoryBytes?: number,
-): Promise<{ runcSetsMemory: boolean }> {
+): Promise<{ runcSetsMemory: boolean; cgroupsPath: string }> {
+  const nested = `/slipway/${id}/ctr`;
   if (cgroupVersion() === 2) {
     await mkdir(join(ROOT, 'slipway'), { recursive: true });
     await enableV2Controllers(ROOT).catch(() => {});
     await enableV2Controllers(join(ROOT, 'slipway'));
     await mkdir(join(ROOT, 'slipway', id), { recursive: true });
     await enableV2Controllers(join(ROOT, 'slipway', id));
-    return { runcSetsMemory: true };
+    return { runcSetsMemory: true, cgroupsPath: nested };
   }
-  // Without a memory limit there is no OOM verdict to keep, so runc creates every level itself
-  // (one memory cgroup instead of two: memcg creation is the slow part of a container start).
-  if (!memoryBytes) return { runcSetsMemory: false };
+  // Without a memory limit there is no OOM verdict to keep, so runc's cgroup is the container's
+  // only one: runc makes and removes it (one level, not two, in each hierarchy; memcg creation
+  // and removal are the slow part of a container's start and end).
+  if (!memoryBytes) return { runcSetsMemory: false, cgroupsPath: `/slipway/${id}` };
   const dir = join(ROOT, 'memory', 'slipway', id);
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'memory.limit_in_bytes'), String(memoryBytes));
   await writeFile(join(dir, 'memory.memsw.limit_in_bytes'), String(memoryBytes)).catch(() => {});
-  return { runcSetsMemory: false };
+  return { runcSetsMemory: false, cgroupsPath: nested };
 }
 
 /** Whether the container was OOM-killed; call after it exited, before removeContainerCgroup. */
@@ -99,7 +102,8 @@ async function slipwayRoots(): Promise<string[]> {
 
 /** Removes the container's cgroups (parent and any leaf runc left) in every hierarchy. Idempotent. */
 export async function removeContainerCgroup(id: string): Promise<void> {
-  for (const root of await slipwayRoots()) await removeTree(join(root, id));
+  // Usually runc removed them all; a stat per hierarchy says so without walking any.
+  for (const root of await slipwayRoots()) if (existsSync(join(root, id))) await removeTree(join(root, id));
 }
 
 /**
@@ -133,11 +137,12 @@ export async function ensureHybridCgroupsForCrun(): Promise<void> {
   }
 }
 
-/** Pids in runc's leaf cgroup of container `id` (empty once it is gone). */
+/** Pids in runc's cgroup of container `id` (empty once it is gone). */
 export async function containerPids(id: string): Promise<number[]> {
-  const dir =
-    cgroupVersion() === 2 ? join(ROOT, 'slipway', id, 'ctr') : join(ROOT, 'pids', 'slipway', id, 'ctr');
-  const text = await readFile(join(dir, 'cgroup.procs'), 'utf8').catch(() => '');
+  const parent = cgroupVersion() === 2 ? join(ROOT, 'slipway', id) : join(ROOT, 'pids', 'slipway', id);
+  const procs = (dir: string) => readFile(join(dir, 'cgroup.procs'), 'utf8');
+  // The leaf when runc's cgroup is nested (see createContainerCgroup), else the parent itself.
+  const text = await procs(join(parent, 'ctr')).catch(() => procs(parent).catch(() => ''));
   return text.split('\n').filter(Boolean).map(Number);
 }
 

@@ -12,7 +12,6 @@ import { buildBundleConfig, checkTarget, hostsFile, resolvConf } from './bundle.
 import {
   createContainerCgroup,
   removeContainerCgroup,
-  runcCgroupPath,
   termCannotEnd,
   wasOomKilled,
 } from './cgroups.js';
@@ -144,7 +143,7 @@ async function prepareBundle(
   const userns = bundleUserns(rt, spec);
   const idmap = userns && { usernsFd: userns.fd, rootUid: userns.hostId, rootGid: userns.hostId };
   // Independent setup steps run concurrently: root fs, cgroup, seccomp profile, host resolv.conf.
-  const [merged, { runcSetsMemory }, profile, hostResolv] = await allSettledOrThrow([
+  const [merged, { runcSetsMemory, cgroupsPath }, profile, hostResolv] = await allSettledOrThrow([
     spec.rootfs
       ? mkdir(dir, { recursive: true }).then(() => spec.rootfs as string)
       : mountOverlay(dir, spec.lowerDirs, disk && join(disk.layersDir, id), idmap).then((r) => r.merged),
@@ -176,7 +175,7 @@ async function prepareBundle(
     hostname,
     hostsFile: hostsPath,
     resolvFile: resolvPath,
-    cgroupsPath: runcCgroupPath(id),
+    cgroupsPath,
     netnsPath: net?.netnsPath,
     seccomp,
     runcSetsMemory,
