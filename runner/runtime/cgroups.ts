@@ -1,4 +1,4 @@
-import { existsSync, statfsSync } from 'node:fs';
+import { statfsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runTool } from '../../lib/proc.js';
@@ -11,8 +11,8 @@ import { runTool } from '../../lib/proc.js';
  *  - cgroup v1: events do not propagate, so the memory limit is set on the parent itself and
  *    an OOM is "peak usage reached the limit and the process died of SIGKILL".
  * On cgroup v1 a container without a memory limit has no verdict to keep: runc's cgroup is
- * `/slipway/<id>` itself, and runc removes it (in each of the dozen hierarchies) at the end.
- * What is left is removed by removeContainerCgroup, and by gcCgroups after a crash.
+ * `/slipway/<id>` itself (one level in each of the dozen hierarchies, not two).
+ * They are removed by removeContainerCgroup, and by gcCgroups after a crash.
  */
 const ROOT = '/sys/fs/cgroup';
 const CGROUP2_MAGIC = 0x63677270;
@@ -57,8 +57,8 @@ export async function createContainerCgroup(
     return { runcSetsMemory: true, cgroupsPath: nested };
   }
   // Without a memory limit there is no OOM verdict to keep, so runc's cgroup is the container's
-  // only one: runc makes and removes it (one level, not two, in each hierarchy; memcg creation
-  // and removal are the slow part of a container's start and end).
+  // only one (one level, not two, in each hierarchy: memcg creation and removal are the slow
+  // part of a container's start and end).
   if (!memoryBytes) return { runcSetsMemory: false, cgroupsPath: `/slipway/${id}` };
   const dir = join(ROOT, 'memory', 'slipway', id);
   await mkdir(dir, { recursive: true });
@@ -102,8 +102,17 @@ async function slipwayRoots(): Promise<string[]> {
 
 /** Removes the container's cgroups (parent and any leaf runc left) in every hierarchy. Idempotent. */
 export async function removeContainerCgroup(id: string): Promise<void> {
-  // Usually runc removed them all; a stat per hierarchy says so without walking any.
-  for (const root of await slipwayRoots()) if (existsSync(join(root, id))) await removeTree(join(root, id));
+  // Mostly one empty dir per hierarchy, removed at once; a tree only when rmdir finds one.
+  const results = await Promise.allSettled(
+    (await slipwayRoots()).map((root) =>
+      rmdir(join(root, id)).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return;
+        if (err.code === 'ENOTEMPTY' || err.code === 'EBUSY') return removeTree(join(root, id));
+        throw err;
+      }),
+    ),
+  );
+  for (const r of results) if (r.status === 'rejected') throw r.reason;
 }
 
 /**
