@@ -59,6 +59,11 @@ export async function runtimeContender(
 
 /** Median ms of `steps` `true` steps through a Runtime on `binary` over busybox (after 3 warm-up steps). */
 export async function runtimeStepMedian(steps: number, binary: 'runc' | 'crun' = 'runc'): Promise<number> {
+  return median(await runtimeStepTimes(steps, binary));
+}
+
+/** The ms each of `steps` `true` steps took through a Runtime on `binary` over busybox (after 3 warm-up steps). */
+export async function runtimeStepTimes(steps: number, binary: 'runc' | 'crun' = 'runc'): Promise<number[]> {
   const dir = await mkdtemp(join(tmpdir(), 'slipway-bench-rt-'));
   const c = await runtimeContender(binary, dir, await baseRootfs('busybox'));
   try {
@@ -67,7 +72,7 @@ export async function runtimeStepMedian(steps: number, binary: 'runc' | 'crun' =
       await c.once(i);
       if (i >= 3) c.times.push(performance.now() - t);
     }
-    return median(c.times);
+    return c.times;
   } finally {
     await c.close();
     await rm(dir, { recursive: true, force: true });

@@ -38,7 +38,8 @@ export function memoize<T>(key: string, raw: Buffer | string, schema: unknown, v
   return value;
 }
 
-function deepFreeze<T>(value: T): T {
+/** `value` and everything in it frozen (in place); returns it. */
+export function deepFreeze<T>(value: T): T {
   if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
   for (const v of Object.values(value)) deepFreeze(v);
   return Object.freeze(value);

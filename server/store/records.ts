@@ -6,6 +6,7 @@ import {
   StepResultSchema,
   StoredArtifactsSchema,
 } from '../../pipelines/index.js';
+import { validatedOnce } from './validated-once.js';
 
 /**
  * The records the server keeps in Redis, as JSON validated with these schemas on every read.
@@ -115,7 +116,8 @@ export const JobRecordSchema = z.strictObject({
   /** Its DAG layer in the plan (0: needs nothing). */
   layer: z.number().int().nonnegative(),
   state: JobStateSchema,
-  spec: JobSpecSchema,
+  /** Checked in full once per spec object (validatedOnce): every report rewrites the record. */
+  spec: validatedOnce(JobSpecSchema),
   steps: z.array(StepRecordSchema),
   /** The runner that took it (last attempt). */
   runner: z.string().optional(),

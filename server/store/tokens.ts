@@ -96,7 +96,6 @@ export async function jobForToken(redis: Redis, token: string): Promise<string |
 /** Ends the job's token at once (the orchestrator calls it when the job ends); idempotent. */
 export async function revokeJobToken(redis: Redis, jobId: string): Promise<void> {
   const hash = await redis.get(keys.jobTokenOf(jobId));
-  const del = redis.multi().del(keys.jobTokenOf(jobId));
-  if (hash) del.del(keys.jobToken(hash));
-  await del.exec();
+  if (!hash) return; // none was made (a job without secrets), or it is revoked already
+  await redis.multi().del(keys.jobTokenOf(jobId)).del(keys.jobToken(hash)).exec();
 }
