@@ -3,9 +3,9 @@
 // matrix), all queued at once: RUNS signed GitHub push webhooks sent as fast as the server
 // answers them. Prints jobs/s, the slot time each job took beyond its container's own run
 // (the step's duration), beside the Runtime's own per-step cost on the same host measured in
-// this run (before and after the runs) (bench/step-overhead's figure) and, for scale, the Runtime's slot time per step with
-// as many steps at once as the system has slots, and Redis memory per finished run once every log is
-// archived, with the keys that hold it.
+// this run, before and after the runs (bench/step-overhead's figure), and, for scale, the
+// Runtime's slot time per step with as many steps at once as the system has slots, and Redis
+// memory per finished run once every log is archived, with the keys that hold it.
 // Usage (as root): npx tsx bench/throughput.ts [--runs 50] [--jobs 10]
 import './lib/quiet-logs.js';
 import { runTool } from '../lib/proc.js';
