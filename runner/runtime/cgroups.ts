@@ -25,7 +25,6 @@ export function cgroupVersion(): CgroupVersion {
   return cachedVersion;
 }
 
-
 /** Every hierarchy under /sys/fs/cgroup on a v1/hybrid host, `unified` included (runc joins it too). */
 async function v1Hierarchies(): Promise<string[]> {
   const entries = await readdir(ROOT, { withFileTypes: true });

@@ -9,12 +9,7 @@ import { runTool } from '../../lib/proc.js';
 import { readySpawner } from '../../lib/ready-spawn.js';
 import { mkdirInRoot, mountOverlay, resolveImageUser, unmountOverlay } from '../rootfs/index.js';
 import { buildBundleConfig, checkTarget, hostsFile, resolvConf } from './bundle.js';
-import {
-  createContainerCgroup,
-  removeContainerCgroup,
-  termCannotEnd,
-  wasOomKilled,
-} from './cgroups.js';
+import { createContainerCgroup, removeContainerCgroup, termCannotEnd, wasOomKilled } from './cgroups.js';
 import { diskLimitMessage } from './defaults.js';
 import { DEFAULT_CAPS } from './hardening.js';
 import { type JobDisk, jobDiskFull } from './job-disk.js';
