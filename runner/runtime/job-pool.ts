@@ -6,7 +6,7 @@ const logger = log.child({ module: 'runtime/job-pool' });
 
 /** The one kind of job environment a pool keeps ready (what the executor asks for by default). */
 export interface JobPoolOptions {
-  /** Environments kept ready (a runner: its concurrency). */
+  /** Environments the pool holds: ready, in use and being recycled (a runner: one more than its slots). */
   size: number;
   network: PrepareJobOptions['network'];
   diskBytes?: number;
@@ -37,14 +37,17 @@ export interface PooledRuntime extends Runtime {
  * jobs; otherwise, or when recycling fails, it is destroyed and a new one is prepared (also at
  * start), so preparing never competes with a starting job. A job that finds the pool empty while
  * an environment is being recycled waits for that one (tens of ms) rather than preparing its
- * own (hundreds): a runner frees a slot before its last job's teardown ends, so the pool holds
- * one more environment than the runner has slots. A runner killed outright leaves the
+ * own (hundreds). The pool's `size` counts every environment it holds (ready, in use, being
+ * recycled; a runner: its slots' jobs, their next ones, and one more, as a slot frees before its
+ * last job's teardown ends), so nothing is prepared beyond it. A runner killed outright leaves the
  * ready ones to the data dir's GC, like any other job state.
  */
 export function pooledRuntime(rt: Runtime, opts: JobPoolOptions): PooledRuntime {
   const ready: JobHandle[] = [];
   /** Jobs served so far by each environment handed out, by handle. */
   const uses = new Map<JobHandle, number>();
+  /** The pool's environments a job holds now (handed out, not yet destroyed). */
+  const inUse = new Set<JobHandle>();
   const maxUses = opts.maxUses ?? DEFAULT_MAX_USES;
   /** Environments being prepared; close() waits for them (each is destroyed once ready). */
   const preparing = new Set<Promise<void>>();
@@ -55,12 +58,13 @@ export function pooledRuntime(rt: Runtime, opts: JobPoolOptions): PooledRuntime 
   /** A ready environment goes to the longest waiting job, or back to the pool. */
   const give = (handle: JobHandle) => {
     const waiter = waiters.shift();
-    if (waiter) waiter(handle);
-    else ready.push(handle);
+    if (!waiter) return void ready.push(handle);
+    inUse.add(handle); // counted as held at once: fill() may run before the waiter resumes
+    waiter(handle);
   };
   const matches = (o: PrepareJobOptions) => o.network === opts.network && o.diskBytes === opts.diskBytes;
   const fill = () => {
-    while (!closed && ready.length + preparing.size < opts.size) {
+    while (!closed && ready.length + preparing.size + inUse.size + recycling < opts.size) {
       const id = `pool${randomBytes(6).toString('hex')}`;
       const prepared: Promise<void> = rt
         .prepareJob({ id, network: opts.network, ...(opts.diskBytes ? { diskBytes: opts.diskBytes } : {}) })
@@ -90,11 +94,13 @@ export function pooledRuntime(rt: Runtime, opts: JobPoolOptions): PooledRuntime 
         handle = await new Promise<JobHandle | undefined>((resolve) => waiters.push(resolve));
       if (!handle) return rt.prepareJob(o);
       uses.set(handle, (uses.get(handle) ?? 0) + 1);
+      inUse.add(handle);
       return handle;
     },
     async destroyJob(job) {
       const used = uses.get(job);
       uses.delete(job);
+      inUse.delete(job);
       try {
         if (used !== undefined && used < maxUses && rt.recycleJob && !closed) {
           recycling++;

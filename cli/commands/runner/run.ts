@@ -154,10 +154,10 @@ export async function runnerCommand(opts: RunnerCommandOptions): Promise<number>
     };
     if (!lease.sole) await peers();
     peerGc = setInterval(() => void peers(), DEAD_PEER_GC_MS);
-    // Each slot's next job network and disk are made ahead (see pooledRuntime), and one more:
-    // a slot takes its next job while its last job's environment is still being recycled.
+    // Each slot's job network and disk, its next job's made ahead (see pooledRuntime), and one
+    // more: a slot takes its next job while its last job's environment is still being recycled.
     const runtime = pooledRuntime(await host.runtime(), {
-      size: opts.concurrency + 1,
+      size: 2 * opts.concurrency + 1,
       network: 'bridge',
       diskBytes: host.jobDiskBytes ?? DEFAULT_JOB_DISK_BYTES,
     });
