@@ -6,7 +6,7 @@ const logger = log.child({ module: 'runtime/job-pool' });
 
 /** The one kind of job environment a pool keeps ready (what the executor asks for by default). */
 export interface JobPoolOptions {
-  /** Environments the pool holds: ready, in use and being recycled (a runner: one more than its slots). */
+  /** Environments the pool holds: ready, in use and being recycled (a runner: twice its slots, and one). */
   size: number;
   network: PrepareJobOptions['network'];
   diskBytes?: number;

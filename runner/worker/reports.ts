@@ -31,11 +31,11 @@ export function reportSender(redis: Redis): ReportSender {
   });
   return {
     async send(reports) {
-      const [first] = reports;
-      if (!first) return;
-      const last = reports[reports.length - 1] as RunnerReport;
-      const data = reports.length === 1 ? first : { version: WIRE_VERSION, reports };
-      await queue.add(reports.length === 1 ? first.event.type : `batch.${last.event.type}`, data, {
+      const last = reports.at(-1);
+      if (!last) return;
+      const one = reports.length === 1;
+      const data = one ? last : { version: WIRE_VERSION, reports };
+      await queue.add(one ? last.event.type : `batch.${last.event.type}`, data, {
         jobId: reportBatchId(reports),
         attempts: 20,
         backoff: { type: 'exponential', delay: 500 },
