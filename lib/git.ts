@@ -6,7 +6,6 @@ import { SlipwayError } from './errors.js';
 import { gitEnv } from './git-env.js';
 import { objectReader } from './git-objects.js';
 import { tryTool } from './proc.js';
-import { type ReadySpawner, readySpawner } from './ready-spawn.js';
 
 export { gitEnv };
 
@@ -144,7 +143,7 @@ async function fetchInto(
     '--no-write-fetch-head',
     `+${commit}:${FETCHED_REF}`,
   ];
-  const alone = await tryTool('git', fetchArgs, { cwd: mirror, spawner: gitSpawner() }).then(
+  const alone = await tryTool('git', fetchArgs, { cwd: mirror, env: gitEnv() }).then(
     (r) => r.code === 0,
     () => false,
   );
@@ -163,10 +162,6 @@ async function fetchInto(
   if (!(await has())) throw fail('no such commit in the repository', 'permanent');
   maintainLater(mirror);
 }
-
-let spawner: ReadySpawner | undefined;
-/** The fetch a job waits for starts from a waiting shell (gitEnv(), as sandboxedGit's git runs). */
-const gitSpawner = () => (spawner ??= readySpawner(gitEnv()));
 
 /** git fetch runs `git maintenance run --auto` before returning: not on the way to a job. */
 const NO_MAINTENANCE = ['--no-auto-maintenance'];

@@ -1,9 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { SlipwayError } from './errors.js';
+import { hostSpawn } from './host-spawn/index.js';
 import { log } from './log.js';
-import type { ReadySpawner } from './ready-spawn.js';
 
-/** How a host tool runs: never through a shell; stdin is closed unless `input` is given. */
+/**
+ * How a host tool runs: never through a shell, started by the spawn helper (host-spawn/);
+ * stdin is closed unless `input` is given.
+ */
 export interface ToolOptions {
   cwd?: string;
   /** The tool's whole environment (default: this process's). */
@@ -12,11 +15,6 @@ export interface ToolOptions {
   input?: string | Buffer;
   /** SIGKILL the tool after this long (default: no limit); it then counts as a failure. */
   timeoutMs?: number;
-  /**
-   * Started through this pool of waiting shells (see ready-spawn.ts): its environment, not
-   * `env`, is the tool's. Used only when there is no `input` and no `timeoutMs`.
-   */
-  spawner?: ReadySpawner;
 }
 
 /** A finished tool: exit code (128 when killed by a signal) and its whole output. */
@@ -30,33 +28,29 @@ type Finished = ToolResult & { signal: NodeJS.Signals | null };
 
 function collect(cmd: string, args: string[], opts: ToolOptions): Promise<Finished> {
   return new Promise((resolve, reject) => {
-    const viaShell = opts.spawner && opts.input === undefined && opts.timeoutMs === undefined;
-    const child = viaShell
-      ? (opts.spawner as ReadySpawner).spawn(cmd, args, opts.cwd ? { cwd: opts.cwd } : {})
-      : spawn(cmd, args, {
-          cwd: opts.cwd,
-          env: opts.env ?? process.env,
-          stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-          timeout: opts.timeoutMs,
-          killSignal: 'SIGKILL',
-        });
+    const child = hostSpawn(cmd, args, {
+      ...(opts.cwd ? { cwd: opts.cwd } : {}),
+      ...(opts.env ? { env: opts.env } : {}),
+      ...(opts.input !== undefined ? { input: opts.input } : {}),
+    });
+    const timer = opts.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs) : undefined;
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout?.on('data', (b: Buffer) => out.push(b));
     child.stderr?.on('data', (b: Buffer) => err.push(b));
-    child.stdin?.on('error', () => {}); // a tool that exits without reading its input
-    if (opts.input !== undefined) child.stdin?.end(opts.input);
-    child.once('error', (e) =>
-      reject(new SlipwayError(`cannot run ${cmd}: ${e.message}`, { category: 'internal', cause: e })),
-    );
-    child.once('close', (code, signal) =>
+    child.once('error', (e) => {
+      clearTimeout(timer);
+      reject(new SlipwayError(`cannot run ${cmd}: ${e.message}`, { category: 'internal', cause: e }));
+    });
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
       resolve({
         code: code ?? 128,
         signal,
         stdout: Buffer.concat(out).toString(),
         stderr: Buffer.concat(err).toString(),
-      }),
-    );
+      });
+    });
   });
 }
 

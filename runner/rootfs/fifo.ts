@@ -1,5 +1,5 @@
+import { mkfifoSyscall } from '../../lib/libc.js';
 import { runTool } from '../../lib/proc.js';
-import { mkfifoSyscall } from './syscalls.js';
 
 /**
  * Makes a FIFO at `path` (which must not exist), owner-only: mkfifo(3) in-process, or the

@@ -3,9 +3,9 @@ import { mkdir, readFile, rm, symlink } from 'node:fs/promises';
 import { constants as osConstants, release } from 'node:os';
 import { dirname, join } from 'node:path';
 import { SlipwayError } from '../../lib/errors.js';
+import { idmapMountSyscall, MOUNT_DATA_MAX, mountOverlaySyscall, umountSyscall } from '../../lib/libc.js';
 import { runTool } from '../../lib/proc.js';
 import { topmostLowerDirs } from './lower-dirs.js';
-import { idmapMountSyscall, MOUNT_DATA_MAX, mountOverlaySyscall, umountSyscall } from './syscalls.js';
 
 const MNT_DETACH = 2;
 

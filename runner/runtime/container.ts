@@ -4,9 +4,9 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { SlipwayError } from '../../lib/errors.js';
+import { hostSpawn } from '../../lib/host-spawn/index.js';
 import { log as rootLog } from '../../lib/log.js';
 import { runTool } from '../../lib/proc.js';
-import { readySpawner } from '../../lib/ready-spawn.js';
 import { mkdirInRoot, mountOverlay, resolveImageUser, unmountOverlay } from '../rootfs/index.js';
 import { buildBundleConfig, checkTarget, hostsFile, resolvConf } from './bundle.js';
 import { createContainerCgroup, removeContainerCgroup, termCannotEnd, wasOomKilled } from './cgroups.js';
@@ -25,9 +25,6 @@ import { runtimeLogArgs, runtimeStartError } from './start-error.js';
 import { makeStartGate, type StartGate } from './start-gate.js';
 import type { ContainerSpec, LogSink, RunResult } from './types.js';
 import { shiftIntoRange, type UsernsContext } from './userns.js';
-
-/** A container's `run` starts from a waiting shell: no fork of the runner on the way to a step. */
-const runtimeSpawner = readySpawner(process.env);
 
 const log = rootLog.child({ module: 'runtime/container' });
 
@@ -265,7 +262,7 @@ export async function startContainer(
   }
   const started = Date.now();
   const logPath = join(dir, 'runtime.log');
-  const child: ChildProcess = runtimeSpawner.spawn(rt.binary, [
+  const child: ChildProcess = hostSpawn(rt.binary, [
     '--root',
     rt.stateDir,
     ...runtimeLogArgs(rt.binary, logPath),

@@ -1,10 +1,10 @@
 import { createRequire } from 'node:module';
-import { log } from '../../lib/log.js';
+import { log } from './log.js';
 
 /**
- * mount(2), umount2(2) and the idmapped-mount calls (open_tree, mount_setattr, move_mount)
- * made in-process through koffi (a libc FFI), which saves forking `mount`/`umount` for every container (about 8 ms each on a small VM). Node has no such calls
- * of its own. When koffi cannot load (an exotic platform), every function here returns
+ * mount(2), umount2(2), the idmapped-mount calls (open_tree, mount_setattr, move_mount) and
+ * mkfifo(3), made in-process through koffi (a libc FFI), which saves forking `mount`/`umount`
+ * for every container (about 8 ms each on a small VM). Node has no such calls of its own. When koffi cannot load (an exotic platform), every function here returns
  * `undefined` and callers fall back to the mount/umount tools.
  */
 interface Libc {

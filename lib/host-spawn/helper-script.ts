@@ -1,0 +1,71 @@
+/**
+ * The spawn helper: a Perl program (perl-base is Essential on Debian and Ubuntu) that forks and
+ * execs host commands for this process, so this process (a Node process of a hundred megabytes)
+ * never forks itself. It reads one request per line on stdin and writes events on stdout:
+ *
+ *   request: ID OUT ERR IN CWD ENV ARG0 ARG1 …   each field but ID hex-encoded, or `-` for none
+ *            OUT, ERR: FIFOs the command's stdout and stderr are opened on (the caller reads them)
+ *            IN: a file its stdin is read from (default /dev/null); CWD: its working directory
+ *            ENV: its whole environment as NUL-separated NAME=VALUE (default: the helper's)
+ *   events:  p ID PID          the command was forked as PID
+ *            e ID ERRNO TEXT   it could not be started (its stdio, cwd or exec failed); x follows
+ *            f ID ERRNO TEXT   it could not be forked; nothing follows
+ *            x ID STATUS       it ended with wait(2) STATUS
+ *
+ * The command is the helper's child, reaped on SIGCHLD (blocked around fork, so no exit is seen
+ * before its pid is recorded); it starts with default signal dispositions and an empty signal
+ * mask, as Node's spawn gives, unlinks its FIFOs and input file once it has them open, and is
+ * exec'd directly (no shell). The helper ends when its stdin closes; commands still running then
+ * run on, as children of a process that died do.
+ */
+export const HELPER_SCRIPT = String.raw`
+use strict;
+use warnings;
+use POSIX ();
+$| = 1;
+my %request_of;
+my $chld = POSIX::SigSet->new(POSIX::SIGCHLD());
+$SIG{CHLD} = sub {
+  while ((my $pid = waitpid(-1, POSIX::WNOHANG())) > 0) {
+    my $id = delete $request_of{$pid};
+    print "x $id $?\n" if defined $id;
+  }
+};
+sub field { my ($f) = @_; return $f eq '-' ? undef : pack('H*', $f); }
+# Onto fd $to, or fail: at the fd level, so no PerlIO buffer state follows the command.
+sub onto { my ($path, $flags, $to) = @_; my $fd = POSIX::open($path, $flags, 0600); return 0 unless defined $fd;
+  return 1 if $fd == $to; my $ok = defined POSIX::dup2($fd, $to); POSIX::close($fd); return $ok; }
+sub start {
+  my ($line) = @_;
+  my ($id, @fields) = split / /, $line;
+  return unless defined $id && @fields >= 6;
+  my ($out, $err, $in, $cwd, $env, @argv) = map { field($_) } @fields;
+  POSIX::sigprocmask(POSIX::SIG_BLOCK(), $chld);
+  my $pid = fork();
+  if (defined $pid && $pid == 0) {
+    $SIG{CHLD} = 'DEFAULT';
+    POSIX::sigprocmask(POSIX::SIG_SETMASK(), POSIX::SigSet->new());
+    open(my $ctl, '>&', \*STDOUT) or POSIX::_exit(127);
+    my $fail = sub { syswrite $ctl, "e $id " . ($! + 0) . " $!\n"; POSIX::_exit(127); };
+    onto(defined $in ? $in : '/dev/null', POSIX::O_RDONLY(), 0) or $fail->();
+    onto($out, POSIX::O_WRONLY(), 1) or $fail->();
+    onto($err, POSIX::O_WRONLY(), 2) or $fail->();
+    unlink grep { defined } $out, $err, $in;
+    if (defined $cwd) { chdir $cwd or $fail->(); }
+    if (defined $env) { %ENV = map { split /=/, $_, 2 } grep { length } split /\0/, $env; }
+    { no warnings 'exec'; exec { $argv[0] } @argv; }
+    $fail->();
+  }
+  if (defined $pid) { $request_of{$pid} = $id; print "p $id $pid\n"; }
+  else { print "f $id " . ($! + 0) . " $!\n"; }
+  POSIX::sigprocmask(POSIX::SIG_UNBLOCK(), $chld);
+}
+# Requests are read with sysread, never through a PerlIO buffer a forked command would inherit.
+my $buf = '';
+while (1) {
+  my $n = sysread(STDIN, $buf, 65536, length $buf);
+  if (!defined $n) { next if $! == POSIX::EINTR(); last; }
+  last if $n == 0;
+  while ((my $nl = index($buf, "\n")) >= 0) { start(substr($buf, 0, $nl + 1, '') =~ s/\n\z//r); }
+}
+`;
