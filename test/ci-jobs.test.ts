@@ -55,11 +55,11 @@ describe('jobs on real runners', () => {
     const [run] = await ci.finishedRuns('acme/failing', 1);
     assert.equal(run?.status, 'failure');
     const j = await jobsOf('acme/failing');
-    assert.deepEqual(Object.fromEntries(Object.entries(j).map(([k, v]) => [k, v.state])), {
-      broken: 'failure',
-      after: 'skipped',
-      alarm: 'success',
-    });
+    assert.deepEqual(
+      Object.fromEntries(Object.entries(j).map(([k, v]) => [k, v.state])),
+      { broken: 'failure', after: 'skipped', alarm: 'success' },
+      `the alarm job: ${JSON.stringify({ error: j.alarm?.error, steps: j.alarm?.steps })}`,
+    );
     assert.equal(j.broken?.steps[0]?.result?.exitCode, 3);
   });
 
