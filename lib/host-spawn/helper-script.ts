@@ -3,7 +3,8 @@
  * execs host commands for this process, so this process (a Node process of a hundred megabytes)
  * never forks itself. It reads one request per line on stdin and writes events on stdout:
  *
- *   request: ID OUT ERR IN CWD ENV ARG0 ARG1 …   each field but ID hex-encoded, or `-` for none
+ *   request: ID OUT ERR IN CWD ENV ARG0 ARG1 …   each field but ID `x` and its hex (`x` alone
+ *            for an empty value), or `-` for none
  *            OUT, ERR: FIFOs the command's stdout and stderr are opened on (the caller reads them)
  *            IN: a file its stdin is read from (default /dev/null); CWD: its working directory
  *            ENV: its whole environment as NUL-separated NAME=VALUE (default: the helper's)
@@ -31,7 +32,7 @@ $SIG{CHLD} = sub {
     print "x $id $?\n" if defined $id;
   }
 };
-sub field { my ($f) = @_; return $f eq '-' ? undef : pack('H*', $f); }
+sub field { my ($f) = @_; return $f eq '-' ? undef : pack('H*', substr($f, 1)); }
 # Onto fd $to, or fail: at the fd level, so no PerlIO buffer state follows the command.
 sub onto { my ($path, $flags, $to) = @_; my $fd = POSIX::open($path, $flags, 0600); return 0 unless defined $fd;
   return 1 if $fd == $to; my $ok = defined POSIX::dup2($fd, $to); POSIX::close($fd); return $ok; }

@@ -15,7 +15,8 @@ const ORPHAN_POLL_MS = 200;
 /** Request ids, unique in this process: helpers share one dir for their FIFOs and input files. */
 let nextId = 0;
 
-const hex = (s: string | Buffer) => Buffer.from(s).toString('hex') || '-';
+/** A request field: never empty, so an empty value stays an empty value. */
+const hex = (s: string | Buffer) => `x${Buffer.from(s).toString('hex')}`;
 
 /** What a command is started with: as `hostSpawn`'s options (index.ts). */
 export interface HelperRequest {
@@ -41,7 +42,8 @@ export class SpawnHelper {
   constructor(
     private readonly dir: string,
     /** The environment the helper and its commands without an `env` of their own get. */
-    readonly env: NodeJS.ProcessEnv,
+    env: NodeJS.ProcessEnv,
+    /** `env` as JSON: the caller's check that it is still its environment. */
     readonly envKey: string,
   ) {
     this.proc = spawn('perl', ['-e', HELPER_SCRIPT], { env, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -88,7 +90,7 @@ export class SpawnHelper {
       hex(err),
       req.input !== undefined ? hex(input) : '-',
       req.cwd ? hex(req.cwd) : '-',
-      env !== undefined ? hex(env || '\0') : '-',
+      env !== undefined ? hex(env) : '-',
       ...argv.map(hex),
     ];
     this.children.set(id, child);
