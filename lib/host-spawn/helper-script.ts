@@ -13,8 +13,8 @@
  *            f ID ERRNO TEXT   it could not be forked; nothing follows
  *            x ID STATUS       it ended with wait(2) STATUS
  *
- * The command is the helper's child, reaped on SIGCHLD (blocked around fork, so no exit is seen
- * before its pid is recorded); it starts with default signal dispositions and an empty signal
+ * The command is the helper's child, reaped on SIGCHLD and at least every 20 ms while any runs
+ * (SIGCHLD is blocked around fork, so no exit is seen before its pid is recorded); it starts with default signal dispositions and an empty signal
  * mask, as Node's spawn gives, unlinks its FIFOs and input file once it has them open, and is
  * exec'd directly (no shell). The helper ends when its stdin closes; commands still running then
  * run on, as children of a process that died do.
@@ -26,12 +26,13 @@ use POSIX ();
 $| = 1;
 my %request_of;
 my $chld = POSIX::SigSet->new(POSIX::SIGCHLD());
-$SIG{CHLD} = sub {
+sub reap {
   while ((my $pid = waitpid(-1, POSIX::WNOHANG())) > 0) {
     my $id = delete $request_of{$pid};
     print "x $id $?\n" if defined $id;
   }
-};
+}
+$SIG{CHLD} = \&reap;
 sub field { my ($f) = @_; return $f eq '-' ? undef : pack('H*', substr($f, 1)); }
 # Onto fd $to, or fail: at the fd level, so no PerlIO buffer state follows the command.
 sub onto { my ($path, $flags, $to) = @_; my $fd = POSIX::open($path, $flags, 0600); return 0 unless defined $fd;
@@ -62,8 +63,16 @@ sub start {
   POSIX::sigprocmask(POSIX::SIG_UNBLOCK(), $chld);
 }
 # Requests are read with sysread, never through a PerlIO buffer a forked command would inherit.
+# Perl runs a signal handler between statements, so a SIGCHLD that lands just before a blocking
+# call waits for that call to return: while commands run, the wait is bounded and they are
+# reaped after it too.
 my $buf = '';
+my $stdin = '';
+vec($stdin, fileno(STDIN), 1) = 1;
 while (1) {
+  my $ready = select(my $readable = $stdin, undef, undef, %request_of ? 0.02 : undef);
+  reap();
+  next if $ready <= 0;
   my $n = sysread(STDIN, $buf, 65536, length $buf);
   if (!defined $n) { next if $! == POSIX::EINTR(); last; }
   last if $n == 0;
