@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { mountOverlaySyscall, umountSyscallAsync } from '../lib/libc.js';
 import { mountOverlay, mountsUnder, unmountOverlay } from '../runner/rootfs/index.js';
 import { requireRoot } from './helpers/requirements.js';
 
@@ -83,4 +84,29 @@ test('a layer listed more than once mounts (no ELOOP) and counts at its topmost 
     }
   }
   assert.deepEqual(await mountsUnder(dir), []);
+});
+
+test('the unmount syscall runs off the event loop and reports what umount2 reports', async () => {
+  requireRoot();
+  const dir = await mkdtemp(join(tmpdir(), 'slipway-overlay-'));
+  after(() => rm(dir, { recursive: true, force: true }));
+  const lower = join(dir, 'lower');
+  await mkdir(lower, { recursive: true });
+  await writeFile(join(lower, 'f'), 'x');
+  const merged = join(dir, 'm');
+  for (const d of ['u', 'w', 'm']) await mkdir(join(dir, d));
+  assert.equal(mountOverlaySyscall(merged, `lowerdir=${lower},upperdir=${dir}/u,workdir=${dir}/w`), 0);
+  assert.deepEqual(await mountsUnder(dir), [merged]);
+  // The call leaves this thread: a microtask queued after it runs before it resolves.
+  const order: string[] = [];
+  const unmounted = umountSyscallAsync(merged).then((errno) => {
+    order.push('unmounted');
+    return errno;
+  });
+  await Promise.resolve().then(() => order.push('event loop'));
+  assert.equal(await unmounted, 0);
+  assert.deepEqual(order, ['event loop', 'unmounted']);
+  assert.deepEqual(await mountsUnder(dir), [], 'the overlay is gone from /proc/mounts');
+  assert.equal(await umountSyscallAsync(merged), 22, 'not a mount point any more: EINVAL, as umount2 says');
+  assert.equal(await umountSyscallAsync(join(dir, 'missing')), 2, 'no such path: ENOENT');
 });

@@ -3,7 +3,13 @@ import { mkdir, readFile, rm, symlink } from 'node:fs/promises';
 import { constants as osConstants, release } from 'node:os';
 import { dirname, join } from 'node:path';
 import { SlipwayError } from '../../lib/errors.js';
-import { idmapMountSyscall, MOUNT_DATA_MAX, mountOverlaySyscall, umountSyscall } from '../../lib/libc.js';
+import {
+  idmapMountSyscall,
+  MOUNT_DATA_MAX,
+  mountOverlaySyscall,
+  umountSyscall,
+  umountSyscallAsync,
+} from '../../lib/libc.js';
 import { runTool } from '../../lib/proc.js';
 import { topmostLowerDirs } from './lower-dirs.js';
 
@@ -161,7 +167,7 @@ export async function mountsUnder(prefix: string): Promise<string[]> {
 export async function unmountOverlay(dir: string): Promise<void> {
   const upperIn = upperDirElsewhere(dir);
   for (const point of await mountsUnder(dir)) {
-    const errno = umountSyscall(point);
+    const errno = await umountSyscallAsync(point); // off the event loop: it can take tens of ms
     if (errno === 0) continue;
     if (errno !== undefined && umountSyscall(point, MNT_DETACH) === 0) continue;
     await runTool('umount', [point]).catch(() => runTool('umount', ['-l', point]));
