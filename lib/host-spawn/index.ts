@@ -82,20 +82,35 @@ function canRunHelper(): boolean {
       return false;
     }
   });
-  const probe = join(tmpdir(), `${DIR_PREFIX}probe-${process.pid}`);
+  const probe = join(fifoBase(), `${DIR_PREFIX}probe-${process.pid}`);
   const fifo = mkfifoSyscall(probe, 0o600) === 0;
   rmSync(probe, { force: true });
   if (!perl || !fifo) logger.debug({ perl, fifo }, 'no spawn helper; host commands use spawn');
   return perl && fifo;
 }
 
+/**
+ * Where the FIFO dirs go: /dev/shm (tmpfs) when it is a writable dir, else the temp dir. Every
+ * command makes and removes two FIFOs, and on an ext4 /tmp that cost 140 µs of CPU per FIFO
+ * against 11 µs on tmpfs (2-core VM, loaded).
+ */
+function fifoBase(): string {
+  try {
+    accessSync('/dev/shm', constants.W_OK | constants.X_OK);
+    return '/dev/shm';
+  } catch {
+    return tmpdir();
+  }
+}
+
 /** This process's FIFO dir (owner-only), removed at exit; those of processes gone are swept first. */
 function helperDir(): string {
-  for (const name of readdirSync(tmpdir())) {
+  const base = fifoBase();
+  for (const name of readdirSync(base)) {
     const pid = /^slipway-spawn-(\d+)-/.exec(name)?.[1];
-    if (pid && !processAlive(Number(pid))) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+    if (pid && !processAlive(Number(pid))) rmSync(join(base, name), { recursive: true, force: true });
   }
-  const made = mkdtempSync(join(tmpdir(), `${DIR_PREFIX}${process.pid}-`));
+  const made = mkdtempSync(join(base, `${DIR_PREFIX}${process.pid}-`));
   process.once('exit', () => rmSync(made, { recursive: true, force: true }));
   return made;
 }
