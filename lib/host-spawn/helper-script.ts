@@ -26,11 +26,22 @@ use POSIX ();
 $| = 1;
 my %request_of;
 my $chld = POSIX::SigSet->new(POSIX::SIGCHLD());
+# Never re-entered: a SIGCHLD handled between a waitpid and the read of its $? would run a
+# waitpid that sets $? to -1, and the command would be reported killed. A handler that finds a
+# reap under way only asks it to go round once more.
+my ($reaping, $missed) = (0, 0);
 sub reap {
-  while ((my $pid = waitpid(-1, POSIX::WNOHANG())) > 0) {
-    my $id = delete $request_of{$pid};
-    print "x $id $?\n" if defined $id;
-  }
+  if ($reaping) { $missed = 1; return; }
+  $reaping = 1;
+  do {
+    $missed = 0;
+    while ((my $pid = waitpid(-1, POSIX::WNOHANG())) > 0) {
+      my $status = $?;
+      my $id = delete $request_of{$pid};
+      print "x $id $status\n" if defined $id;
+    }
+  } while ($missed);
+  $reaping = 0;
 }
 $SIG{CHLD} = \&reap;
 sub field { my ($f) = @_; return $f eq '-' ? undef : pack('H*', substr($f, 1)); }
