@@ -7,6 +7,7 @@ import {
   ensureHostFirewall,
   listRulesByLabel,
   removeRulesByLabel,
+  withHostFirewallLock,
 } from '../runner/runtime/network/firewall.js';
 import { restoreLine } from '../runner/runtime/network/firewall-tables.js';
 import { requireBinary, requireRoot } from './helpers/requirements.js';
@@ -27,15 +28,27 @@ const count = (text: string, line: string) => text.split('\n').filter((l) => l =
 test('a static rule removed from the host is back for the next job, once, after a check that found all in place', async () => {
   await ensureHostFirewall();
   await ensureHostFirewall(); // the last full check found everything: this one takes the short path
-  // Jobs are IPv4-only: taking this IPv6 rule away opens nothing for the tests alongside.
-  await runTool('ip6tables', v6('-D'));
-  assert.notEqual((await tryTool('ip6tables', v6('-C'))).code, 0, 'the rule is gone');
+  // Jobs are IPv4-only: taking this IPv6 rule away opens nothing for the tests alongside. Their
+  // jobs repair the firewall too, so the rule goes and is seen gone under the lock they take.
+  await withHostFirewallLock(async () => {
+    await runTool('ip6tables', v6('-D'));
+    assert.notEqual((await tryTool('ip6tables', v6('-C'))).code, 0, 'the rule is gone');
+  });
   await ensureHostFirewall();
   assert.equal((await tryTool('ip6tables', v6('-C'))).code, 0, 'the next job put the rule back');
   await ensureHostFirewall();
   const saved = await runTool('ip6tables-save', []);
   assert.equal(count(saved, '-A SLIPWAY-FORWARD -o slw+ -j DROP'), 1, 'the rule is there once');
   assert.equal(count(saved, '-A FORWARD -j SLIPWAY-FORWARD'), 1, 'the jump is there once');
+});
+
+test('jobs starting at once that all find a static rule missing put it back once', async () => {
+  await ensureHostFirewall();
+  await withHostFirewallLock(() => runTool('ip6tables', v6('-D')));
+  await Promise.all(Array.from({ length: 4 }, () => ensureHostFirewall()));
+  const saved = await runTool('ip6tables-save', []);
+  assert.equal(count(saved, '-A SLIPWAY-FORWARD -o slw+ -j DROP'), 1, saved);
+  assert.equal(count(saved, '-A FORWARD -j SLIPWAY-FORWARD'), 1, saved);
 });
 
 test("a job's rules go in before the static ones, in order, and come out by label (again: nothing)", async () => {

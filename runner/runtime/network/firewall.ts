@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import { withFileLock } from '../../../lib/file-lock.js';
 import { runTool, tryTool } from '../../../lib/proc.js';
 import {
   type IptablesBin,
@@ -67,12 +68,24 @@ async function has(bin: IptablesBin, r: Rule): Promise<boolean> {
   return (await tryTool(bin, ['-w', '-t', r.table, '-C', r.chain, ...r.args], NET_TOOL)).code === 0;
 }
 
+/**
+ * Held (flock, host-wide like the tables themselves) while static rules are checked and added:
+ * two runners, or a runner and a CLI, that both find a rule missing would otherwise both add it.
+ */
+export const HOST_FIREWALL_LOCK = '/run/slipway/firewall.lock';
+
+/** Runs `fn` holding the host firewall lock (waits for it). */
+export function withHostFirewallLock<T>(fn: () => Promise<T>): Promise<T> {
+  return withFileLock(HOST_FIREWALL_LOCK, fn, 60_000);
+}
+
 /** Per binary, the static rules' fingerprint as the last full check left them. */
 const checked = new Map<IptablesBin, string>();
 
 /**
  * Installs what is missing of the static rules. When one `iptables-save` shows them exactly as
- * the last full check left them, nothing else runs (one process per job instead of ~20 checks).
+ * the last full check left them, nothing else runs (one process per job instead of ~20 checks);
+ * otherwise every rule is checked under the host firewall lock.
  */
 async function ensureRules(
   bin: IptablesBin,
@@ -85,9 +98,11 @@ async function ensureRules(
     const now = await saveTables(bin);
     if (now && staticFingerprint(now) === known) return;
   }
-  await checkEveryRule(bin, rules, jumps, first);
-  const after = await saveTables(bin);
-  if (after) checked.set(bin, staticFingerprint(after));
+  await withHostFirewallLock(async () => {
+    await checkEveryRule(bin, rules, jumps, first);
+    const after = await saveTables(bin);
+    if (after) checked.set(bin, staticFingerprint(after));
+  });
 }
 
 async function checkEveryRule(bin: IptablesBin, rules: Rule[], jumps: Rule[], first: Rule[]): Promise<void> {
