@@ -51,6 +51,20 @@ test('jobs starting at once that all find a static rule missing put it back once
   assert.equal(count(saved, '-A FORWARD -j SLIPWAY-FORWARD'), 1, saved);
 });
 
+test('a missing static rule is put back only under the host-wide lock (another runner may hold it)', async () => {
+  await ensureHostFirewall();
+  let repair: Promise<void> | undefined;
+  await withHostFirewallLock(async () => {
+    await runTool('ip6tables', v6('-D'));
+    repair = ensureHostFirewall();
+    await new Promise((r) => setTimeout(r, 300));
+    assert.notEqual((await tryTool('ip6tables', v6('-C'))).code, 0, 'repaired while the lock was held');
+  });
+  await repair;
+  const saved = await runTool('ip6tables-save', []);
+  assert.equal(count(saved, '-A SLIPWAY-FORWARD -o slw+ -j DROP'), 1, saved);
+});
+
 test("a job's rules go in before the static ones, in order, and come out by label (again: nothing)", async () => {
   await ensureHostFirewall();
   const label = `slipway:fwtest00:${randomBytes(5).toString('hex')}`;

@@ -81,6 +81,8 @@ export function withHostFirewallLock<T>(fn: () => Promise<T>): Promise<T> {
 
 /** Per binary, the static rules' fingerprint as the last full check left them. */
 const checked = new Map<IptablesBin, string>();
+/** Per binary, the full check under way in this process. */
+const fullCheck = new Map<IptablesBin, Promise<void>>();
 
 /**
  * Installs what is missing of the static rules. When one `iptables-save` shows them exactly as
@@ -98,11 +100,17 @@ async function ensureRules(
     const now = await saveTables(bin);
     if (now && staticFingerprint(now) === known) return;
   }
-  await withHostFirewallLock(async () => {
-    await checkEveryRule(bin, rules, jumps, first);
-    const after = await saveTables(bin);
-    if (after) checked.set(bin, staticFingerprint(after));
-  });
+  // Jobs prepared at once share one full check (each would wait for the lock and redo it).
+  let full = fullCheck.get(bin);
+  if (!full) {
+    full = withHostFirewallLock(async () => {
+      await checkEveryRule(bin, rules, jumps, first);
+      const after = await saveTables(bin);
+      if (after) checked.set(bin, staticFingerprint(after));
+    }).finally(() => fullCheck.delete(bin));
+    fullCheck.set(bin, full);
+  }
+  await full;
 }
 
 async function checkEveryRule(bin: IptablesBin, rules: Rule[], jumps: Rule[], first: Rule[]): Promise<void> {
