@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -41,6 +41,30 @@ export function heldStartContract(binary: 'runc' | 'crun'): void {
       const result = await run;
       assert.equal(result.exitCode, 0, sink.text('stderr'));
       assert.equal(sink.text('stdout'), 'checked out\n');
+    });
+
+    test('a start whose startAfter has already resolved is not held: no gate, no hook in its bundle', async () => {
+      const { dir, mounts } = await workspaceMount();
+      const ready = Promise.resolve();
+      await ready;
+      const sink = new MemoryLogSink();
+      const run = f.rt.run(await f.job(), f.spec('ready', 'touch /workspace/ran; sleep 2', { mounts }), {
+        sink,
+        startAfter: ready,
+        timeoutMs: 60_000,
+      });
+      const bundles = join(f.dataDir, 'runtime', 'c');
+      let bundle: string | undefined;
+      for (let i = 0; i < 100 && !bundle; i++) {
+        await sleep(50);
+        const [id] = existsSync(join(dir, 'ran')) ? await readdir(bundles) : [];
+        if (id) bundle = join(bundles, id);
+      }
+      assert.ok(bundle, 'the step ran and its bundle was found');
+      const config = JSON.parse(await readFile(join(bundle, 'config.json'), 'utf8'));
+      assert.equal(config.hooks?.createRuntime, undefined, 'the bundle has no start hook');
+      assert.equal(existsSync(join(bundle, 'start-gate')), false, 'no gate was made');
+      assert.equal((await run).exitCode, 0, sink.text('stderr'));
     });
 
     test('a refused start runs nothing and rejects with its reason', async () => {

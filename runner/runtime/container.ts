@@ -74,6 +74,16 @@ export interface RunningContainer {
   release(go: boolean): void;
 }
 
+/**
+ * How a container is started held: its process waits for `release` at most `timeoutMs`.
+ * `ready()` true means what it waits for is already there: checked once the root fs and the
+ * rest are made, and then no gate (the host process a hold costs) is made at all.
+ */
+export interface HoldOptions {
+  timeoutMs: number;
+  ready?: () => boolean;
+}
+
 const MiB = 1024 * 1024;
 const formatBytes = (n: number) => (n % MiB === 0 ? `${n / MiB} MiB` : `${(n / MiB).toFixed(1)} MiB`);
 
@@ -130,7 +140,8 @@ async function prepareBundle(
   net: ContainerNetworkAttachment | undefined,
   disk: JobDisk | undefined,
   shifted: Set<string> | undefined,
-  gate: StartGate | undefined,
+  hold: HoldOptions | undefined,
+  held: { gate?: StartGate },
 ): Promise<void> {
   const userns = bundleUserns(rt, spec);
   const idmap = userns && { usernsFd: userns.fd, rootUid: userns.hostId, rootGid: userns.hostId };
@@ -152,6 +163,9 @@ async function prepareBundle(
   // Small files: synchronous writes beat thread-pool round trips on the container start path.
   const shift = userns ? userns.hostId : 0;
   await mkdirInRoot(merged, cwd, { uid: user.uid + shift, gid: user.gid + shift });
+  // Held only when what it waits for is still to come (the hook is a host process per start).
+  if (hold && !hold.ready?.()) held.gate = await makeStartGate(dir, hold.timeoutMs);
+  const gate = held.gate;
   // A held container's bind sources may still be being filled: they are shifted on release.
   if (userns && !gate) shiftBindSources(spec, userns, shifted);
   const sysfsBind = userns && net ? await mountJobSysfs(dir, net.netnsPath) : undefined;
@@ -232,19 +246,15 @@ export async function startContainer(
   net?: ContainerNetworkAttachment,
   disk?: JobDisk,
   shifted?: Set<string>,
-  hold?: { timeoutMs: number },
+  hold?: HoldOptions,
 ): Promise<RunningContainer> {
   // A leftover of the same id (a crashed run, a cleanup still under way) goes first.
   if (existsSync(dir) || existsSync(join(rt.stateDir, id))) await removeContainer(rt, id, dir);
-  let gate: StartGate | undefined;
+  const held: { gate?: StartGate } = {};
   try {
-    if (hold) {
-      await mkdir(dir, { recursive: true });
-      gate = await makeStartGate(dir, hold.timeoutMs);
-    }
-    await prepareBundle(rt, id, dir, spec, net, disk, shifted, gate);
+    await prepareBundle(rt, id, dir, spec, net, disk, shifted, hold, held);
   } catch (err) {
-    gate?.close();
+    held.gate?.close();
     const full = disk && jobDiskFull(disk);
     await removeContainer(rt, id, dir).catch(() => {});
     if (full)
@@ -260,6 +270,7 @@ export async function startContainer(
           cause: err,
         });
   }
+  const gate = held.gate;
   const started = Date.now();
   const logPath = join(dir, 'runtime.log');
   const child: ChildProcess = hostSpawn(rt.binary, [
@@ -315,8 +326,9 @@ export async function startContainer(
   const kill = (sig: string) => ociCommand(rt, ['kill', '--all', id, sig]).catch(() => {});
   const userns = bundleUserns(rt, spec);
   const release = (go: boolean) => {
+    if (!gate) return; // not held: it started as made
     if (go && userns) shiftBindSources(spec, userns, shifted);
-    gate?.release(go);
+    gate.release(go);
   };
   const stop = (reason: StopReason, graceMs: number) => {
     if (stopReason || finished) return;

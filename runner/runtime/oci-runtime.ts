@@ -6,6 +6,7 @@ import { dataDirPaths } from '../data-dir.js';
 import { ensureHybridCgroupsForCrun } from './cgroups.js';
 import {
   type ContainerNetworkAttachment,
+  type HoldOptions,
   type OciRuntime,
   ociCommand,
   type RunningContainer,
@@ -149,7 +150,7 @@ export class OciContainerRuntime implements Runtime {
     job: Job,
     spec: ContainerSpec,
     sink: LogSink,
-    held = false,
+    hold?: HoldOptions,
   ): Promise<{ running: RunningContainer; ip?: string }> {
     const id = containerId(this.opts.dataDir, job.id, spec.name);
     if (job.containers.has(spec.name) || job.starting.has(spec.name))
@@ -158,7 +159,7 @@ export class OciContainerRuntime implements Runtime {
       });
     const starting = (async () => {
       await job.cleanups.get(spec.name);
-      return this.startAttached(job, id, spec, sink, held);
+      return this.startAttached(job, id, spec, sink, hold);
     })();
     job.starting.set(spec.name, starting);
     try {
@@ -173,7 +174,7 @@ export class OciContainerRuntime implements Runtime {
     id: string,
     spec: ContainerSpec,
     sink: LogSink,
-    held: boolean,
+    hold: HoldOptions | undefined,
   ): Promise<{ running: RunningContainer; ip?: string }> {
     const dir = join(dataDirPaths.containers(this.opts.dataDir), id);
     const useNet = job.jobNetwork && spec.network !== 'none' ? job.jobNetwork : undefined;
@@ -204,7 +205,7 @@ export class OciContainerRuntime implements Runtime {
         attachment,
         job.disk,
         job.shifted,
-        held ? { timeoutMs: MAX_HOLD_MS } : undefined,
+        hold,
       );
     } catch (err) {
       await detach();
@@ -250,8 +251,16 @@ export class OciContainerRuntime implements Runtime {
         message: 'cancelled',
       };
     }
-    opts.startAfter?.catch(() => undefined); // it may settle while the container is made
-    const { running } = await this.start(job, spec, opts.sink, opts.startAfter !== undefined);
+    // It may settle while the container is made: once it has, the container is not held.
+    let startable = false;
+    opts.startAfter?.then(
+      () => {
+        startable = true;
+      },
+      () => undefined,
+    );
+    const hold = opts.startAfter ? { timeoutMs: MAX_HOLD_MS, ready: () => startable } : undefined;
+    const { running } = await this.start(job, spec, opts.sink, hold);
     const onAbort = () => running.stop('cancel', grace);
     // Aborted while the container was being started: no abort event will come.
     if (opts.signal?.aborted) onAbort();
