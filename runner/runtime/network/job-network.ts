@@ -171,9 +171,10 @@ class CniJobNetwork implements JobNetwork {
   }
 
   /**
-   * Gives a container its place on the network. A place (netns with lo and eth0, an IP) is made
-   * ahead whenever the last one is taken, so a container usually starts without waiting for the
-   * CNI plugins; the place is named and listed in the hosts file only when it is taken.
+   * Gives a container its place on the network: a free place past its quarantine, else the one
+   * made ahead (netns with lo and eth0, an IP; made whenever the last one is taken, so a
+   * container usually starts without waiting for the CNI plugins), else a new one. A place is
+   * named and listed in the hosts file only when it is taken.
    */
   async addContainer(opts: { name: string; aliases?: string[] }): Promise<ContainerNetwork> {
     const { name, aliases } = containerSchema.parse(opts);
@@ -181,12 +182,13 @@ class CniJobNetwork implements JobNetwork {
     if (this.containers.has(name)) {
       throw new SlipwayError(`container "${name}" is already on the job network`, { category: 'internal' });
     }
-    const spare = this.spare;
-    this.spare = undefined;
-    const place =
-      (await spare?.catch(() => undefined)) ??
-      this.reusable() ??
-      (await this.attach(`${name}#${++this.spares}`));
+    // A place out of quarantine goes first (a spare made meanwhile stays for the next one).
+    let place = this.reusable();
+    if (!place) {
+      const spare = this.spare;
+      this.spare = undefined;
+      place = (await spare?.catch(() => undefined)) ?? (await this.attach(`${name}#${++this.spares}`));
+    }
     const entry = { ...place, name, names: [name, ...aliases] };
     if (this.destroyed) {
       await this.detach(entry);
