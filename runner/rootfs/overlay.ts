@@ -1,5 +1,5 @@
 import { chmodSync, chownSync, mkdirSync, readlinkSync, statSync, symlinkSync } from 'node:fs';
-import { mkdir, readFile, rm, symlink } from 'node:fs/promises';
+import { mkdir, readFile, symlink } from 'node:fs/promises';
 import { constants as osConstants, release } from 'node:os';
 import { dirname, join } from 'node:path';
 import { SlipwayError } from '../../lib/errors.js';
@@ -11,6 +11,7 @@ import {
   umountSyscallAsync,
 } from '../../lib/libc.js';
 import { runTool } from '../../lib/proc.js';
+import { removeTree } from '../../lib/remove-tree.js';
 import { topmostLowerDirs } from './lower-dirs.js';
 
 const MNT_DETACH = 2;
@@ -175,8 +176,8 @@ export async function unmountOverlay(dir: string): Promise<void> {
   const left = await mountsUnder(dir);
   if (left.length)
     throw new SlipwayError(`cannot unmount ${left.join(', ')}`, { category: 'internal', context: { dir } });
-  if (upperIn) await rm(upperIn, { recursive: true, force: true });
-  await rm(dir, { recursive: true, force: true });
+  if (upperIn) await removeTree(upperIn);
+  await removeTree(dir);
 }
 
 /** mountOverlay's `upperIn` when `dir/u` links there (the link is the runtime's, never a container's). */

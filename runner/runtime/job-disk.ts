@@ -3,6 +3,7 @@ import { mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import { SlipwayError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
 import { runTool, tryTool } from '../../lib/proc.js';
+import { removeTree } from '../../lib/remove-tree.js';
 import { dataDirPaths } from '../data-dir.js';
 import { unmountOverlay } from '../rootfs/index.js';
 
@@ -96,7 +97,7 @@ export async function resetJobDisk(dataDir: string, jobId: string, disk: JobDisk
   const image = await stat(dataDirPaths.jobDiskImage(dataDir, jobId));
   if (image.blocks * 512 > RESET_MAX_ALLOCATED_BYTES) return false;
   for (const name of await readdir(disk.mountPoint))
-    if (name !== 'lost+found') await rm(`${disk.mountPoint}/${name}`, { recursive: true, force: true });
+    if (name !== 'lost+found') await removeTree(`${disk.mountPoint}/${name}`);
   await mkdir(disk.workDir, { mode: 0o755 });
   await mkdir(disk.layersDir, { mode: 0o700 });
   return true;
