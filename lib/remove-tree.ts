@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 /**
  * How many entries removeTree removes synchronously before it hands the rest to `fs.rm`: a
- * container's dir and a step's upper dir hold a few dozen, which this removes in well under a
+ * container's dir and a step's upper dir hold a few dozen, which this removes in about a
  * millisecond; a tree a step filled with thousands of files must not stop the event loop.
  */
 export const SYNC_REMOVE_BUDGET = 256;
