@@ -4,6 +4,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { dataDirPaths } from '../runner/data-dir.js';
 import { MemoryLogSink } from '../runner/runtime/index.js';
 import { useRuntimeFixture } from './helpers/runtime-fixture.js';
 import { tempDir } from './helpers/tmp.js';
@@ -53,7 +54,7 @@ export function heldStartContract(binary: 'runc' | 'crun'): void {
         startAfter: ready,
         timeoutMs: 60_000,
       });
-      const bundles = join(f.dataDir, 'runtime', 'c');
+      const bundles = dataDirPaths.containers(f.dataDir);
       let bundle: string | undefined;
       for (let i = 0; i < 100 && !bundle; i++) {
         await sleep(50);
