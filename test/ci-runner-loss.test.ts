@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { QueueEvents } from 'bullmq';
-import { KEY_PREFIX, REPORTS_QUEUE } from '../pipelines/index.js';
 import { getJobs, type JobRecord, listRuns } from '../server/store/index.js';
 import { type CiSystem, startCiSystem, until } from './helpers/ci-system.js';
 import { onCleanup } from './helpers/cleanup.js';
 import { git, testGitRepo } from './helpers/git-repo.js';
+import { watchReports } from './helpers/report-watch.js';
 import { dataDirLeftovers } from './helpers/runtime-leftovers.js';
 import type { SlipwayProcess } from './helpers/slipway-cli.js';
 
@@ -18,19 +17,14 @@ const FAST = ['--job-lock', '4s', '--stalled-check', '1s'];
 let ci: CiSystem;
 const runners = new Map<string, Runner>();
 
-/** Every report added to the reports queue (applied ones leave it at once), by BullMQ job id. */
-const added: string[] = [];
+/** Every report sent on the report stream, as `<job>.<attempt>.<event type>`. */
+let sent: string[] = [];
 
 before(async () => {
   ci = await startCiSystem();
-  const connection = ci.redis.duplicate();
-  const events = new QueueEvents(REPORTS_QUEUE, { connection, prefix: KEY_PREFIX });
-  events.on('added', ({ jobId }) => added.push(jobId));
-  await events.waitUntilReady();
-  onCleanup(async () => {
-    await events.close();
-    connection.disconnect();
-  });
+  const watch = await watchReports(ci.redis);
+  sent = watch.seen;
+  onCleanup(() => watch.stop());
   for (const name of ['loss-a', 'loss-b']) runners.set(name, await ci.startRunner(name, FAST));
 });
 
@@ -58,9 +52,9 @@ const finalJob = (id: string) =>
     90_000,
   );
 
-/** The job-finished reports ever sent for job `id` (one per attempt that finished), as the reports queue saw them added. */
+/** The job-finished reports ever sent for job `id` (one per attempt that finished), as the report stream saw them. */
 function finishedReports(id: string): string[] {
-  return added.filter((r) => r.startsWith(`${id}.`) && r.endsWith('.job-finished'));
+  return sent.filter((r) => r.startsWith(`${id}.`) && r.endsWith('.job-finished'));
 }
 
 async function kill9(name: string): Promise<Runner> {

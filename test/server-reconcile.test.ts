@@ -8,10 +8,10 @@ import {
   jobQueueName,
   KEY_PREFIX,
   makeJobResult,
-  REPORTS_QUEUE,
   WIRE_VERSION,
   wireKeys,
 } from '../pipelines/index.js';
+import { reportSender } from '../runner/worker/reports.js';
 import { type RunsDeps, reconcileRuns, startRuns } from '../server/runs/index.js';
 import {
   activeRunIds,
@@ -111,9 +111,9 @@ describe('the reconciler', () => {
     assert.ok(job);
     await updateJob(deps.redis, id, (j) => ({ ...j, state: 'running', attempts: 1, runner: 'r1' }));
     await deps.redis.set(wireKeys.attempts(id), '1');
-    // The runner sent its result, then completed the job (which left its queue); no server applied it yet.
-    const reports = new Queue(REPORTS_QUEUE, { connection: deps.redis, prefix: KEY_PREFIX });
-    onCleanup(() => reports.close());
+    // The runner finished the job (it left its queue) and its result is on its way: marked
+    // pending, as a runner's send marks it, while its stream entry is not in yet.
+    await deps.redis.hset(wireKeys.reportsPending, finishedReportId(id, 1), '1');
     const result = makeJobResult(job.spec.job, 'success', { attempts: 1 });
     const report = {
       version: WIRE_VERSION,
@@ -121,16 +121,18 @@ describe('the reconciler', () => {
       runner: 'r1',
       attempt: 1,
       event: { version: JOB_EVENT_VERSION, jobId: job.spec.job.id, type: 'job-finished', result },
-    };
-    await reports.add('job-finished', report, { jobId: finishedReportId(id, 1), delay: 60_000 });
+    } as const;
     const tally = await reconcileRuns(deps);
     assert.equal(tally.restored + tally.requeued, 0, 'not queued again: its result is on the way');
     assert.equal((await getJobs(deps.redis, [id]))[0]?.state, 'running');
-    await (await reports.getJob(finishedReportId(id, 1)))?.promote();
+    await reportSender(deps.redis).send([report]);
     const done = await settled(run.id);
     assert.equal(done.status, 'success');
     const [after] = await getJobs(deps.redis, [id]);
     assert.equal(after?.runner, 'r1', 'the result applied is the one that waited, run once');
+    // Acknowledged (and unmarked) right after it was applied.
+    for (let i = 0; i < 40 && (await deps.queue.finishPending(id)); i++) await sleep(50);
+    assert.equal(await deps.queue.finishPending(id), false, 'applied: no longer marked on its way');
   });
 
   it('fails a job its queue failed without a result, with the reason, and ends the run', async () => {

@@ -13,7 +13,7 @@ import { startScriptedFleet, testRunsDeps } from './helpers/runs-deps.js';
 /**
  * The orchestration over real Redis, BullMQ and git: pushes become runs, jobs follow their DAG
  * on two runners with a scripted executor (no containers: this is about ordering, skips and states), reports come
- * back over the reports queue, invalid pipelines and unknown commits become `error` runs, a job
+ * back over the report stream, invalid pipelines and unknown commits become `error` runs, a job
  * no runner can take says why, and a cancel removes what is queued.
  */
 let redis: Redis;

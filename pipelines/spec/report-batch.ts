@@ -1,12 +1,6 @@
 import { z } from 'zod';
 import { type Parsed, parseVersioned } from './versioned.js';
-import {
-  parseRunnerReport,
-  type RunnerReport,
-  RunnerReportSchema,
-  reportJobId,
-  WIRE_VERSION,
-} from './wire.js';
+import { parseRunnerReport, type RunnerReport, RunnerReportSchema, WIRE_VERSION } from './wire.js';
 
 /** The most reports one batch holds. */
 export const REPORT_BATCH_MAX = 64;
@@ -15,11 +9,10 @@ export const REPORT_BATCH_MAX = 64;
 export const REPORT_LINGER_MS = 25;
 
 /**
- * Several reports of one job's attempt sent as one job on the reports queue, in the order they
+ * Several reports of one job's attempt sent as one entry on the report stream, in the order they
  * happened (a runner holds a report up to REPORT_LINGER_MS for the next one: a job's start and
  * its first step's, a last step's end and the job's). The server applies them in that order,
- * in one change of the job's record. A batch's queue job id is that of its last report (so a
- * `job-finished` report keeps its id, finishedReportId, in or out of a batch).
+ * in one change of the job's record.
  */
 export const RunnerReportBatchSchema = z
   .strictObject({
@@ -32,7 +25,7 @@ export const RunnerReportBatchSchema = z
   );
 export type RunnerReportBatch = z.infer<typeof RunnerReportBatchSchema>;
 
-/** What a reports-queue job carries, as the reports to apply in order: one report, or a batch. */
+/** What a report stream entry carries, as the reports to apply in order: one report, or a batch. */
 export function parseRunnerReports(input: unknown): Parsed<RunnerReport[]> {
   if (input !== null && typeof input === 'object' && 'reports' in input) {
     const batch = parseVersioned(input, {
@@ -45,11 +38,4 @@ export function parseRunnerReports(input: unknown): Parsed<RunnerReport[]> {
   }
   const one = parseRunnerReport(input);
   return one.ok ? { ok: true, value: [one.value] } : one;
-}
-
-/** The reports-queue job id of `reports` (a batch, or one): its last report's (reportJobId). */
-export function reportBatchId(reports: readonly RunnerReport[]): string {
-  const last = reports[reports.length - 1];
-  if (!last) throw new Error('an empty report batch has no id');
-  return reportJobId(last);
 }

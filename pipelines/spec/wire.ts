@@ -41,7 +41,7 @@ export type QueuedJob = z.infer<typeof QueuedJobSchema>;
 
 /**
  * A runner's report about a job it runs: every JobEvent but `log` (lines go to the log stream),
- * with the runner's name and the BullMQ attempt. Sent on the reports queue; the server applies
+ * with the runner's name and the BullMQ attempt. Sent on the report stream; the server applies
  * each once in effect (applying one twice, or late, changes nothing).
  */
 export const RunnerReportSchema = z.strictObject({
@@ -72,8 +72,11 @@ export function parseRunnerReport(input: unknown): Parsed<RunnerReport> {
   });
 }
 
-/** The queue (BullMQ name) of the runners' reports, consumed by every server. */
-export const REPORTS_QUEUE = 'reports';
+/**
+ * The consumer group of the servers on `wireKeys.reportStream`: each report entry goes to one
+ * server, which acknowledges it once applied (see server/queue reports.ts).
+ */
+export const REPORTS_GROUP = 'servers';
 
 /**
  * The length BullMQ keeps each Slipway queue's events stream at (every Queue is made with it:
@@ -82,21 +85,7 @@ export const REPORTS_QUEUE = 'reports';
  */
 export const QUEUE_EVENTS_MAX_LEN = 100;
 
-/** A report's BullMQ job id on the reports queue: its identity (job, attempt, event, step), so a report sent twice is kept once. */
-export function reportJobId(report: RunnerReport): string {
-  const e = report.event;
-  const what =
-    e.type === 'job-started'
-      ? `${e.type}.${e.attempt}`
-      : e.type === 'step-started'
-        ? `${e.type}.${e.step}.${e.attempt}`
-        : e.type === 'step-finished'
-          ? `${e.type}.${e.result.name}.${e.result.attempts}`
-          : e.type;
-  return `${report.jobId}.${report.attempt}.${what}`.replace(/[^A-Za-z0-9_.-]/g, '_');
-}
-
-/** The id reportJobId gives the `job-finished` report of attempt `attempt` of global job `jobId`. */
+/** The field `wireKeys.reportsPending` holds while the `job-finished` report of attempt `attempt` of global job `jobId` waits to be applied. */
 export function finishedReportId(jobId: string, attempt: number): string {
   return `${jobId}.${attempt}.job-finished`.replace(/[^A-Za-z0-9_.-]/g, '_');
 }
@@ -132,6 +121,13 @@ export const wireKeys = {
   log: (jobId: string) => `${KEY_PREFIX}:log:${jobId}`,
   /** String set while runner `name` is asked to drain (`slipway runner --drain`; it polls it). */
   drain: (name: string) => `${KEY_PREFIX}:drain:${name}`,
+  /**
+   * Stream of the runners' reports to the servers: one entry per send, its field `r` a
+   * RunnerReport or RunnerReportBatch as JSON, read through consumer group REPORTS_GROUP.
+   */
+  reportStream: `${KEY_PREFIX}:report-stream`,
+  /** Hash: finishedReportId → "1" while that job-finished report is in reportStream, not yet applied. */
+  reportsPending: `${KEY_PREFIX}:reports-pending`,
   /** Counter: the attempts of a job runners have begun (INCR by each; see runner/worker attempts.ts). */
   attempts: (jobId: string) => `${KEY_PREFIX}:attempts:${jobId}`,
 } as const;

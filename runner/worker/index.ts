@@ -1,7 +1,7 @@
 /**
  * runner/worker — what `slipway runner` runs: startRunnerWorker serves every label queue the
  * runner's labels cover (BullMQ workers executing queued JobSpecs with the executor) and sends
- * reports back on the reports queue (reportSender). Its log side: `createLogWriter` turns the executor's synchronous log calls into
+ * reports back on the report stream (reportSender). Its log side: `createLogWriter` turns the executor's synchronous log calls into
  * batched, numbered entries of the job's Redis log stream.
  */
 

@@ -62,7 +62,7 @@ export interface ProcessDeps {
 /**
  * Runs one BullMQ job of a label queue to its end and reports it. The QueuedJob is validated
  * first (invalid: UnrecoverableError, never retried). The workspace comes from the runner's
- * mirror of the clone URL (incremental fetch, under way while the executor starts the job). Reports go out in order on the reports queue,
+ * mirror of the clone URL (incremental fetch, under way while the executor starts the job). Reports go out in order on the report stream,
  * a few per queue job (report-batcher.ts);
  * `job-finished` only after every log line is in Redis, and only for the last attempt (sent as
  * soon as the executor knows the result; the call resolves once it is sent, and the job's

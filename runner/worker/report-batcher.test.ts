@@ -6,13 +6,12 @@ import {
   makeJobResult,
   parseRunnerReports,
   type RunnerReport,
-  reportBatchId,
   WIRE_VERSION,
 } from '../../pipelines/index.js';
 import { reportBatcher } from './report-batcher.js';
 import type { ReportSender } from './reports.js';
 
-// A job's reports reach the servers in order and in fewer queue jobs: a job's start with its
+// A job's reports reach the servers in order and in fewer stream entries: a job's start with its
 // first step's, a last step's end with the job's.
 
 const report = (event: Exclude<JobEvent, { type: 'log' }>, jobId = 'abcd1234-1'): RunnerReport => ({
@@ -85,12 +84,11 @@ describe('a runner sending a job attempt reports', () => {
   });
 });
 
-describe('the server reading the reports queue', () => {
-  it('reads one report or a batch, in order, and names a batch by its last report', () => {
+describe('the server reading the report stream', () => {
+  it('reads one report or a batch, in order', () => {
     assert.deepEqual(parseRunnerReports(started), { ok: true, value: [started] });
     const batch = { version: WIRE_VERSION, reports: [stepFinished, finished] };
     assert.deepEqual(parseRunnerReports(batch), { ok: true, value: [stepFinished, finished] });
-    assert.equal(reportBatchId([stepFinished, finished]), 'abcd1234-1.1.job-finished');
   });
 
   it('refuses a batch that mixes jobs, with a message saying so', () => {

@@ -1,4 +1,4 @@
-import { Job, Queue } from 'bullmq';
+import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
   finishedReportId,
@@ -7,7 +7,6 @@ import {
   normalizeLabels,
   QUEUE_EVENTS_MAX_LEN,
   type QueuedJob,
-  REPORTS_QUEUE,
   wireKeys,
 } from '../../pipelines/index.js';
 
@@ -28,7 +27,7 @@ export interface JobQueue {
    */
   inspect(jobId: string, labels: readonly string[]): Promise<QueueEntry | undefined>;
   /**
-   * True when the `job-finished` report of the job's latest attempt is on the reports queue,
+   * True when the `job-finished` report of the job's latest attempt is on the report stream,
    * not yet applied: the runner finished the job (it has left its queue) and a server will
    * apply the result shortly. A job missing from its queue without one was lost.
    */
@@ -54,15 +53,6 @@ export const JOB_ATTEMPTS = 3;
 /** The BullMQ JobQueue: one queue per label set, registered in `wireKeys.labelSets` for runners. */
 export function bullJobQueue(redis: Redis): JobQueue {
   const queues = new Map<string, Queue>();
-  let reportsQueue: Queue | undefined;
-  const reports = () => {
-    reportsQueue ??= new Queue(REPORTS_QUEUE, {
-      connection: redis,
-      prefix: KEY_PREFIX,
-      streams: { events: { maxLen: QUEUE_EVENTS_MAX_LEN } },
-    });
-    return reportsQueue;
-  };
   const queueFor = async (labels: readonly string[]): Promise<Queue> => {
     const name = jobQueueName(labels);
     let q = queues.get(name);
@@ -84,7 +74,7 @@ export function bullJobQueue(redis: Redis): JobQueue {
         jobId: job.jobId,
         attempts: JOB_ATTEMPTS,
         backoff: { type: 'exponential', delay: 2_000 },
-        // Its runner sent the result (on the reports queue) before completing it: nothing here is needed.
+        // Its runner sent the result (on the report stream) before completing it: nothing here is needed.
         removeOnComplete: true,
         removeOnFail: { age: 7 * 24 * 3600 },
       });
@@ -122,13 +112,10 @@ export function bullJobQueue(redis: Redis): JobQueue {
     async finishPending(jobId) {
       const attempt = Number((await redis.get(wireKeys.attempts(jobId))) ?? 0);
       if (attempt === 0) return false;
-      const report = await Job.fromId(reports(), finishedReportId(jobId, attempt));
-      if (!report) return false;
-      const state = await report.getState();
-      return state !== 'completed' && state !== 'failed' && state !== 'unknown';
+      return (await redis.hexists(wireKeys.reportsPending, finishedReportId(jobId, attempt))) === 1;
     },
     async close() {
-      await Promise.all([...queues.values(), ...(reportsQueue ? [reportsQueue] : [])].map((q) => q.close()));
+      await Promise.all([...queues.values()].map((q) => q.close()));
     },
   };
 }

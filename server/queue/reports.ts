@@ -1,35 +1,153 @@
-import { Worker } from 'bullmq';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { log } from '../../lib/log.js';
-import { KEY_PREFIX, parseRunnerReports, REPORTS_QUEUE, type RunnerReport } from '../../pipelines/index.js';
+import { finishedReportId, parseRunnerReports, type RunnerReport } from '../../pipelines/index.js';
+import {
+  acknowledgeReports,
+  claimStaleReports,
+  ensureReportGroup,
+  forgetGoneConsumers,
+  type ReportEntry,
+  readNewReports,
+  trimAppliedReports,
+} from './report-stream.js';
 
 const logger = log.child({ module: 'server/queue/reports' });
 
-/**
- * The reliable path from runners to servers: every RunnerReport travels in a BullMQ job on the
- * reports queue (alone or in a RunnerReportBatch of one job's attempt, given to `apply` in
- * order), consumed by whichever server takes it. A server that dies while applying one leaves it
- * stalled, and BullMQ hands it to another (or the same, restarted) server: the handler must be
- * idempotent, and it is (records change by compare-and-set from what they hold). Pub/sub is not
- * used for anything that changes state. Close the returned worker to stop consuming.
- */
-export function consumeReports(redis: Redis, apply: (reports: RunnerReport[]) => Promise<void>): Worker {
-  const connection = redis.duplicate();
-  const worker = new Worker(
-    REPORTS_QUEUE,
-    async (job) => {
-      const parsed = parseRunnerReports(job.data);
-      if (!parsed.ok) {
-        logger.warn({ error: parsed.error }, 'runner report refused');
-        return;
-      }
-      await apply(parsed.value);
-    },
-    { connection, prefix: KEY_PREFIX, concurrency: 8, removeOnComplete: { count: 0 } },
-  );
-  worker.on('failed', (job, err) =>
-    logger.warn({ err, report: job?.id }, 'applying a runner report failed; retrying'),
-  );
-  worker.on('closed', () => connection.disconnect());
-  return worker;
+/** An entry given to a server this long ago and not acknowledged is taken over by another (or the same) server. */
+export const REPORT_CLAIM_IDLE_MS = 10_000;
+/** How often a server takes over stale entries and trims applied ones. */
+const UPKEEP_EVERY_MS = 5_000;
+/** Deliveries of one entry before it is given up (logged and dropped; the reconciler repairs its job). */
+const MAX_DELIVERIES = 20;
+const READ_COUNT = 64;
+const READ_BLOCK_MS = 2_000;
+/** Jobs whose reports are applied at once (one job's reports always in order, one after another). */
+const APPLY_CONCURRENCY = 8;
+
+/** The reports consumer of one server; `close()` stops reading and waits for what it applies. */
+export interface ReportConsumer {
+  close(): Promise<void>;
 }
+
+/**
+ * The reliable path from runners to servers: every RunnerReport travels in an entry of the
+ * report stream (one report, or a batch of one job attempt's, given to `apply` in order), read
+ * through the servers' consumer group, so each entry goes to one server. It is acknowledged only
+ * once `apply` returned; an entry a server took and never acknowledged (it died, or applying
+ * failed) is taken over after REPORT_CLAIM_IDLE_MS by whichever server looks next, up to
+ * MAX_DELIVERIES times. So `apply` must be idempotent, and it is (records change by
+ * compare-and-set from what they hold). Entries every server is done with are trimmed; pub/sub
+ * carries nothing that changes state.
+ */
+export function consumeReports(
+  redis: Redis,
+  apply: (reports: RunnerReport[]) => Promise<void>,
+  /** Shorter waits for tests: the idle time before a take-over, and how often upkeep runs. */
+  timing: { claimIdleMs?: number; upkeepEveryMs?: number } = {},
+): ReportConsumer {
+  const claimIdleMs = timing.claimIdleMs ?? REPORT_CLAIM_IDLE_MS;
+  const upkeepEveryMs = timing.upkeepEveryMs ?? UPKEEP_EVERY_MS;
+  const reader = redis.duplicate(); // blocking reads get a connection of their own
+  const consumer = `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
+  let closed = false;
+
+  /** Applies entries (one job's in order), then acknowledges those applied or unreadable. */
+  const handle = async (entries: Array<ReportEntry & { deliveries?: number }>) => {
+    const byJob = new Map<string, RunnerReport[][]>();
+    const done: string[] = [];
+    const finished: string[] = [];
+    const ids = new Map<RunnerReport[], string>();
+    for (const entry of entries) {
+      const parsed = readEntry(entry);
+      if (!parsed || (entry.deliveries ?? 0) >= MAX_DELIVERIES) {
+        if (parsed)
+          logger.error(
+            { entry: entry.id, job: parsed[0]?.jobId },
+            'runner report given up after repeated failures',
+          );
+        done.push(entry.id);
+        finished.push(...finishedIds(parsed ?? []));
+        continue;
+      }
+      const jobId = parsed[0]?.jobId as string;
+      byJob.set(jobId, [...(byJob.get(jobId) ?? []), parsed]);
+      ids.set(parsed, entry.id);
+    }
+    const jobs = [...byJob.values()];
+    const next = async (): Promise<void> => {
+      const batches = jobs.shift();
+      if (!batches) return;
+      for (const reports of batches) {
+        try {
+          await apply(reports);
+          done.push(ids.get(reports) as string);
+          finished.push(...finishedIds(reports));
+        } catch (err) {
+          logger.warn({ err, job: reports[0]?.jobId }, 'applying a runner report failed; it is retried');
+          break; // this job's later reports wait for it
+        }
+      }
+      return next();
+    };
+    await Promise.all(Array.from({ length: Math.min(APPLY_CONCURRENCY, jobs.length) }, next));
+    await acknowledgeReports(redis, done, finished);
+  };
+
+  const upkeep = async () => {
+    await handle(await claimStaleReports(redis, consumer, claimIdleMs, READ_COUNT));
+    await trimAppliedReports(redis);
+    await forgetGoneConsumers(redis, consumer, 3_600_000);
+  };
+
+  const loop = (async () => {
+    let grouped = false;
+    let upkeepAt = 0;
+    while (!closed) {
+      try {
+        if (!grouped) await ensureReportGroup(redis);
+        grouped = true;
+        if (Date.now() - upkeepAt >= upkeepEveryMs) {
+          upkeepAt = Date.now();
+          await upkeep();
+        }
+        await handle(
+          await readNewReports(reader, consumer, READ_COUNT, Math.min(READ_BLOCK_MS, upkeepEveryMs)),
+        );
+      } catch (err) {
+        if (closed) break;
+        // NOGROUP: Redis lost the stream (restarted without its data): make it again.
+        if (String((err as Error).message).includes('NOGROUP')) grouped = false;
+        else logger.warn({ err }, 'reading runner reports failed; retrying');
+        await sleep(500);
+      }
+    }
+  })();
+
+  return {
+    async close() {
+      closed = true;
+      reader.disconnect(); // ends a blocking read at once
+      await loop;
+    },
+  };
+}
+
+/** The reports an entry holds, or undefined (logged) when it holds none that can be applied. */
+function readEntry(entry: ReportEntry): RunnerReport[] | undefined {
+  let input: unknown;
+  try {
+    input = entry.data === undefined ? undefined : JSON.parse(entry.data);
+  } catch {
+    input = undefined;
+  }
+  const parsed = parseRunnerReports(input);
+  if (parsed.ok) return parsed.value;
+  logger.warn({ entry: entry.id, error: parsed.error }, 'runner report refused');
+  return undefined;
+}
+
+const finishedIds = (reports: readonly RunnerReport[]) =>
+  reports.filter((r) => r.event.type === 'job-finished').map((r) => finishedReportId(r.jobId, r.attempt));
