@@ -33,7 +33,17 @@ it('a SIGCHLD handled in the middle of a reap leaves every command its own exit 
       const err = join(dir, `err-${i}`);
       writeFileSync(out, '');
       writeFileSync(err, '');
-      const fields = [hex(out), hex(err), '-', '-', '-', hex('/bin/sh'), hex('-c'), hex(`exit ${i % 7}`)];
+      const fields = [
+        hex(out),
+        hex(err),
+        '-',
+        '-',
+        '-',
+        hex('/bin/sh'),
+        hex('sh'),
+        hex('-c'),
+        hex(`exit ${i % 7}`),
+      ];
       helper.stdin.write(`${i} ${fields.join(' ')}\n`);
     }
     await done;

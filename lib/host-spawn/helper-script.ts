@@ -3,8 +3,9 @@
  * execs host commands for this process, so this process (a Node process of a hundred megabytes)
  * never forks itself. It reads one request per line on stdin and writes events on stdout:
  *
- *   request: ID OUT ERR IN CWD ENV ARG0 ARG1 …   each field but ID `x` and its hex (`x` alone
- *            for an empty value), or `-` for none
+ *   request: ID OUT ERR IN CWD ENV PROGRAM ARG0 ARG1 …   each field but ID `x` and its hex
+ *            (`x` alone for an empty value), or `-` for none
+ *            PROGRAM: what is exec'd (a path, or a name looked for on PATH); ARG0…: its argv
  *            OUT, ERR: FIFOs the command's stdout and stderr are opened on (the caller reads them)
  *            IN: a file its stdin is read from (default /dev/null); CWD: its working directory
  *            ENV: its whole environment as NUL-separated NAME=VALUE (default: the helper's)
@@ -51,8 +52,8 @@ sub onto { my ($path, $flags, $to) = @_; my $fd = POSIX::open($path, $flags, 060
 sub start {
   my ($line) = @_;
   my ($id, @fields) = split / /, $line;
-  return unless defined $id && @fields >= 6;
-  my ($out, $err, $in, $cwd, $env, @argv) = map { field($_) } @fields;
+  return unless defined $id && @fields >= 7;
+  my ($out, $err, $in, $cwd, $env, $program, @argv) = map { field($_) } @fields;
   POSIX::sigprocmask(POSIX::SIG_BLOCK(), $chld);
   my $pid = fork();
   if (defined $pid && $pid == 0) {
@@ -66,7 +67,7 @@ sub start {
     unlink grep { defined } $out, $err, $in;
     if (defined $cwd) { chdir $cwd or $fail->(); }
     if (defined $env) { %ENV = map { split /=/, $_, 2 } grep { length } split /\0/, $env; }
-    { no warnings 'exec'; exec { $argv[0] } @argv; }
+    { no warnings 'exec'; exec { $program } @argv; }
     $fail->();
   }
   if (defined $pid) { $request_of{$pid} = $id; print "p $id $pid\n"; }

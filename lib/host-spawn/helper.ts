@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { mkfifoSyscall } from '../libc.js';
@@ -17,6 +17,31 @@ let nextId = 0;
 
 /** A request field: never empty, so an empty value stays an empty value. */
 const hex = (s: string | Buffer) => `x${Buffer.from(s).toString('hex')}`;
+
+/** Commands found on a PATH, by PATH and name (only those found: a missing one is looked for again). */
+const found = new Map<string, string>();
+
+/**
+ * `name`'s path on `path` (the first executable `dir/name`), or `name` itself when it holds a
+ * "/" or is on none of them: the helper's exec then searches as before, and fails the same way.
+ * A job's commands are a few programs started thousands of times; without this each start tried
+ * every PATH entry before the one holding it (a dozen failed execve under npm).
+ */
+function onPath(name: string, path: string | undefined): string {
+  if (name.includes('/') || !path) return name;
+  const key = `${path}\0${name}`;
+  const hit = found.get(key);
+  if (hit) return hit;
+  for (const dir of path.split(':')) {
+    if (!dir.startsWith('/')) continue; // a relative entry depends on the cwd: left to the exec
+    try {
+      accessSync(`${dir}/${name}`, constants.X_OK);
+      found.set(key, `${dir}/${name}`);
+      return `${dir}/${name}`;
+    } catch {}
+  }
+  return name;
+}
 
 /** What a command is started with: as `hostSpawn`'s options (index.ts). */
 export interface HelperRequest {
@@ -42,7 +67,7 @@ export class SpawnHelper {
   constructor(
     private readonly dir: string,
     /** The environment the helper and its commands without an `env` of their own get. */
-    env: NodeJS.ProcessEnv,
+    private readonly env: NodeJS.ProcessEnv,
     /** `env` as JSON: the caller's check that it is still its environment. */
     readonly envKey: string,
   ) {
@@ -91,6 +116,7 @@ export class SpawnHelper {
       req.input !== undefined ? hex(input) : '-',
       req.cwd ? hex(req.cwd) : '-',
       env !== undefined ? hex(env) : '-',
+      hex(onPath(argv[0], (req.env ?? this.env).PATH)),
       ...argv.map(hex),
     ];
     this.children.set(id, child);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -149,6 +149,26 @@ describe('the spawn helper', () => {
     } finally {
       delete process.env.HOST_SPAWN_LATE;
     }
+  });
+
+  it('starts a command from the first PATH entry holding it as an executable, and finds one put there later', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'host-spawn-path-'));
+    const [empty, holder, later] = ['empty', 'holder', 'later'].map((d) => join(root, d)) as [
+      string,
+      string,
+      string,
+    ];
+    for (const d of [empty, holder, later]) mkdirSync(d);
+    writeFileSync(join(empty, 'probe-cmd'), 'not executable\n', { mode: 0o644 });
+    writeFileSync(join(holder, 'probe-cmd'), '#!/bin/sh\necho "$0 $*"\n', { mode: 0o755 });
+    const env = { PATH: `${empty}:${holder}:/usr/bin:/bin` };
+    const r = await finished(hostSpawn('probe-cmd', ['a b'], { env }));
+    assert.equal(r.out, `${holder}/probe-cmd a b\n`);
+    const missing = await finished(hostSpawn('late-cmd', [], { env: { PATH: `${later}:/usr/bin:/bin` } }));
+    assert.equal(missing.error?.code, 'ENOENT');
+    writeFileSync(join(later, 'late-cmd'), '#!/bin/sh\necho late\n', { mode: 0o755 });
+    const found = await finished(hostSpawn('late-cmd', [], { env: { PATH: `${later}:/usr/bin:/bin` } }));
+    assert.equal(found.out, 'late\n');
   });
 
   it('killed with kill -9: a command it ran still reports its end, and the next command runs', async () => {
