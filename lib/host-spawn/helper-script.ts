@@ -5,7 +5,8 @@
  *
  *   request: ID OUT ERR IN CWD ENV PROGRAM ARG0 ARG1 …   each field but ID `x` and its hex
  *            (`x` alone for an empty value), or `-` for none
- *            PROGRAM: what is exec'd (a path, or a name looked for on PATH); ARG0…: its argv
+ *            PROGRAM: what is exec'd (a path, or a name looked for on PATH; when a path fails,
+ *            ARG0 is looked for on PATH); ARG0…: its argv
  *            OUT, ERR: FIFOs the command's stdout and stderr are opened on (the caller reads them)
  *            IN: a file its stdin is read from (default /dev/null); CWD: its working directory
  *            ENV: its whole environment as NUL-separated NAME=VALUE (default: the helper's)
@@ -67,7 +68,7 @@ sub start {
     unlink grep { defined } $out, $err, $in;
     if (defined $cwd) { chdir $cwd or $fail->(); }
     if (defined $env) { %ENV = map { split /=/, $_, 2 } grep { length } split /\0/, $env; }
-    { no warnings 'exec'; exec { $program } @argv; }
+    { no warnings 'exec'; exec { $program } @argv; exec { $argv[0] } @argv if $program ne $argv[0]; }
     $fail->();
   }
   if (defined $pid) { $request_of{$pid} = $id; print "p $id $pid\n"; }

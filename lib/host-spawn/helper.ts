@@ -18,7 +18,10 @@ let nextId = 0;
 /** A request field: never empty, so an empty value stays an empty value. */
 const hex = (s: string | Buffer) => `x${Buffer.from(s).toString('hex')}`;
 
-/** Commands found on a PATH, by PATH and name (only those found: a missing one is looked for again). */
+/**
+ * Commands found on a PATH, by PATH and name (only those found: a missing one is looked for
+ * again); forgotten whenever a command could not be started, so one that moved is found anew.
+ */
 const found = new Map<string, string>();
 
 /**
@@ -136,8 +139,10 @@ export class SpawnHelper {
     const child = this.children.get(id);
     if (!child) return;
     if (kind === 'p') child.started(Number(a));
-    else if (kind === 'e') child.failed(Number(a), rest.join(' '));
-    else if (kind === 'f') {
+    else if (kind === 'e') {
+      found.clear(); // a found command may have moved: the next start looks again
+      child.failed(Number(a), rest.join(' '));
+    } else if (kind === 'f') {
       this.forget(id);
       child.failed(Number(a), rest.join(' '));
       child.exited(0);

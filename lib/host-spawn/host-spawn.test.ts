@@ -1,10 +1,20 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { onCleanup } from '../../test/helpers/cleanup.js';
 import { type HostSpawnOptions, hostSpawn, nodeSpawn } from './index.js';
 
 /** Exit code, signal, stdout and stderr of `child`, and the error it emitted. */
@@ -153,6 +163,7 @@ describe('the spawn helper', () => {
 
   it('starts a command from the first PATH entry holding it as an executable, and finds one put there later', async () => {
     const root = mkdtempSync(join(tmpdir(), 'host-spawn-path-'));
+    onCleanup(() => rmSync(root, { recursive: true, force: true }));
     const [empty, holder, later] = ['empty', 'holder', 'later'].map((d) => join(root, d)) as [
       string,
       string,
@@ -169,6 +180,12 @@ describe('the spawn helper', () => {
     writeFileSync(join(later, 'late-cmd'), '#!/bin/sh\necho late\n', { mode: 0o755 });
     const found = await finished(hostSpawn('late-cmd', [], { env: { PATH: `${later}:/usr/bin:/bin` } }));
     assert.equal(found.out, 'late\n');
+    // Moved to a later PATH entry after it was found: still started, from where it is now.
+    renameSync(join(holder, 'probe-cmd'), join(later, 'probe-cmd'));
+    const moved = await finished(
+      hostSpawn('probe-cmd', ['c'], { env: { PATH: `${empty}:${holder}:${later}` } }),
+    );
+    assert.equal(moved.out, `${later}/probe-cmd c\n`);
   });
 
   it('killed with kill -9: a command it ran still reports its end, and the next command runs', async () => {
