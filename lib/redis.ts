@@ -1,4 +1,4 @@
-import { Cluster, Redis } from 'ioredis';
+import { type ChainableCommander, Cluster, Redis } from 'ioredis';
 import { SlipwayError } from './errors.js';
 
 /** The Redis URL a command uses: its flag, else $REDIS_URL, else the local default. */
@@ -96,4 +96,11 @@ export async function pingRedis(redis: Redis, url: string, timeoutMs = 10_000): 
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Runs a MULTI transaction; throws the first command's error (ioredis resolves those in the replies). */
+export async function execAll(tx: ChainableCommander): Promise<void> {
+  const replies = await tx.exec();
+  const failed = replies?.find(([err]) => err)?.[0];
+  if (failed) throw failed;
 }

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { execAll } from '../../lib/redis.js';
 import { finishedReportId, type RunnerReport, WIRE_VERSION, wireKeys } from '../../pipelines/index.js';
 
 /** Sends a runner's reports to the servers; see reportSender. */
@@ -27,9 +28,7 @@ export function reportSender(redis: Redis): ReportSender {
       for (const r of reports)
         if (r.event.type === 'job-finished')
           tx.hset(wireKeys.reportsPending, finishedReportId(r.jobId, r.attempt), '1');
-      const replies = await tx.exec();
-      const failed = replies?.find(([err]) => err)?.[0];
-      if (failed) throw failed;
+      await execAll(tx);
     },
     close: async () => {},
   };

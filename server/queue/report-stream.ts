@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { execAll } from '../../lib/redis.js';
 import { REPORTS_GROUP, wireKeys } from '../../pipelines/index.js';
 
 /** One entry of the report stream: its id and its `r` field (JSON), undefined when it has none. */
@@ -80,9 +81,7 @@ export async function acknowledgeReports(redis: Redis, ids: string[], finished: 
   if (ids.length === 0) return;
   const tx = redis.multi().xack(key, REPORTS_GROUP, ...ids);
   if (finished.length) tx.hdel(wireKeys.reportsPending, ...finished);
-  const replies = await tx.exec();
-  const failed = replies?.find(([err]) => err)?.[0];
-  if (failed) throw failed;
+  await execAll(tx);
 }
 
 const streamId = (id: string): [bigint, bigint] => {

@@ -56,34 +56,34 @@ export function consumeReports(
 
   /** Applies entries (one job's in order), then acknowledges those applied or unreadable. */
   const handle = async (entries: Array<ReportEntry & { deliveries?: number }>) => {
-    const byJob = new Map<string, RunnerReport[][]>();
+    const byJob = new Map<string, Array<{ id: string; reports: RunnerReport[] }>>();
     const done: string[] = [];
     const finished: string[] = [];
-    const ids = new Map<RunnerReport[], string>();
     for (const entry of entries) {
-      const parsed = readEntry(entry);
-      if (!parsed || (entry.deliveries ?? 0) >= MAX_DELIVERIES) {
-        if (parsed)
+      const reports = readEntry(entry);
+      if (!reports || (entry.deliveries ?? 0) >= MAX_DELIVERIES) {
+        if (reports)
           logger.error(
-            { entry: entry.id, job: parsed[0]?.jobId },
+            { entry: entry.id, job: reports[0]?.jobId },
             'runner report given up after repeated failures',
           );
         done.push(entry.id);
-        finished.push(...finishedIds(parsed ?? []));
+        finished.push(...finishedIds(reports ?? []));
         continue;
       }
-      const jobId = parsed[0]?.jobId as string;
-      byJob.set(jobId, [...(byJob.get(jobId) ?? []), parsed]);
-      ids.set(parsed, entry.id);
+      const jobId = reports[0]?.jobId as string;
+      const queued = byJob.get(jobId);
+      if (queued) queued.push({ id: entry.id, reports });
+      else byJob.set(jobId, [{ id: entry.id, reports }]);
     }
     const jobs = [...byJob.values()];
     const next = async (): Promise<void> => {
       const batches = jobs.shift();
       if (!batches) return;
-      for (const reports of batches) {
+      for (const { id, reports } of batches) {
         try {
           await apply(reports);
-          done.push(ids.get(reports) as string);
+          done.push(id);
           finished.push(...finishedIds(reports));
         } catch (err) {
           logger.warn({ err, job: reports[0]?.jobId }, 'applying a runner report failed; it is retried');
