@@ -55,7 +55,8 @@ describe('slipway runner drains on SIGTERM', () => {
 
   it('slipway runner --drain from another shell: shown draining in /api/runners, the job finishes, the runner exits', async () => {
     const runner = await ci.startRunner('drain-4', ['--grace', '60s']);
-    const job = await pushRunning('acme/drain-request', '"sleep 8; echo finished while draining"');
+    // Long enough to outlast two CLI starts and a heartbeat on a loaded CI machine.
+    const job = await pushRunning('acme/drain-request', '"sleep 20; echo finished while draining"');
     assert.equal(job.runner, 'drain-4');
     const unknown = await ci.cli(['runner', '--drain', '--name', 'no-such-runner', '--redis', ci.redisUrl]);
     assert.equal(unknown.code, 1);
