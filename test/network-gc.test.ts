@@ -40,6 +40,20 @@ interface Leftovers {
 }
 
 /**
+ * Slipway bridges of the host not labelled by another data dir. A bridge is created before its
+ * label is set, so one of `names` still unlabelled may be a neighbour's claim of a just-freed
+ * name: it is looked at again (up to 3 s) before it counts.
+ */
+async function bridgesNotOthers(names: string[], someoneElses: (label: string) => boolean) {
+  for (let i = 0; ; i++) {
+    const links = (await listSlipwayBridges()).filter((b) => !someoneElses(b.label));
+    const unlabelled = links.some((b) => b.label === '' && names.includes(b.bridge));
+    if (!unlabelled || i === 30) return links;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
  * Which of the given netns (paths), bridges and subnets still exist, plus every lease file.
  * Bridge names and subnets are host-wide and reused as soon as they are freed, so a bridge or
  * rule labelled by another data dir (a test running alongside) is not this one's leftover.
@@ -51,7 +65,7 @@ async function leftovers(
   const ours = dataDirOwnerPrefix(dataDir);
   const someoneElses = (text: string) => /slipway:[0-9a-f]{8}:/.test(text) && !text.includes(ours);
   const names = (await runTool('ip', ['netns', 'list'])).split('\n').map((l) => l.split(' ')[0]);
-  const links = (await listSlipwayBridges()).filter((b) => !someoneElses(b.label)).map((b) => b.bridge);
+  const links = (await bridgesNotOthers(of.bridges, someoneElses)).map((b) => b.bridge);
   const rules = (await runTool('iptables-save', []))
     .split('\n')
     .filter((l) => of.bridges.some((b) => l.includes(b)) || of.subnets.some((s) => l.includes(s)))
